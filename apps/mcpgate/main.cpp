@@ -1,0 +1,150 @@
+// mcpgate: command line → configuration → wiring → run. No logic of its own lives here.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "common/duration.hpp"
+#include "common/files.hpp"
+#include "common/log.hpp"
+#include "config/yaml_reader.hpp"
+#include "http/local_tls.hpp"
+#include "http/server.hpp"
+#include "idp/config.hpp"
+#include "idp/identity_provider.hpp"
+#include "idp/keystore.hpp"
+
+namespace fs = std::filesystem;
+using namespace mcpgate;
+
+namespace {
+
+fs::path default_data_dir(const std::string& component) {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "mcpgate" / component;
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local/share/mcpgate" / component;
+  return fs::path(".mcpgate") / component;
+}
+
+bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+struct IdpOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::string host = "127.0.0.1";
+  uint16_t port = 9400;
+  bool tls = false;
+  bool allow_remote = false;
+  std::string port_file;
+  int threads = 2;
+  std::string grace = "1h";
+};
+
+int run_idp(const IdpOptions& o) {
+  idp::IdpConfig config = o.config_file.empty()
+                              ? idp::demo_config()
+                              : idp::parse_config(config::YamlReader::from_file(o.config_file));
+  if (!is_loopback(o.host) && !o.allow_remote)
+    throw std::runtime_error("refusing to listen on " + o.host +
+                             ": the development identity provider is for this machine only. Pass --allow-remote if "
+                             "you really mean to expose it.");
+  fs::path data = o.data_dir.empty() ? default_data_dir("idp") : fs::path(o.data_dir);
+  ensure_private_directory(data);
+  idp::KeyStore keys(data, SystemClock::instance());
+  idp::IdentityProvider provider(std::move(config), keys, SystemClock::instance());
+
+  http::ServerOptions server_options;
+  server_options.host = o.host;
+  server_options.port = o.port;
+  server_options.threads = o.threads;
+  server_options.max_body_bytes = 64 * 1024;
+  server_options.stop_on_signals = true;
+  std::optional<http::LocalTls> tls;
+  if (o.tls) {
+    tls = http::ensure_local_tls(data / "tls");
+    server_options.tls = tls->server;
+  }
+  http::Server server(
+      server_options, [&](const http::Request& r) { return provider.handle(r); },
+      [&](int status, std::string_view message) { return provider.error_response(status, message); });
+
+  std::string host = o.host == "::1" ? "[::1]" : (o.host == "127.0.0.1" ? "localhost" : o.host);
+  std::string base = std::string(o.tls ? "https" : "http") + "://" + host + ":" + std::to_string(server.port());
+  spdlog::warn("mcpgate idp is a development identity provider: for development and tests only, never production");
+  for (auto& t : provider.config().tenants)
+    spdlog::info("tenant {} ({}): authority {}/{}  discovery {}/{}/v2.0/.well-known/openid-configuration", t.name, t.id,
+                 base, t.id, base, t.id);
+  if (tls) spdlog::info("TLS: clients must trust the CA {} (e.g. NODE_EXTRA_CA_CERTS={})", tls->ca_certificate.string(),
+                        tls->ca_certificate.string());
+  spdlog::info("signing keys in {}; rotate with: mcpgate idp rotate-keys --data-dir {}", (data / "keys").string(),
+               data.string());
+  spdlog::info("listening on {}", base);
+  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(server.port()) + "\n");
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mcpgate: MCP tools behind your organisation's Entra ID sign-in"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+
+  IdpOptions idp_options;
+  auto* idp_cmd = app.add_subcommand("idp", "Development identity provider imitating Microsoft Entra ID (v2 endpoints)");
+  idp_cmd->add_option("-c,--config", idp_options.config_file, "YAML configuration (default: the built-in demo tenant)");
+  idp_cmd->add_option("--data-dir", idp_options.data_dir, "where signing keys and TLS files live");
+  idp_cmd->add_option("--host", idp_options.host, "address to listen on")->capture_default_str();
+  idp_cmd->add_option("-p,--port", idp_options.port, "port to listen on (0: any free port)")->capture_default_str();
+  idp_cmd->add_flag("--tls", idp_options.tls, "serve HTTPS with a local development CA (MSAL needs https)");
+  idp_cmd->add_flag("--allow-remote", idp_options.allow_remote, "allow listening on a non-loopback address");
+  idp_cmd->add_option("--port-file", idp_options.port_file, "write the bound port to this file once listening");
+  idp_cmd->add_option("--threads", idp_options.threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 64));
+
+  auto* rotate_cmd = idp_cmd->add_subcommand("rotate-keys", "Add a new signing key and retire the others after a grace period");
+  rotate_cmd->add_option("--data-dir", idp_options.data_dir, "the identity provider's data directory");
+  rotate_cmd->add_option("--grace", idp_options.grace, "how long retired keys stay published (e.g. 1h, 0s)")->capture_default_str();
+  auto* print_cmd = idp_cmd->add_subcommand("print-config", "Print the built-in demo configuration (a starting point)");
+  auto* tls_cmd = idp_cmd->add_subcommand("init-tls", "Create the local development CA and server certificate, print the CA path");
+  tls_cmd->add_option("--data-dir", idp_options.data_dir, "the identity provider's data directory");
+  auto* check_cmd = idp_cmd->add_subcommand("check-config", "Validate a configuration file and exit");
+  check_cmd->add_option("file", idp_options.config_file, "YAML file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  setup_logging(log_level);
+  try {
+    if (idp_cmd->parsed()) {
+      fs::path data = idp_options.data_dir.empty() ? default_data_dir("idp") : fs::path(idp_options.data_dir);
+      if (rotate_cmd->parsed()) {
+        auto grace = parse_duration(idp_options.grace);
+        if (!grace) throw std::runtime_error("--grace: '" + idp_options.grace + "' is not a duration such as 1h or 0s");
+        auto kid = idp::KeyStore::rotate(data, std::chrono::duration_cast<std::chrono::seconds>(*grace),
+                                         SystemClock::instance());
+        std::cout << "new signing key " << kid << "; older keys retire in " << format_duration(*grace) << "\n";
+        return 0;
+      }
+      if (print_cmd->parsed()) {
+        std::cout << idp::demo_config_yaml();
+        return 0;
+      }
+      if (tls_cmd->parsed()) {
+        std::cout << http::ensure_local_tls(data / "tls").ca_certificate.string() << "\n";
+        return 0;
+      }
+      if (check_cmd->parsed()) {
+        auto config = idp::parse_config(config::YamlReader::from_file(idp_options.config_file));
+        std::cout << idp_options.config_file << ": valid (" << config.tenants.size() << " tenant(s))\n";
+        return 0;
+      }
+      return run_idp(idp_options);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "mcpgate: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

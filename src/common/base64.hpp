@@ -1,0 +1,14 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpgate {
+
+std::string base64_encode(std::string_view bytes);
+std::string base64url_encode(std::string_view bytes);  // no padding, as JOSE wants
+// Both decoders accept input with or without padding; nullopt on any invalid character.
+std::optional<std::string> base64_decode(std::string_view text);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+}  // namespace mcpgate

@@ -1,0 +1,203 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <vector>
+
+#include "http/beast_pch.hpp"
+
+namespace mcpgate::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto as_tuple = asio::as_tuple(use_awaitable);
+
+namespace {
+
+Response default_error(int status, std::string_view message) { return Response::text(status, std::string(message) + "\n"); }
+
+Request to_request(bhttp::request<bhttp::string_body>&& in, std::string_view scheme, std::string remote) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  for (auto& f : in) r.headers.add(std::string(f.name_string()), std::string(f.value()));
+  r.body = std::move(in.body());
+  r.scheme = std::string(scheme);
+  r.remote_address = std::move(remote);
+  return r;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
+  for (auto& [name, value] : in.headers.fields()) out.insert(name, value);
+  if (out.find(bhttp::field::cache_control) == out.end()) out.set(bhttp::field::cache_control, "no-store");
+  out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+int status_for_read_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) return 413;
+  if (ec == bhttp::error::header_limit) return 431;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
+  if (ec.category() == boost::system::error_code(bhttp::error::bad_target).category()) return 400;
+  return 0;  // a transport failure: nobody to answer
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  ErrorResponder on_error;
+  asio::io_context ioc;
+  std::optional<asio::ssl::context> ssl;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc};
+
+  template <class Stream>
+  awaitable<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(std::uint32_t(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
+      if (ec) {
+        int status = status_for_read_error(ec);
+        if (status) {
+          std::string what = status == 413   ? "the request body is larger than the server accepts"
+                             : status == 431 ? "the request headers are larger than the server accepts"
+                                             : "the request is not valid HTTP/1.1";
+          auto answer = to_beast(on_error(status, what), 11, false);
+          beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+          co_await bhttp::async_write(stream, answer, as_tuple);
+        }
+        co_return;  // end of stream, timeout or reset: the peer has gone, nothing to log
+      }
+      auto beast_request = parser.release();
+      unsigned version = beast_request.version();
+      bool keep_alive = beast_request.keep_alive();
+      auto request = to_request(std::move(beast_request), scheme, remote);
+      auto started = std::chrono::steady_clock::now();
+      Response response;
+      try {
+        response = handler(request);
+      } catch (const std::exception& e) {
+        spdlog::error("{} {}: handler failed: {}", request.method, request.path, e.what());
+        response = on_error(500, "internal error; see the server log");
+      }
+      auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+      spdlog::debug("{} {} {} {:.2f}ms", request.method, request.path, response.status, elapsed.count());
+      auto answer = to_beast(std::move(response), version, keep_alive);
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      auto [wec, written] = co_await bhttp::async_write(stream, answer, as_tuple);
+      if (wec || !keep_alive) co_return;
+    }
+  }
+
+  awaitable<void> session(tcp::socket socket) {
+    boost::system::error_code ignored;
+    auto peer = socket.remote_endpoint(ignored);
+    std::string remote = ignored ? std::string() : peer.address().to_string();
+    if (!ssl) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve(stream, "http", remote);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);  // best effort: peer may be gone
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple);
+    if (ec) co_return;  // clients probing or distrusting our certificate: not our failure
+    co_await serve(stream, "https", remote);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(as_tuple);  // truncation by the peer is normal
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), as_tuple);
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;  // e.g. EMFILE for one connection; keep serving the others
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::warn("connection ended by an unexpected error: {}", ex.what());
+        }
+      });
+    }
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  impl_->on_error = on_error ? std::move(on_error) : ErrorResponder(default_error);
+  auto& o = impl_->options;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) throw std::runtime_error("'" + o.host + "' is not an IP address to listen on (use e.g. 127.0.0.1 or ::1)");
+  tcp::endpoint endpoint(address, o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol());
+  acc.set_option(asio::socket_base::reuse_address(true));
+  acc.bind(endpoint, ec);
+  if (ec == asio::error::address_in_use)
+    throw std::runtime_error("port " + std::to_string(o.port) + " on " + o.host +
+                             " is already in use; stop what uses it or choose another port");
+  if (ec) throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+  acc.listen(asio::socket_base::max_listen_connections);
+  if (o.tls) {
+    auto& ctx = impl_->ssl.emplace(asio::ssl::context::tls_server);
+    ctx.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+    ctx.use_certificate_chain_file(o.tls->certificate_chain_file, ec);
+    if (ec) throw std::runtime_error("cannot load TLS certificate " + o.tls->certificate_chain_file + ": " + ec.message());
+    ctx.use_private_key_file(o.tls->private_key_file, asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot load TLS key " + o.tls->private_key_file + ": " + ec.message());
+  }
+}
+
+Server::~Server() = default;
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  auto& impl = *impl_;
+  asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
+  if (impl.options.stop_on_signals) {
+    impl.signals.add(SIGINT);
+    impl.signals.add(SIGTERM);
+    impl.signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) stop();
+    });
+  }
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl.options.threads; ++i) extra.emplace_back([&] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] {
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->signals.cancel(ignored);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace mcpgate::http
