@@ -118,7 +118,7 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
     if (method == "S256" && challenge->size() != 43)
       return reject(invalid_parameter("code_challenge", "an S256 challenge is 43 base64url characters"));
   }
-  if (client->public_client && client->secrets.empty() && (!challenge || method != "S256"))
+  if (client->public_client && (!challenge || method != "S256"))
     return reject(make_error("invalid_request", 9002325,
                              "Proof Key for Code Exchange is required for public clients: send code_challenge with "
                              "code_challenge_method=S256."));

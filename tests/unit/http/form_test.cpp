@@ -1,0 +1,41 @@
+#include "http/form.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mcpgate::http {
+namespace {
+
+TEST(Form, DecodesPlusAsSpaceButEncodedPlusAsPlus) {
+  auto f = parse_form("scope=openid+profile&secret=a%2Bb&empty=&flag");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->get("scope"), "openid profile");
+  EXPECT_EQ(f->get("secret"), "a+b");
+  EXPECT_EQ(f->get("empty"), "");
+  EXPECT_EQ(f->get("flag"), "");
+  EXPECT_FALSE(f->get("missing"));
+}
+
+TEST(Form, RejectsBadPercentEncoding) {
+  EXPECT_FALSE(parse_form("a=%zz"));
+  EXPECT_FALSE(parse_form("a=%4"));
+}
+
+TEST(Form, FindsRepeatedParameters) {
+  EXPECT_EQ(parse_form("a=1&b=2&a=3")->repeated_name(), "a");
+  EXPECT_FALSE(parse_form("a=1&b=2")->repeated_name());
+}
+
+TEST(Form, EncodeRoundTripsAndFilters) {
+  Form f;
+  f.add("redirect_uri", "http://127.0.0.1:1/cb?x=1");
+  f.add("resource", "https://mcp/");
+  f.add("scope", "a b");
+  auto kept = f.encode_if([](std::string_view n) { return n != "resource"; });
+  auto back = parse_form(kept);
+  EXPECT_EQ(back->get("redirect_uri"), "http://127.0.0.1:1/cb?x=1");
+  EXPECT_EQ(back->get("scope"), "a b");
+  EXPECT_FALSE(back->get("resource"));
+}
+
+}  // namespace
+}  // namespace mcpgate::http
