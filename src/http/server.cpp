@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/async.hpp"
 #include "http/beast_pch.hpp"
 
 namespace mcpgate::http {
@@ -12,7 +13,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto as_tuple = asio::as_tuple(use_awaitable);
 
@@ -52,19 +52,110 @@ int status_for_read_error(const boost::system::error_code& ec) {
   return 0;  // a transport failure: nobody to answer
 }
 
+
+// Writes one response on a connection, at once or as a stream.
+template <class Stream>
+class StreamWriter final : public ResponseWriter {
+ public:
+  StreamWriter(Stream& stream, beast::flat_buffer& buffer, unsigned version, bool keep_alive,
+               std::chrono::milliseconds write_timeout)
+      : stream_(stream), buffer_(buffer), version_(version), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
+
+  Task<bool> start(int status, const Headers& headers, std::optional<size_t> content_length) override {
+    if (started_) co_return false;
+    started_ = true;
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};
+    for (auto& [name, value] : headers.fields()) head.insert(name, value);
+    if (head.find(bhttp::field::cache_control) == head.end()) head.set(bhttp::field::cache_control, "no-store");
+    if (content_length) head.content_length(*content_length);
+    else head.chunked(true);
+    head.keep_alive(keep_alive_);
+    chunked_ = !content_length;
+    // A stream may stay quiet for a long time; only whole responses get a write deadline, and
+    // a stalled reader of a stream is detected by TCP keep-alive instead.
+    if (chunked_) beast::get_lowest_layer(stream_).expires_never();
+    else beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, as_tuple);
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  Task<bool> write(std::string_view data) override {
+    if (!ok_ || data.empty()) co_return ok_;
+    boost::system::error_code ec;
+    if (chunked_) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), as_tuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(data), as_tuple);
+    }
+    ok_ = !ec;
+    co_return ok_;
+  }
+
+  Task<bool> finish() override {
+    if (!ok_) co_return false;
+    if (chunked_) {
+      auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple);
+      ok_ = !ec;
+    }
+    finished_ = ok_;
+    co_return ok_;
+  }
+
+  Task<void> client_gone() override {
+    // Bytes a client sends meanwhile (a pipelined request) stay in the connection's buffer.
+    for (;;) {
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), as_tuple);
+      if (ec) co_return;
+      buffer_.commit(n);
+    }
+  }
+
+  bool finished() const { return finished_; }
+  bool ok() const { return ok_; }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  unsigned version_;
+  bool keep_alive_;
+  std::chrono::milliseconds write_timeout_;
+  bool chunked_ = false;
+  bool ok_ = true;
+  bool finished_ = false;
+};
+
 }  // namespace
+
+Task<bool> ResponseWriter::send(const Response& response) {
+  if (!co_await start(response.status, response.headers, response.body.size())) co_return false;
+  if (!co_await write(response.body)) co_return false;
+  co_return co_await finish();
+}
 
 struct Server::Impl {
   ServerOptions options;
-  Handler handler;
+  AsyncHandler handler;
   ErrorResponder on_error;
   asio::io_context ioc;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
+  std::atomic<long> in_flight{0};
+
+  Task<void> drain_then_stop() {
+    asio::steady_timer timer(ioc);
+    auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(as_tuple);
+    }
+    ioc.stop();
+  }
 
   template <class Stream>
-  awaitable<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
+  Task<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
     beast::flat_buffer buffer;
     for (;;) {
       beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
@@ -89,26 +180,28 @@ struct Server::Impl {
       bool keep_alive = beast_request.keep_alive();
       auto request = to_request(std::move(beast_request), scheme, remote);
       auto started = std::chrono::steady_clock::now();
-      Response response;
+      StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout);
+      ++in_flight;
       try {
-        response = handler(request);
+        co_await handler(request, writer);
       } catch (const std::exception& e) {
         spdlog::error("{} {}: handler failed: {}", request.method, request.path, e.what());
-        response = on_error(500, "internal error; see the server log");
       }
+      if (!writer.started()) co_await writer.send(on_error(500, "internal error; see the server log"));
+      --in_flight;
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
-      spdlog::debug("{} {} {} {:.2f}ms", request.method, request.path, response.status, elapsed.count());
-      auto answer = to_beast(std::move(response), version, keep_alive);
-      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-      auto [wec, written] = co_await bhttp::async_write(stream, answer, as_tuple);
-      if (wec || !keep_alive) co_return;
+      spdlog::debug("{} {} {:.2f}ms", request.method, request.path, elapsed.count());
+      // A response cut off midway leaves the connection in an unknown state: close it.
+      if (!writer.finished() || !keep_alive) co_return;
     }
   }
 
-  awaitable<void> session(tcp::socket socket) {
+  Task<void> session(tcp::socket socket) {
     boost::system::error_code ignored;
     auto peer = socket.remote_endpoint(ignored);
     std::string remote = ignored ? std::string() : peer.address().to_string();
+    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+    socket.set_option(tcp::no_delay(true), ignored);
     if (!ssl) {
       beast::tcp_stream stream(std::move(socket));
       co_await serve(stream, "http", remote);
@@ -124,7 +217,7 @@ struct Server::Impl {
     co_await stream.async_shutdown(as_tuple);  // truncation by the peer is normal
   }
 
-  awaitable<void> accept_loop() {
+  Task<void> accept_loop() {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), as_tuple);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -142,9 +235,23 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error)
+    : Server(std::move(options),
+             std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{[handler = std::move(handler)](
+                                                                   Request& request, ResponseWriter& writer) -> Task<void> {
+               co_await writer.send(handler(request));
+             }}),
+             std::move(on_error)) {}
+
+std::unique_ptr<Server> make_streaming_server(ServerOptions options, AsyncHandler handler, ErrorResponder on_error) {
+  return std::make_unique<Server>(std::move(options), std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{std::move(handler)}),
+                                  std::move(on_error));
+}
+
+Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, ErrorResponder on_error)
+    : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->handler = std::move(handler);
+  impl_->handler = std::move(handler->handler);
   impl_->on_error = on_error ? std::move(on_error) : ErrorResponder(default_error);
   auto& o = impl_->options;
   boost::system::error_code ec;
@@ -196,8 +303,14 @@ void Server::stop() {
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->signals.cancel(ignored);
-    impl_->ioc.stop();
+    if (impl_->options.shutdown_grace.count() <= 0 || impl_->in_flight.load() == 0) {
+      impl_->ioc.stop();
+      return;
+    }
+    asio::co_spawn(impl_->ioc, impl_->drain_then_stop(), asio::detached);
   });
 }
+
+asio::any_io_executor server_executor(Server& server) { return server.impl_->ioc.get_executor(); }
 
 }  // namespace mcpgate::http

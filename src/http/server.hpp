@@ -26,6 +26,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};   // one request, headers and body
   std::chrono::milliseconds idle_timeout{75'000};   // a kept-alive connection with no request
   bool stop_on_signals = false;                     // SIGINT/SIGTERM end run()
+  // On stop, requests in flight (streams included) get this long to finish before the server
+  // closes them; new connections are refused at once.
+  std::chrono::milliseconds shutdown_grace{0};
 };
 
 // Handlers are plain functions: request in, response out, no I/O of their own.
@@ -34,8 +37,17 @@ using Handler = std::function<Response(const Request&)>;
 // application's error format.
 using ErrorResponder = std::function<Response(int status, std::string_view message)>;
 
+struct AsyncHandlerBox;
+}  // namespace mcpgate::http
+namespace boost::asio {
+class any_io_executor;
+}
+namespace mcpgate::http {  // an AsyncHandler (http/async.hpp), kept opaque to keep this header light
+
 class Server {
  public:
+  // A server whose handler streams its answers; see make_streaming_server in http/async.hpp.
+  Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, ErrorResponder on_error);
   // Binds at once; throws std::runtime_error with an actionable message (port busy, bad address,
   // unreadable certificate) so the caller can report it before anything starts.
   Server(ServerOptions options, Handler handler, ErrorResponder on_error = {});
@@ -48,6 +60,7 @@ class Server {
   void stop();  // safe from any thread
 
  private:
+  friend boost::asio::any_io_executor server_executor(Server& server);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,86 @@
+#include "auth/challenge.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <utility>
+#include <vector>
+
+#include "common/base64.hpp"
+
+namespace mcpgate::auth {
+namespace {
+
+using Params = std::vector<std::pair<std::string_view, std::string>>;
+
+// An auth-param value as a quoted-string: `"` and `\` backslash-escaped, CR and LF dropped so
+// nothing can split the header.
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\r' || c == '\n') continue;
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// `Bearer name="value", …`, skipping parameters with empty values.
+std::string bearer_challenge(const Params& params) {
+  std::string out = "Bearer";
+  bool first = true;
+  for (const auto& [name, value] : params) {
+    if (value.empty()) continue;
+    out += first ? " " : ", ";
+    first = false;
+    out += name;
+    out += '=';
+    out += quoted(value);
+  }
+  return out;
+}
+
+http::Response refusal(int status, const Params& params, std::string_view error, std::string_view reason,
+                       std::string_view message) {
+  auto response = http::Response::json(status, boost::json::object{{"error", error}, {"reason", reason}, {"message", message}});
+  response.headers.set("WWW-Authenticate", bearer_challenge(params));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+// Entra sends the claims minified; re-serialise valid JSON to match, pass anything else as is.
+std::string minified(const std::string& json) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec);
+  return ec ? json : boost::json::serialize(value);
+}
+
+}  // namespace
+
+http::Response token_refused(const VerifyError& error, const ChallengeContext& context) {
+  const std::string_view reason = reason_code(error.failure);
+  if (error.failure == TokenFailure::missing)
+    return refusal(401, {{"resource_metadata", context.resource_metadata_url}, {"scope", context.scope}},
+                   "unauthorized", reason, error.detail);
+  const bool scope = error.failure == TokenFailure::scope_missing;
+  const std::string code = scope ? "insufficient_scope" : "invalid_token";
+  return refusal(scope ? 403 : 401,
+                 {{"resource_metadata", context.resource_metadata_url},
+                  {"scope", context.scope},
+                  {"error", code},
+                  {"error_description", error.detail}},
+                 code, reason, error.detail);
+}
+
+http::Response claims_challenge(const std::string& claims_json, const std::string& message,
+                                const ChallengeContext& context) {
+  return refusal(401,
+                 {{"resource_metadata", context.resource_metadata_url},
+                  {"error", "insufficient_claims"},
+                  {"claims", base64_encode(minified(claims_json))},
+                  {"error_description", message}},
+                 "insufficient_claims", "insufficient_claims", message);
+}
+
+}  // namespace mcpgate::auth

@@ -1,0 +1,62 @@
+#include "exchange/token_cache.hpp"
+
+namespace mcpgate::exchange {
+
+namespace {
+
+// Stores `entry` under `key`; past `max_entries`, first forgets what has expired, then, if still
+// full of live entries, one arbitrary entry other than the one just stored.
+template <class Map, class Entry>
+void store_bounded(Map& entries, std::string key, Entry entry, SysTime now, size_t max_entries) {
+  auto [it, inserted] = entries.insert_or_assign(std::move(key), std::move(entry));
+  if (!inserted || entries.size() <= max_entries) return;
+  std::string stored = it->first;
+  std::erase_if(entries, [&](const auto& item) { return item.second.valid_until <= now; });
+  if (entries.size() <= max_entries) return;
+  auto victim = entries.begin();
+  if (victim != entries.end() && victim->first == stored) ++victim;
+  if (victim != entries.end()) entries.erase(victim);
+}
+
+}  // namespace
+
+TokenCache::TokenCache(Settings settings) : settings_(settings) {}
+
+std::string TokenCache::flatten(const Key& key) { return key.tenant_id + '\n' + key.oid + '\n' + key.scope; }
+
+std::optional<std::string> TokenCache::find_token(const Key& key, SysTime now) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(flatten(key));
+  if (it == entries_.end() || !it->second.access_token || now >= it->second.valid_until) return std::nullopt;
+  return it->second.access_token;
+}
+
+std::optional<OboFailure> TokenCache::find_failure(const Key& key, SysTime now) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(flatten(key));
+  if (it == entries_.end() || !it->second.failure || now >= it->second.valid_until) return std::nullopt;
+  return it->second.failure;
+}
+
+void TokenCache::store_token(const Key& key, const OboToken& token, SysTime now) {
+  auto lifetime = std::chrono::duration_cast<SysTime::duration>(token.expires_in);
+  auto valid_until = now + lifetime - settings_.expiry_margin;
+  // A lifetime shorter than the margin would never be served; keep such a token for half its life.
+  if (valid_until <= now) valid_until = now + lifetime / 2;
+  std::lock_guard lock(mutex_);
+  store_bounded(entries_, flatten(key), Entry{token.access_token, std::nullopt, valid_until}, now,
+                settings_.max_entries);
+}
+
+void TokenCache::store_failure(const Key& key, const OboFailure& failure, SysTime now) {
+  std::lock_guard lock(mutex_);
+  store_bounded(entries_, flatten(key), Entry{std::nullopt, failure, now + settings_.negative_ttl}, now,
+                settings_.max_entries);
+}
+
+size_t TokenCache::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace mcpgate::exchange

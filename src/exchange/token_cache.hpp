@@ -1,0 +1,54 @@
+#pragma once
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "common/clock.hpp"
+#include "exchange/obo.hpp"
+
+namespace mcpgate::exchange {
+
+// On-Behalf-Of results per (tenant, user, target scope). A token is kept for its own lifetime
+// minus a margin, never a fixed duration, so shortened Conditional Access lifetimes are honoured.
+// Failures are kept only briefly (negative TTL) so a misconfiguration does not hammer the IdP
+// but a fix takes effect quickly. Thread-safe. Single-flight of concurrent misses is the
+// caller's business (it needs the caller's executor).
+class TokenCache {
+ public:
+  struct Key {
+    std::string tenant_id;
+    std::string oid;
+    std::string scope;
+  };
+  struct Settings {
+    std::chrono::seconds expiry_margin{120};
+    std::chrono::seconds negative_ttl{10};
+    size_t max_entries = 100'000;
+  };
+
+  explicit TokenCache(Settings settings);
+
+  // A cached token with at least the margin left.
+  std::optional<std::string> find_token(const Key& key, SysTime now) const;
+  // A recent failure for this key, while its negative TTL lasts.
+  std::optional<OboFailure> find_failure(const Key& key, SysTime now) const;
+
+  void store_token(const Key& key, const OboToken& token, SysTime now);
+  void store_failure(const Key& key, const OboFailure& failure, SysTime now);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::optional<std::string> access_token;
+    std::optional<OboFailure> failure;
+    SysTime valid_until;
+  };
+  static std::string flatten(const Key& key);
+
+  Settings settings_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace mcpgate::exchange

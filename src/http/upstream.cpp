@@ -1,0 +1,263 @@
+#include "http/upstream.hpp"
+
+#include <boost/url/parse.hpp>
+#include <openssl/ssl.h>
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "http/beast_pch.hpp"
+
+namespace mcpgate::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Error = UpstreamError;
+constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+Error fail(std::string message) { return Error::because(std::move(message)); }
+
+struct Origin {
+  bool tls = false;
+  std::string host;  // without brackets
+  std::string port;
+  std::string target;  // path and query
+  std::string host_header;
+  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+};
+
+boost::system::result<Origin, Error> parse_origin(const std::string& url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return fail("'" + url + "' is not an absolute URL");
+  Origin o;
+  if (u->scheme() == "https") o.tls = true;
+  else if (u->scheme() != "http") return fail("'" + url + "': only http and https upstreams are supported");
+  o.host = std::string(u->host_address());
+  if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
+  o.port = u->has_port() ? std::string(u->port()) : (o.tls ? "443" : "80");
+  o.host_header = std::string(u->encoded_host_and_port());
+  o.target = std::string(u->encoded_path());
+  if (o.target.empty()) o.target = "/";
+  if (u->has_query()) o.target += "?" + std::string(u->encoded_query());
+  return o;
+}
+
+struct Connection {
+  std::string origin_key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  template <class F>
+  auto visit(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+};
+
+}  // namespace
+
+struct UpstreamClient::Impl {
+  asio::any_io_executor executor;
+  UpstreamOptions options;
+  asio::ssl::context ssl{asio::ssl::context::tls_client};
+  mutable std::mutex mutex;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+
+  std::unique_ptr<Connection> take_idle(const std::string& key) {
+    std::lock_guard guard(mutex);
+    auto& list = idle[key];
+    while (!list.empty()) {
+      auto c = std::move(list.back());
+      list.pop_back();
+      if (c->lowest().socket().is_open()) return c;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<Connection> c) {
+    if (!c || !c->lowest().socket().is_open()) return;
+    c->lowest().expires_never();
+    std::lock_guard guard(mutex);
+    auto& list = idle[c->origin_key];
+    if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
+  }
+
+  Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(const Origin& origin) {
+    tcp::resolver resolver(executor);
+    auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple);
+    if (rec) co_return fail("cannot resolve upstream " + origin.key() + ": " + rec.message());
+    auto c = std::make_unique<Connection>();
+    c->origin_key = origin.key();
+    if (origin.tls) c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
+    else c->plain = std::make_unique<beast::tcp_stream>(executor);
+    c->lowest().expires_after(options.connect_timeout);
+    auto [cec, endpoint] = co_await c->lowest().async_connect(endpoints, as_tuple);
+    if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.key() + " timed out");
+    if (cec) co_return fail("cannot connect to upstream " + origin.key() + ": " + cec.message());
+    boost::system::error_code ignored;
+    c->lowest().socket().set_option(tcp::no_delay(true), ignored);
+    if (origin.tls) {
+      boost::system::error_code not_ip;
+      asio::ip::make_address(origin.host, not_ip);
+      if (not_ip) SSL_set_tlsext_host_name(c->tls->native_handle(), origin.host.c_str());
+      c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+      auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, as_tuple);
+      if (hec)
+        co_return fail("TLS handshake with upstream " + origin.key() + " failed: " + hec.message() +
+                        " (is its certificate trusted? set ca_file)");
+    }
+    co_return c;
+  }
+};
+
+namespace {
+
+class StreamedResponse final : public UpstreamResponse {
+ public:
+  StreamedResponse(std::shared_ptr<UpstreamClient::Impl> pool, std::unique_ptr<Connection> connection,
+                   Deadlines deadlines, std::string origin)
+      : pool_(std::move(pool)), connection_(std::move(connection)), deadlines_(deadlines), origin_(std::move(origin)) {
+    parser_.body_limit(boost::none);  // streams have no size cap
+  }
+
+  Task<boost::system::error_code> read_head() {
+    boost::system::error_code ec;
+    co_await connection_->visit([&](auto& s) -> Task<void> {
+      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(s, connection_->buffer, parser_, as_tuple);
+    });
+    if (!ec) {
+      auto& head = parser_.get();
+      status = int(head.result_int());
+      for (auto& f : head) headers.add(std::string(f.name_string()), std::string(f.value()));
+      if (auto len = parser_.content_length()) content_length = size_t(*len);
+      keep_alive_ = head.keep_alive();
+      release_if_done();
+    }
+    co_return ec;
+  }
+
+  Task<boost::system::result<std::string, Error>> read_some() override {
+    char buf[16 * 1024];
+    while (!parser_.is_done()) {
+      if (!connection_) co_return fail("upstream " + origin_ + " connection is gone");
+      parser_.get().body().data = buf;
+      parser_.get().body().size = sizeof buf;
+      connection_->lowest().expires_after(deadlines_.body_idle);
+      boost::system::error_code ec;
+      co_await connection_->visit([&](auto& s) -> Task<void> {
+        std::tie(ec, std::ignore) = co_await bhttp::async_read_some(s, connection_->buffer, parser_, as_tuple);
+      });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        connection_.reset();
+        co_return fail("upstream " + origin_ + " broke off the response: " + ec.message());
+      }
+      size_t got = sizeof buf - parser_.get().body().size;
+      release_if_done();
+      if (got > 0) co_return std::string(buf, got);
+    }
+    co_return std::string();
+  }
+
+  bool done() const override { return parser_.is_done(); }
+
+ private:
+  void release_if_done() {
+    if (parser_.is_done() && keep_alive_ && connection_) pool_->give_back(std::move(connection_));
+  }
+
+  std::shared_ptr<UpstreamClient::Impl> pool_;
+  std::unique_ptr<Connection> connection_;
+  Deadlines deadlines_;
+  std::string origin_;
+  bhttp::response_parser<bhttp::buffer_body> parser_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+UpstreamClient::UpstreamClient(asio::any_io_executor executor, UpstreamOptions options)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->executor = std::move(executor);
+  impl_->options = std::move(options);
+  impl_->ssl.set_default_verify_paths();
+  if (impl_->options.ca_file) impl_->ssl.load_verify_file(*impl_->options.ca_file);
+  impl_->ssl.set_verify_mode(asio::ssl::verify_peer);
+}
+
+UpstreamClient::~UpstreamClient() = default;
+
+size_t UpstreamClient::idle_connections() const {
+  std::lock_guard guard(impl_->mutex);
+  size_t n = 0;
+  for (auto& [k, v] : impl_->idle) n += v.size();
+  return n;
+}
+
+Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamClient::open(const ClientRequest& request,
+                                                                                            Deadlines deadlines) {
+  auto origin = parse_origin(request.url);
+  if (!origin) co_return origin.error();
+  auto verb = bhttp::string_to_verb(request.method);
+  if (verb == bhttp::verb::unknown) co_return fail("unsupported HTTP method " + request.method);
+  // A pooled connection the upstream closed meanwhile fails on first use; then one fresh try.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto connection = impl_->take_idle(origin->key());
+    bool reused = connection != nullptr;
+    if (!connection) {
+      auto fresh = co_await impl_->connect(*origin);
+      if (!fresh) co_return fresh.error();
+      connection = std::move(*fresh);
+    }
+    bhttp::request<bhttp::string_body> out{verb, origin->target, 11};
+    for (auto& [n, v] : request.headers.fields()) out.insert(n, v);
+    out.set(bhttp::field::host, origin->host_header);
+    out.body() = request.body;
+    if (!request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();
+    out.keep_alive(true);
+    connection->lowest().expires_after(deadlines.response_header);
+    boost::system::error_code ec;
+    co_await connection->visit([&](auto& s) -> Task<void> {
+      std::tie(ec, std::ignore) = co_await bhttp::async_write(s, out, as_tuple);
+    });
+    if (ec) {
+      if (reused) continue;
+      co_return fail("sending the request to upstream " + origin->key() + " failed: " + ec.message());
+    }
+    auto response = std::make_unique<StreamedResponse>(impl_, std::move(connection), deadlines, origin->key());
+    ec = co_await response->read_head();
+    if (ec) {
+      if (reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;
+      if (ec == beast::error::timeout)
+        co_return fail("upstream " + origin->key() + " did not answer within " +
+                        std::to_string(deadlines.response_header.count()) + " ms");
+      co_return fail("reading the response of upstream " + origin->key() + " failed: " + ec.message());
+    }
+    co_return std::unique_ptr<UpstreamResponse>(std::move(response));
+  }
+  co_return fail("upstream " + origin->key() + " closed the connection twice without answering");
+}
+
+Task<boost::system::result<Response, Error>> UpstreamClient::fetch(const ClientRequest& request,
+                                                                  std::chrono::milliseconds timeout) {
+  auto opened = co_await open(request, Deadlines{timeout, timeout});
+  if (!opened) co_return opened.error();
+  auto& upstream = **opened;
+  Response response;
+  response.status = upstream.status;
+  response.headers = upstream.headers;
+  while (!upstream.done()) {
+    auto piece = co_await upstream.read_some();
+    if (!piece) co_return piece.error();
+    response.body += *piece;
+    if (response.body.size() > 8 * 1024 * 1024) co_return fail("response of " + request.url + " is larger than 8 MiB");
+  }
+  co_return response;
+}
+
+}  // namespace mcpgate::http

@@ -1,0 +1,75 @@
+#pragma once
+// An asynchronous HTTP/1.1 client with keep-alive pooling, for the gateway: whole requests
+// (token exchange, discovery, keys) and responses streamed through as they arrive (MCP, SSE).
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/async.hpp"
+#include "http/client.hpp"
+
+namespace mcpgate::http {
+
+// A sentence naming the upstream and what failed (refused, timed out, TLS, malformed answer).
+// (Not constructible from a bare string, so result<std::string, UpstreamError> stays unambiguous.)
+struct UpstreamError {
+  UpstreamError() = default;  // user-declared: no aggregate initialisation from a string
+  static UpstreamError because(std::string message) {
+    UpstreamError e;
+    e.message = std::move(message);
+    return e;
+  }
+  std::string message;
+};
+
+struct UpstreamOptions {
+  std::optional<std::string> ca_file;  // trusted in addition to the system store
+  std::chrono::milliseconds connect_timeout{5'000};
+  size_t max_idle_per_origin = 256;
+};
+
+struct Deadlines {
+  std::chrono::milliseconds response_header{30'000};  // request sent → response head received
+  std::chrono::milliseconds body_idle{3'600'000};     // longest silence inside a streamed body
+};
+
+// A response whose body is read piece by piece. Destroying it before the end closes the
+// connection (that is how an abandoned stream is cancelled upstream); a response read to the
+// end returns its connection to the pool.
+class UpstreamResponse {
+ public:
+  virtual ~UpstreamResponse() = default;
+  int status = 0;
+  Headers headers;
+  std::optional<size_t> content_length;  // when the upstream sent one
+
+  // The next piece of the body; an empty string once the body is complete (check done()).
+  virtual Task<boost::system::result<std::string, UpstreamError>> read_some() = 0;
+  virtual bool done() const = 0;
+};
+
+class UpstreamClient {
+ public:
+  UpstreamClient(boost::asio::any_io_executor executor, UpstreamOptions options);
+  ~UpstreamClient();
+
+  // Sends the request and returns once the response head has arrived; errors are sentences
+  // naming the upstream and what failed (refused, timed out, TLS, malformed response).
+  Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(const ClientRequest& request,
+                                                                                    Deadlines deadlines);
+  // The whole response, body included (bounded to 8 MiB).
+  Task<boost::system::result<Response, UpstreamError>> fetch(const ClientRequest& request,
+                                                          std::chrono::milliseconds timeout);
+
+  size_t idle_connections() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcpgate::http

@@ -1,0 +1,42 @@
+#pragma once
+// The OAuth surface MCP clients need in front of Entra (the seed's Part 5), as pure functions:
+// protected-resource and authorization-server metadata, /authorize and /token bridging without
+// the RFC 8707 `resource` parameter Entra rejects, and the dynamic client registration shim.
+#include <boost/system/result.hpp>
+
+#include <string>
+
+#include "common/clock.hpp"
+#include "http/message.hpp"
+#include "proxy/gateway_config.hpp"
+
+namespace mcpgate::proxy {
+
+// The tenant's endpoints, from its OpenID discovery document (or the authority's defaults).
+struct TenantEndpoints {
+  std::string issuer;
+  std::string authorization_endpoint;
+  std::string token_endpoint;
+  std::string jwks_uri;
+};
+TenantEndpoints default_endpoints(const GatewayConfig& config);
+
+// RFC 9728 for one route; `resource` is the gateway's own public URL of the MCP endpoint.
+http::Response protected_resource_metadata(const GatewayConfig& config, const RouteConfig& route,
+                                           const std::string& resource_path);
+// RFC 8414: issuer and endpoints are the gateway's; keys are the tenant's.
+http::Response authorization_server_metadata(const GatewayConfig& config, const TenantEndpoints& tenant);
+// 302 to the tenant's authorize endpoint with the query preserved, minus `resource`.
+http::Response authorize_redirect(const http::Request& request, const TenantEndpoints& tenant);
+// The form to forward to the tenant's token endpoint: `resource` removed; for code and refresh
+// grants without `scope` (MCP SDK clients omit it) the route's client scope is added.
+boost::system::result<std::string, http::Response> token_request_body(const http::Request& request,
+                                                                       const GatewayConfig& config);
+// RFC 7591: 201 with the pre-registered public client ID when every redirect URI is loopback
+// or allow-listed; 400 invalid_redirect_uri / invalid_client_metadata otherwise.
+http::Response register_client(const http::Request& request, const RegistrationShim& shim, SysTime now);
+
+void allow_cors(http::Response& response);
+http::Response cors_preflight();
+
+}  // namespace mcpgate::proxy

@@ -1,0 +1,495 @@
+#include "proxy/gateway.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <unordered_map>
+
+#include "auth/bearer.hpp"
+#include "auth/challenge.hpp"
+#include "auth/key_set.hpp"
+#include "auth/verified_cache.hpp"
+#include "auth/verifier.hpp"
+#include "exchange/obo.hpp"
+#include "exchange/token_cache.hpp"
+#include "http/async.hpp"
+#include "http/beast_pch.hpp"
+#include "http/upstream.hpp"
+#include "proxy/audit.hpp"
+#include "proxy/discovery.hpp"
+#include "proxy/forwarding.hpp"
+#include "proxy/mcp_peek.hpp"
+#include "proxy/metrics.hpp"
+
+namespace mcpgate::proxy {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace asio::experimental::awaitable_operators;
+using http::Task;
+constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+http::Response json_error(int status, const std::string& error, const std::string& message,
+                          json::object extra = {}) {
+  json::object body{{"error", error}, {"message", message}};
+  for (auto& [k, v] : extra) body[k] = v;
+  return http::Response::json(status, body);
+}
+
+using ExchangeOutcome = boost::system::result<std::string, exchange::OboFailure>;
+
+// Concurrent misses for one user share one exchange: the first caller does it, the others
+// wait on their own timers (on their own executors) and are woken when it is done.
+struct PendingExchange {
+  std::mutex mutex;
+  std::optional<ExchangeOutcome> outcome;
+  std::vector<std::shared_ptr<asio::steady_timer>> waiters;
+};
+
+std::string cache_key_string(const exchange::TokenCache::Key& k) { return k.tenant_id + "\n" + k.oid + "\n" + k.scope; }
+
+}  // namespace
+
+struct Gateway::Impl {
+  GatewayConfig config;
+  const Clock& clock;
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<http::UpstreamClient> upstream;
+  auth::KeySet keys;
+  exchange::TokenCache tokens;
+  std::vector<std::unique_ptr<auth::VerifiedTokenCache>> verified;  // per route
+  Metrics metrics;
+  AuditLog audit;
+
+  std::mutex state_mutex;  // guards endpoints, policies and in-flight exchanges
+  TenantEndpoints endpoints;
+  std::vector<std::shared_ptr<const auth::VerificationPolicy>> policies;  // per route
+  std::unordered_map<std::string, std::shared_ptr<PendingExchange>> exchanges;
+  bool keys_warned = false;
+
+  Impl(GatewayConfig c, const Clock& clk)
+      : config(std::move(c)),
+        clock(clk),
+        keys({config.jwks_refresh_interval, config.unknown_kid_refetch_interval}),
+        tokens({config.obo_expiry_margin, config.obo_negative_ttl, 100'000}),
+        audit(config.audit_log) {
+    endpoints = default_endpoints(config);
+    for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
+    rebuild_policies();
+  }
+
+  void rebuild_policies() {
+    policies.clear();
+    for (auto& r : config.routes) {
+      auto p = std::make_shared<auth::VerificationPolicy>();
+      p->issuer = endpoints.issuer;
+      p->tenant_id = config.tenant_id;
+      p->audiences = r.audiences;
+      p->required_scopes = r.scopes;
+      p->require_all_scopes = r.require_all_scopes;
+      p->required_tenant = r.required_tenant;
+      p->clock_skew = config.clock_skew;
+      policies.push_back(std::move(p));
+    }
+  }
+
+  TenantEndpoints current_endpoints() {
+    std::lock_guard guard(state_mutex);
+    return endpoints;
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  Task<bool> refresh_keys() {
+    auto discovery_url = config.authority + "/" + config.tenant_id + "/v2.0/.well-known/openid-configuration";
+    auto failed = [&](const std::string& why) {
+      keys.fetch_failed(clock.now());
+      if (!keys_warned || !keys.loaded())
+        spdlog::warn("tenant signing keys: {}{}", why,
+                     keys.loaded() ? "; validating with the keys fetched before" : "; requests get 503 until this works");
+      keys_warned = true;
+      return false;
+    };
+    auto doc = co_await upstream->fetch({"GET", discovery_url, {}, {}}, std::chrono::seconds(10));
+    if (!doc) co_return failed("cannot fetch " + discovery_url + ": " + doc.error().message);
+    if (doc->status != 200) co_return failed(discovery_url + " answered " + std::to_string(doc->status));
+    std::string error;
+    auto metadata = auth::parse_openid_metadata(doc->body, error);
+    if (!metadata) co_return failed(discovery_url + ": " + error);
+    if (metadata->issuer.find(config.tenant_id) == std::string::npos)
+      co_return failed("the discovery document's issuer " + metadata->issuer + " is not tenant " + config.tenant_id);
+    auto jwks = co_await upstream->fetch({"GET", metadata->jwks_uri, {}, {}}, std::chrono::seconds(10));
+    if (!jwks) co_return failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
+    if (jwks->status != 200) co_return failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
+    if (auto e = keys.update(jwks->body, clock.now())) co_return failed(metadata->jwks_uri + ": " + *e);
+    {
+      std::lock_guard guard(state_mutex);
+      bool changed = endpoints.issuer != metadata->issuer;
+      endpoints.issuer = metadata->issuer;
+      endpoints.jwks_uri = metadata->jwks_uri;
+      if (!metadata->authorization_endpoint.empty()) endpoints.authorization_endpoint = metadata->authorization_endpoint;
+      if (!metadata->token_endpoint.empty()) endpoints.token_endpoint = metadata->token_endpoint;
+      if (changed || keys_warned) rebuild_policies();
+    }
+    if (keys_warned) spdlog::info("tenant signing keys loaded from {} ({} keys)", metadata->jwks_uri, keys.size());
+    keys_warned = false;
+    co_return true;
+  }
+
+  Task<void> key_refresh_loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      if (keys.refresh_due(clock.now())) co_await refresh_keys();
+      timer.expires_after(keys.loaded() ? std::chrono::seconds(30) : std::chrono::seconds(1));
+      auto [ec] = co_await timer.async_wait(as_tuple);
+      if (ec) co_return;
+    }
+  }
+
+  // ---- verification -----------------------------------------------------------------------
+
+  Task<boost::system::result<auth::VerifiedToken, auth::VerifyError>> verify(size_t route, std::string_view token) {
+    auto now = clock.now();
+    if (auto hit = verified[route]->find(token, now)) {
+      ++metrics.verified_cache_hits;
+      co_return *hit;
+    }
+    std::shared_ptr<const auth::VerificationPolicy> policy;
+    {
+      std::lock_guard guard(state_mutex);
+      policy = policies[route];
+    }
+    auto result = auth::verify_token(token, *policy, keys, now);
+    if (!result && result.error().failure == auth::TokenFailure::unknown_key && keys.claim_unknown_kid_refetch(now)) {
+      // Keys may have rotated since the last fetch: one refetch, then one more try.
+      co_await refresh_keys();
+      result = auth::verify_token(token, *policy, keys, clock.now());
+    }
+    if (result) verified[route]->insert(token, *result, clock.now());
+    co_return result;
+  }
+
+  // ---- On-Behalf-Of -----------------------------------------------------------------------
+
+  Task<ExchangeOutcome> exchange_once(const exchange::TokenCache::Key& key, std::string assertion) {
+    auto started = std::chrono::steady_clock::now();
+    auto endpoint = current_endpoints().token_endpoint;
+    http::ClientRequest request{"POST", endpoint, {}, {}};
+    request.headers.add("Content-Type", "application/x-www-form-urlencoded");
+    request.headers.add("Accept", "application/json");
+    request.body = exchange::obo_request_body(config.client, endpoint, assertion, key.scope, clock.now());
+    auto answer = co_await upstream->fetch(request, config.obo_timeout);
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!answer) {
+      exchange::OboFailure f;
+      f.kind = exchange::OboFailureKind::unavailable;
+      f.error = answer.error().message.find("did not answer within") != std::string::npos ? "timeout" : "unreachable";
+      f.description = "the On-Behalf-Of exchange failed: " + answer.error().message;
+      metrics.exchange(f.error, seconds);
+      co_return f;  // not cached: an unreachable IdP should be retried by the next request
+    }
+    auto parsed = exchange::parse_obo_response(answer->status, answer->body);
+    if (!parsed) {
+      static constexpr std::array<std::string_view, 4> kinds{"invalid_assertion", "interaction_required",
+                                                             "configuration", "unavailable"};
+      metrics.exchange(std::string(kinds[size_t(parsed.error().kind)]), seconds);
+      // Only configuration errors are worth remembering; a user-specific refusal is not.
+      if (parsed.error().kind == exchange::OboFailureKind::configuration) tokens.store_failure(key, parsed.error(), clock.now());
+      co_return parsed.error();
+    }
+    metrics.exchange("ok", seconds);
+    tokens.store_token(key, *parsed, clock.now());
+    co_return parsed->access_token;
+  }
+
+  Task<ExchangeOutcome> exchanged_token(const exchange::TokenCache::Key& key, std::string_view assertion) {
+    auto now = clock.now();
+    if (auto token = tokens.find_token(key, now)) {
+      ++metrics.obo_cache_hits;
+      co_return *token;
+    }
+    if (auto failure = tokens.find_failure(key, now)) co_return *failure;
+    ++metrics.obo_cache_misses;
+    auto flat = cache_key_string(key);
+    std::shared_ptr<PendingExchange> pending;
+    bool leader = false;
+    {
+      std::lock_guard guard(state_mutex);
+      auto& slot = exchanges[flat];
+      if (!slot) {
+        slot = std::make_shared<PendingExchange>();
+        leader = true;
+      }
+      pending = slot;
+    }
+    if (!leader) {
+      auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                        asio::steady_timer::time_point::max());
+      {
+        std::lock_guard guard(pending->mutex);
+        if (pending->outcome) co_return *pending->outcome;
+        pending->waiters.push_back(timer);
+      }
+      co_await timer->async_wait(as_tuple);
+      std::lock_guard guard(pending->mutex);
+      if (pending->outcome) co_return *pending->outcome;
+      co_return exchange::OboFailure{exchange::OboFailureKind::unavailable, 0, "aborted", "the exchange was abandoned", {}, {}};
+    }
+    ExchangeOutcome outcome = exchange::OboFailure{};
+    try {
+      outcome = co_await exchange_once(key, std::string(assertion));
+    } catch (const std::exception& e) {
+      outcome = exchange::OboFailure{exchange::OboFailureKind::configuration, 0, "gateway_error", e.what(), {}, {}};
+    }
+    {
+      std::lock_guard guard(state_mutex);
+      exchanges.erase(flat);
+    }
+    std::lock_guard guard(pending->mutex);
+    pending->outcome = outcome;
+    for (auto& t : pending->waiters) asio::post(t->get_executor(), [t] { t->cancel(); });
+    co_return outcome;
+  }
+
+  http::Response exchange_refused(const exchange::OboFailure& f, const auth::ChallengeContext& context) {
+    std::string code = f.aadsts ? "AADSTS" + std::to_string(f.aadsts) + ": " : std::string();
+    json::object extra{{"aadsts", f.aadsts}};
+    if (!f.hint.empty()) extra["hint"] = f.hint;
+    switch (f.kind) {
+      case exchange::OboFailureKind::invalid_assertion: {
+        auto r = auth::token_refused({auth::TokenFailure::bad_signature,
+                                      "the identity provider refused the token for On-Behalf-Of: " + code + f.description},
+                                     context);
+        auto body = json::parse(r.body).as_object();
+        body["reason"] = "obo_assertion_rejected";
+        for (auto& [k, v] : extra) body[k] = v;
+        r.body = json::serialize(body);
+        return r;
+      }
+      case exchange::OboFailureKind::interaction_required:
+        return auth::claims_challenge(f.claims.value_or("{}"),
+                                      "Conditional Access requires you to sign in again: " + code + f.description, context);
+      case exchange::OboFailureKind::configuration:
+        return json_error(502, "obo_configuration",
+                          "the gateway's On-Behalf-Of exchange is misconfigured: " + code + f.description, extra);
+      case exchange::OboFailureKind::unavailable:
+        return json_error(f.error == "timeout" ? 504 : 502, f.error == "timeout" ? "idp_timeout" : "idp_unavailable",
+                          f.description);
+    }
+    return json_error(502, "obo_failed", f.description);
+  }
+
+  // ---- request handling -------------------------------------------------------------------
+
+  // Everything the gateway answers itself (not proxied): plain request → response.
+  std::optional<http::Response> local_response(const http::Request& req) {
+    const auto& path = req.path;
+    if (req.method == "OPTIONS") return cors_preflight();
+    if (path == "/healthz") return http::Response::json(200, json::object{{"status", "ok"}});
+    if (path == "/readyz") {
+      bool ready = keys.loaded();
+      std::string status = ready ? "ready" : "waiting for the tenant's signing keys";
+      return http::Response::json(ready ? 200 : 503, json::object{{"status", status}, {"keys", keys.size()}});
+    }
+    if (path == "/metrics") return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4");
+    const std::string prm = "/.well-known/oauth-protected-resource";
+    if (req.method == "GET" && path.rfind(prm, 0) == 0) {
+      std::string rest = path.substr(prm.size());
+      if (rest.empty()) return protected_resource_metadata(config, config.routes.front(), config.routes.front().prefix + "/mcp");
+      if (auto m = match_route(config.routes, rest)) return protected_resource_metadata(config, *m->route, rest);
+      return json_error(404, "not_found", "no route serves " + rest);
+    }
+    if (req.method == "GET" && (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration"))
+      return authorization_server_metadata(config, current_endpoints());
+    if (req.method == "GET" && path == "/authorize") return authorize_redirect(req, current_endpoints());
+    if (req.method == "POST" && path == "/register" && config.registration.enabled)
+      return register_client(req, config.registration, clock.now());
+    if (!match_route(config.routes, path) && !(req.method == "POST" && path == "/token"))
+      return json_error(404, "not_found", "no route for " + path + "; routes: " + route_list());
+    return std::nullopt;
+  }
+
+  Task<void> handle(http::Request& req, http::ResponseWriter& out) {
+    if (auto local = local_response(req)) {
+      co_await out.send(*local);
+      co_return;
+    }
+    if (req.method == "POST" && req.path == "/token") {
+      co_await token_bridge(req, out);
+      co_return;
+    }
+    co_await proxy(req, out, *match_route(config.routes, req.path));
+  }
+
+  std::string route_list() const {
+    std::string s;
+    for (auto& r : config.routes) s += (s.empty() ? "" : ", ") + r.prefix;
+    return s;
+  }
+
+  Task<void> token_bridge(http::Request& req, http::ResponseWriter& out) {
+    auto body = token_request_body(req, config);
+    if (!body) co_return void(co_await out.send(body.error()));
+    http::ClientRequest forward{"POST", current_endpoints().token_endpoint, {}, std::move(*body)};
+    forward.headers.add("Content-Type", "application/x-www-form-urlencoded");
+    if (auto auth_header = req.header("Authorization")) forward.headers.add("Authorization", std::string(*auth_header));
+    auto answer = co_await upstream->fetch(forward, config.obo_timeout);
+    if (!answer) co_return void(co_await out.send(json_error(502, "idp_unavailable", answer.error().message)));
+    http::Response r;
+    r.status = answer->status;
+    r.body = std::move(answer->body);
+    r.headers.set("Content-Type", std::string(answer->headers.get("Content-Type").value_or("application/json")));
+    allow_cors(r);
+    co_await out.send(r);
+  }
+
+  Task<void> proxy(http::Request& req, http::ResponseWriter& out, const RouteMatch& match) {
+    auto started = std::chrono::steady_clock::now();
+    const RouteConfig& route = *match.route;
+    size_t route_index = size_t(&route - config.routes.data());
+    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + req.path, route.client_scope};
+    AuditRecord audit_record;
+    audit_record.time = clock.now();
+    audit_record.route = route.prefix;
+    audit_record.http_method = req.method;
+    audit_record.request_bytes = req.body.size();
+    if (req.method == "POST") {
+      auto call = peek_mcp_call(req.body);
+      audit_record.rpc_method = std::move(call.method);
+      audit_record.tool = std::move(call.tool);
+    }
+    auto finish = [&](int status, std::string outcome) {
+      audit_record.status = status;
+      audit_record.outcome = std::move(outcome);
+      audit_record.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      metrics.request(route.prefix, status);
+      audit.write(audit_record);
+    };
+    auto refuse = [&](const http::Response& response, const std::string& reason) -> Task<void> {
+      finish(response.status, reason);
+      co_await out.send(response);
+    };
+
+    if (!keys.loaded()) {
+      co_await refresh_keys();
+      if (!keys.loaded())
+        co_return co_await refuse(json_error(503, "keys_unavailable",
+                                             "the gateway has not yet fetched tenant " + config.tenant_id +
+                                                 "'s signing keys from " + config.authority + "; retry shortly"),
+                                  "keys_unavailable");
+    }
+
+    auto bearer = auth::extract_bearer(req.headers);
+    if (!bearer) {
+      auth::VerifyError e{auth::TokenFailure::missing, "this MCP server needs a bearer token; sign in first"};
+      if (bearer.error() == auth::BearerError::duplicate_header)
+        e = {auth::TokenFailure::malformed, "send exactly one Authorization header"};
+      else if (bearer.error() == auth::BearerError::not_bearer)
+        e = {auth::TokenFailure::malformed, "the Authorization header must use the Bearer scheme"};
+      else if (bearer.error() == auth::BearerError::empty)
+        e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
+      metrics.validation_failure(std::string(auth::reason_code(e.failure)));
+      co_return co_await refuse(auth::token_refused(e, context), std::string(auth::reason_code(e.failure)));
+    }
+    std::string token(*bearer);
+    auto verified_token = co_await verify(route_index, token);
+    if (!verified_token) {
+      auto reason = std::string(auth::reason_code(verified_token.error().failure));
+      metrics.validation_failure(reason);
+      co_return co_await refuse(auth::token_refused(verified_token.error(), context), reason);
+    }
+    audit_record.tid = verified_token->tid;
+    audit_record.oid = verified_token->oid;
+    audit_record.preferred_username = verified_token->preferred_username;
+
+    auto obo = co_await exchanged_token({verified_token->tid, verified_token->oid, route.obo_scope}, token);
+    if (!obo) {
+      auto response = exchange_refused(obo.error(), context);
+      co_return co_await refuse(response, "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts)
+                                                                         : obo.error().error));
+    }
+
+    http::ClientRequest upstream_request{
+        req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
+        upstream_request_headers(req, *obo), std::move(req.body)};
+    auto opened = co_await upstream->open(upstream_request, {route.response_timeout, route.stream_idle_timeout});
+    if (!opened) {
+      bool timeout = opened.error().message.find("did not answer within") != std::string::npos;
+      co_return co_await refuse(json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                                           opened.error().message),
+                                timeout ? "upstream_timeout" : "upstream_unavailable");
+    }
+    auto response = std::move(*opened);
+    auto headers = downstream_response_headers(response->headers);
+    bool streaming = !response->content_length;
+    if (streaming) ++metrics.open_streams;
+    std::string outcome = "forwarded";
+    if (co_await out.start(response->status, headers, response->content_length)) {
+      auto relay = [&]() -> Task<void> {
+        while (!response->done()) {
+          auto piece = co_await response->read_some();
+          if (!piece) {
+            outcome = "upstream_broke_off";
+            co_return;
+          }
+          audit_record.response_bytes += piece->size();
+          if (!co_await out.write(*piece)) {
+            outcome = "client_gone";
+            co_return;
+          }
+        }
+        if (!co_await out.finish()) outcome = "client_gone";
+      };
+      // Whichever ends first: the response, or the client hanging up (which must cancel the
+      // upstream request rather than leave it streaming into the void).
+      auto first = co_await (relay() || out.client_gone());
+      if (first.index() == 1) outcome = "client_gone";
+    } else {
+      outcome = "client_gone";
+    }
+    if (streaming) --metrics.open_streams;
+    int status = response->status;
+    response.reset();  // an unfinished upstream response closes its connection here
+    finish(status, outcome);
+  }
+};
+
+Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_unique<Impl>(std::move(config), clock)) {
+  auto& c = impl_->config;
+  http::ServerOptions options;
+  options.host = c.host;
+  options.port = c.port;
+  options.threads = c.threads;
+  options.tls = c.tls;
+  options.max_header_bytes = c.max_header_bytes;
+  options.max_body_bytes = c.max_body_bytes;
+  options.read_timeout = c.request_timeout;
+  options.idle_timeout = c.idle_timeout;
+  options.stop_on_signals = true;
+  options.shutdown_grace = c.shutdown_grace;
+  impl_->server = http::make_streaming_server(
+      options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->handle(r, w); },
+      [](int status, std::string_view message) {
+        return json_error(status, status == 413 ? "request_too_large" : status == 431 ? "headers_too_large" : "bad_request",
+                          std::string(message));
+      });
+  http::UpstreamOptions upstream_options;
+  upstream_options.ca_file = c.ca_file;
+  impl_->upstream = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), upstream_options);
+}
+
+Gateway::~Gateway() = default;
+
+uint16_t Gateway::port() const { return impl_->server->port(); }
+
+void Gateway::run() {
+  asio::co_spawn(http::server_executor(*impl_->server), impl_->key_refresh_loop(), asio::detached);
+  impl_->server->run();
+}
+
+void Gateway::stop() { impl_->server->stop(); }
+
+}  // namespace mcpgate::proxy

@@ -1,0 +1,165 @@
+#include "proxy/gateway_config.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include "common/files.hpp"
+#include "common/strings.hpp"
+
+namespace mcpgate::proxy {
+namespace {
+
+using config::YamlReader;
+
+std::string absolute_url(const YamlReader& r, const std::string& key, bool required) {
+  auto value = required ? std::optional<std::string>(r.str(key)) : r.opt_str(key);
+  if (!value) return "";
+  auto u = boost::urls::parse_absolute_uri(*value);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
+    r.fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
+  while (value->size() > 1 && value->back() == '/') value->pop_back();
+  return *value;
+}
+
+std::string derive_client_scope(const RouteConfig& route) {
+  if (route.scopes.empty() || route.audiences.empty()) return "";
+  const auto& aud = route.audiences.front();
+  std::string resource = aud.rfind("api://", 0) == 0 ? aud : "api://" + aud;
+  return resource + "/" + route.scopes.front();
+}
+
+RouteConfig parse_route(const YamlReader& r) {
+  r.allow_only({"prefix", "upstream", "rewrite", "audiences", "scopes", "scope_match", "tenant", "client_scope",
+                "obo_scope", "timeouts"});
+  RouteConfig route;
+  route.prefix = r.str("prefix");
+  if (route.prefix.empty() || route.prefix.front() != '/' || route.prefix == "/")
+    r.fail("prefix", "must be a path such as /context7 (not the root)");
+  while (route.prefix.back() == '/') route.prefix.pop_back();
+  for (auto reserved : {"/.well-known", "/authorize", "/token", "/register", "/healthz", "/readyz", "/metrics"})
+    if (route.prefix == reserved || route.prefix.rfind(std::string(reserved) + "/", 0) == 0)
+      r.fail("prefix", std::string("'") + reserved + "' is served by the gateway itself");
+  route.upstream = absolute_url(r, "upstream", true);
+  for (auto& rw : r.list("rewrite")) {
+    rw.allow_only({"from", "to"});
+    auto from = rw.str("from"), to = rw.str("to");
+    if (from.empty() || from.front() != '/' || to.empty() || to.front() != '/')
+      rw.fail_here("from and to must both be paths starting with '/'");
+    route.rewrites.emplace_back(from, to);
+  }
+  route.audiences = r.strings("audiences");
+  if (route.audiences.empty()) r.fail("audiences", "at least one audience (the gateway app's client ID) is required");
+  route.scopes = r.strings("scopes");
+  auto match = r.str_or("scope_match", "any");
+  if (match != "any" && match != "all") r.fail("scope_match", "must be any or all");
+  route.require_all_scopes = match == "all";
+  route.required_tenant = r.opt_str("tenant");
+  if (route.required_tenant && !is_guid(*route.required_tenant)) r.fail("tenant", "must be a tenant GUID");
+  route.obo_scope = r.str("obo_scope");
+  if (route.obo_scope.find("{{") != std::string::npos)
+    r.fail("obo_scope", "still contains a {{named value}}; write the MCP API app's ID, e.g. api://<guid>/.default");
+  auto slash = route.obo_scope.rfind('/');
+  if (route.obo_scope.rfind("api://", 0) == 0 && slash != std::string::npos) {
+    auto app = route.obo_scope.substr(6, slash - 6);
+    if (!is_guid(app) && app.find('.') == std::string::npos)
+      r.fail("obo_scope", "the part after api:// must be the MCP API app's client ID (a GUID), got '" + app + "'");
+  }
+  route.client_scope = r.str_or("client_scope", derive_client_scope(route));
+  auto t = r.child("timeouts");
+  t.allow_only({"connect", "response", "stream_idle"});
+  route.connect_timeout = t.duration("connect", route.connect_timeout);
+  route.response_timeout = t.duration("response", route.response_timeout);
+  route.stream_idle_timeout = t.duration("stream_idle", route.stream_idle_timeout);
+  return route;
+}
+
+}  // namespace
+
+GatewayConfig parse_gateway_config(const YamlReader& root) {
+  root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
+                   "routes", "limits", "audit_log"});
+  GatewayConfig c;
+  auto listen = root.child("listen");
+  listen.allow_only({"host", "port", "tls"});
+  c.host = listen.str_or("host", c.host);
+  c.port = uint16_t(listen.integer("port", c.port, 0, 65535));
+  if (listen.has("tls")) {
+    auto tls = listen.child("tls");
+    tls.allow_only({"certificate", "key"});
+    c.tls = http::TlsFiles{tls.str("certificate"), tls.str("key")};
+  }
+  c.threads = int(root.integer("threads", c.threads, 1, 64));
+  c.public_url = absolute_url(root, "public_url", false);
+  if (c.public_url.empty())
+    c.public_url = std::string(c.tls ? "https" : "http") + "://" + (c.host == "127.0.0.1" ? "localhost" : c.host) +
+                   ":" + std::to_string(c.port);
+
+  auto entra = root.child("entra");
+  entra.allow_only({"authority", "tenant_id", "ca_file"});
+  c.authority = absolute_url(entra, "authority", false);
+  if (c.authority.empty()) c.authority = "https://login.microsoftonline.com";
+  c.tenant_id = entra.str("tenant_id");
+  if (!is_guid(c.tenant_id))
+    entra.fail("tenant_id", "must be the directory (tenant) ID GUID from the app registration's Overview page");
+  c.ca_file = entra.opt_str("ca_file");
+  if (c.ca_file && !read_file(*c.ca_file)) entra.fail("ca_file", "cannot read " + *c.ca_file);
+
+  auto client = root.child("client");
+  client.allow_only({"client_id", "client_secret", "certificate", "private_key"});
+  c.client.client_id = client.str("client_id");
+  if (!is_guid(c.client.client_id)) client.fail("client_id", "must be the gateway app's Application (client) ID GUID");
+  c.client.client_secret = client.opt_str("client_secret");
+  auto cert_file = client.opt_str("certificate");
+  auto key_file = client.opt_str("private_key");
+  if (cert_file || key_file) {
+    if (!cert_file || !key_file) client.fail(cert_file ? "private_key" : "certificate", "certificate and private_key go together");
+    auto cert_pem = read_file(*cert_file);
+    auto key_pem = read_file(*key_file);
+    if (!cert_pem) client.fail("certificate", "cannot read " + *cert_file);
+    if (!key_pem) client.fail("private_key", "cannot read " + *key_file);
+    c.client.certificate = crypto::Certificate::from_pem(*cert_pem);
+    c.client.certificate_key = crypto::Key::from_pem(*key_pem);
+    if (!c.client.certificate) client.fail("certificate", *cert_file + " is not a PEM certificate");
+    if (!c.client.certificate_key) client.fail("private_key", *key_file + " is not a PEM private key");
+  }
+  if (c.client.client_secret && c.client.certificate)
+    client.fail("client_secret", "give either client_secret or certificate + private_key, not both");
+  if (!c.client.client_secret && !c.client.certificate)
+    client.fail("client_secret", "is required (as ${env:NAME} or ${file:/path}), unless certificate + private_key are given");
+
+  auto v = root.child("validation");
+  v.allow_only({"clock_skew", "jwks_refresh_interval", "unknown_kid_refetch_interval"});
+  auto secs = [](std::chrono::milliseconds ms) { return std::chrono::duration_cast<std::chrono::seconds>(ms); };
+  c.clock_skew = secs(v.duration("clock_skew", c.clock_skew));
+  c.jwks_refresh_interval = secs(v.duration("jwks_refresh_interval", c.jwks_refresh_interval));
+  c.unknown_kid_refetch_interval = secs(v.duration("unknown_kid_refetch_interval", c.unknown_kid_refetch_interval));
+
+  auto obo = root.child("obo");
+  obo.allow_only({"timeout", "expiry_margin", "negative_ttl"});
+  c.obo_timeout = obo.duration("timeout", c.obo_timeout);
+  c.obo_expiry_margin = secs(obo.duration("expiry_margin", c.obo_expiry_margin));
+  c.obo_negative_ttl = secs(obo.duration("negative_ttl", c.obo_negative_ttl));
+
+  auto reg = root.child("registration");
+  reg.allow_only({"enabled", "client_id", "allowed_redirect_uris"});
+  c.registration.enabled = reg.boolean("enabled", false);
+  c.registration.client_id = reg.str_or("client_id", c.client.client_id);
+  c.registration.allowed_redirect_uris = reg.strings("allowed_redirect_uris");
+
+  for (auto& r : root.list("routes")) c.routes.push_back(parse_route(r));
+  if (c.routes.empty()) root.fail("routes", "at least one route is required");
+  for (size_t i = 0; i < c.routes.size(); ++i)
+    for (size_t j = i + 1; j < c.routes.size(); ++j)
+      if (c.routes[i].prefix == c.routes[j].prefix) root.fail("routes", "two routes have prefix " + c.routes[i].prefix);
+
+  auto limits = root.child("limits");
+  limits.allow_only({"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "shutdown_grace"});
+  c.max_header_bytes = size_t(limits.integer("max_header_bytes", (long long)c.max_header_bytes, 1024, 1 << 20));
+  c.max_body_bytes = size_t(limits.integer("max_body_bytes", (long long)c.max_body_bytes, 1024, 1LL << 30));
+  c.request_timeout = limits.duration("request_timeout", c.request_timeout);
+  c.idle_timeout = limits.duration("idle_timeout", c.idle_timeout);
+  c.shutdown_grace = limits.duration("shutdown_grace", c.shutdown_grace);
+  c.audit_log = root.str_or("audit_log", "-");
+  return c;
+}
+
+}  // namespace mcpgate::proxy

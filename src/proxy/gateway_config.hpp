@@ -1,0 +1,71 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/yaml_reader.hpp"
+#include "exchange/obo.hpp"
+#include "http/server.hpp"
+
+namespace mcpgate::proxy {
+
+// One MCP server behind the gateway: the seed's policy.xml for one API.
+struct RouteConfig {
+  std::string prefix;    // public path prefix, e.g. "/context7"
+  std::string upstream;  // base URL, e.g. "https://mcp.context7.com"
+  // Path rewrites after the prefix, first match wins: {"/mcp", "/mcp/oauth"} (rewrite-uri).
+  std::vector<std::pair<std::string, std::string>> rewrites;
+  std::vector<std::string> audiences;  // validate-azure-ad-token <audiences>
+  std::vector<std::string> scopes;     // <required-claims><claim name="scp">
+  bool require_all_scopes = false;     // match="all" (default "any", as the seed)
+  std::optional<std::string> required_tenant;
+  std::string client_scope;  // what MCP clients request, e.g. api://<gateway-app-id>/Mcp.Gateway.Access
+  std::string obo_scope;     // api://<mcp-api-app-id>/.default
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds response_timeout{60'000};      // request sent → response head
+  std::chrono::milliseconds stream_idle_timeout{3'600'000};  // silence allowed inside a stream
+};
+
+struct RegistrationShim {  // RFC 7591 answers carrying a pre-registered public client ID
+  bool enabled = false;
+  std::string client_id;
+  std::vector<std::string> allowed_redirect_uris;  // beyond loopback; exact match
+};
+
+struct GatewayConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::optional<http::TlsFiles> tls;
+  int threads = 2;
+  std::string public_url;  // how clients reach the gateway; PRM resource URLs derive from it
+
+  std::string authority = "https://login.microsoftonline.com";
+  std::string tenant_id;
+  std::optional<std::string> ca_file;  // extra CA for the authority and upstreams
+
+  exchange::ClientCredential client;  // the gateway app (OBO intermediary)
+  std::chrono::seconds clock_skew{300};
+  std::chrono::seconds jwks_refresh_interval{3600};
+  std::chrono::seconds unknown_kid_refetch_interval{300};
+  std::chrono::milliseconds obo_timeout{20'000};
+  std::chrono::seconds obo_expiry_margin{120};
+  std::chrono::seconds obo_negative_ttl{10};
+
+  RegistrationShim registration;
+  std::vector<RouteConfig> routes;
+
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{75'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::string audit_log = "-";  // a file path, "-" for standard output, "off"
+};
+
+// Validates everything; throws config::ConfigError naming the YAML path.
+GatewayConfig parse_gateway_config(const config::YamlReader& root);
+
+}  // namespace mcpgate::proxy
