@@ -15,6 +15,8 @@
 #include "idp/config.hpp"
 #include "idp/identity_provider.hpp"
 #include "idp/keystore.hpp"
+#include "proxy/gateway.hpp"
+#include "proxy/gateway_config.hpp"
 
 namespace fs = std::filesystem;
 using namespace mcpgate;
@@ -86,6 +88,23 @@ int run_idp(const IdpOptions& o) {
   return 0;
 }
 
+struct GatewayOptions {
+  std::string config_file;
+  std::string port_file;
+  int port = -1;
+};
+
+int run_gateway(const GatewayOptions& o) {
+  auto config = proxy::parse_gateway_config(config::YamlReader::from_file(o.config_file));
+  if (o.port >= 0) config.port = uint16_t(o.port);
+  proxy::Gateway gateway(std::move(config), SystemClock::instance());
+  spdlog::info("gateway listening on port {}", gateway.port());
+  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(gateway.port()) + "\n");
+  gateway.run();
+  spdlog::info("gateway stopped");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,9 +133,24 @@ int main(int argc, char** argv) {
   auto* check_cmd = idp_cmd->add_subcommand("check-config", "Validate a configuration file and exit");
   check_cmd->add_option("file", idp_options.config_file, "YAML file")->required();
 
+  GatewayOptions gateway_options;
+  auto* gateway_cmd = app.add_subcommand("gateway", "Entra ID gateway in front of MCP servers (validation, On-Behalf-Of, streaming)");
+  gateway_cmd->add_option("-c,--config", gateway_options.config_file, "YAML configuration")->required();
+  gateway_cmd->add_option("-p,--port", gateway_options.port, "override listen.port (0: any free port)");
+  gateway_cmd->add_option("--port-file", gateway_options.port_file, "write the bound port to this file once listening");
+  auto* gateway_check = app.add_subcommand("check-gateway-config", "Validate a gateway configuration file and exit");
+  std::string gateway_check_file;
+  gateway_check->add_option("file", gateway_check_file, "YAML file")->required();
+
   CLI11_PARSE(app, argc, argv);
   setup_logging(log_level);
   try {
+    if (gateway_cmd->parsed()) return run_gateway(gateway_options);
+    if (gateway_check->parsed()) {
+      auto config = proxy::parse_gateway_config(config::YamlReader::from_file(gateway_check_file));
+      std::cout << gateway_check_file << ": valid (" << config.routes.size() << " route(s))\n";
+      return 0;
+    }
     if (idp_cmd->parsed()) {
       fs::path data = idp_options.data_dir.empty() ? default_data_dir("idp") : fs::path(idp_options.data_dir);
       if (rotate_cmd->parsed()) {

@@ -101,13 +101,18 @@ Check check_lifetime(const Jwt& jwt, const VerificationPolicy& policy, SysTime n
   return {};
 }
 
-Check check_audience(const Jwt& jwt, const VerificationPolicy& policy) {
-  auto aud = jwt.audiences();
-  for (const auto& a : aud)
+// Before the issuer: a Graph token is a v1 token too, and "wrong kind of token" is the useful answer.
+Check check_not_graph(const Jwt& jwt) {
+  for (const auto& a : jwt.audiences())
     if (is_graph_audience(a))
       return fail(TokenFailure::graph_token,
                   "the token is for Microsoft Graph (aud " + shown(a) +
                       "); Graph tokens are for Microsoft Graph only: request a token for this API's scope instead");
+  return {};
+}
+
+Check check_audience(const Jwt& jwt, const VerificationPolicy& policy) {
+  auto aud = jwt.audiences();
   for (const auto& a : aud)
     if (contains(policy.audiences, a)) return {};
   return fail(TokenFailure::audience_mismatch,
@@ -204,6 +209,7 @@ boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view 
   const Jwt& jwt = *parsed;
 
   if (auto e = check_algorithm(jwt, policy)) return std::move(*e);
+  if (auto e = check_not_graph(jwt)) return std::move(*e);
   if (auto e = check_issuer(jwt, policy)) return std::move(*e);
   if (auto e = check_lifetime(jwt, policy, now)) return std::move(*e);
   if (auto e = check_audience(jwt, policy)) return std::move(*e);

@@ -85,9 +85,12 @@ class StreamWriter final : public ResponseWriter {
     if (!ok_ || data.empty()) co_return ok_;
     boost::system::error_code ec;
     if (chunked_) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), as_tuple);
+      auto chunk = bhttp::make_chunk(asio::buffer(data));
+      auto [result_ec, result_n] = co_await asio::async_write(stream_, chunk, as_tuple);
+      ec = result_ec;
     } else {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(data), as_tuple);
+      auto [result_ec, result_n] = co_await asio::async_write(stream_, asio::buffer(data), as_tuple);
+      ec = result_ec;
     }
     ok_ = !ec;
     co_return ok_;
@@ -96,7 +99,8 @@ class StreamWriter final : public ResponseWriter {
   Task<bool> finish() override {
     if (!ok_) co_return false;
     if (chunked_) {
-      auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple);
+      auto last = bhttp::make_chunk_last();
+      auto [ec, n] = co_await asio::async_write(stream_, last, as_tuple);
       ok_ = !ec;
     }
     finished_ = ok_;
@@ -128,10 +132,13 @@ class StreamWriter final : public ResponseWriter {
 
 }  // namespace
 
+// (No co_await inside conditions or return statements here and in the handlers: GCC 12
+// miscompiles some of those forms in coroutines.)
 Task<bool> ResponseWriter::send(const Response& response) {
-  if (!co_await start(response.status, response.headers, response.body.size())) co_return false;
-  if (!co_await write(response.body)) co_return false;
-  co_return co_await finish();
+  bool ok = co_await start(response.status, response.headers, response.body.size());
+  if (ok) ok = co_await write(response.body);
+  if (ok) ok = co_await finish();
+  co_return ok;
 }
 
 struct Server::Impl {
@@ -187,7 +194,10 @@ struct Server::Impl {
       } catch (const std::exception& e) {
         spdlog::error("{} {}: handler failed: {}", request.method, request.path, e.what());
       }
-      if (!writer.started()) co_await writer.send(on_error(500, "internal error; see the server log"));
+      if (!writer.started()) {
+        auto failure = on_error(500, "internal error; see the server log");
+        co_await writer.send(failure);
+      }
       --in_flight;
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
       spdlog::debug("{} {} {:.2f}ms", request.method, request.path, elapsed.count());
@@ -239,7 +249,8 @@ Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error)
     : Server(std::move(options),
              std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{[handler = std::move(handler)](
                                                                    Request& request, ResponseWriter& writer) -> Task<void> {
-               co_await writer.send(handler(request));
+               auto response = handler(request);
+               co_await writer.send(response);
              }}),
              std::move(on_error)) {}
 

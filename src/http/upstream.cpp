@@ -128,7 +128,8 @@ class StreamedResponse final : public UpstreamResponse {
   Task<boost::system::error_code> read_head() {
     boost::system::error_code ec;
     co_await connection_->visit([&](auto& s) -> Task<void> {
-      std::tie(ec, std::ignore) = co_await bhttp::async_read_header(s, connection_->buffer, parser_, as_tuple);
+      auto [result_ec, result_n] = co_await bhttp::async_read_header(s, connection_->buffer, parser_, as_tuple);
+      ec = result_ec;
     });
     if (!ec) {
       auto& head = parser_.get();
@@ -150,7 +151,8 @@ class StreamedResponse final : public UpstreamResponse {
       connection_->lowest().expires_after(deadlines_.body_idle);
       boost::system::error_code ec;
       co_await connection_->visit([&](auto& s) -> Task<void> {
-        std::tie(ec, std::ignore) = co_await bhttp::async_read_some(s, connection_->buffer, parser_, as_tuple);
+        auto [result_ec, result_n] = co_await bhttp::async_read_some(s, connection_->buffer, parser_, as_tuple);
+        ec = result_ec;
       });
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
@@ -199,7 +201,7 @@ size_t UpstreamClient::idle_connections() const {
   return n;
 }
 
-Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamClient::open(const ClientRequest& request,
+Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamClient::open(ClientRequest request,
                                                                                             Deadlines deadlines) {
   auto origin = parse_origin(request.url);
   if (!origin) co_return origin.error();
@@ -223,7 +225,8 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     connection->lowest().expires_after(deadlines.response_header);
     boost::system::error_code ec;
     co_await connection->visit([&](auto& s) -> Task<void> {
-      std::tie(ec, std::ignore) = co_await bhttp::async_write(s, out, as_tuple);
+      auto [result_ec, result_n] = co_await bhttp::async_write(s, out, as_tuple);
+      ec = result_ec;
     });
     if (ec) {
       if (reused) continue;
@@ -243,9 +246,11 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
   co_return fail("upstream " + origin->key() + " closed the connection twice without answering");
 }
 
-Task<boost::system::result<Response, Error>> UpstreamClient::fetch(const ClientRequest& request,
+Task<boost::system::result<Response, Error>> UpstreamClient::fetch(ClientRequest request,
                                                                   std::chrono::milliseconds timeout) {
-  auto opened = co_await open(request, Deadlines{timeout, timeout});
+  Deadlines deadlines{timeout, timeout};
+  auto url = request.url;
+  auto opened = co_await open(std::move(request), deadlines);
   if (!opened) co_return opened.error();
   auto& upstream = **opened;
   Response response;
@@ -255,7 +260,7 @@ Task<boost::system::result<Response, Error>> UpstreamClient::fetch(const ClientR
     auto piece = co_await upstream.read_some();
     if (!piece) co_return piece.error();
     response.body += *piece;
-    if (response.body.size() > 8 * 1024 * 1024) co_return fail("response of " + request.url + " is larger than 8 MiB");
+    if (response.body.size() > 8 * 1024 * 1024) co_return fail("response of " + url + " is larger than 8 MiB");
   }
   co_return response;
 }

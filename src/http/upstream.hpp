@@ -56,12 +56,13 @@ class UpstreamClient {
   UpstreamClient(boost::asio::any_io_executor executor, UpstreamOptions options);
   ~UpstreamClient();
 
+  // Requests are taken by value: coroutine parameters must own what they refer to.
   // Sends the request and returns once the response head has arrived; errors are sentences
   // naming the upstream and what failed (refused, timed out, TLS, malformed response).
-  Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(const ClientRequest& request,
+  Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(ClientRequest request,
                                                                                     Deadlines deadlines);
   // The whole response, body included (bounded to 8 MiB).
-  Task<boost::system::result<Response, UpstreamError>> fetch(const ClientRequest& request,
+  Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request,
                                                           std::chrono::milliseconds timeout);
 
   size_t idle_connections() const;

@@ -113,7 +113,9 @@ struct Gateway::Impl {
       keys_warned = true;
       return false;
     };
-    auto doc = co_await upstream->fetch({"GET", discovery_url, {}, {}}, std::chrono::seconds(10));
+    // Named requests, not temporaries: GCC 12 mishandles temporaries that live across co_await.
+    http::ClientRequest discovery_request{"GET", discovery_url, {}, {}};
+    auto doc = co_await upstream->fetch(std::move(discovery_request), std::chrono::seconds(10));
     if (!doc) co_return failed("cannot fetch " + discovery_url + ": " + doc.error().message);
     if (doc->status != 200) co_return failed(discovery_url + " answered " + std::to_string(doc->status));
     std::string error;
@@ -121,7 +123,8 @@ struct Gateway::Impl {
     if (!metadata) co_return failed(discovery_url + ": " + error);
     if (metadata->issuer.find(config.tenant_id) == std::string::npos)
       co_return failed("the discovery document's issuer " + metadata->issuer + " is not tenant " + config.tenant_id);
-    auto jwks = co_await upstream->fetch({"GET", metadata->jwks_uri, {}, {}}, std::chrono::seconds(10));
+    http::ClientRequest jwks_request{"GET", metadata->jwks_uri, {}, {}};
+    auto jwks = co_await upstream->fetch(std::move(jwks_request), std::chrono::seconds(10));
     if (!jwks) co_return failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
     if (jwks->status != 200) co_return failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
     if (auto e = keys.update(jwks->body, clock.now())) co_return failed(metadata->jwks_uri + ": " + *e);
@@ -153,7 +156,8 @@ struct Gateway::Impl {
 
   Task<boost::system::result<auth::VerifiedToken, auth::VerifyError>> verify(size_t route, std::string_view token) {
     auto now = clock.now();
-    if (auto hit = verified[route]->find(token, now)) {
+    auto hit = verified[route]->find(token, now);
+    if (hit) {
       ++metrics.verified_cache_hits;
       co_return *hit;
     }
@@ -181,7 +185,7 @@ struct Gateway::Impl {
     request.headers.add("Content-Type", "application/x-www-form-urlencoded");
     request.headers.add("Accept", "application/json");
     request.body = exchange::obo_request_body(config.client, endpoint, assertion, key.scope, clock.now());
-    auto answer = co_await upstream->fetch(request, config.obo_timeout);
+    auto answer = co_await upstream->fetch(std::move(request), config.obo_timeout);
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!answer) {
       exchange::OboFailure f;
@@ -207,11 +211,13 @@ struct Gateway::Impl {
 
   Task<ExchangeOutcome> exchanged_token(const exchange::TokenCache::Key& key, std::string_view assertion) {
     auto now = clock.now();
-    if (auto token = tokens.find_token(key, now)) {
+    auto cached = tokens.find_token(key, now);
+    if (cached) {
       ++metrics.obo_cache_hits;
-      co_return *token;
+      co_return *cached;
     }
-    if (auto failure = tokens.find_failure(key, now)) co_return *failure;
+    auto failure = tokens.find_failure(key, now);
+    if (failure) co_return *failure;
     ++metrics.obo_cache_misses;
     auto flat = cache_key_string(key);
     std::shared_ptr<PendingExchange> pending;
@@ -240,7 +246,8 @@ struct Gateway::Impl {
     }
     ExchangeOutcome outcome = exchange::OboFailure{};
     try {
-      outcome = co_await exchange_once(key, std::string(assertion));
+      std::string assertion_copy(assertion);
+      outcome = co_await exchange_once(key, std::move(assertion_copy));
     } catch (const std::exception& e) {
       outcome = exchange::OboFailure{exchange::OboFailureKind::configuration, 0, "gateway_error", e.what(), {}, {}};
     }
@@ -313,7 +320,9 @@ struct Gateway::Impl {
   }
 
   Task<void> handle(http::Request& req, http::ResponseWriter& out) {
-    if (auto local = local_response(req)) {
+    // Declared outside the `if`: GCC 12 does not keep condition variables alive across co_await.
+    auto local = local_response(req);
+    if (local) {
       co_await out.send(*local);
       co_return;
     }
@@ -332,12 +341,20 @@ struct Gateway::Impl {
 
   Task<void> token_bridge(http::Request& req, http::ResponseWriter& out) {
     auto body = token_request_body(req, config);
-    if (!body) co_return void(co_await out.send(body.error()));
+    if (!body) {
+      auto refusal = body.error();
+      co_await out.send(refusal);
+      co_return;
+    }
     http::ClientRequest forward{"POST", current_endpoints().token_endpoint, {}, std::move(*body)};
     forward.headers.add("Content-Type", "application/x-www-form-urlencoded");
     if (auto auth_header = req.header("Authorization")) forward.headers.add("Authorization", std::string(*auth_header));
-    auto answer = co_await upstream->fetch(forward, config.obo_timeout);
-    if (!answer) co_return void(co_await out.send(json_error(502, "idp_unavailable", answer.error().message)));
+    auto answer = co_await upstream->fetch(std::move(forward), config.obo_timeout);
+    if (!answer) {
+      auto refusal = json_error(502, "idp_unavailable", answer.error().message);
+      co_await out.send(refusal);
+      co_return;
+    }
     http::Response r;
     r.status = answer->status;
     r.body = std::move(answer->body);
@@ -368,7 +385,7 @@ struct Gateway::Impl {
       metrics.request(route.prefix, status);
       audit.write(audit_record);
     };
-    auto refuse = [&](const http::Response& response, const std::string& reason) -> Task<void> {
+    auto refuse = [&](http::Response response, std::string reason) -> Task<void> {
       finish(response.status, reason);
       co_await out.send(response);
     };
@@ -376,10 +393,14 @@ struct Gateway::Impl {
     if (!keys.loaded()) {
       co_await refresh_keys();
       if (!keys.loaded())
-        co_return co_await refuse(json_error(503, "keys_unavailable",
+        {
+      http::Response refusal = json_error(503, "keys_unavailable",
                                              "the gateway has not yet fetched tenant " + config.tenant_id +
-                                                 "'s signing keys from " + config.authority + "; retry shortly"),
-                                  "keys_unavailable");
+                                                 "'s signing keys from " + config.authority + "; retry shortly");
+      std::string refusal_reason = "keys_unavailable";
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     }
 
     auto bearer = auth::extract_bearer(req.headers);
@@ -392,42 +413,64 @@ struct Gateway::Impl {
       else if (bearer.error() == auth::BearerError::empty)
         e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
       metrics.validation_failure(std::string(auth::reason_code(e.failure)));
-      co_return co_await refuse(auth::token_refused(e, context), std::string(auth::reason_code(e.failure)));
+      {
+      http::Response refusal = auth::token_refused(e, context);
+      std::string refusal_reason = std::string(auth::reason_code(e.failure));
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     }
     std::string token(*bearer);
     auto verified_token = co_await verify(route_index, token);
     if (!verified_token) {
       auto reason = std::string(auth::reason_code(verified_token.error().failure));
       metrics.validation_failure(reason);
-      co_return co_await refuse(auth::token_refused(verified_token.error(), context), reason);
+      {
+      http::Response refusal = auth::token_refused(verified_token.error(), context);
+      std::string refusal_reason = reason;
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     }
     audit_record.tid = verified_token->tid;
     audit_record.oid = verified_token->oid;
     audit_record.preferred_username = verified_token->preferred_username;
 
-    auto obo = co_await exchanged_token({verified_token->tid, verified_token->oid, route.obo_scope}, token);
+    exchange::TokenCache::Key obo_key{verified_token->tid, verified_token->oid, route.obo_scope};
+    auto obo = co_await exchanged_token(obo_key, token);
     if (!obo) {
       auto response = exchange_refused(obo.error(), context);
-      co_return co_await refuse(response, "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts)
-                                                                         : obo.error().error));
+      {
+      http::Response refusal = response;
+      std::string refusal_reason = "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts)
+                                                                         : obo.error().error);
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     }
 
     http::ClientRequest upstream_request{
         req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
         upstream_request_headers(req, *obo), std::move(req.body)};
-    auto opened = co_await upstream->open(upstream_request, {route.response_timeout, route.stream_idle_timeout});
+    http::Deadlines deadlines{route.response_timeout, route.stream_idle_timeout};
+    auto opened = co_await upstream->open(std::move(upstream_request), deadlines);
     if (!opened) {
       bool timeout = opened.error().message.find("did not answer within") != std::string::npos;
-      co_return co_await refuse(json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
-                                           opened.error().message),
-                                timeout ? "upstream_timeout" : "upstream_unavailable");
+      {
+      http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                                           opened.error().message);
+      std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     }
     auto response = std::move(*opened);
     auto headers = downstream_response_headers(response->headers);
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
     std::string outcome = "forwarded";
-    if (co_await out.start(response->status, headers, response->content_length)) {
+    bool head_sent = co_await out.start(response->status, headers, response->content_length);
+    if (head_sent) {
       auto relay = [&]() -> Task<void> {
         while (!response->done()) {
           auto piece = co_await response->read_some();
@@ -436,12 +479,14 @@ struct Gateway::Impl {
             co_return;
           }
           audit_record.response_bytes += piece->size();
-          if (!co_await out.write(*piece)) {
+          bool written = co_await out.write(*piece);
+          if (!written) {
             outcome = "client_gone";
             co_return;
           }
         }
-        if (!co_await out.finish()) outcome = "client_gone";
+        bool finished = co_await out.finish();
+        if (!finished) outcome = "client_gone";
       };
       // Whichever ends first: the response, or the client hanging up (which must cancel the
       // upstream request rather than leave it streaming into the void).

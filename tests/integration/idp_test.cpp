@@ -17,6 +17,7 @@
 #include "crypto/hash.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
+#include "binaries.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

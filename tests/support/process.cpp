@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <atomic>
 #include <thread>
 
 extern char** environ;
@@ -79,22 +80,31 @@ bool poll_until(const std::function<bool()>& predicate, std::chrono::millisecond
   return true;
 }
 
-std::string mcpgate_binary() {
-  const char* bin = std::getenv("MCPGATE_BIN");
-  if (!bin) throw std::runtime_error("MCPGATE_BIN is not set (ctest sets it to the built mcpgate binary)");
+std::string binary_from_env(const char* name) {
+  const char* bin = std::getenv(name);
+  if (!bin) throw std::runtime_error(std::string(name) + " is not set (ctest sets it to the built binary)");
   return bin;
 }
 
+std::string mcpgate_binary() { return binary_from_env("MCPGATE_BIN"); }
+
 RunningServer start_mcpgate(std::vector<std::string> args, const std::filesystem::path& work_dir) {
-  static int counter = 0;
+  return start_server(mcpgate_binary(), std::move(args), work_dir);
+}
+
+RunningServer start_server(const std::string& program, std::vector<std::string> args,
+                           const std::filesystem::path& work_dir, bool port_zero) {
+  static std::atomic<int> counter = 0;
   auto n = std::to_string(++counter);
   auto port_file = work_dir / ("port-" + n);
-  args.push_back("--port");
-  args.push_back("0");
+  if (port_zero) {
+    args.push_back("--port");
+    args.push_back("0");
+  }
   args.push_back("--port-file");
   args.push_back(port_file.string());
   RunningServer server;
-  server.process = std::make_unique<ChildProcess>(mcpgate_binary(), args, work_dir / ("output-" + n + ".log"));
+  server.process = std::make_unique<ChildProcess>(program, args, work_dir / ("output-" + n + ".log"));
   bool ready = poll_until(
       [&] {
         std::ifstream in(port_file);
@@ -107,7 +117,7 @@ RunningServer start_mcpgate(std::vector<std::string> args, const std::filesystem
       },
       std::chrono::milliseconds(20'000));
   if (!ready || server.port == 0)
-    throw std::runtime_error("mcpgate did not start: " + server.process->output());
+    throw std::runtime_error(program + " did not start: " + server.process->output());
   return server;
 }
 

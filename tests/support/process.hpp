@@ -51,5 +51,10 @@ struct RunningServer {
   int port = 0;
 };
 RunningServer start_mcpgate(std::vector<std::string> args, const std::filesystem::path& work_dir);
+// Any server program that takes --port-file (and, with port_zero, --port 0).
+RunningServer start_server(const std::string& program, std::vector<std::string> args,
+                           const std::filesystem::path& work_dir, bool port_zero = true);
+// The path in environment variable `name`, set by CMake for helper binaries.
+std::string binary_from_env(const char* name);
 
 }  // namespace mcpgate::testing

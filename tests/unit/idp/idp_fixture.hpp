@@ -145,7 +145,9 @@ class IdpTest : public ::testing::Test {
     EXPECT_TRUE(jwt.has_value());
     auto key = keys->verification_key(jwt->header_string("kid").value_or(""));
     EXPECT_TRUE(key.has_value()) << "kid not published";
-    if (key) EXPECT_TRUE(key->verify(crypto::JwsAlg::RS256, jwt->signing_input, jwt->signature));
+    if (key) {
+      EXPECT_TRUE(key->verify(crypto::JwsAlg::RS256, jwt->signing_input, jwt->signature));
+    }
     return *jwt;
   }
 
