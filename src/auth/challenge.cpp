@@ -42,8 +42,10 @@ std::string bearer_challenge(const Params& params) {
 }
 
 http::Response refusal(int status, const Params& params, std::string_view error, std::string_view reason,
-                       std::string_view message) {
-  auto response = http::Response::json(status, boost::json::object{{"error", error}, {"reason", reason}, {"message", message}});
+                       std::string_view message, const boost::json::object& extra = {}) {
+  boost::json::object body{{"error", error}, {"reason", reason}, {"message", message}};
+  for (const auto& [key, value] : extra) body[key] = value;
+  auto response = http::Response::json(status, body);
   response.headers.set("WWW-Authenticate", bearer_challenge(params));
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -63,14 +65,23 @@ http::Response token_refused(const VerifyError& error, const ChallengeContext& c
   if (error.failure == TokenFailure::missing)
     return refusal(401, {{"resource_metadata", context.resource_metadata_url}, {"scope", context.scope}},
                    "unauthorized", reason, error.detail);
-  const bool scope = error.failure == TokenFailure::scope_missing;
-  const std::string code = scope ? "insufficient_scope" : "invalid_token";
-  return refusal(scope ? 403 : 401,
+  if (error.failure != TokenFailure::scope_missing) return invalid_token(reason, error.detail, context);
+  return refusal(403,
                  {{"resource_metadata", context.resource_metadata_url},
                   {"scope", context.scope},
-                  {"error", code},
+                  {"error", "insufficient_scope"},
                   {"error_description", error.detail}},
-                 code, reason, error.detail);
+                 "insufficient_scope", reason, error.detail);
+}
+
+http::Response invalid_token(std::string_view reason, const std::string& detail, const ChallengeContext& context,
+                             const boost::json::object& extra) {
+  return refusal(401,
+                 {{"resource_metadata", context.resource_metadata_url},
+                  {"scope", context.scope},
+                  {"error", "invalid_token"},
+                  {"error_description", detail}},
+                 "invalid_token", reason, detail, extra);
 }
 
 http::Response claims_challenge(const std::string& claims_json, const std::string& message,

@@ -1,5 +1,8 @@
 #pragma once
+#include <boost/json/object.hpp>
+
 #include <string>
+#include <string_view>
 
 #include "auth/verifier.hpp"
 #include "http/message.hpp"
@@ -21,6 +24,12 @@ struct ChallengeContext {
 // Every refusal carries Cache-Control: no-store.
 // Body: {"error":…, "reason":"<reason_code>", "message":"<detail>"}. Never echoes the token.
 http::Response token_refused(const VerifyError& error, const ChallengeContext& context);
+
+// 401 invalid_token for refusals found after verification (e.g. the identity provider refusing
+// the token in an On-Behalf-Of exchange): same challenge, the given reason code, and extra
+// members merged into the JSON body.
+http::Response invalid_token(std::string_view reason, const std::string& detail, const ChallengeContext& context,
+                             const boost::json::object& extra = {});
 
 // Conditional Access step-up relayed from an On-Behalf-Of interaction_required answer:
 // 401 `Bearer resource_metadata="…", error="insufficient_claims", claims="<base64 of the minified

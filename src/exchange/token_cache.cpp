@@ -1,5 +1,7 @@
 #include "exchange/token_cache.hpp"
 
+#include <algorithm>
+
 namespace mcpgate::exchange {
 
 namespace {
@@ -40,9 +42,9 @@ std::optional<OboFailure> TokenCache::find_failure(const Key& key, SysTime now) 
 
 void TokenCache::store_token(const Key& key, const OboToken& token, SysTime now) {
   auto lifetime = std::chrono::duration_cast<SysTime::duration>(token.expires_in);
-  auto valid_until = now + lifetime - settings_.expiry_margin;
-  // A lifetime shorter than the margin would never be served; keep such a token for half its life.
-  if (valid_until <= now) valid_until = now + lifetime / 2;
+  // Keep a token until the margin before it expires, but at least half its life, so short
+  // Conditional Access lifetimes are still cached instead of exchanged on every request.
+  auto valid_until = std::max(now + lifetime - settings_.expiry_margin, now + lifetime / 2);
   std::lock_guard lock(mutex_);
   store_bounded(entries_, flatten(key), Entry{token.access_token, std::nullopt, valid_until}, now,
                 settings_.max_entries);

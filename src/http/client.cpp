@@ -1,9 +1,9 @@
 #include "http/client.hpp"
 
-#include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
 #include "http/beast_pch.hpp"
+#include "http/url.hpp"
 
 namespace mcpgate::http {
 namespace asio = boost::asio;
@@ -13,32 +13,18 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-struct Target {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string path;
-};
-
-Target parse_target(const std::string& url) {
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u) throw ClientError("'" + url + "' is not an absolute URL");
-  Target t;
-  if (u->scheme() == "https") t.tls = true;
-  else if (u->scheme() != "http") throw ClientError("'" + url + "': only http and https URLs are supported");
-  t.host = std::string(u->host_address());
-  t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
-  t.path = std::string(u->encoded_path());
-  if (t.path.empty()) t.path = "/";
-  if (u->has_query()) t.path += "?" + std::string(u->encoded_query());
-  return t;
+HttpTarget parse_target(const std::string& url) {
+  std::string error;
+  auto target = parse_http_url(url, error);
+  if (!target) throw ClientError(error);
+  return *target;
 }
 
 template <class Stream>
-Response exchange(Stream& stream, const ClientRequest& request, const Target& target,
+Response exchange(Stream& stream, const ClientRequest& request, const HttpTarget& target,
                   std::chrono::milliseconds timeout) {
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), target.path, 11};
-  req.set(bhttp::field::host, target.host + ":" + target.port);
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), target.target, 11};
+  req.set(bhttp::field::host, target.host_header);
   for (auto& [n, v] : request.headers.fields()) req.insert(n, v);
   if (req.find(bhttp::field::user_agent) == req.end()) req.set(bhttp::field::user_agent, "mcpgate");
   req.body() = request.body;
@@ -65,8 +51,7 @@ Response fetch(const ClientRequest& request, const ClientOptions& options) {
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
   boost::system::error_code ec;
-  auto host = target.host;
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const auto& host = target.host;
   auto endpoints = resolver.resolve(host, target.port, ec);
   if (ec) throw ClientError("cannot resolve " + target.host + ": " + ec.message());
   beast::tcp_stream tcp_stream(ioc);

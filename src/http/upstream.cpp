@@ -1,6 +1,5 @@
 #include "http/upstream.hpp"
 
-#include <boost/url/parse.hpp>
 #include <openssl/ssl.h>
 
 #include <mutex>
@@ -8,6 +7,7 @@
 #include <vector>
 
 #include "http/beast_pch.hpp"
+#include "http/url.hpp"
 
 namespace mcpgate::http {
 namespace asio = boost::asio;
@@ -21,29 +21,11 @@ namespace {
 
 Error fail(std::string message) { return Error::because(std::move(message)); }
 
-struct Origin {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string port;
-  std::string target;  // path and query
-  std::string host_header;
-  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
-};
-
-boost::system::result<Origin, Error> parse_origin(const std::string& url) {
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u) return fail("'" + url + "' is not an absolute URL");
-  Origin o;
-  if (u->scheme() == "https") o.tls = true;
-  else if (u->scheme() != "http") return fail("'" + url + "': only http and https upstreams are supported");
-  o.host = std::string(u->host_address());
-  if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);
-  o.port = u->has_port() ? std::string(u->port()) : (o.tls ? "443" : "80");
-  o.host_header = std::string(u->encoded_host_and_port());
-  o.target = std::string(u->encoded_path());
-  if (o.target.empty()) o.target = "/";
-  if (u->has_query()) o.target += "?" + std::string(u->encoded_query());
-  return o;
+boost::system::result<HttpTarget, Error> parse_origin(const std::string& url) {
+  std::string error;
+  auto target = parse_http_url(url, error);
+  if (!target) return fail(error);
+  return *target;
 }
 
 struct Connection {
@@ -87,18 +69,18 @@ struct UpstreamClient::Impl {
     if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
   }
 
-  Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(const Origin& origin) {
+  Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(const HttpTarget& origin) {
     tcp::resolver resolver(executor);
     auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple);
-    if (rec) co_return fail("cannot resolve upstream " + origin.key() + ": " + rec.message());
+    if (rec) co_return fail("cannot resolve upstream " + origin.origin() + ": " + rec.message());
     auto c = std::make_unique<Connection>();
-    c->origin_key = origin.key();
+    c->origin_key = origin.origin();
     if (origin.tls) c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
     else c->plain = std::make_unique<beast::tcp_stream>(executor);
     c->lowest().expires_after(options.connect_timeout);
     auto [cec, endpoint] = co_await c->lowest().async_connect(endpoints, as_tuple);
-    if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.key() + " timed out");
-    if (cec) co_return fail("cannot connect to upstream " + origin.key() + ": " + cec.message());
+    if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.origin() + " timed out");
+    if (cec) co_return fail("cannot connect to upstream " + origin.origin() + ": " + cec.message());
     boost::system::error_code ignored;
     c->lowest().socket().set_option(tcp::no_delay(true), ignored);
     if (origin.tls) {
@@ -108,7 +90,7 @@ struct UpstreamClient::Impl {
       c->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
       auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, as_tuple);
       if (hec)
-        co_return fail("TLS handshake with upstream " + origin.key() + " failed: " + hec.message() +
+        co_return fail("TLS handshake with upstream " + origin.origin() + " failed: " + hec.message() +
                         " (is its certificate trusted? set ca_file)");
     }
     co_return c;
@@ -209,7 +191,7 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
   if (verb == bhttp::verb::unknown) co_return fail("unsupported HTTP method " + request.method);
   // A pooled connection the upstream closed meanwhile fails on first use; then one fresh try.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto connection = impl_->take_idle(origin->key());
+    auto connection = impl_->take_idle(origin->origin());
     bool reused = connection != nullptr;
     if (!connection) {
       auto fresh = co_await impl_->connect(*origin);
@@ -230,20 +212,20 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     });
     if (ec) {
       if (reused) continue;
-      co_return fail("sending the request to upstream " + origin->key() + " failed: " + ec.message());
+      co_return fail("sending the request to upstream " + origin->origin() + " failed: " + ec.message());
     }
-    auto response = std::make_unique<StreamedResponse>(impl_, std::move(connection), deadlines, origin->key());
+    auto response = std::make_unique<StreamedResponse>(impl_, std::move(connection), deadlines, origin->origin());
     ec = co_await response->read_head();
     if (ec) {
       if (reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;
       if (ec == beast::error::timeout)
-        co_return fail("upstream " + origin->key() + " did not answer within " +
+        co_return fail("upstream " + origin->origin() + " did not answer within " +
                         std::to_string(deadlines.response_header.count()) + " ms");
-      co_return fail("reading the response of upstream " + origin->key() + " failed: " + ec.message());
+      co_return fail("reading the response of upstream " + origin->origin() + " failed: " + ec.message());
     }
     co_return std::unique_ptr<UpstreamResponse>(std::move(response));
   }
-  co_return fail("upstream " + origin->key() + " closed the connection twice without answering");
+  co_return fail("upstream " + origin->origin() + " closed the connection twice without answering");
 }
 
 Task<boost::system::result<Response, Error>> UpstreamClient::fetch(ClientRequest request,

@@ -25,8 +25,11 @@ AuditLog::~AuditLog() {
 }
 
 std::string AuditLog::to_json(const AuditRecord& r) {
-  auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(r.time);
-  boost::json::object o{{"time", fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", ms)},
+  // fmt 9 formats a time_point in local time and drops the fraction: format a UTC std::tm instead.
+  auto seconds = std::chrono::floor<std::chrono::seconds>(r.time);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.time - seconds).count();
+  auto utc = fmt::gmtime(std::chrono::system_clock::to_time_t(seconds));
+  boost::json::object o{{"time", fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", utc, ms)},
                         {"tid", r.tid},
                         {"oid", r.oid},
                         {"preferred_username", r.preferred_username},

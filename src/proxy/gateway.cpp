@@ -266,16 +266,10 @@ struct Gateway::Impl {
     json::object extra{{"aadsts", f.aadsts}};
     if (!f.hint.empty()) extra["hint"] = f.hint;
     switch (f.kind) {
-      case exchange::OboFailureKind::invalid_assertion: {
-        auto r = auth::token_refused({auth::TokenFailure::bad_signature,
-                                      "the identity provider refused the token for On-Behalf-Of: " + code + f.description},
-                                     context);
-        auto body = json::parse(r.body).as_object();
-        body["reason"] = "obo_assertion_rejected";
-        for (auto& [k, v] : extra) body[k] = v;
-        r.body = json::serialize(body);
-        return r;
-      }
+      case exchange::OboFailureKind::invalid_assertion:
+        return auth::invalid_token("obo_assertion_rejected",
+                                   "the identity provider refused the token for On-Behalf-Of: " + code + f.description,
+                                   context, extra);
       case exchange::OboFailureKind::interaction_required:
         return auth::claims_challenge(f.claims.value_or("{}"),
                                       "Conditional Access requires you to sign in again: " + code + f.description, context);

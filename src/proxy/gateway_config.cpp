@@ -32,9 +32,9 @@ RouteConfig parse_route(const YamlReader& r) {
                 "obo_scope", "timeouts"});
   RouteConfig route;
   route.prefix = r.str("prefix");
+  while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
   if (route.prefix.empty() || route.prefix.front() != '/' || route.prefix == "/")
     r.fail("prefix", "must be a path such as /context7 (not the root)");
-  while (route.prefix.back() == '/') route.prefix.pop_back();
   for (auto reserved : {"/.well-known", "/authorize", "/token", "/register", "/healthz", "/readyz", "/metrics"})
     if (route.prefix == reserved || route.prefix.rfind(std::string(reserved) + "/", 0) == 0)
       r.fail("prefix", std::string("'") + reserved + "' is served by the gateway itself");

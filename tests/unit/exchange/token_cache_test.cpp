@@ -47,10 +47,12 @@ TEST_F(TokenCacheTest, TokenIsServedUntilTheMarginBeforeItExpires) {
   EXPECT_EQ(served_for(kBob, seconds(600)), seconds(600 - 120));
 }
 
-TEST_F(TokenCacheTest, LifetimeNoLongerThanTheMarginIsKeptForHalfOfIt) {
+TEST_F(TokenCacheTest, ShortLifetimesAreKeptForAtLeastHalfOfThem) {
   EXPECT_EQ(served_for(kAlice, seconds(100)), seconds(50));
   EXPECT_EQ(served_for(kBob, seconds(120)), seconds(60));
-  EXPECT_EQ(served_for(kAlice, seconds(121)), seconds(1));
+  EXPECT_EQ(served_for(kAlice, seconds(121)), seconds(61));  // half (60.5 s), not the 1 s the margin leaves
+  EXPECT_EQ(served_for(kBob, seconds(240)), seconds(120));
+  EXPECT_EQ(served_for(kAlice, seconds(300)), seconds(180));  // the margin rule takes over
   EXPECT_EQ(served_for(kBob, seconds(0)), seconds(0));
 }
 

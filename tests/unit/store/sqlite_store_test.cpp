@@ -1,0 +1,725 @@
+#include "store/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "crypto/hash.hpp"
+#include "store/sqlite.hpp"
+#include "store/validation.hpp"
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate::store {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+
+// Made-up directory and app IDs; the upper-case one checks that GUIDs are lower-cased.
+constexpr std::string_view kTenant = "10000000-0000-4000-8000-000000000001";
+constexpr std::string_view kOtherTenant = "10000000-0000-4000-8000-000000000002";
+constexpr std::string_view kAudience = "20000000-0000-4000-8000-00000000000A";
+constexpr std::string_view kAudienceLower = "20000000-0000-4000-8000-00000000000a";
+
+// Object ID number n: 30000000-0000-4000-8000-00000000000n (n in hexadecimal).
+std::string oid(int n) {
+  char text[40];
+  std::snprintf(text, sizeof text, "30000000-0000-4000-8000-%012x", n);
+  return text;
+}
+std::string email(int n) { return "dev" + std::to_string(n) + "@contoso.com"; }
+
+template <class T>
+StoreErrorCode error_of(const StoreResult<T>& result) {
+  EXPECT_FALSE(result) << "expected an error";
+  return result ? StoreErrorCode::io : result.error().code;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store = open_sqlite_store(file, clock); }
+
+  void reopen() {
+    store.reset();
+    store = open_sqlite_store(file, clock);
+  }
+
+  // An enterprise teamspace with its tenant configured, as an admin would leave it after Step 1.
+  Teamspace enterprise(const std::string& name, std::string_view tenant = kTenant) {
+    auto ts = store->create_teamspace(name, Plan::enterprise, std::nullopt).value();
+    store->set_entra_config(name, {std::string(tenant), std::string(kAudience), "mcp.access"}).value();
+    return ts;
+  }
+
+  // Straight from the file through a second connection, as an auditor would see it.
+  int64_t rows(std::string_view table) {
+    sqlite::Connection raw(file);
+    sqlite::Statement count(raw, "SELECT COUNT(*) FROM " + std::string(table));
+    count.step();
+    return count.integer(0);
+  }
+
+  testing::TempDir dir;
+  std::filesystem::path file = dir / "data" / "store.db";
+  testing::ManualClock clock;
+  std::unique_ptr<Store> store;
+};
+
+// --- Opening -------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, RunsInWalModeWithFullSyncForeignKeysAndABusyTimeout) {
+  EXPECT_EQ(sqlite_pragma(*store, "journal_mode"), "wal");
+  EXPECT_EQ(sqlite_pragma(*store, "foreign_keys"), "1");
+  EXPECT_EQ(sqlite_pragma(*store, "synchronous"), "2");  // FULL
+  EXPECT_EQ(sqlite_pragma(*store, "busy_timeout"), "5000");
+  EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
+  EXPECT_THROW(sqlite_pragma(*store, "journal_mode; DROP TABLE users"), std::invalid_argument);
+}
+
+TEST_F(SqliteStoreTest, CreatesAPrivateDirectoryAndFile) {
+  using std::filesystem::perms;
+  EXPECT_EQ(std::filesystem::status(file.parent_path()).permissions() & (perms::group_all | perms::others_all), perms::none);
+  EXPECT_EQ(std::filesystem::status(file).permissions() & (perms::group_all | perms::others_all), perms::none);
+}
+
+TEST_F(SqliteStoreTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
+  auto acme = enterprise("acme");
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  auto key = store->create_api_key("acme", "ci").value();
+  clock.advance(hours(24));
+  reopen();
+
+  EXPECT_EQ(store->find_teamspace("acme").value().id, acme.id);
+  EXPECT_EQ(store->entra_config("acme").value().tenant_id, kTenant);
+  EXPECT_TRUE(store->find_entra_user("acme", kTenant, oid(1)).value());
+  EXPECT_TRUE(store->find_api_key(key.secret).value());
+
+  sqlite::Connection raw(file);
+  sqlite::Statement versions(raw, "SELECT COUNT(*), MAX(applied_ms) FROM schema_version");
+  ASSERT_TRUE(versions.step());
+  EXPECT_EQ(versions.integer(0), 1);  // V1, once
+  EXPECT_EQ(versions.integer(1), sqlite::to_millis(acme.created));  // applied at the first open, not now
+}
+
+TEST(SqliteStoreOpen, ThrowsNamingAFileThatIsNoDatabase) {
+  testing::TempDir dir;
+  auto file = dir / "notes.txt";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fputs("these are not the pages you are looking for, but there are enough of them to fill a header\n", f);
+    std::fclose(f);
+  }
+  testing::ManualClock clock;
+  try {
+    open_sqlite_store(file, clock);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteStoreOpen, ThrowsWhenTheDirectoryCannotBeCreated) {
+  testing::TempDir dir;
+  auto blocker = dir / "file";
+  std::FILE* f = std::fopen(blocker.c_str(), "w");
+  std::fclose(f);
+  testing::ManualClock clock;
+  EXPECT_THROW(open_sqlite_store(blocker / "store.db", clock), std::runtime_error);
+}
+
+// --- Teamspaces ----------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, CreatesFindsAndListsTeamspaces) {
+  auto acme = store->create_teamspace(" Acme ", Plan::pro, std::nullopt).value();
+  EXPECT_EQ(acme.name, "Acme");
+  EXPECT_EQ(acme.plan, Plan::pro);
+  EXPECT_FALSE(acme.trial_ends);
+  EXPECT_EQ(acme.created, clock.now());
+  store->create_teamspace("beta", Plan::free, std::nullopt).value();
+
+  EXPECT_EQ(store->find_teamspace("acme").value().id, acme.id);  // any case
+  EXPECT_EQ(store->find_teamspace(std::to_string(acme.id)).value().name, "Acme");
+  EXPECT_EQ(error_of(store->find_teamspace("gamma")), StoreErrorCode::not_found);
+  EXPECT_EQ(error_of(store->find_teamspace("999")), StoreErrorCode::not_found);
+
+  auto all = store->list_teamspaces().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "Acme");
+  EXPECT_EQ(all[1].name, "beta");
+}
+
+TEST_F(SqliteStoreTest, RefusesDuplicateAndInvalidTeamspaces) {
+  store->create_teamspace("acme", Plan::free, std::nullopt).value();
+  auto duplicate = store->create_teamspace("ACME", Plan::pro, std::nullopt);
+  EXPECT_EQ(error_of(duplicate), StoreErrorCode::conflict);
+  EXPECT_EQ(duplicate.error().message, "a teamspace named 'ACME' exists already");
+  EXPECT_EQ(error_of(store->create_teamspace("", Plan::free, std::nullopt)), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->create_teamspace("2024", Plan::free, std::nullopt)), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->create_teamspace("trial", Plan::enterprise_trial, std::nullopt)), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->create_teamspace("trial", Plan::enterprise_trial, clock.now())), StoreErrorCode::invalid);
+  EXPECT_EQ(store->list_teamspaces().value().size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, SetsPlansAndTrialEnds) {
+  store->create_teamspace("acme", Plan::free, std::nullopt).value();
+  auto ends = clock.now() + hours(24 * 30);
+  auto trial = store->set_plan("acme", Plan::enterprise_trial, ends).value();
+  EXPECT_EQ(trial.plan, Plan::enterprise_trial);
+  EXPECT_EQ(trial.trial_ends, ends);
+  auto paid = store->set_plan("acme", Plan::enterprise, std::nullopt).value();
+  EXPECT_EQ(paid.plan, Plan::enterprise);
+  EXPECT_FALSE(paid.trial_ends);
+  EXPECT_EQ(error_of(store->set_plan("acme", Plan::pro, ends)), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->set_plan("nobody", Plan::pro, std::nullopt)), StoreErrorCode::not_found);
+  EXPECT_EQ(store->find_teamspace("acme").value().plan, Plan::enterprise);
+}
+
+// --- Members -------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, AddMemberCreatesTheUserOnceAndSetsTheRole) {
+  auto acme = store->create_teamspace("acme", Plan::pro, std::nullopt).value();
+  store->create_teamspace("beta", Plan::pro, std::nullopt).value();
+  auto admin = store->add_member("acme", "Alice@Contoso.com", Role::admin).value();
+  EXPECT_EQ(admin.teamspace_id, acme.id);
+  EXPECT_EQ(admin.user.email, "alice@contoso.com");
+  EXPECT_EQ(admin.role, Role::admin);
+  auto elsewhere = store->add_member("beta", "alice@contoso.com", Role::developer).value();
+  EXPECT_EQ(elsewhere.user.id, admin.user.id);
+  auto promoted = store->add_member("acme", "alice@contoso.com", Role::owner).value();
+  EXPECT_EQ(promoted.role, Role::owner);
+  store->add_member("acme", "bob@contoso.com", Role::developer).value();
+
+  auto members = store->list_members("acme").value();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].user.email, "alice@contoso.com");
+  EXPECT_EQ(members[0].role, Role::owner);
+  EXPECT_EQ(members[1].user.email, "bob@contoso.com");
+  EXPECT_EQ(rows("users"), 2);
+
+  EXPECT_EQ(error_of(store->add_member("acme", "not-an-email", Role::admin)), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->add_member("gamma", "carol@contoso.com", Role::admin)), StoreErrorCode::not_found);
+  EXPECT_EQ(rows("users"), 2);
+}
+
+// --- Entra configuration -------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, SetsReadsReplacesAndRemovesTheEntraConfig) {
+  auto acme = store->create_teamspace("acme", Plan::enterprise, std::nullopt).value();
+  EXPECT_EQ(error_of(store->entra_config("acme")), StoreErrorCode::not_found);
+  auto config = store->set_entra_config("acme", {" 10000000-0000-4000-8000-00000000000F ", std::string(kAudience), "mcp.access"})
+                    .value();
+  EXPECT_EQ(config.teamspace_id, acme.id);
+  EXPECT_EQ(config.tenant_id, "10000000-0000-4000-8000-00000000000f");
+  EXPECT_EQ(config.audience, kAudienceLower);
+  EXPECT_EQ(config.required_scope, "mcp.access");
+  EXPECT_EQ(config.updated, clock.now());
+
+  clock.advance(seconds(60));
+  store->set_entra_config("acme", {std::string(kTenant), std::string(kAudience), "mcp.read"}).value();
+  auto read = store->entra_config(std::to_string(acme.id)).value();
+  EXPECT_EQ(read.tenant_id, kTenant);
+  EXPECT_EQ(read.required_scope, "mcp.read");
+  EXPECT_EQ(read.updated, clock.now());
+  EXPECT_EQ(rows("entra_configs"), 1);
+
+  store->remove_entra_config("acme").value();
+  EXPECT_EQ(error_of(store->entra_config("acme")), StoreErrorCode::not_found);
+  EXPECT_EQ(error_of(store->remove_entra_config("acme")), StoreErrorCode::not_found);
+}
+
+TEST_F(SqliteStoreTest, EntraConfigIsValidatedAndOnlyForEnterprise) {
+  store->create_teamspace("acme", Plan::enterprise, std::nullopt).value();
+  store->create_teamspace("small", Plan::pro, std::nullopt).value();
+  EntraSettings good{std::string(kTenant), std::string(kAudience), "mcp.access"};
+
+  auto pro = store->set_entra_config("small", good);
+  EXPECT_EQ(error_of(pro), StoreErrorCode::invalid);
+  EXPECT_NE(pro.error().message.find("enterprise"), std::string::npos);
+
+  auto bad_tenant = good;
+  bad_tenant.tenant_id = "contoso.onmicrosoft.com";
+  EXPECT_EQ(error_of(store->set_entra_config("acme", bad_tenant)), StoreErrorCode::invalid);
+  auto bad_audience = good;
+  bad_audience.audience = "api://mcp";
+  EXPECT_EQ(error_of(store->set_entra_config("acme", bad_audience)), StoreErrorCode::invalid);
+  auto bad_scope = good;
+  bad_scope.required_scope = "";
+  EXPECT_EQ(error_of(store->set_entra_config("acme", bad_scope)), StoreErrorCode::invalid);
+  EXPECT_EQ(rows("entra_configs"), 0);
+}
+
+TEST_F(SqliteStoreTest, TrialsConfigureEntraUntilTheyEnd) {
+  store->create_teamspace("trial", Plan::enterprise_trial, clock.now() + hours(1)).value();
+  EntraSettings settings{std::string(kTenant), std::string(kAudience), "mcp.access"};
+  store->set_entra_config("trial", settings).value();
+  clock.advance(hours(1));
+  auto ended = store->set_entra_config("trial", settings);
+  EXPECT_EQ(error_of(ended), StoreErrorCode::invalid);
+  EXPECT_NE(ended.error().message.find("trial has ended"), std::string::npos) << ended.error().message;
+}
+
+TEST_F(SqliteStoreTest, RoutesAnAudienceToEntitledTeamspaces) {
+  auto acme = enterprise("acme");
+  auto beta = enterprise("beta", kOtherTenant);
+  auto trial = store->create_teamspace("trial", Plan::enterprise_trial, clock.now() + hours(1)).value();
+  store->set_entra_config("trial", {std::string(kTenant), std::string(kAudience), "mcp.access"}).value();
+  auto other = store->create_teamspace("other", Plan::enterprise, std::nullopt).value();
+  store->set_entra_config("other", {std::string(kTenant), "20000000-0000-4000-8000-00000000000b", "mcp.access"}).value();
+
+  auto ids = [&](std::string_view audience) {
+    std::vector<int64_t> out;
+    for (const auto& config : store->teamspaces_for_audience(audience).value()) out.push_back(config.teamspace_id);
+    return out;
+  };
+  EXPECT_EQ(ids(kAudience), (std::vector<int64_t>{acme.id, beta.id, trial.id}));  // any case
+  EXPECT_EQ(ids("20000000-0000-4000-8000-00000000000b"), std::vector<int64_t>{other.id});
+  EXPECT_TRUE(ids("nothing").empty());
+
+  clock.advance(hours(1));  // the trial ends
+  store->set_plan("beta", Plan::pro, std::nullopt).value();  // and beta stops paying
+  EXPECT_EQ(ids(kAudienceLower), std::vector<int64_t>{acme.id});
+  auto configs = store->teamspaces_for_audience(kAudience).value();
+  ASSERT_EQ(configs.size(), 1u);
+  EXPECT_EQ(configs[0].tenant_id, kTenant);
+  EXPECT_EQ(configs[0].required_scope, "mcp.access");
+}
+
+// --- Pre-provisioned Entra users -----------------------------------------------------------
+
+TEST_F(SqliteStoreTest, AddingAnEntraUserCreatesUserMembershipAndMapping) {
+  auto acme = enterprise("acme");
+  auto added = store->add_entra_user("acme", " Alice@Contoso.COM ", " 30000000-0000-4000-8000-00000000ABCD ").value();
+  EXPECT_EQ(added.teamspace_id, acme.id);
+  EXPECT_EQ(added.email, "alice@contoso.com");
+  EXPECT_EQ(added.tenant_id, kTenant);
+  EXPECT_EQ(added.oid, "30000000-0000-4000-8000-00000000abcd");
+  EXPECT_EQ(added.created, clock.now());
+
+  auto members = store->list_members("acme").value();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].user.id, added.user_id);
+  EXPECT_EQ(members[0].role, Role::developer);
+
+  auto found = store->find_entra_user("acme", "10000000-0000-4000-8000-000000000001",
+                                      "30000000-0000-4000-8000-00000000ABCD").value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->email, "alice@contoso.com");
+  EXPECT_FALSE(store->find_entra_user("acme", kOtherTenant, added.oid).value());
+  EXPECT_FALSE(store->find_entra_user("acme", kTenant, oid(2)).value());
+  EXPECT_FALSE(store->find_entra_user("acme", kTenant, "not-a-guid").value());
+  EXPECT_EQ(error_of(store->find_entra_user("gamma", kTenant, added.oid)), StoreErrorCode::not_found);
+}
+
+TEST_F(SqliteStoreTest, ReaddingIsIdempotent) {
+  enterprise("acme");
+  auto first = store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  clock.advance(seconds(60));
+  auto again = store->add_entra_user("acme", "ALICE@contoso.com", oid(1)).value();
+  EXPECT_EQ(again.user_id, first.user_id);
+  EXPECT_EQ(again.created, first.created);
+  EXPECT_EQ(rows("users"), 1);
+  EXPECT_EQ(rows("memberships"), 1);
+  EXPECT_EQ(rows("entra_users"), 1);
+}
+
+TEST_F(SqliteStoreTest, SameEmailInTwoTeamspacesReusesTheUserWithAMappingEach) {
+  auto acme = enterprise("acme");
+  auto beta = enterprise("beta");
+  auto in_acme = store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  auto in_beta = store->add_entra_user("beta", "alice@contoso.com", oid(1)).value();
+  EXPECT_EQ(in_acme.user_id, in_beta.user_id);
+  EXPECT_EQ(in_acme.teamspace_id, acme.id);
+  EXPECT_EQ(in_beta.teamspace_id, beta.id);
+  EXPECT_EQ(rows("users"), 1);
+  EXPECT_EQ(rows("entra_users"), 2);
+  EXPECT_TRUE(store->find_entra_user("acme", kTenant, oid(1)).value());
+  EXPECT_TRUE(store->find_entra_user("beta", kTenant, oid(1)).value());
+}
+
+TEST_F(SqliteStoreTest, RefusesAnOidMappedToAnotherEmailInTheTenant) {
+  enterprise("acme");
+  enterprise("beta");
+  enterprise("elsewhere", kOtherTenant);
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+
+  auto same_teamspace = store->add_entra_user("acme", "bob@contoso.com", oid(1));
+  EXPECT_EQ(error_of(same_teamspace), StoreErrorCode::conflict);
+  EXPECT_EQ(same_teamspace.error().message, "object ID " + oid(1) + " is already mapped to alice@contoso.com in tenant " +
+                                                std::string(kTenant) + "; one object ID is one person");
+  // In another teamspace of the tenant the holder is not named.
+  auto other_teamspace = store->add_entra_user("beta", "bob@contoso.com", oid(1));
+  EXPECT_EQ(error_of(other_teamspace), StoreErrorCode::conflict);
+  EXPECT_EQ(other_teamspace.error().message.find("alice"), std::string::npos);
+  // Another tenant's directory has its own object IDs.
+  EXPECT_TRUE(store->add_entra_user("elsewhere", "bob@contoso.com", oid(1)));
+
+  EXPECT_EQ(rows("entra_users"), 2);
+  EXPECT_EQ(store->list_members("beta").value().size(), 0u);  // the refused add left nothing behind
+}
+
+TEST_F(SqliteStoreTest, RefusesAnEmailMappedToAnotherOid) {
+  enterprise("acme");
+  enterprise("beta");
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  auto here = store->add_entra_user("acme", "alice@contoso.com", oid(2));
+  EXPECT_EQ(error_of(here), StoreErrorCode::conflict);
+  EXPECT_NE(here.error().message.find("in this teamspace; remove that mapping first"), std::string::npos)
+      << here.error().message;
+  EXPECT_EQ(error_of(store->add_entra_user("beta", "alice@contoso.com", oid(2))), StoreErrorCode::conflict);
+  EXPECT_EQ(rows("entra_users"), 1);
+}
+
+TEST_F(SqliteStoreTest, RefusesBadInputAndMissingTenantWritingNothing) {
+  enterprise("acme");
+  store->create_teamspace("bare", Plan::enterprise, std::nullopt).value();
+  EXPECT_EQ(error_of(store->add_entra_user("acme", "alice", oid(1))), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->add_entra_user("acme", "alice@contoso.com", "12345")), StoreErrorCode::invalid);
+  auto no_tenant = store->add_entra_user("bare", "alice@contoso.com", oid(1));
+  EXPECT_EQ(error_of(no_tenant), StoreErrorCode::invalid);
+  EXPECT_NE(no_tenant.error().message.find("configure the tenant before adding users"), std::string::npos);
+  EXPECT_EQ(error_of(store->add_entra_user("gamma", "alice@contoso.com", oid(1))), StoreErrorCode::not_found);
+  EXPECT_EQ(rows("users"), 0);
+  EXPECT_EQ(rows("entra_users"), 0);
+}
+
+TEST_F(SqliteStoreTest, AnAdminAddedAsEntraUserKeepsTheRole) {
+  enterprise("acme");
+  store->add_member("acme", "alice@contoso.com", Role::admin).value();
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  EXPECT_EQ(store->list_members("acme").value().at(0).role, Role::admin);
+
+  store->remove_entra_user("acme", "alice@contoso.com").value();
+  EXPECT_FALSE(store->find_entra_user("acme", kTenant, oid(1)).value());
+  EXPECT_EQ(store->list_members("acme").value().at(0).role, Role::admin);  // still an admin
+}
+
+TEST_F(SqliteStoreTest, RemovesEntraUsersByEmailOrOid) {
+  enterprise("acme");
+  enterprise("beta");
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  store->add_entra_user("acme", "bob@contoso.com", oid(2)).value();
+  store->add_entra_user("beta", "alice@contoso.com", oid(1)).value();
+
+  store->remove_entra_user("acme", "Alice@Contoso.com").value();
+  store->remove_entra_user("acme", oid(2)).value();
+  EXPECT_TRUE(store->list_entra_users("acme").value().empty());
+  EXPECT_TRUE(store->list_members("acme").value().empty());  // their developer memberships went with them
+  EXPECT_TRUE(store->find_entra_user("beta", kTenant, oid(1)).value());  // other teamspaces untouched
+  EXPECT_EQ(rows("users"), 2);
+
+  EXPECT_EQ(error_of(store->remove_entra_user("acme", "alice@contoso.com")), StoreErrorCode::not_found);
+  EXPECT_EQ(error_of(store->remove_entra_user("acme", "garbage")), StoreErrorCode::invalid);
+  // Removed, the user can be added back.
+  EXPECT_TRUE(store->add_entra_user("acme", "alice@contoso.com", oid(1)));
+}
+
+TEST_F(SqliteStoreTest, ListsEntraUsersByEmail) {
+  enterprise("acme");
+  store->add_entra_user("acme", "zoe@contoso.com", oid(3)).value();
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  auto users = store->list_entra_users("acme").value();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].email, "alice@contoso.com");
+  EXPECT_EQ(users[1].email, "zoe@contoso.com");
+  EXPECT_EQ(users[1].oid, oid(3));
+}
+
+TEST_F(SqliteStoreTest, ConfigRemovalKeepsTheUsers) {
+  enterprise("acme");
+  store->add_entra_user("acme", "alice@contoso.com", oid(1)).value();
+  store->remove_entra_config("acme").value();
+  EXPECT_EQ(store->list_entra_users("acme").value().size(), 1u);
+  EXPECT_EQ(error_of(store->add_entra_user("acme", "bob@contoso.com", oid(2))), StoreErrorCode::invalid);
+}
+
+// --- CSV import ----------------------------------------------------------------------------
+
+// Line 1 a header, 2 good, 3 a bad email, 4 blank, 5 good, 6 a bad GUID, 7 one field,
+// 8 the oid of line 2 for another email, 9 a repeat of line 2.
+std::string mixed_csv() {
+  return "email,oid\n" + email(1) + "," + oid(1) + "\n" + "not-an-email," + oid(2) + "\n\n" + email(3) + "," + oid(3) +
+         "\n" + email(4) + ",12345\n" + email(5) + "\n" + email(6) + "," + oid(1) + "\n" + email(1) + "," + oid(1) + "\n";
+}
+
+TEST_F(SqliteStoreTest, CsvImportWritesGoodRowsAndReportsEveryRow) {
+  enterprise("acme");
+  auto reports = store->import_entra_users_csv("acme", mixed_csv(), false).value();
+  ASSERT_EQ(reports.size(), 7u);
+  std::vector<size_t> lines;
+  for (const auto& r : reports) lines.push_back(r.line);
+  EXPECT_EQ(lines, (std::vector<size_t>{2, 3, 5, 6, 7, 8, 9}));
+  EXPECT_TRUE(reports[0].ok);
+  EXPECT_EQ(reports[0].message, "added");
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(reports[1].email, "not-an-email");
+  EXPECT_NE(reports[1].message.find("email 'not-an-email'"), std::string::npos);
+  EXPECT_TRUE(reports[2].ok);
+  EXPECT_FALSE(reports[3].ok);
+  EXPECT_NE(reports[3].message.find("not a GUID"), std::string::npos);
+  EXPECT_FALSE(reports[4].ok);
+  EXPECT_EQ(reports[4].message, "expected two fields, email,oid; found 1");
+  EXPECT_FALSE(reports[5].ok);
+  EXPECT_NE(reports[5].message.find("already mapped to " + email(1)), std::string::npos);
+  EXPECT_TRUE(reports[6].ok);
+  EXPECT_EQ(reports[6].message, "already present");
+
+  auto users = store->list_entra_users("acme").value();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].email, email(1));
+  EXPECT_EQ(users[1].email, email(3));
+  EXPECT_EQ(rows("users"), 2);  // nothing of the refused rows was kept
+  EXPECT_EQ(rows("memberships"), 2);
+}
+
+TEST_F(SqliteStoreTest, CsvImportAllOrNothingWritesNothingWhenARowFails) {
+  enterprise("acme");
+  auto reports = store->import_entra_users_csv("acme", mixed_csv(), true).value();
+  ASSERT_EQ(reports.size(), 7u);
+  EXPECT_TRUE(reports[0].ok);
+  EXPECT_EQ(reports[0].message, "valid, but not written: 4 row(s) failed and the import is all-or-nothing");
+  EXPECT_FALSE(reports[1].ok);
+  EXPECT_EQ(rows("users"), 0);
+  EXPECT_EQ(rows("memberships"), 0);
+  EXPECT_EQ(rows("entra_users"), 0);
+}
+
+TEST_F(SqliteStoreTest, CsvImportAllOrNothingWritesEverythingWhenAllRowsAreGood) {
+  enterprise("acme");
+  std::string csv = email(1) + "," + oid(1) + "\r\n" + email(2) + "," + oid(2) + "\r\n";
+  auto reports = store->import_entra_users_csv("acme", csv, true).value();
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_TRUE(reports[0].ok && reports[1].ok);
+  EXPECT_EQ(reports[0].line, 1u);  // no header
+  EXPECT_EQ(store->list_entra_users("acme").value().size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, CsvImportNeedsATenantAndAReasonableSize) {
+  store->create_teamspace("bare", Plan::enterprise, std::nullopt).value();
+  EXPECT_EQ(error_of(store->import_entra_users_csv("bare", email(1) + "," + oid(1), false)), StoreErrorCode::invalid);
+  enterprise("acme");
+  std::string huge;
+  for (size_t i = 0; i <= kMaxCsvRows; ++i) huge += "a@b.c,x\n";
+  EXPECT_EQ(error_of(store->import_entra_users_csv("acme", huge, false)), StoreErrorCode::invalid);
+  EXPECT_TRUE(store->import_entra_users_csv("acme", "", false).value().empty());
+}
+
+// --- API keys ------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ApiKeyIsShownOnceStoredHashedAndFoundByItsSecret) {
+  auto acme = store->create_teamspace("acme", Plan::pro, std::nullopt).value();
+  auto created = store->create_api_key("acme", " CI ").value();
+  const auto& secret = created.secret;
+  EXPECT_TRUE(secret.starts_with("ctx7sk-"));
+  EXPECT_EQ(secret.size(), 7u + 43u);
+  EXPECT_EQ(secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 7), std::string::npos);
+  EXPECT_EQ(created.key.prefix, secret.substr(0, 15));
+  EXPECT_EQ(created.key.name, "CI");
+  EXPECT_EQ(created.key.teamspace_id, acme.id);
+  EXPECT_FALSE(created.key.revoked);
+  EXPECT_NE(store->create_api_key("acme", "CI").value().secret, secret);
+
+  auto found = store->find_api_key(secret).value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, created.key.id);
+  EXPECT_EQ(found->teamspace_id, acme.id);
+
+  // The file holds the SHA-256, never the secret.
+  sqlite::Connection raw(file);
+  sqlite::Statement stored(raw, "SELECT secret_sha256, prefix FROM api_keys WHERE id = ?1", created.key.id);
+  ASSERT_TRUE(stored.step());
+  EXPECT_EQ(stored.text(0), crypto::hex(crypto::sha256(secret)));
+  EXPECT_EQ(stored.text(1), created.key.prefix);
+
+  std::string tampered = secret;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(store->find_api_key(tampered).value());  // same prefix, other hash
+  EXPECT_FALSE(store->find_api_key(secret.substr(0, 20)).value());
+  EXPECT_FALSE(store->find_api_key("sk-" + secret.substr(7)).value());
+  EXPECT_FALSE(store->find_api_key("").value());
+
+  EXPECT_EQ(error_of(store->create_api_key("acme", "")), StoreErrorCode::invalid);
+  EXPECT_EQ(error_of(store->create_api_key("gamma", "ci")), StoreErrorCode::not_found);
+}
+
+TEST_F(SqliteStoreTest, RevokedKeysAreNotFoundButStillListed) {
+  store->create_teamspace("acme", Plan::pro, std::nullopt).value();
+  store->create_teamspace("beta", Plan::pro, std::nullopt).value();
+  auto first = store->create_api_key("acme", "first").value();
+  auto second = store->create_api_key("acme", "second").value();
+  store->create_api_key("beta", "theirs").value();
+
+  auto revoked_at = clock.now() + seconds(10);
+  clock.advance(seconds(10));
+  store->revoke_api_key(first.key.id).value();
+  EXPECT_FALSE(store->find_api_key(first.secret).value());
+  EXPECT_TRUE(store->find_api_key(second.secret).value());
+
+  clock.advance(seconds(10));
+  store->revoke_api_key(first.key.id).value();  // again: no change
+  EXPECT_EQ(error_of(store->revoke_api_key(999)), StoreErrorCode::not_found);
+
+  auto keys = store->list_api_keys("acme").value();
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].name, "first");
+  EXPECT_EQ(keys[0].revoked, revoked_at);
+  EXPECT_EQ(keys[1].name, "second");
+  EXPECT_FALSE(keys[1].revoked);
+}
+
+// --- Usage log -----------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, UsageIsNewestFirstLimitedAndPerTeamspace) {
+  auto acme = store->create_teamspace("acme", Plan::pro, std::nullopt).value();
+  auto beta = store->create_teamspace("beta", Plan::pro, std::nullopt).value();
+  auto alice = store->add_member("acme", "alice@contoso.com", Role::developer).value();
+  auto t0 = clock.now();
+  auto record = [&](SysTime time, std::string tool, int64_t teamspace_id) {
+    return store->record_usage({.time = time,
+                                .teamspace_id = teamspace_id,
+                                .user_id = alice.user.id,
+                                .user_label = "alice@contoso.com",
+                                .tool = std::move(tool),
+                                .arguments_summary = "libraryName=react",
+                                .result_bytes = 1234,
+                                .latency_ms = 56});
+  };
+  record(t0 + seconds(2), "second", acme.id).value();
+  record(t0, "zeroth", acme.id).value();
+  record(t0 + seconds(5), "theirs", beta.id).value();
+  record(t0 + seconds(2), "second-later", acme.id).value();  // same time: the later insert is newer
+  record(t0 + seconds(3), "third", acme.id).value();
+
+  auto tools = [&](size_t limit) {
+    std::vector<std::string> out;
+    for (const auto& u : store->usage("acme", limit).value()) out.push_back(u.tool);
+    return out;
+  };
+  EXPECT_EQ(tools(10), (std::vector<std::string>{"third", "second-later", "second", "zeroth"}));
+  EXPECT_EQ(tools(2), (std::vector<std::string>{"third", "second-later"}));
+  EXPECT_TRUE(tools(0).empty());
+  EXPECT_EQ(tools(size_t(-1)).size(), 4u);
+
+  auto newest = store->usage("acme", 1).value().at(0);
+  EXPECT_EQ(newest.time, t0 + seconds(3));
+  EXPECT_EQ(newest.teamspace_id, acme.id);
+  EXPECT_EQ(newest.user_id, alice.user.id);
+  EXPECT_EQ(newest.user_label, "alice@contoso.com");
+  EXPECT_EQ(newest.arguments_summary, "libraryName=react");
+  EXPECT_EQ(newest.result_bytes, 1234);
+  EXPECT_EQ(newest.latency_ms, 56);
+  EXPECT_EQ(newest.outcome, "ok");
+  EXPECT_EQ(store->usage("beta", 10).value().size(), 1u);
+  EXPECT_EQ(error_of(store->usage("gamma", 10)), StoreErrorCode::not_found);
+}
+
+TEST_F(SqliteStoreTest, UsageRecordsAreCheckedAndSummariesCut) {
+  auto acme = store->create_teamspace("acme", Plan::pro, std::nullopt).value();
+  UsageRecord good{.time = clock.now(), .teamspace_id = acme.id, .user_label = "key: ci", .tool = "get-library-docs"};
+  good.arguments_summary = std::string(5000, 'x');
+  store->record_usage(good).value();
+  auto kept = store->usage("acme", 1).value().at(0);
+  EXPECT_EQ(kept.arguments_summary.size(), kMaxArgumentsSummaryBytes);
+  EXPECT_FALSE(kept.user_id);
+
+  auto no_tool = good;
+  no_tool.tool = "";
+  EXPECT_EQ(error_of(store->record_usage(no_tool)), StoreErrorCode::invalid);
+  auto negative = good;
+  negative.latency_ms = -1;
+  EXPECT_EQ(error_of(store->record_usage(negative)), StoreErrorCode::invalid);
+  auto unknown_teamspace = good;
+  unknown_teamspace.teamspace_id = 999;
+  EXPECT_EQ(error_of(store->record_usage(unknown_teamspace)), StoreErrorCode::not_found);
+  auto unknown_user = good;
+  unknown_user.user_id = 999;
+  EXPECT_EQ(error_of(store->record_usage(unknown_user)), StoreErrorCode::not_found);
+  EXPECT_EQ(rows("usage_log"), 1);
+}
+
+// --- Threads and crashes -------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ServesManyThreadsAtOnce) {
+  auto acme = enterprise("acme");
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        int n = t * kEach + i;
+        EXPECT_TRUE(store->add_entra_user("acme", email(n), oid(n)));
+        EXPECT_TRUE(store->record_usage({.time = clock.now(), .teamspace_id = acme.id, .tool = "resolve-library-id"}));
+        EXPECT_TRUE(store->find_entra_user("acme", kTenant, oid(n)).value());
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(store->list_entra_users("acme").value().size(), size_t(kThreads * kEach));
+  EXPECT_EQ(store->usage("acme", 1000).value().size(), size_t(kThreads * kEach));
+}
+
+// A child process commits one Entra user after another, writing a line to a pipe each time a
+// commit has returned, and is killed with SIGKILL once the parent has read kKillAfter lines.
+// Every change the child saw committed must be in the file, whole, and the file must be sound.
+TEST(SqliteStoreCrash, AKilledProcessLosesNoCommittedChange) {
+  constexpr int kKillAfter = 100;
+  constexpr int kChanges = 1'000'000;  // never reached: the child is killed long before
+  testing::TempDir dir;
+  auto file = dir / "store.db";
+  testing::ManualClock clock;
+  {
+    auto store = open_sqlite_store(file, clock);
+    store->create_teamspace("crash", Plan::enterprise, std::nullopt).value();
+    store->set_entra_config("crash", {std::string(kTenant), std::string(kAudience), "mcp.access"}).value();
+  }  // closed before fork: an SQLite connection must not cross into a child
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      auto store = open_sqlite_store(file, clock);
+      for (int i = 0; i < kChanges; ++i) {
+        if (!store->add_entra_user("crash", email(i), oid(i))) ::_exit(2);
+        std::string marker = std::to_string(i) + "\n";
+        if (::write(pipe_fds[1], marker.data(), marker.size()) != ssize_t(marker.size())) ::_exit(3);
+      }
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::FILE* markers = ::fdopen(pipe_fds[0], "r");
+  int committed = 0;
+  char line[32];
+  while (committed < kKillAfter && std::fgets(line, sizeof line, markers)) ++committed;
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::fclose(markers);
+  ASSERT_EQ(committed, kKillAfter) << "the child stopped early, status " << status;
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  auto store = open_sqlite_store(file, clock);
+  EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
+  EXPECT_EQ(sqlite_pragma(*store, "foreign_key_check"), "");  // no row: no dangling reference
+  for (int i = 0; i < committed; ++i)
+    EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(i)).value()) << "change " << i << " was lost";
+  // Whatever else the child managed is there whole: a mapping, a user and a membership each.
+  auto users = store->list_entra_users("crash").value();
+  EXPECT_GE(users.size(), size_t(committed));
+  EXPECT_EQ(store->list_members("crash").value().size(), users.size());
+  for (size_t i = 0; i < users.size(); ++i) EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(int(i))).value());
+}
+
+}  // namespace
+}  // namespace mcpgate::store
