@@ -17,6 +17,8 @@
 #include "idp/keystore.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/gateway_config.hpp"
+#include "server/mcp_server.hpp"
+#include "server/server_config.hpp"
 
 namespace fs = std::filesystem;
 using namespace mcpgate;
@@ -105,6 +107,26 @@ int run_gateway(const GatewayOptions& o) {
   return 0;
 }
 
+struct ServerCliOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::string port_file;
+  int port = -1;
+};
+
+int run_server(const ServerCliOptions& o) {
+  auto config = o.config_file.empty()
+                    ? server::default_server_config(o.data_dir.empty() ? default_data_dir("server") : fs::path(o.data_dir))
+                    : server::parse_server_config(config::YamlReader::from_file(o.config_file));
+  if (!o.data_dir.empty()) config.data_dir = o.data_dir;
+  if (o.port >= 0) config.port = uint16_t(o.port);
+  server::McpServer mcp_server(std::move(config), SystemClock::instance());
+  spdlog::info("MCP server listening on port {} (/mcp with API keys, /mcp/oauth with Entra tokens)", mcp_server.port());
+  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(mcp_server.port()) + "\n");
+  mcp_server.run();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,10 +164,18 @@ int main(int argc, char** argv) {
   std::string gateway_check_file;
   gateway_check->add_option("file", gateway_check_file, "YAML file")->required();
 
+  ServerCliOptions server_options;
+  auto* server_cmd = app.add_subcommand("server", "The MCP server: teamspaces, Entra tenant configuration, provisioned users");
+  server_cmd->add_option("-c,--config", server_options.config_file, "YAML configuration (default: built-in defaults)");
+  server_cmd->add_option("--data-dir", server_options.data_dir, "where the SQLite store lives");
+  server_cmd->add_option("-p,--port", server_options.port, "override listen.port (0: any free port)");
+  server_cmd->add_option("--port-file", server_options.port_file, "write the bound port to this file once listening");
+
   CLI11_PARSE(app, argc, argv);
   setup_logging(log_level);
   try {
     if (gateway_cmd->parsed()) return run_gateway(gateway_options);
+    if (server_cmd->parsed()) return run_server(server_options);
     if (gateway_check->parsed()) {
       auto config = proxy::parse_gateway_config(config::YamlReader::from_file(gateway_check_file));
       std::cout << gateway_check_file << ": valid (" << config.routes.size() << " route(s))\n";

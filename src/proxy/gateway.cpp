@@ -20,7 +20,7 @@
 #include "proxy/audit.hpp"
 #include "proxy/discovery.hpp"
 #include "proxy/forwarding.hpp"
-#include "proxy/mcp_peek.hpp"
+#include "mcp/peek.hpp"
 #include "proxy/metrics.hpp"
 
 namespace mcpgate::proxy {
@@ -368,7 +368,7 @@ struct Gateway::Impl {
     audit_record.http_method = req.method;
     audit_record.request_bytes = req.body.size();
     if (req.method == "POST") {
-      auto call = peek_mcp_call(req.body);
+      auto call = mcp::peek_mcp_call(req.body);
       audit_record.rpc_method = std::move(call.method);
       audit_record.tool = std::move(call.tool);
     }

@@ -1,9 +1,9 @@
-#include "proxy/mcp_peek.hpp"
+#include "mcp/peek.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-namespace mcpgate::proxy {
+namespace mcpgate::mcp {
 
 McpCall peek_mcp_call(std::string_view body) {
   McpCall call;
@@ -19,4 +19,4 @@ McpCall peek_mcp_call(std::string_view body) {
   return call;
 }
 
-}  // namespace mcpgate::proxy
+}  // namespace mcpgate::mcp

@@ -1,10 +1,10 @@
-#include "proxy/mcp_peek.hpp"
+#include "mcp/peek.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace mcpgate::proxy {
+namespace mcpgate::mcp {
 namespace {
 
 TEST(PeekMcpCall, ReadsTheMethodAndTheToolOfACall) {
@@ -54,4 +54,4 @@ TEST(PeekMcpCall, BodiesOverOneMebibyteAreNotParsed) {
 }
 
 }  // namespace
-}  // namespace mcpgate::proxy
+}  // namespace mcpgate::mcp

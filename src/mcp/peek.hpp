@@ -2,7 +2,7 @@
 #include <string>
 #include <string_view>
 
-namespace mcpgate::proxy {
+namespace mcpgate::mcp {
 
 // What an MCP request is about, for the audit line and metrics: the JSON-RPC method and, for
 // tools/call, the tool's name. Empty fields when the body is not a JSON-RPC message.
@@ -13,4 +13,4 @@ struct McpCall {
 
 McpCall peek_mcp_call(std::string_view body);
 
-}  // namespace mcpgate::proxy
+}  // namespace mcpgate::mcp

@@ -1,0 +1,116 @@
+#pragma once
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/tenant_check.hpp"
+#include "common/clock.hpp"
+#include "store/store.hpp"
+
+// The administration operations shared by the command line and the REST API: each takes the
+// values as a person typed them (plan and role names, dates, numbers), checks them, applies the
+// plan rules the dashboard applies, and calls the store. The two front ends only parse their own
+// syntax and render the answers.
+namespace mcpgate::admin {
+
+enum class ErrorCode {
+  invalid,        // a value is malformed or breaks a rule
+  not_found,      // no such teamspace, configuration, user or key
+  conflict,       // clashes with what is stored
+  plan_refused,   // Microsoft Entra ID on a plan that does not include it
+  store_failure,  // the database failed
+};
+std::string_view to_string(ErrorCode code);  // "invalid", "not_found", "conflict", "plan_refused", "store_failure"
+
+struct Error {
+  ErrorCode code = ErrorCode::invalid;
+  std::string message;  // says what is wrong and how to fix it
+
+  // Not an aggregate, for the reason given at store::StoreError.
+  Error() = default;
+  Error(ErrorCode code, std::string message);
+  static Error from(const store::StoreError& error);
+};
+
+// Lets Result<T>::value() throw (std::runtime_error carrying the message).
+[[noreturn]] void throw_exception_from_error(const Error& error, const boost::source_location& where);
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+inline constexpr size_t kDefaultUsageLimit = 50;
+inline constexpr size_t kMaxUsageLimit = 1000;
+
+// "2027-01-31" (00:00 UTC that day) or "2027-01-31T12:00:00Z". nullopt for anything else.
+std::optional<SysTime> parse_time(std::string_view text);
+// "2027-01-31T12:00:00Z", to the second.
+std::string format_time(SysTime time);
+
+// How "test connection" reaches the tenant's identity provider.
+struct TenantCheckOptions {
+  std::string authority = "https://login.microsoftonline.com";  // or the development IdP's URL
+  std::optional<std::string> ca_file;                            // extra CA (PEM) for the authority
+  std::chrono::milliseconds timeout{10'000};
+};
+
+// A bulk import's outcome: a report per non-blank line, in order.
+struct ImportResult {
+  std::vector<store::CsvRowReport> rows;
+  size_t imported = 0;  // mappings written that were not there before
+  size_t failed = 0;    // rows not ok; with all-or-nothing, any failure means nothing was written
+};
+
+// Every call blocks on the store: run it off the I/O threads. `teamspace` is a name or an id,
+// as in store::Store. Microsoft Entra ID operations that configure or grant access (tenant set,
+// show, remove and test; adding and importing users) are refused with plan_refused unless the
+// teamspace is enterprise or on a trial that has not ended; listing and removing users is always
+// allowed, so access can still be reviewed and withdrawn after a downgrade.
+class AdminService {
+ public:
+  // `store` and `clock` (the time plan checks use; give the store's own) must outlive this.
+  AdminService(store::Store& store, TenantCheckOptions tenant_check, const Clock& clock);
+
+  Result<store::Teamspace> create_teamspace(std::string_view name, std::string_view plan,
+                                            std::optional<std::string_view> trial_ends);
+  Result<std::vector<store::Teamspace>> list_teamspaces();
+  Result<store::Teamspace> teamspace(std::string_view teamspace);
+  Result<store::Teamspace> set_plan(std::string_view teamspace, std::string_view plan,
+                                    std::optional<std::string_view> trial_ends);
+
+  Result<store::EntraConfig> set_entra(std::string_view teamspace, const store::EntraSettings& settings);
+  Result<store::EntraConfig> entra(std::string_view teamspace);
+  Result<store::Done> remove_entra(std::string_view teamspace);
+  // The configured tenant's discovery document checked against its issuer. A failed check is a
+  // value (ok false); errors are for the teamspace, its plan or a missing configuration.
+  Result<TenantCheck> test_entra(std::string_view teamspace);
+
+  Result<store::EntraUser> add_user(std::string_view teamspace, std::string_view email, std::string_view oid);
+  Result<std::vector<store::EntraUser>> users(std::string_view teamspace);
+  Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid);
+  Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, bool all_or_nothing);
+
+  Result<store::Membership> add_member(std::string_view teamspace, std::string_view email, std::string_view role);
+  Result<std::vector<store::Membership>> members(std::string_view teamspace);
+
+  Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name);
+  Result<std::vector<store::ApiKey>> api_keys(std::string_view teamspace);
+  Result<store::Done> revoke_api_key(std::string_view id);  // the decimal id
+
+  // Newest first; `limit` is a decimal from 1 to kMaxUsageLimit, kDefaultUsageLimit when absent.
+  Result<std::vector<store::UsageRecord>> usage(std::string_view teamspace, std::optional<std::string_view> limit);
+
+ private:
+  // The teamspace, refused with plan_refused when it may not use Microsoft Entra ID now.
+  Result<store::Teamspace> entra_teamspace(std::string_view teamspace);
+
+  store::Store& store_;
+  TenantCheckOptions tenant_check_;
+  const Clock& clock_;
+};
+
+}  // namespace mcpgate::admin

@@ -1,0 +1,223 @@
+#include "server/mcp_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/bearer.hpp"
+#include "auth/challenge.hpp"
+#include "http/async.hpp"
+#include "mcp/dispatcher.hpp"
+#include "mcp/peek.hpp"
+#include "mcp/session.hpp"
+#include "mcp/transport.hpp"
+#include "server/credentials.hpp"
+#include "server/entra_authenticator.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace mcpgate::server {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kInstructions =
+    "Use this server to retrieve up-to-date documentation and code examples for any library, framework, SDK, API or "
+    "CLI tool, in preference to web search. Do not use it for refactoring, business logic or code review.";
+
+// Context7's answer shape for refused credentials: a JSON-RPC error with id null.
+http::Response jsonrpc_refusal(int status, const std::string& message, const std::string& reason) {
+  json::object error{{"code", -32001}, {"message", message}};
+  if (!reason.empty()) error["data"] = json::object{{"reason", reason}};
+  return http::Response::json(status, json::object{{"jsonrpc", "2.0"}, {"error", error}, {"id", nullptr}});
+}
+
+std::string arguments_summary(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return "";
+  auto* params = v.as_object().if_contains("params");
+  if (!params || !params->is_object()) return "";
+  auto* args = params->as_object().if_contains("arguments");
+  return args ? json::serialize(*args) : "";
+}
+
+}  // namespace
+
+struct McpServer::Impl {
+  ServerConfig config;
+  const Clock& clock;
+  std::unique_ptr<store::Store> store;
+  mcp::ToolRegistry tools;
+  std::unique_ptr<mcp::McpDispatcher> dispatcher;
+  mcp::SessionStore sessions;
+  TenantKeys tenant_keys;
+  EntraAuthenticator authenticator;
+  mcp::TransportOptions transport;
+  asio::thread_pool workers;
+  std::unique_ptr<http::Server> server;
+
+  Impl(ServerConfig c, const Clock& clk)
+      : config(std::move(c)),
+        clock(clk),
+        store(store::open_sqlite_store(config.data_dir / "mcpgate.db", clock)),
+        tenant_keys(config.authority, config.ca_file, {config.jwks_refresh_interval, config.unknown_kid_refetch_interval},
+                    clock),
+        authenticator(*store, tenant_keys, config.clock_skew, clock),
+        workers(size_t(config.worker_threads)) {
+    transport.stateless = config.stateless;
+    transport.allowed_origins = config.allowed_origins;
+  }
+
+  std::string resource_metadata_url() const { return config.public_url + "/.well-known/oauth-protected-resource"; }
+
+  void install_diagnostics() {
+    mcp::Tool whoami;
+    whoami.name = "whoami";
+    whoami.title = "Who am I";
+    whoami.description = "Reports the teamspace and user this server resolved the caller to.";
+    whoami.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
+    whoami.annotations = json::object{{"readOnlyHint", true}};
+    whoami.handler = [](const json::object&, const mcp::CallContext& c) {
+      std::string groups;
+      for (auto& g : c.groups) groups += (groups.empty() ? "" : ", ") + g;
+      return mcp::ToolResult::text("teamspace " + std::to_string(c.teamspace_id) + "; user " + c.user + "; tenant " +
+                                   c.tenant_id + "; oid " + c.oid + "; groups [" + groups + "]");
+    };
+    tools.add(std::move(whoami));
+  }
+
+  http::Response with_cors(http::Response r) {
+    r.headers.set("Access-Control-Allow-Origin", "*");
+    r.headers.set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate");
+    if (!r.headers.get("WWW-Authenticate"))
+      r.headers.set("WWW-Authenticate", "Bearer resource_metadata=\"" + resource_metadata_url() + "\"");
+    return r;
+  }
+
+  // Runs on a worker thread: everything here may block.
+  http::Response handle(const http::Request& req) {
+    const auto& path = req.path;
+    if (req.method == "OPTIONS") {
+      http::Response r;
+      r.headers.set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+      r.headers.set("Access-Control-Allow-Headers",
+                    "Content-Type, MCP-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, X-Context7-API-Key, "
+                    "Context7-API-Key, X-API-Key, Authorization");
+      return with_cors(std::move(r));
+    }
+    if (path == "/ping") return with_cors(http::Response::json(200, json::object{{"status", "ok"}, {"message", "pong"}}));
+    if (req.method == "GET" && path.rfind("/.well-known/oauth-protected-resource", 0) == 0) {
+      json::array servers, scopes;
+      for (auto& s : config.authorization_servers) servers.emplace_back(s);
+      for (auto& s : config.scopes_supported) scopes.emplace_back(s);
+      return with_cors(http::Response::json(200, json::object{{"resource", config.public_url + "/mcp/oauth"},
+                                                              {"authorization_servers", servers},
+                                                              {"scopes_supported", scopes},
+                                                              {"bearer_methods_supported", json::array{"header"}}}));
+    }
+    if (path != "/mcp" && path != "/mcp/oauth")
+      return with_cors(http::Response::json(404, json::object{{"error", "not_found"},
+                                                              {"message", "this server serves /mcp, /mcp/oauth and /ping"}}));
+
+    auto principal = path == "/mcp" ? by_api_key(req) : by_entra_token(req);
+    if (!principal) return with_cors(std::move(principal.error()));
+    return with_cors(serve_mcp(req, *principal));
+  }
+
+  boost::system::result<Principal, http::Response> by_api_key(const http::Request& req) {
+    auto key = api_key_from(req.headers);
+    if (!key) {
+      if (!config.require_api_key) return Principal{0, std::nullopt, "anonymous", "", "", {}};
+      return jsonrpc_refusal(401, "Authentication required. Please authenticate to use this MCP server.", "missing");
+    }
+    auto found = store->find_api_key(*key);
+    if (!found) return jsonrpc_refusal(503, "The server's store is unavailable: " + found.error().message, "store_unavailable");
+    if (!*found)
+      return jsonrpc_refusal(401, "Invalid API key. Please check your API key: it may be mistyped or revoked.",
+                             "invalid_api_key");
+    return Principal{(*found)->teamspace_id, std::nullopt, "api-key:" + (*found)->name, "", "", {}};
+  }
+
+  boost::system::result<Principal, http::Response> by_entra_token(const http::Request& req) {
+    auth::ChallengeContext context{resource_metadata_url(), config.scopes_supported.empty() ? "" : config.scopes_supported.front()};
+    auto bearer = auth::extract_bearer(req.headers);
+    if (!bearer) {
+      auto refused = auth::token_refused({auth::TokenFailure::missing, "Authentication required."}, context);
+      auto body = jsonrpc_refusal(401, "Authentication required. Please authenticate to use this MCP server.", "missing");
+      body.headers = refused.headers;
+      body.headers.set("Content-Type", "application/json; charset=utf-8");
+      return body;
+    }
+    auto principal = authenticator.authenticate(*bearer);
+    if (principal) return *principal;
+    auto refused = auth::invalid_token(principal.error().reason, principal.error().detail, context);
+    int status = principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable" ? 503 : 401;
+    auto body = jsonrpc_refusal(status, principal.error().detail, principal.error().reason);
+    body.headers = refused.headers;
+    body.headers.set("Content-Type", "application/json; charset=utf-8");
+    spdlog::info("refused {} {}: {}", req.method, req.path, principal.error().reason);
+    return body;
+  }
+
+  http::Response serve_mcp(const http::Request& req, const Principal& who) {
+    auto started = std::chrono::steady_clock::now();
+    mcp::CallContext context{who.teamspace_id, who.label, who.tenant_id, who.oid, who.groups};
+    auto response = mcp::handle_mcp_http(req, transport, *dispatcher, sessions, context, clock.now());
+    auto call = mcp::peek_mcp_call(req.body);
+    if (call.method == "tools/call" && who.teamspace_id != 0) {
+      store::UsageRecord usage;
+      usage.time = clock.now();
+      usage.teamspace_id = who.teamspace_id;
+      usage.user_id = who.user_id;
+      usage.user_label = who.label;
+      usage.tool = call.tool;
+      usage.arguments_summary = arguments_summary(req.body);
+      usage.result_bytes = int64_t(response.body.size());
+      usage.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      usage.outcome = response.status != 200 ? "http_" + std::to_string(response.status)
+                      : response.body.find("\"isError\":true") != std::string::npos ? "tool_error"
+                                                                                    : "ok";
+      if (auto recorded = store->record_usage(usage); !recorded)
+        spdlog::warn("usage record not written: {}", recorded.error().message);
+    }
+    return response;
+  }
+
+  http::Task<void> serve(http::Request& req, http::ResponseWriter& out) {
+    auto response = co_await asio::co_spawn(
+        workers, [this, &req]() -> http::Task<http::Response> { co_return handle(req); }, asio::use_awaitable);
+    co_await out.send(response);
+  }
+};
+
+McpServer::McpServer(ServerConfig config, const Clock& clock, ToolInstaller install_tools)
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {
+  auto& impl = *impl_;
+  if (impl.config.diagnostic_tools) impl.install_diagnostics();
+  if (install_tools) install_tools(impl.tools, *impl.store);
+  impl.dispatcher = std::make_unique<mcp::McpDispatcher>(mcp::ServerInfo{"mcpgate", "0.1.0", kInstructions}, impl.tools);
+  http::ServerOptions options;
+  options.host = impl.config.host;
+  options.port = impl.config.port;
+  options.threads = impl.config.threads;
+  options.tls = impl.config.tls;
+  options.stop_on_signals = true;
+  options.shutdown_grace = std::chrono::seconds(5);
+  impl.server = http::make_streaming_server(
+      options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->serve(r, w); },
+      [](int status, std::string_view message) { return jsonrpc_refusal(status, std::string(message), ""); });
+}
+
+McpServer::~McpServer() {
+  impl_->workers.join();
+}
+
+uint16_t McpServer::port() const { return impl_->server->port(); }
+store::Store& McpServer::store() { return *impl_->store; }
+void McpServer::run() { impl_->server->run(); }
+void McpServer::stop() { impl_->server->stop(); }
+
+}  // namespace mcpgate::server

@@ -1,0 +1,80 @@
+#include "server/server_config.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace mcpgate::server {
+namespace {
+
+std::string url(const config::YamlReader& r, const std::string& key, std::string fallback) {
+  auto value = r.opt_str(key);
+  if (!value) return fallback;
+  auto u = boost::urls::parse_absolute_uri(*value);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https"))
+    r.fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
+  while (value->size() > 1 && value->back() == '/') value->pop_back();
+  return *value;
+}
+
+std::chrono::seconds secs(std::chrono::milliseconds ms) { return std::chrono::duration_cast<std::chrono::seconds>(ms); }
+
+}  // namespace
+
+ServerConfig default_server_config(const std::filesystem::path& data_dir) {
+  ServerConfig c;
+  c.data_dir = data_dir;
+  c.public_url = "http://localhost:" + std::to_string(c.port);
+  return c;
+}
+
+ServerConfig parse_server_config(const config::YamlReader& root) {
+  root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
+                   "admin", "oauth"});
+  ServerConfig c;
+  auto listen = root.child("listen");
+  listen.allow_only({"host", "port", "tls"});
+  c.host = listen.str_or("host", c.host);
+  c.port = uint16_t(listen.integer("port", c.port, 0, 65535));
+  if (listen.has("tls")) {
+    auto tls = listen.child("tls");
+    tls.allow_only({"certificate", "key"});
+    c.tls = http::TlsFiles{tls.str("certificate"), tls.str("key")};
+  }
+  c.threads = int(root.integer("threads", c.threads, 1, 64));
+  c.worker_threads = int(root.integer("worker_threads", c.worker_threads, 1, 256));
+  c.public_url = url(root, "public_url",
+                     std::string(c.tls ? "https" : "http") + "://" + (c.host == "127.0.0.1" ? "localhost" : c.host) + ":" +
+                         std::to_string(c.port));
+  c.data_dir = root.str("data_dir");
+
+  auto entra = root.child("entra");
+  entra.allow_only({"authority", "ca_file"});
+  c.authority = url(entra, "authority", c.authority);
+  c.ca_file = entra.opt_str("ca_file");
+
+  auto v = root.child("validation");
+  v.allow_only({"clock_skew", "jwks_refresh_interval", "unknown_kid_refetch_interval"});
+  c.clock_skew = secs(v.duration("clock_skew", c.clock_skew));
+  c.jwks_refresh_interval = secs(v.duration("jwks_refresh_interval", c.jwks_refresh_interval));
+  c.unknown_kid_refetch_interval = secs(v.duration("unknown_kid_refetch_interval", c.unknown_kid_refetch_interval));
+
+  auto mcp = root.child("mcp");
+  mcp.allow_only({"require_api_key", "stateless", "allowed_origins", "diagnostic_tools"});
+  c.require_api_key = mcp.boolean("require_api_key", c.require_api_key);
+  c.stateless = mcp.boolean("stateless", c.stateless);
+  c.allowed_origins = mcp.strings("allowed_origins");
+  c.diagnostic_tools = mcp.boolean("diagnostic_tools", c.diagnostic_tools);
+
+  auto admin = root.child("admin");
+  admin.allow_only({"token"});
+  c.admin_token = admin.str_or("token", "");
+  if (!c.admin_token.empty() && c.admin_token.size() < 24)
+    admin.fail("token", "must be at least 24 characters (generate one with: openssl rand -base64 32)");
+
+  auto oauth = root.child("oauth");
+  oauth.allow_only({"authorization_servers", "scopes_supported"});
+  c.authorization_servers = oauth.strings("authorization_servers");
+  c.scopes_supported = oauth.strings("scopes_supported");
+  return c;
+}
+
+}  // namespace mcpgate::server

@@ -1,0 +1,45 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/yaml_reader.hpp"
+#include "http/server.hpp"
+
+namespace mcpgate::server {
+
+// The self-hosted MCP server (the Context7 role of the guide's Part 4).
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8090;
+  int threads = 2;          // I/O threads
+  int worker_threads = 4;   // store, key fetches and tools run here, never on I/O threads
+  std::optional<http::TlsFiles> tls;
+  std::string public_url;   // how clients (or the gateway) reach this server
+  std::filesystem::path data_dir;
+
+  std::string authority = "https://login.microsoftonline.com";
+  std::optional<std::string> ca_file;
+  std::chrono::seconds clock_skew{300};
+  std::chrono::seconds jwks_refresh_interval{3600};
+  std::chrono::seconds unknown_kid_refetch_interval{300};
+
+  bool require_api_key = true;   // /mcp without a valid key is refused (anonymous use off)
+  bool stateless = false;        // Context7's public server issues no Mcp-Session-Id
+  std::vector<std::string> allowed_origins;
+  bool diagnostic_tools = false;  // adds `whoami`, which reports how the caller was resolved
+
+  std::string admin_token;  // enables /admin/v1; keep it in ${env:…} or ${file:…}
+
+  // Protected-resource metadata for clients that connect without the gateway.
+  std::vector<std::string> authorization_servers;
+  std::vector<std::string> scopes_supported;
+};
+
+ServerConfig parse_server_config(const config::YamlReader& root);
+ServerConfig default_server_config(const std::filesystem::path& data_dir);
+
+}  // namespace mcpgate::server

@@ -1,0 +1,191 @@
+// `mcpgate server` as a real process with tokens from a real `mcpgate idp`: the guide's Part 4
+// outcomes (two-stage validation), API keys, the usage log, and the transport over HTTP.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "auth/jwt.hpp"
+#include "binaries.hpp"
+#include "common/base64.hpp"
+#include "common/files.hpp"
+#include "crypto/key.hpp"
+#include "http/client.hpp"
+#include "store/sqlite_store.hpp"
+#include "support/idp_client.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate {
+namespace {
+
+namespace json = boost::json;
+using namespace testing;
+
+constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
+constexpr const char* kOtherTenant = "0b0b0b0b-1111-4222-8333-444444444444";
+
+class ServerProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    idp = start_mcpgate({"idp", "--data-dir", (dir / "idp").string()}, dir.path());
+    idp_base = "http://127.0.0.1:" + std::to_string(idp.port);
+    {
+      // Part 4 done by an admin: an enterprise teamspace, its Entra configuration, Alice provisioned.
+      auto store = store::open_sqlite_store(dir / "server/mcpgate.db", SystemClock::instance());
+      ASSERT_TRUE(store->create_teamspace("contoso", store::Plan::enterprise, std::nullopt));
+      ASSERT_TRUE(store->set_entra_config("contoso", {kDemoTenant, kDemoMcpApiApp, "mcp.access"}));
+      ASSERT_TRUE(store->add_entra_user("contoso", "alice@contoso.dev", kAliceOid));
+      // Another teamspace trusts the gateway app's audience, but in another tenant.
+      ASSERT_TRUE(store->create_teamspace("elsewhere", store::Plan::enterprise, std::nullopt));
+      ASSERT_TRUE(store->set_entra_config("elsewhere", {kOtherTenant, kDemoGatewayApp, "mcp.access"}));
+      auto key = store->create_api_key("contoso", "ci");
+      ASSERT_TRUE(key);
+      api_key = key->secret;
+    }
+    write_file_atomically(dir / "server.yaml", "listen: {host: 127.0.0.1, port: 0}\n"
+                                               "public_url: https://mcp.test\n"
+                                               "data_dir: '" + (dir / "server").string() + "'\n"
+                                               "entra: {authority: '" + idp_base + "'}\n"
+                                               "mcp: {diagnostic_tools: true}\n");
+    server = start_mcpgate({"server", "--config", (dir / "server.yaml").string()}, dir.path());
+    base = "http://127.0.0.1:" + std::to_string(server.port);
+  }
+
+  // The token the gateway would forward: audience the MCP API, scp mcp.access.
+  std::string obo_like_token(const std::string& upn) {
+    return sign_in(idp_base, upn, std::string("api://") + kDemoMcpApiApp + "/mcp.access");
+  }
+
+  http::Response post(const std::string& path, const std::string& body, const std::string& header_name = "",
+                      const std::string& header_value = "", const std::string& session = "") {
+    http::ClientRequest r{"POST", base + path, {}, body};
+    r.headers.add("Content-Type", "application/json");
+    r.headers.add("Accept", "application/json, text/event-stream");
+    if (!header_name.empty()) r.headers.add(header_name, header_value);
+    if (!session.empty()) r.headers.add("Mcp-Session-Id", session);
+    return http::fetch(r);
+  }
+
+  static std::string initialize_body() {
+    return R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})";
+  }
+
+  std::string reason_for(const std::string& token) {
+    auto r = post("/mcp/oauth", initialize_body(), "Authorization", "Bearer " + token);
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_NE(std::string(r.headers.get("WWW-Authenticate").value_or("")).find("resource_metadata="), std::string::npos);
+    return std::string(json::parse(r.body).at("error").at("data").at("reason").as_string());
+  }
+
+  // A token signed with the IdP's real signing key but with claims of our choosing.
+  std::string forged_by_idp(const std::string& real_token, const std::function<void(json::object&)>& edit) {
+    auto jwt = *auth::parse_jwt(real_token);
+    auto kid = *jwt.header_string("kid");
+    auto key = crypto::Key::from_pem(*read_file(dir / ("idp/keys/" + kid + ".key.pem")));
+    auto payload = jwt.payload;
+    edit(payload);
+    return auth::sign_jwt(jwt.header, payload, *key, crypto::JwsAlg::RS256);
+  }
+
+  TempDir dir;
+  RunningServer idp, server;
+  std::string idp_base, base, api_key;
+};
+
+TEST_F(ServerProcess, ValidAndProvisionedUserIsServedAndRecorded) {
+  auto token = obo_like_token("alice@contoso.dev");
+  auto init = post("/mcp/oauth", initialize_body(), "Authorization", "Bearer " + token);
+  ASSERT_EQ(init.status, 200) << init.body;
+  auto session = std::string(init.headers.get("Mcp-Session-Id").value_or(""));
+  ASSERT_FALSE(session.empty());
+  auto call = post("/mcp/oauth", R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}})",
+                   "Authorization", "Bearer " + token, session);
+  ASSERT_EQ(call.status, 200) << call.body;
+  EXPECT_NE(call.body.find("alice@contoso.dev"), std::string::npos) << call.body;
+  EXPECT_NE(call.body.find(kAliceOid), std::string::npos);
+  auto store = store::open_sqlite_store(dir / "server/mcpgate.db", SystemClock::instance());
+  auto usage = store->usage("contoso", 10);
+  ASSERT_TRUE(usage);
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ(usage->front().tool, "whoami");
+  EXPECT_EQ(usage->front().user_label, "alice@contoso.dev");
+}
+
+TEST_F(ServerProcess, ValidTokenOfAnUnprovisionedUserIs401) {
+  EXPECT_EQ(reason_for(obo_like_token("carol@contoso.dev")), "user_not_provisioned");
+}
+
+TEST_F(ServerProcess, WrongTenantIsTenantNotConfigured) {
+  // The gateway app's audience is configured only for another tenant.
+  EXPECT_EQ(reason_for(gateway_token(idp_base, "alice@contoso.dev")), "tenant_not_configured");
+}
+
+TEST_F(ServerProcess, UnknownAudienceIsAudienceMismatch) {
+  EXPECT_EQ(reason_for(sign_in(idp_base, "alice@contoso.dev", "openid profile")), "audience_mismatch");
+}
+
+TEST_F(ServerProcess, MissingScopeExpiredV1AndBadSignatureAreNamed) {
+  auto real = obo_like_token("alice@contoso.dev");
+  EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) { p["scp"] = "other.scope"; })), "scope_missing");
+  EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) {
+              p["exp"] = 1700000000;
+              p["nbf"] = 1699990000;
+            })),
+            "token_expired");
+  EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) {
+              p["iss"] = std::string("https://sts.windows.net/") + kDemoTenant + "/";
+            })),
+            "v1_token");
+  auto tampered = real;
+  auto& c = tampered[tampered.size() - 10];
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(reason_for(tampered), "bad_signature");
+}
+
+TEST_F(ServerProcess, NoCredentialGetsContext7sAnswer) {
+  auto r = post("/mcp/oauth", initialize_body());
+  EXPECT_EQ(r.status, 401);
+  auto b = json::parse(r.body);
+  EXPECT_EQ(b.at("error").at("code").as_int64(), -32001);
+  EXPECT_EQ(b.at("error").at("message").as_string(), "Authentication required. Please authenticate to use this MCP server.");
+}
+
+TEST_F(ServerProcess, ApiKeysInEveryHeaderForm) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + api_key},
+                                                                            {"X-Context7-API-Key", api_key},
+                                                                            {"Context7-API-Key", api_key},
+                                                                            {"X-API-Key", api_key},
+                                                                            {"context7_api_key", api_key},
+                                                                            {"x_api_key", api_key}}) {
+    EXPECT_EQ(post("/mcp", initialize_body(), name, value).status, 200) << name;
+  }
+  auto wrong = post("/mcp", initialize_body(), "X-API-Key", "ctx7sk-not-a-real-key");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(json::parse(wrong.body).at("error").at("data").at("reason").as_string(), "invalid_api_key");
+  EXPECT_EQ(post("/mcp", initialize_body()).status, 401);
+}
+
+TEST_F(ServerProcess, PingAndProtectedResourceMetadata) {
+  auto ping = http::fetch({"GET", base + "/ping"});
+  EXPECT_EQ(ping.body, R"({"status":"ok","message":"pong"})");
+  auto prm = json::parse(http::fetch({"GET", base + "/.well-known/oauth-protected-resource"}).body);
+  EXPECT_EQ(prm.at("resource").as_string(), "https://mcp.test/mcp/oauth");
+}
+
+TEST_F(ServerProcess, TransportRulesHoldOverHttp) {
+  auto token = obo_like_token("alice@contoso.dev");
+  http::ClientRequest get{"GET", base + "/mcp/oauth", {}, {}};
+  get.headers.add("Authorization", "Bearer " + token);
+  EXPECT_EQ(http::fetch(get).status, 405);
+  http::ClientRequest not_acceptable{"POST", base + "/mcp/oauth", {}, initialize_body()};
+  not_acceptable.headers.add("Authorization", "Bearer " + token);
+  not_acceptable.headers.add("Content-Type", "application/json");
+  not_acceptable.headers.add("Accept", "text/html");
+  EXPECT_EQ(http::fetch(not_acceptable).status, 406);
+  auto unknown_session = post("/mcp/oauth", R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", "Authorization",
+                              "Bearer " + token, "no-such-session");
+  EXPECT_EQ(unknown_session.status, 404);
+}
+
+}  // namespace
+}  // namespace mcpgate
