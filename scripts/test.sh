@@ -15,7 +15,7 @@ echo "== unit, integration and end-to-end tests"
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 300)
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMCPGATE_SANITIZE=ON -DMCPGATE_UNIT_TESTS_ONLY=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DMCPGATE_SANITIZE=ON -DMCPGATE_UNIT_TESTS_ONLY=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -j"$jobs" --output-on-failure --timeout 300 -L unit)
