@@ -17,7 +17,9 @@
 #include "idp/keystore.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/gateway_config.hpp"
+#include "admin/admin_cli.hpp"
 #include "server/mcp_server.hpp"
+#include "store/sqlite_store.hpp"
 #include "server/server_config.hpp"
 
 namespace fs = std::filesystem;
@@ -171,11 +173,30 @@ int main(int argc, char** argv) {
   server_cmd->add_option("-p,--port", server_options.port, "override listen.port (0: any free port)");
   server_cmd->add_option("--port-file", server_options.port_file, "write the bound port to this file once listening");
 
+  std::string admin_data_dir, admin_authority = "https://login.microsoftonline.com", admin_ca_file;
+  std::vector<std::string> admin_args;
+  auto* admin_cmd = app.add_subcommand("admin", "Administer the MCP server's store: teamspaces, Entra configuration, users, API keys, usage");
+  admin_cmd->add_option("--data-dir", admin_data_dir, "the server's data directory");
+  admin_cmd->add_option("--authority", admin_authority, "Entra authority for `entra test`")->capture_default_str();
+  admin_cmd->add_option("--ca-file", admin_ca_file, "extra CA for `entra test`");
+  admin_cmd->add_option("command", admin_args, "e.g. teamspace create NAME --plan enterprise (see `mcpgate admin help`)");
+  admin_cmd->prefix_command();
+
   CLI11_PARSE(app, argc, argv);
   setup_logging(log_level);
   try {
     if (gateway_cmd->parsed()) return run_gateway(gateway_options);
     if (server_cmd->parsed()) return run_server(server_options);
+    if (admin_cmd->parsed()) {
+      auto remaining = admin_cmd->remaining();
+      admin_args.insert(admin_args.end(), remaining.begin(), remaining.end());
+      fs::path data = admin_data_dir.empty() ? default_data_dir("server") : fs::path(admin_data_dir);
+      auto store = store::open_sqlite_store(data / "mcpgate.db", SystemClock::instance());
+      admin::AdminCliOptions options;
+      options.authority = admin_authority;
+      if (!admin_ca_file.empty()) options.ca_file = admin_ca_file;
+      return admin::run_admin_command(admin_args, *store, options, std::cout, std::cerr);
+    }
     if (gateway_check->parsed()) {
       auto config = proxy::parse_gateway_config(config::YamlReader::from_file(gateway_check_file));
       std::cout << gateway_check_file << ": valid (" << config.routes.size() << " route(s))\n";

@@ -48,7 +48,9 @@ int status_of(ErrorCode code) {
 
 Response failure(const Error& e) { return problem(status_of(e.code), to_string(e.code), e.message); }
 
-json::value time_or_null(const std::optional<SysTime>& t) { return t ? json::value(format_time(*t)) : json::value(nullptr); }
+json::value time_or_null(const std::optional<SysTime>& t) {
+  return t ? json::value(format_time(*t)) : json::value(nullptr);
+}
 
 json::value to_json(const store::Teamspace& ts) {
   return json::object{{"id", ts.id},
@@ -109,7 +111,8 @@ json::value to_json(const store::UsageRecord& u) {
 }
 
 json::value to_json(const store::CsvRowReport& row) {
-  return json::object{{"line", row.line}, {"email", row.email}, {"oid", row.oid}, {"ok", row.ok}, {"message", row.message}};
+  return json::object{
+      {"line", row.line}, {"email", row.email}, {"oid", row.oid}, {"ok", row.ok}, {"message", row.message}};
 }
 
 json::value to_json(const ImportResult& result) {
@@ -151,9 +154,9 @@ Response answer_no_content(const Result<T>& result) {
 // --- Requests --------------------------------------------------------------------------------
 
 std::string quoted_names(std::initializer_list<std::string_view> names) {
-  std::vector<std::string> quoted;
-  for (auto n : names) quoted.push_back("\"" + std::string(n) + "\"");
-  return join(quoted, ", ");
+  std::string out;
+  for (auto n : names) out.append(out.empty() ? "\"" : ", \"").append(n).append("\"");
+  return out;
 }
 
 // The body's members as strings. Every name in `required` must be there; names in neither list
@@ -178,7 +181,8 @@ Result<Fields> json_fields(const Request& request, std::initializer_list<std::st
     fields.emplace(std::string(name), std::string(value.get_string()));
   }
   for (auto name : required)
-    if (!fields.contains(name)) return Error(ErrorCode::invalid, "the body lacks \"" + std::string(name) + "\"; " + takes);
+    if (!fields.contains(name))
+      return Error(ErrorCode::invalid, "the body lacks \"" + std::string(name) + "\"; " + takes);
   return fields;
 }
 
@@ -234,11 +238,17 @@ Response set_entra(AdminService& s, const Request& r, const Params& p) {
   return answer(s.set_entra(p[0], settings), 200, as_json);
 }
 
-Response remove_entra(AdminService& s, const Request&, const Params& p) { return answer_no_content(s.remove_entra(p[0])); }
+Response remove_entra(AdminService& s, const Request&, const Params& p) {
+  return answer_no_content(s.remove_entra(p[0]));
+}
 
-Response test_entra(AdminService& s, const Request&, const Params& p) { return answer(s.test_entra(p[0]), 200, as_json); }
+Response test_entra(AdminService& s, const Request&, const Params& p) {
+  return answer(s.test_entra(p[0]), 200, as_json);
+}
 
-Response list_users(AdminService& s, const Request&, const Params& p) { return answer(s.users(p[0]), 200, listed("users")); }
+Response list_users(AdminService& s, const Request&, const Params& p) {
+  return answer(s.users(p[0]), 200, listed("users"));
+}
 
 Response add_user(AdminService& s, const Request& r, const Params& p) {
   auto f = json_fields(r, {"email", "oid"});
@@ -258,7 +268,8 @@ Response import_users(AdminService& s, const Request& r, const Params& p) {
   if (!query) return failure(query.error());
   auto flag = query->get("all_or_nothing").value_or("false");
   if (flag != "true" && flag != "false")
-    return failure(Error(ErrorCode::invalid, "all_or_nothing must be true or false, not \"" + std::string(flag) + "\""));
+    return failure(
+        Error(ErrorCode::invalid, "all_or_nothing must be true or false, not \"" + std::string(flag) + "\""));
   return answer(s.import_users(p[0], r.body, flag == "true"), 200, as_json);
 }
 
@@ -366,8 +377,9 @@ std::optional<Response> refuse_unless_admin(const Request& request, std::string_
   auto presented = auth::extract_bearer(request.headers);
   if (presented && crypto::constant_time_equals(*presented, admin_token)) return std::nullopt;
   std::string why = presented ? "the admin token is wrong" : std::string(bearer_problem(presented.error()));
-  auto r = problem(401, "unauthorized",
-                   why + "; send `Authorization: Bearer <admin token>` with the admin_token of the server's configuration");
+  auto r =
+      problem(401, "unauthorized",
+              why + "; send `Authorization: Bearer <admin token>` with the admin_token of the server's configuration");
   r.headers.set("WWW-Authenticate", "Bearer realm=\"mcpgate-admin\"");
   return r;
 }
@@ -394,8 +406,9 @@ Response AdminApi::handle(const Request& request) {
     allowed.emplace_back(route.method);
   }
   if (allowed.empty())
-    return problem(404, "not_found",
-                   "no admin route is " + request.path + "; routes start with /admin/v1/teamspaces or /admin/v1/api-keys");
+    return problem(
+        404, "not_found",
+        "no admin route is " + request.path + "; routes start with /admin/v1/teamspaces or /admin/v1/api-keys");
   auto r = problem(405, "method_not_allowed",
                    request.method + " is not allowed on " + request.path + "; use " + join(allowed, " or "));
   r.headers.set("Allow", join(allowed, ", "));

@@ -19,6 +19,7 @@ struct AdminApiOptions {
 
 // The administration REST API under /admin/v1: request in, response out, JSON both ways.
 // Calls block on the store (and "test connection" on the network): run it off the I/O threads.
+// handle() may run on several threads at once; the API keeps no state of its own.
 //
 // Every request needs `Authorization: Bearer <admin token>` (compared in constant time); without
 // it: 401 {"error":"unauthorized","message":…} with `WWW-Authenticate: Bearer realm="mcpgate-admin"`.

@@ -8,9 +8,12 @@
 #include "admin/admin_service.hpp"
 #include "common/files.hpp"
 #include "common/strings.hpp"
+#include "store/validation.hpp"
 
 namespace mcpgate::admin {
 namespace {
+
+using store::in_quotes;
 
 struct OptionSpec {
   std::string_view name;  // "--plan"
@@ -48,17 +51,22 @@ struct Command {
   std::vector<OptionSpec> options;
   Runner run = nullptr;
 
-  std::string usage() const { return "mcpgate admin " + std::string(words) + (synopsis.empty() ? "" : " ") + std::string(synopsis); }
+  std::string usage() const {
+    return "mcpgate admin " + std::string(words) + (synopsis.empty() ? "" : " ") + std::string(synopsis);
+  }
 };
 
 // --- Output ----------------------------------------------------------------------------------
 
+using Row = std::vector<std::string>;
+
 size_t display_width(std::string_view s) {
-  return size_t(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return size_t(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-// Columns padded to their widest cell, two spaces apart; the header first, in capitals.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// Columns padded to their widest cell (in characters), two spaces apart; the first row is the header.
+void print_table(std::ostream& out, const std::vector<Row>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows)
     for (size_t i = 0; i < row.size(); ++i) {
@@ -77,8 +85,6 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 
 std::string time_or_dash(const std::optional<SysTime>& t) { return t ? format_time(*t) : "-"; }
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 int fail(Context& c, const Error& e) {
   c.err << "error: " << e.message << '\n';
   if (e.code == ErrorCode::invalid) c.err << "usage: " << c.command.usage() << '\n';
@@ -93,6 +99,20 @@ int report(Context& c, Result<T>&& result, Print print) {
   return kExitOk;
 }
 
+// A listing as a table under `header`, or the sentence `when_empty` when there is nothing to list.
+template <class T, class ToRow>
+int print_list(Context& c, Result<std::vector<T>>&& result, const std::string& when_empty, Row header, ToRow to_row) {
+  return report(c, std::move(result), [&](const std::vector<T>& items) {
+    if (items.empty()) {
+      c.out << when_empty << '\n';
+      return;
+    }
+    std::vector<Row> rows{std::move(header)};
+    for (const auto& item : items) rows.push_back(to_row(item));
+    print_table(c.out, rows);
+  });
+}
+
 // --- Commands --------------------------------------------------------------------------------
 
 std::string plan_text(const store::Teamspace& ts) {
@@ -104,28 +124,24 @@ std::string plan_text(const store::Teamspace& ts) {
 int teamspace_create(Context& c, const Invocation& in) {
   return report(c, c.service.create_teamspace(in.args[0], *in.option("--plan"), in.option("--trial-ends")),
                 [&](const store::Teamspace& ts) {
-                  c.out << "created teamspace " << quoted(ts.name) << " (id " << ts.id << "), " << plan_text(ts) << '\n';
+                  c.out << "created teamspace " << in_quotes(ts.name) << " (id " << ts.id << "), " << plan_text(ts)
+                        << '\n';
                 });
 }
 
 int teamspace_list(Context& c, const Invocation&) {
-  return report(c, c.service.list_teamspaces(), [&](const std::vector<store::Teamspace>& list) {
-    if (list.empty()) {
-      c.out << "no teamspaces yet; create one with `mcpgate admin teamspace create NAME --plan PLAN`\n";
-      return;
-    }
-    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "PLAN", "TRIAL ENDS", "CREATED"}};
-    for (const auto& ts : list)
-      rows.push_back({std::to_string(ts.id), ts.name, std::string(to_string(ts.plan)), time_or_dash(ts.trial_ends),
-                      format_time(ts.created)});
-    print_table(c.out, rows);
-  });
+  return print_list(c, c.service.list_teamspaces(),
+                    "no teamspaces yet; create one with `mcpgate admin teamspace create NAME --plan PLAN`",
+                    {"ID", "NAME", "PLAN", "TRIAL ENDS", "CREATED"}, [](const store::Teamspace& ts) {
+                      return Row{std::to_string(ts.id), ts.name, std::string(to_string(ts.plan)),
+                                 time_or_dash(ts.trial_ends), format_time(ts.created)};
+                    });
 }
 
 int teamspace_plan(Context& c, const Invocation& in) {
   return report(c, c.service.set_plan(in.args[0], in.args[1], in.option("--trial-ends")),
                 [&](const store::Teamspace& ts) {
-                  c.out << "teamspace " << quoted(ts.name) << " is now on " << plan_text(ts) << '\n';
+                  c.out << "teamspace " << in_quotes(ts.name) << " is now on " << plan_text(ts) << '\n';
                 });
 }
 
@@ -140,7 +156,7 @@ int entra_set(Context& c, const Invocation& in) {
   store::EntraSettings settings{std::string(*in.option("--tenant")), std::string(*in.option("--audience")),
                                 std::string(*in.option("--scope"))};
   return report(c, c.service.set_entra(in.args[0], settings), [&](const store::EntraConfig& config) {
-    c.out << "saved the Microsoft Entra ID tenant of " << quoted(in.args[0]) << ":\n";
+    c.out << "saved the Microsoft Entra ID tenant of " << in_quotes(in.args[0]) << ":\n";
     print_entra(c.out, config);
     c.out << "check it with `mcpgate admin entra test " << in.args[0] << "`\n";
   });
@@ -152,7 +168,7 @@ int entra_show(Context& c, const Invocation& in) {
 
 int entra_remove(Context& c, const Invocation& in) {
   return report(c, c.service.remove_entra(in.args[0]), [&](store::Done) {
-    c.out << "removed the Microsoft Entra ID tenant of " << quoted(in.args[0])
+    c.out << "removed the Microsoft Entra ID tenant of " << in_quotes(in.args[0])
           << "; its Entra users stay, and come back if the same tenant is set again\n";
   });
 }
@@ -170,26 +186,22 @@ int entra_test(Context& c, const Invocation& in) {
 
 int user_add(Context& c, const Invocation& in) {
   return report(c, c.service.add_user(in.args[0], in.args[1], in.args[2]), [&](const store::EntraUser& user) {
-    c.out << user.email << " (object ID " << user.oid << ") is an Entra user of " << quoted(in.args[0])
+    c.out << user.email << " (object ID " << user.oid << ") is an Entra user of " << in_quotes(in.args[0])
           << " through tenant " << user.tenant_id << '\n';
   });
 }
 
 int user_list(Context& c, const Invocation& in) {
-  return report(c, c.service.users(in.args[0]), [&](const std::vector<store::EntraUser>& users) {
-    if (users.empty()) {
-      c.out << "teamspace " << quoted(in.args[0]) << " has no Entra users; add them with `mcpgate admin user add`\n";
-      return;
-    }
-    std::vector<std::vector<std::string>> rows{{"EMAIL", "OBJECT ID", "ADDED"}};
-    for (const auto& u : users) rows.push_back({u.email, u.oid, format_time(u.created)});
-    print_table(c.out, rows);
-  });
+  return print_list(c, c.service.users(in.args[0]),
+                    "teamspace " + in_quotes(in.args[0]) +
+                        " has no Entra users; add them with `mcpgate admin user add`",
+                    {"EMAIL", "OBJECT ID", "ADDED"},
+                    [](const store::EntraUser& u) { return Row{u.email, u.oid, format_time(u.created)}; });
 }
 
 int user_remove(Context& c, const Invocation& in) {
   return report(c, c.service.remove_user(in.args[0], in.args[1]), [&](store::Done) {
-    c.out << "removed " << in.args[1] << " from the Entra users of " << quoted(in.args[0]) << '\n';
+    c.out << "removed " << in.args[1] << " from the Entra users of " << in_quotes(in.args[0]) << '\n';
   });
 }
 
@@ -203,7 +215,7 @@ int user_import(Context& c, const Invocation& in) {
   bool all_or_nothing = in.flag("--all-or-nothing");
   auto result = c.service.import_users(in.args[0], *csv, all_or_nothing);
   if (!result) return fail(c, result.error());
-  std::vector<std::vector<std::string>> rows{{"LINE", "RESULT", "EMAIL", "OBJECT ID", "MESSAGE"}};
+  std::vector<Row> rows{{"LINE", "RESULT", "EMAIL", "OBJECT ID", "MESSAGE"}};
   for (const auto& row : result->rows)
     rows.push_back({std::to_string(row.line), row.ok ? "ok" : "FAILED", row.email, row.oid, row.message});
   print_table(c.out, rows);
@@ -218,26 +230,22 @@ int user_import(Context& c, const Invocation& in) {
 
 int member_add(Context& c, const Invocation& in) {
   return report(c, c.service.add_member(in.args[0], in.args[1], in.args[2]), [&](const store::Membership& m) {
-    c.out << m.user.email << " is now " << to_string(m.role) << " of " << quoted(in.args[0]) << '\n';
+    c.out << m.user.email << " is now " << to_string(m.role) << " of " << in_quotes(in.args[0]) << '\n';
   });
 }
 
 int member_list(Context& c, const Invocation& in) {
-  return report(c, c.service.members(in.args[0]), [&](const std::vector<store::Membership>& members) {
-    if (members.empty()) {
-      c.out << "teamspace " << quoted(in.args[0]) << " has no members; add one with `mcpgate admin member add`\n";
-      return;
-    }
-    std::vector<std::vector<std::string>> rows{{"EMAIL", "ROLE", "SINCE"}};
-    for (const auto& m : members) rows.push_back({m.user.email, std::string(to_string(m.role)), format_time(m.created)});
-    print_table(c.out, rows);
-  });
+  return print_list(c, c.service.members(in.args[0]),
+                    "teamspace " + in_quotes(in.args[0]) + " has no members; add one with `mcpgate admin member add`",
+                    {"EMAIL", "ROLE", "SINCE"}, [](const store::Membership& m) {
+                      return Row{m.user.email, std::string(to_string(m.role)), format_time(m.created)};
+                    });
 }
 
 int apikey_create(Context& c, const Invocation& in) {
   return report(c, c.service.create_api_key(in.args[0], in.args[1]), [&](const store::NewApiKey& created) {
-    c.out << "created API key " << created.key.id << " " << quoted(created.key.name) << " for " << quoted(in.args[0])
-          << '\n'
+    c.out << "created API key " << created.key.id << " " << in_quotes(created.key.name) << " for "
+          << in_quotes(in.args[0]) << '\n'
           << "secret: " << created.secret << '\n'
           << "warning: this is the only time the secret is shown and it cannot be shown again; store it now "
              "(if it is lost, revoke the key and create another)\n";
@@ -245,16 +253,13 @@ int apikey_create(Context& c, const Invocation& in) {
 }
 
 int apikey_list(Context& c, const Invocation& in) {
-  return report(c, c.service.api_keys(in.args[0]), [&](const std::vector<store::ApiKey>& keys) {
-    if (keys.empty()) {
-      c.out << "teamspace " << quoted(in.args[0]) << " has no API keys; create one with `mcpgate admin apikey create`\n";
-      return;
-    }
-    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "PREFIX", "CREATED", "REVOKED"}};
-    for (const auto& k : keys)
-      rows.push_back({std::to_string(k.id), k.name, k.prefix + "…", format_time(k.created), time_or_dash(k.revoked)});
-    print_table(c.out, rows);
-  });
+  return print_list(c, c.service.api_keys(in.args[0]),
+                    "teamspace " + in_quotes(in.args[0]) +
+                        " has no API keys; create one with `mcpgate admin apikey create`",
+                    {"ID", "NAME", "PREFIX", "CREATED", "REVOKED"}, [](const store::ApiKey& k) {
+                      return Row{std::to_string(k.id), k.name, k.prefix + "…", format_time(k.created),
+                                 time_or_dash(k.revoked)};
+                    });
 }
 
 int apikey_revoke(Context& c, const Invocation& in) {
@@ -263,17 +268,12 @@ int apikey_revoke(Context& c, const Invocation& in) {
 }
 
 int usage_log(Context& c, const Invocation& in) {
-  return report(c, c.service.usage(in.args[0], in.option("--limit")), [&](const std::vector<store::UsageRecord>& log) {
-    if (log.empty()) {
-      c.out << "no usage recorded for " << quoted(in.args[0]) << '\n';
-      return;
-    }
-    std::vector<std::vector<std::string>> rows{{"TIME", "USER", "TOOL", "OUTCOME", "BYTES", "MS", "ARGUMENTS"}};
-    for (const auto& u : log)
-      rows.push_back({format_time(u.time), u.user_label, u.tool, u.outcome, std::to_string(u.result_bytes),
-                      std::to_string(u.latency_ms), u.arguments_summary});
-    print_table(c.out, rows);
-  });
+  return print_list(c, c.service.usage(in.args[0], in.option("--limit")),
+                    "no usage recorded for " + in_quotes(in.args[0]),
+                    {"TIME", "USER", "TOOL", "OUTCOME", "BYTES", "MS", "ARGUMENTS"}, [](const store::UsageRecord& u) {
+                      return Row{format_time(u.time), u.user_label, u.tool, u.outcome, std::to_string(u.result_bytes),
+                                 std::to_string(u.latency_ms), u.arguments_summary};
+                    });
 }
 
 const std::vector<Command>& commands() {
@@ -326,7 +326,8 @@ bool is_help(std::string_view word) { return word == "help" || word == "--help" 
 std::pair<const Command*, size_t> find_command(const std::vector<std::string>& args) {
   for (const auto& command : commands()) {
     auto words = split_whitespace(command.words);
-    if (args.size() >= words.size() && std::equal(words.begin(), words.end(), args.begin())) return {&command, words.size()};
+    if (args.size() >= words.size() && std::equal(words.begin(), words.end(), args.begin()))
+      return {&command, words.size()};
   }
   return {nullptr, 0};
 }
@@ -347,7 +348,8 @@ std::optional<std::string> walk(const Command& command, const std::vector<std::s
     }
     size_t eq = word.find('=');
     std::string name = word.substr(0, eq);
-    auto spec = std::find_if(command.options.begin(), command.options.end(), [&](const auto& o) { return o.name == name; });
+    auto spec =
+        std::find_if(command.options.begin(), command.options.end(), [&](const auto& o) { return o.name == name; });
     if (spec == command.options.end())
       return "unknown option " + name + " for `" + std::string(command.words) + "`";
     if (in.options.contains(name)) return "option " + name + " is given twice";

@@ -53,7 +53,8 @@ Result<T> lift(store::StoreResult<T>&& result) {
 // lift(), adding a hint to a not_found error.
 template <class T>
 Result<T> lift_not_found(store::StoreResult<T>&& result, std::string_view hint) {
-  if (!result && result.error().code == store::StoreErrorCode::not_found) return hinted(Error::from(result.error()), hint);
+  if (!result && result.error().code == store::StoreErrorCode::not_found)
+    return hinted(Error::from(result.error()), hint);
   return lift(std::move(result));
 }
 
@@ -61,7 +62,8 @@ std::string id_of(const store::Teamspace& ts) { return std::to_string(ts.id); }
 
 Result<store::Plan> plan_named(std::string_view text) {
   if (auto plan = store::parse_plan(text)) return *plan;
-  return Error(ErrorCode::invalid, "unknown plan " + in_quotes(text) + "; use free, pro, enterprise or enterprise-trial");
+  return Error(ErrorCode::invalid,
+               "unknown plan " + in_quotes(text) + "; use free, pro, enterprise or enterprise-trial");
 }
 
 Result<std::optional<SysTime>> trial_end(std::optional<std::string_view> text) {
@@ -116,7 +118,8 @@ std::optional<SysTime> parse_time(std::string_view text) {
   if ((text.size() != 10 && text.size() != 20) || text[4] != '-' || text[7] != '-') return std::nullopt;
   int y = digits_at(text, 0, 4), m = digits_at(text, 5, 2), d = digits_at(text, 8, 2);
   if (y < 0 || m < 0 || d < 0) return std::nullopt;
-  std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(unsigned(m)), std::chrono::day(unsigned(d))};
+  std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(unsigned(m)),
+                                   std::chrono::day(unsigned(d))};
   if (!date.ok()) return std::nullopt;
   SysTime time = std::chrono::sys_days(date);
   if (text.size() == 10) return time;

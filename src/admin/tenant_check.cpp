@@ -26,7 +26,8 @@ std::string refusal_detail(const std::string& body) {
   auto description = auth::json_string(doc.get_object(), "error_description");
   if (!description || description->empty()) return {};
   std::string first_line = description->substr(0, description->find_first_of("\r\n"));
-  if (first_line.size() > kMaxQuotedDescriptionChars) first_line = first_line.substr(0, kMaxQuotedDescriptionChars) + "…";
+  if (first_line.size() > kMaxQuotedDescriptionChars)
+    first_line = first_line.substr(0, kMaxQuotedDescriptionChars) + "…";
   return " (" + first_line + ")";
 }
 

@@ -38,7 +38,8 @@ EntraError unknown_client(const std::string& client_id, const std::string& tenan
 }
 
 std::string entra_timestamp(SysTime t) {
-  return fmt::format("{:%Y-%m-%d %H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(t));
+  // fmt 9 prints a time_point in local time; Entra's timestamps are UTC.
+  return fmt::format("{:%Y-%m-%d %H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)));
 }
 
 http::Response to_response(const EntraError& e, SysTime now, const std::string& correlation_id) {

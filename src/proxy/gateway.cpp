@@ -482,10 +482,15 @@ struct Gateway::Impl {
         bool finished = co_await out.finish();
         if (!finished) outcome = "client_gone";
       };
-      // Whichever ends first: the response, or the client hanging up (which must cancel the
-      // upstream request rather than leave it streaming into the void).
-      auto first = co_await (relay() || out.client_gone());
-      if (first.index() == 1) outcome = "client_gone";
+      // A stream ends with whichever comes first: its end, or the client hanging up (which must
+      // cancel the upstream request rather than leave it streaming into the void).
+      if (streaming) {
+        auto first = co_await (relay() || out.client_gone());
+        if (first.index() == 1) outcome = "client_gone";
+      } else {
+        // A sized answer ends by itself; watching the client would only cost a read per request.
+        co_await relay();
+      }
     } else {
       outcome = "client_gone";
     }

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_api.hpp"
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
 #include "http/async.hpp"
@@ -57,6 +58,7 @@ struct McpServer::Impl {
   EntraAuthenticator authenticator;
   mcp::TransportOptions transport;
   asio::thread_pool workers;
+  admin::AdminApi admin_api;
   std::unique_ptr<http::Server> server;
 
   Impl(ServerConfig c, const Clock& clk)
@@ -66,7 +68,8 @@ struct McpServer::Impl {
         tenant_keys(config.authority, config.ca_file, {config.jwks_refresh_interval, config.unknown_kid_refetch_interval},
                     clock),
         authenticator(*store, tenant_keys, config.clock_skew, clock),
-        workers(size_t(config.worker_threads)) {
+        workers(size_t(config.worker_threads)),
+        admin_api(*store, {config.admin_token, config.authority, config.ca_file}, clock) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
   }
@@ -118,6 +121,7 @@ struct McpServer::Impl {
                                                               {"scopes_supported", scopes},
                                                               {"bearer_methods_supported", json::array{"header"}}}));
     }
+    if (path.rfind("/admin/", 0) == 0) return admin_api.handle(req);
     if (path != "/mcp" && path != "/mcp/oauth")
       return with_cors(http::Response::json(404, json::object{{"error", "not_found"},
                                                               {"message", "this server serves /mcp, /mcp/oauth and /ping"}}));
