@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   admin_cmd->add_option("--data-dir", admin_data_dir, "the server's data directory");
   admin_cmd->add_option("--authority", admin_authority, "Entra authority for `entra test`")->capture_default_str();
   admin_cmd->add_option("--ca-file", admin_ca_file, "extra CA for `entra test`");
-  admin_cmd->add_option("command", admin_args, "e.g. teamspace create NAME --plan enterprise (see `mcpgate admin help`)");
+  // Everything from the first word on is the admin command itself (see `mcpgate admin help`).
   admin_cmd->prefix_command();
 
   CLI11_PARSE(app, argc, argv);
@@ -188,8 +188,7 @@ int main(int argc, char** argv) {
     if (gateway_cmd->parsed()) return run_gateway(gateway_options);
     if (server_cmd->parsed()) return run_server(server_options);
     if (admin_cmd->parsed()) {
-      auto remaining = admin_cmd->remaining();
-      admin_args.insert(admin_args.end(), remaining.begin(), remaining.end());
+      admin_args = admin_cmd->remaining();
       fs::path data = admin_data_dir.empty() ? default_data_dir("server") : fs::path(admin_data_dir);
       auto store = store::open_sqlite_store(data / "mcpgate.db", SystemClock::instance());
       admin::AdminCliOptions options;

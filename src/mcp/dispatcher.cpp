@@ -76,6 +76,18 @@ boost::system::result<json::value, JsonRpcError> McpDispatcher::call(const JsonR
   if (method == "prompts/list") return empty_list("prompts");
   if (method == "resources/list") return empty_list("resources");
   if (method == "resources/templates/list") return empty_list("resourceTemplates");
+  // The prompts and resources capabilities are declared (some clients need the list methods), so
+  // reading an item is a lookup that finds nothing, not an unknown method.
+  if (method == "resources/read") {
+    auto* uri = params.if_contains("uri");
+    if (!uri || !uri->is_string()) return invalid_params("uri must be a string");
+    return JsonRpcError{kResourceNotFound, "Resource not found: " + std::string(uri->get_string())};
+  }
+  if (method == "prompts/get") {
+    auto* name = params.if_contains("name");
+    if (!name || !name->is_string()) return invalid_params("name must be a string");
+    return JsonRpcError{kInvalidParams, "Unknown prompt: " + std::string(name->get_string())};
+  }
   return JsonRpcError{kMethodNotFound, "Method not found: " + method};
 }
 

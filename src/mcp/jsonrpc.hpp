@@ -15,6 +15,7 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
+inline constexpr int kResourceNotFound = -32002;  // MCP: resources/read of an unknown URI
 inline constexpr int kServerError = -32000;
 
 struct JsonRpcError {

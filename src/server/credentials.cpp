@@ -13,6 +13,7 @@ std::optional<std::string_view> api_key_from(const http::Headers& headers) {
     auto value = headers.get(name);
     if (!value) continue;
     std::string_view key = *value;
+    if (iequals(key, "Bearer")) continue;  // the scheme with no credential is no key at all
     if (key.size() > 7 && iequals(key.substr(0, 7), "Bearer ")) key.remove_prefix(7);
     while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
     while (!key.empty() && key.back() == ' ') key.remove_suffix(1);

@@ -23,6 +23,7 @@ using namespace testing;
 
 constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
 constexpr const char* kOtherTenant = "0b0b0b0b-1111-4222-8333-444444444444";
+constexpr const char* kAdminToken = "test-admin-token-0123456789abcdef";
 
 class ServerProcess : public ::testing::Test {
  protected:
@@ -46,7 +47,9 @@ class ServerProcess : public ::testing::Test {
                                                "public_url: https://mcp.test\n"
                                                "data_dir: '" + (dir / "server").string() + "'\n"
                                                "entra: {authority: '" + idp_base + "'}\n"
-                                               "mcp: {diagnostic_tools: true}\n");
+                                               "mcp: {diagnostic_tools: true}\n"
+                                               "admin: {token: '${env:MCPGATE_TEST_ADMIN_TOKEN}'}\n");
+    ::setenv("MCPGATE_TEST_ADMIN_TOKEN", kAdminToken, 1);
     server = start_mcpgate({"server", "--config", (dir / "server.yaml").string()}, dir.path());
     base = "http://127.0.0.1:" + std::to_string(server.port);
   }
@@ -185,6 +188,44 @@ TEST_F(ServerProcess, TransportRulesHoldOverHttp) {
   auto unknown_session = post("/mcp/oauth", R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", "Authorization",
                               "Bearer " + token, "no-such-session");
   EXPECT_EQ(unknown_session.status, 404);
+}
+
+http::Response admin_call(const std::string& base, const std::string& method, const std::string& path,
+                          const std::string& body = "", const std::string& type = "application/json") {
+  http::ClientRequest r{method, base + "/admin/v1" + path, {}, body};
+  r.headers.add("Authorization", std::string("Bearer ") + kAdminToken);
+  if (!body.empty()) r.headers.add("Content-Type", type);
+  return http::fetch(r);
+}
+
+TEST_F(ServerProcess, AdminApiOverHttpGatesPlansSharesUsersAndReportsCsvRows) {
+  // Only enterprise teamspaces (and running trials) get an Entra configuration.
+  ASSERT_EQ(admin_call(base, "POST", "/teamspaces", R"({"name":"hobby","plan":"free"})").status, 201);
+  auto refused = admin_call(base, "PUT", "/teamspaces/hobby/entra",
+                            std::string(R"({"tenant_id":")") + kDemoTenant + R"(","audience":")" + kDemoMcpApiApp +
+                                R"(","required_scope":"mcp.access"})");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  // The same email in a second teamspace reuses the user, with one mapping per teamspace.
+  ASSERT_EQ(admin_call(base, "POST", "/teamspaces", R"({"name":"second","plan":"enterprise"})").status, 201);
+  ASSERT_EQ(admin_call(base, "PUT", "/teamspaces/second/entra",
+                       std::string(R"({"tenant_id":")") + kDemoTenant + R"(","audience":"11111111-2222-4333-8444-555555555555","required_scope":"mcp.access"})")
+                .status,
+            200);
+  auto added = admin_call(base, "POST", "/teamspaces/second/users",
+                          std::string(R"({"email":"alice@contoso.dev","oid":")") + kAliceOid + R"("})");
+  EXPECT_EQ(added.status, 201) << added.body;
+  // CSV import with a bad row: a per-row report, the good rows written.
+  auto report = admin_call(base, "POST", "/teamspaces/second/users/import",
+                           "email,oid\nbob@contoso.dev,9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02\nnot-an-email,xyz\n", "text/csv");
+  ASSERT_EQ(report.status, 200) << report.body;
+  auto rows = json::parse(report.body);
+  EXPECT_EQ(rows.at("imported").as_int64(), 1);
+  EXPECT_EQ(rows.at("rows").as_array().size(), 2u);
+  auto users = json::parse(admin_call(base, "GET", "/teamspaces/second/users").body);
+  EXPECT_NE(json::serialize(users).find("bob@contoso.dev"), std::string::npos);
+  // Without the admin token nothing is served.
+  http::ClientRequest anonymous{"GET", base + "/admin/v1/teamspaces", {}, {}};
+  EXPECT_EQ(http::fetch(anonymous).status, 401);
 }
 
 }  // namespace

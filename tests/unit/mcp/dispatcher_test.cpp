@@ -158,3 +158,24 @@ TEST_F(Dispatcher, AnUnknownMethodIsMethodNotFound) {
 
 }  // namespace
 }  // namespace mcpgate::mcp::testing
+
+namespace mcpgate::mcp {
+namespace {
+
+TEST(DispatcherLookups, ReadingAnUnknownResourceOrPromptIsNotAnUnknownMethod) {
+  ToolRegistry tools;
+  McpDispatcher dispatcher({"t", "1", ""}, tools);
+  SessionState session;
+  CallContext context;
+  auto read = parse_message(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///x"}})");
+  auto answer = dispatcher.handle(*read, session, context);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->at("error").at("code").as_int64(), -32002);
+  auto get = parse_message(R"({"jsonrpc":"2.0","id":2,"method":"prompts/get","params":{"name":"p"}})");
+  answer = dispatcher.handle(*get, session, context);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->at("error").at("code").as_int64(), -32602);
+}
+
+}  // namespace
+}  // namespace mcpgate::mcp
