@@ -1,5 +1,7 @@
 #include "config/yaml_reader.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <cstdlib>
 
 #include "common/duration.hpp"
@@ -120,6 +122,30 @@ std::vector<std::string> YamlReader::strings(const std::string& key) const {
   if (!n.IsSequence()) fail(key, "must be a list of values");
   for (size_t i = 0; i < n.size(); ++i) out.push_back(scalar(n[i], key + "[" + std::to_string(i) + "]"));
   return out;
+}
+
+std::string YamlReader::http_url(const std::string& key, std::string fallback) const {
+  auto value = opt_str(key);
+  if (!value) return fallback;
+  auto u = boost::urls::parse_absolute_uri(*value);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
+    fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
+  while (value->size() > 1 && value->back() == '/') value->pop_back();
+  return *value;
+}
+
+ListenSection read_listen(const YamlReader& root, std::string default_host, uint16_t default_port) {
+  auto listen = root.child("listen");
+  listen.allow_only({"host", "port", "tls"});
+  ListenSection section;
+  section.host = listen.str_or("host", std::move(default_host));
+  section.port = uint16_t(listen.integer("port", default_port, 0, 65535));
+  if (listen.has("tls")) {
+    auto tls = listen.child("tls");
+    tls.allow_only({"certificate", "key"});
+    section.tls = std::make_pair(tls.str("certificate"), tls.str("key"));
+  }
+  return section;
 }
 
 void YamlReader::allow_only(std::initializer_list<std::string_view> keys) const {

@@ -2,6 +2,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <cstdint>
+#include <utility>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
@@ -40,6 +42,8 @@ class YamlReader {
   long long integer(const std::string& key, long long fallback, long long min, long long max) const;
   std::chrono::milliseconds duration(const std::string& key, std::chrono::milliseconds fallback) const;
   std::vector<std::string> strings(const std::string& key) const;  // a list of scalars, or one scalar
+  // An absolute http:// or https:// URL without trailing slashes; fallback when absent.
+  std::string http_url(const std::string& key, std::string fallback) const;
 
   // Refuses keys that are not listed: a typo must not silently fall back to a default.
   void allow_only(std::initializer_list<std::string_view> keys) const;
@@ -55,6 +59,14 @@ class YamlReader {
   std::string path_;
   std::string source_;
 };
+
+// The `listen:` section every server shares: host, port, optional tls {certificate, key}.
+struct ListenSection {
+  std::string host;
+  uint16_t port = 0;
+  std::optional<std::pair<std::string, std::string>> tls;  // certificate file, key file
+};
+ListenSection read_listen(const YamlReader& root, std::string default_host, uint16_t default_port);
 
 // ${env:NAME} and ${file:/path} references; any other text is returned as it is.
 // Throws ConfigError (with where) when the variable is unset or the file unreadable.

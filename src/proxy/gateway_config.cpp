@@ -1,7 +1,5 @@
 #include "proxy/gateway_config.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include "common/files.hpp"
 #include "common/strings.hpp"
 
@@ -9,16 +7,6 @@ namespace mcpgate::proxy {
 namespace {
 
 using config::YamlReader;
-
-std::string absolute_url(const YamlReader& r, const std::string& key, bool required) {
-  auto value = required ? std::optional<std::string>(r.str(key)) : r.opt_str(key);
-  if (!value) return "";
-  auto u = boost::urls::parse_absolute_uri(*value);
-  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
-    r.fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
-  while (value->size() > 1 && value->back() == '/') value->pop_back();
-  return *value;
-}
 
 std::string derive_client_scope(const RouteConfig& route) {
   if (route.scopes.empty() || route.audiences.empty()) return "";
@@ -38,7 +26,8 @@ RouteConfig parse_route(const YamlReader& r) {
   for (auto reserved : {"/.well-known", "/authorize", "/token", "/register", "/healthz", "/readyz", "/metrics"})
     if (route.prefix == reserved || route.prefix.rfind(std::string(reserved) + "/", 0) == 0)
       r.fail("prefix", std::string("'") + reserved + "' is served by the gateway itself");
-  route.upstream = absolute_url(r, "upstream", true);
+  r.str("upstream");  // "is required" when absent
+  route.upstream = r.http_url("upstream", "");
   for (auto& rw : r.list("rewrite")) {
     rw.allow_only({"from", "to"});
     auto from = rw.str("from"), to = rw.str("to");
@@ -78,24 +67,19 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
                    "routes", "limits", "audit_log"});
   GatewayConfig c;
-  auto listen = root.child("listen");
-  listen.allow_only({"host", "port", "tls"});
-  c.host = listen.str_or("host", c.host);
-  c.port = uint16_t(listen.integer("port", c.port, 0, 65535));
-  if (listen.has("tls")) {
-    auto tls = listen.child("tls");
-    tls.allow_only({"certificate", "key"});
-    c.tls = http::TlsFiles{tls.str("certificate"), tls.str("key")};
-  }
+  auto listen = config::read_listen(root, c.host, c.port);
+  c.host = listen.host;
+  c.port = listen.port;
+  if (listen.tls) c.tls = http::TlsFiles{listen.tls->first, listen.tls->second};
   c.threads = int(root.integer("threads", c.threads, 1, 64));
-  c.public_url = absolute_url(root, "public_url", false);
+  c.public_url = root.http_url("public_url", "");
   if (c.public_url.empty())
     c.public_url = std::string(c.tls ? "https" : "http") + "://" + (c.host == "127.0.0.1" ? "localhost" : c.host) +
                    ":" + std::to_string(c.port);
 
   auto entra = root.child("entra");
   entra.allow_only({"authority", "tenant_id", "ca_file"});
-  c.authority = absolute_url(entra, "authority", false);
+  c.authority = entra.http_url("authority", c.authority);
   if (c.authority.empty()) c.authority = "https://login.microsoftonline.com";
   c.tenant_id = entra.str("tenant_id");
   if (!is_guid(c.tenant_id))

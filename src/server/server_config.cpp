@@ -1,19 +1,7 @@
 #include "server/server_config.hpp"
 
-#include <boost/url/parse.hpp>
-
 namespace mcpgate::server {
 namespace {
-
-std::string url(const config::YamlReader& r, const std::string& key, std::string fallback) {
-  auto value = r.opt_str(key);
-  if (!value) return fallback;
-  auto u = boost::urls::parse_absolute_uri(*value);
-  if (!u || (u->scheme() != "http" && u->scheme() != "https"))
-    r.fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
-  while (value->size() > 1 && value->back() == '/') value->pop_back();
-  return *value;
-}
 
 std::chrono::seconds secs(std::chrono::milliseconds ms) { return std::chrono::duration_cast<std::chrono::seconds>(ms); }
 
@@ -30,25 +18,20 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
                    "admin", "oauth"});
   ServerConfig c;
-  auto listen = root.child("listen");
-  listen.allow_only({"host", "port", "tls"});
-  c.host = listen.str_or("host", c.host);
-  c.port = uint16_t(listen.integer("port", c.port, 0, 65535));
-  if (listen.has("tls")) {
-    auto tls = listen.child("tls");
-    tls.allow_only({"certificate", "key"});
-    c.tls = http::TlsFiles{tls.str("certificate"), tls.str("key")};
-  }
+  auto listen = config::read_listen(root, c.host, c.port);
+  c.host = listen.host;
+  c.port = listen.port;
+  if (listen.tls) c.tls = http::TlsFiles{listen.tls->first, listen.tls->second};
   c.threads = int(root.integer("threads", c.threads, 1, 64));
   c.worker_threads = int(root.integer("worker_threads", c.worker_threads, 1, 256));
-  c.public_url = url(root, "public_url",
+  c.public_url = root.http_url("public_url",
                      std::string(c.tls ? "https" : "http") + "://" + (c.host == "127.0.0.1" ? "localhost" : c.host) + ":" +
                          std::to_string(c.port));
   c.data_dir = root.str("data_dir");
 
   auto entra = root.child("entra");
   entra.allow_only({"authority", "ca_file"});
-  c.authority = url(entra, "authority", c.authority);
+  c.authority = entra.http_url("authority", c.authority);
   c.ca_file = entra.opt_str("ca_file");
 
   auto v = root.child("validation");
