@@ -19,7 +19,7 @@ constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-Error fail(std::string message) { return Error::because(std::move(message)); }
+Error fail(std::string message, bool timed_out = false) { return Error::because(std::move(message), timed_out); }
 
 boost::system::result<HttpTarget, Error> parse_origin(const std::string& url) {
   std::string error;
@@ -79,7 +79,7 @@ struct UpstreamClient::Impl {
     else c->plain = std::make_unique<beast::tcp_stream>(executor);
     c->lowest().expires_after(options.connect_timeout);
     auto [cec, endpoint] = co_await c->lowest().async_connect(endpoints, as_tuple);
-    if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.origin() + " timed out");
+    if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.origin() + " timed out", true);
     if (cec) co_return fail("cannot connect to upstream " + origin.origin() + ": " + cec.message());
     boost::system::error_code ignored;
     c->lowest().socket().set_option(tcp::no_delay(true), ignored);
@@ -139,7 +139,7 @@ class StreamedResponse final : public UpstreamResponse {
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) {
         connection_.reset();
-        co_return fail("upstream " + origin_ + " broke off the response: " + ec.message());
+        co_return fail("upstream " + origin_ + " broke off the response: " + ec.message(), ec == beast::error::timeout);
       }
       size_t got = sizeof buf - parser_.get().body().size;
       release_if_done();
@@ -220,7 +220,7 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       if (reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;
       if (ec == beast::error::timeout)
         co_return fail("upstream " + origin->origin() + " did not answer within " +
-                        std::to_string(deadlines.response_header.count()) + " ms");
+                        std::to_string(deadlines.response_header.count()) + " ms", true);
       co_return fail("reading the response of upstream " + origin->origin() + " failed: " + ec.message());
     }
     co_return std::unique_ptr<UpstreamResponse>(std::move(response));

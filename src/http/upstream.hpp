@@ -17,12 +17,14 @@ namespace mcpgate::http {
 // (Not constructible from a bare string, so result<std::string, UpstreamError> stays unambiguous.)
 struct UpstreamError {
   UpstreamError() = default;  // user-declared: no aggregate initialisation from a string
-  static UpstreamError because(std::string message) {
+  static UpstreamError because(std::string message, bool timed_out = false) {
     UpstreamError e;
     e.message = std::move(message);
+    e.timed_out = timed_out;
     return e;
   }
   std::string message;
+  bool timed_out = false;  // a deadline passed (callers answer 504 rather than 502)
 };
 
 struct UpstreamOptions {

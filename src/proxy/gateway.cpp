@@ -190,7 +190,7 @@ struct Gateway::Impl {
     if (!answer) {
       exchange::OboFailure f;
       f.kind = exchange::OboFailureKind::unavailable;
-      f.error = answer.error().message.find("did not answer within") != std::string::npos ? "timeout" : "unreachable";
+      f.error = answer.error().timed_out ? "timeout" : "unreachable";
       f.description = "the On-Behalf-Of exchange failed: " + answer.error().message;
       metrics.exchange(f.error, seconds);
       co_return f;  // not cached: an unreachable IdP should be retried by the next request
@@ -449,7 +449,7 @@ struct Gateway::Impl {
     http::Deadlines deadlines{route.response_timeout, route.stream_idle_timeout};
     auto opened = co_await upstream->open(std::move(upstream_request), deadlines);
     if (!opened) {
-      bool timeout = opened.error().message.find("did not answer within") != std::string::npos;
+      bool timeout = opened.error().timed_out;
       {
       http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
                                            opened.error().message);

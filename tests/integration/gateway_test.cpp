@@ -25,9 +25,6 @@ namespace {
 namespace json = boost::json;
 using namespace testing;
 
-constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
-constexpr const char* kBobOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02";
-
 std::string gateway_yaml(int idp_port, int upstream_port, const std::string& audit_file) {
   std::string idp = "http://127.0.0.1:" + std::to_string(idp_port);
   std::string up = "http://127.0.0.1:" + std::to_string(upstream_port);

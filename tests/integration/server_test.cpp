@@ -21,7 +21,6 @@ namespace {
 namespace json = boost::json;
 using namespace testing;
 
-constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
 constexpr const char* kOtherTenant = "0b0b0b0b-1111-4222-8333-444444444444";
 constexpr const char* kAdminToken = "test-admin-token-0123456789abcdef";
 
