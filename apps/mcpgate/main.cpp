@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "commands.hpp"
 #include "common/duration.hpp"
 #include "common/files.hpp"
 #include "common/log.hpp"
@@ -27,11 +28,7 @@ using namespace mcpgate;
 
 namespace {
 
-fs::path default_data_dir(const std::string& component) {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return fs::path(xdg) / "mcpgate" / component;
-  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".local/share/mcpgate" / component;
-  return fs::path(".mcpgate") / component;
-}
+using app::default_data_dir;
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host.rfind("127.", 0) == 0; }
 
@@ -182,9 +179,14 @@ int main(int argc, char** argv) {
   // Everything from the first word on is the admin command itself (see `mcpgate admin help`).
   admin_cmd->prefix_command();
 
+  // Commands in files of their own (see commands.hpp).
+  std::vector<app::Command> commands;
+
   CLI11_PARSE(app, argc, argv);
   setup_logging(log_level);
   try {
+    for (auto& command : commands)
+      if (command.cli->parsed()) return command.run();
     if (gateway_cmd->parsed()) return run_gateway(gateway_options);
     if (server_cmd->parsed()) return run_server(server_options);
     if (admin_cmd->parsed()) {
