@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  nginx-light haproxy wrk   # bench/run.sh: the contenders and the load generator
 )
 
 missing=()
