@@ -34,3 +34,6 @@ if [ -f tests/e2e/package-lock.json ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+
+# The demo documentation corpus (Node.js reference and a few npm packages' docs).
+bash scripts/fetch-corpus.sh
