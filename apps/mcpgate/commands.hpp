@@ -14,6 +14,8 @@ struct Command {
   std::function<int()> run;
 };
 
+Command add_index_command(CLI::App& app);   // index_command.cpp
+
 // Where a component keeps its data when no --data-dir is given: $XDG_DATA_HOME/mcpgate/<component>,
 // else ~/.local/share/mcpgate/<component>.
 std::filesystem::path default_data_dir(const std::string& component);

@@ -53,6 +53,7 @@ void Statement::check_bind(int code) const {
 }
 
 void Statement::bind_integer(int index, int64_t value) { check_bind(sqlite3_bind_int64(stmt_, index, value)); }
+void Statement::bind(int index, double value) { check_bind(sqlite3_bind_double(stmt_, index, value)); }
 void Statement::bind(int index, std::nullopt_t) { check_bind(sqlite3_bind_null(stmt_, index)); }
 void Statement::bind(int index, std::string_view value) {
   check_bind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
@@ -72,6 +73,7 @@ void Statement::run() {
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
 std::optional<int64_t> Statement::optional_integer(int column) const {
   if (is_null(column)) return std::nullopt;
   return integer(column);

@@ -70,6 +70,7 @@ class Statement {
 
   template <std::integral I>
   void bind(int index, I value) { bind_integer(index, static_cast<int64_t>(value)); }
+  void bind(int index, double value);
   void bind(int index, std::string_view value);
   void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
   void bind(int index, const char* value) { bind(index, std::string_view(value)); }
@@ -86,6 +87,7 @@ class Statement {
   bool is_null(int column) const;
   int64_t integer(int column) const;
   std::optional<int64_t> optional_integer(int column) const;
+  double real(int column) const;
   std::string text(int column) const;
 
  private:

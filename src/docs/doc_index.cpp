@@ -1,0 +1,532 @@
+#include "docs/doc_index.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/sqlite.hpp"
+
+namespace mcpgate::docs {
+namespace json = boost::json;
+using store::sqlite::Connection;
+using store::sqlite::Statement;
+using store::sqlite::Transaction;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS libraries(
+  id INTEGER PRIMARY KEY,
+  library_id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  trust_score REAL NOT NULL DEFAULT -1,
+  source_url TEXT NOT NULL DEFAULT '',
+  aliases TEXT NOT NULL DEFAULT '[]',
+  rules TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS versions(
+  id INTEGER PRIMARY KEY,
+  library INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('initial','processing','finalized','error')),
+  snippets INTEGER NOT NULL DEFAULT 0,
+  tokens INTEGER NOT NULL DEFAULT 0,
+  benchmark_score REAL NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  source_folder TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS versions_library ON versions(library);
+CREATE TABLE IF NOT EXISTS snippets(
+  id INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  breadcrumb TEXT NOT NULL,
+  description TEXT NOT NULL,
+  content TEXT NOT NULL,
+  code TEXT NOT NULL,
+  source_path TEXT NOT NULL,
+  anchor TEXT NOT NULL,
+  tokens INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS snippets_version ON snippets(version);
+CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(title, headings, body, code,
+  tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS terms(
+  version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+  term TEXT NOT NULL,
+  df INTEGER NOT NULL,
+  PRIMARY KEY (version, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS library_access(
+  teamspace_id INTEGER NOT NULL,
+  library_id TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (teamspace_id, library_id, group_id));
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 0);
+)sql";
+
+std::string to_json_list(const std::vector<std::string>& items) {
+  json::array a;
+  for (auto& s : items) a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::vector<std::string> from_json_list(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (auto& item : v.as_array())
+    if (item.is_string()) out.emplace_back(item.as_string());
+  return out;
+}
+
+std::string code_to_json(const std::vector<CodeBlock>& blocks) {
+  json::array a;
+  for (auto& b : blocks) a.push_back(json::object{{"language", b.language}, {"code", b.code}});
+  return json::serialize(a);
+}
+
+std::vector<CodeBlock> code_from_json(const std::string& text) {
+  std::vector<CodeBlock> out;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (auto& item : v.as_array()) {
+    if (!item.is_object()) continue;
+    auto& o = item.as_object();
+    CodeBlock b;
+    if (auto* l = o.if_contains("language"); l && l->is_string()) b.language = std::string(l->as_string());
+    if (auto* c = o.if_contains("code"); c && c->is_string()) b.code = std::string(c->as_string());
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+bool word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+
+// Splits "readFileSync" / "read_file_sync" / "HTTPServer" into its parts.
+std::vector<std::string> identifier_parts(std::string_view word) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (size_t i = 0; i < word.size(); ++i) {
+    unsigned char c = word[i];
+    if (c == '_') {
+      if (!current.empty()) parts.push_back(std::move(current));
+      current.clear();
+      continue;
+    }
+    bool boundary = false;
+    if (!current.empty() && std::isupper(c)) {
+      unsigned char prev = word[i - 1];
+      bool next_lower = i + 1 < word.size() && std::islower(static_cast<unsigned char>(word[i + 1]));
+      boundary = std::islower(prev) || std::isdigit(prev) || (std::isupper(prev) && next_lower);
+    }
+    if (boundary) {
+      parts.push_back(std::move(current));
+      current.clear();
+    }
+    current += char(c);
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
+  return parts;
+}
+
+template <class F>
+void for_each_word(std::string_view text, F&& f) {
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !word_char(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && word_char(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) f(text.substr(start, i - start));
+  }
+}
+
+std::string fts_code_text(const std::vector<CodeBlock>& blocks) {
+  std::string text;
+  for (auto& b : blocks) text += b.code + "\n";
+  return text;
+}
+
+}  // namespace
+
+std::string searchable_text(std::string_view text) {
+  std::string extra;
+  for_each_word(text, [&](std::string_view word) {
+    auto parts = identifier_parts(word);
+    if (parts.size() < 2) return;
+    for (auto& p : parts) extra += " " + p;
+  });
+  if (extra.empty()) return std::string(text);
+  return std::string(text) + "\n" + extra;
+}
+
+std::vector<std::string> index_words(std::string_view text) {
+  std::vector<std::string> words;
+  auto add = [&](std::string_view w) {
+    if (w.size() < 3 || w.size() > 40) return;
+    std::string lower;
+    for (unsigned char c : w) lower += char(std::tolower(c));
+    if (std::all_of(lower.begin(), lower.end(), [](unsigned char c) { return std::isdigit(c); })) return;
+    words.push_back(std::move(lower));
+  };
+  for_each_word(text, [&](std::string_view word) {
+    add(word);
+    auto parts = identifier_parts(word);
+    if (parts.size() > 1)
+      for (auto& p : parts) add(p);
+  });
+  return words;
+}
+
+const VersionInfo* LibraryRecord::default_version() const {
+  const VersionInfo* newest = nullptr;
+  for (auto& v : versions) {
+    if (v.state != "finalized") continue;
+    if (v.tag.empty()) return &v;
+    if (!newest) newest = &v;
+  }
+  return newest;
+}
+
+const VersionInfo* LibraryRecord::version(std::string_view tag) const {
+  if (tag.empty() || tag == "latest") return default_version();
+  for (auto& v : versions)
+    if (v.state == "finalized" && v.tag == tag) return &v;
+  return nullptr;
+}
+
+std::vector<std::string> LibraryRecord::tags() const {
+  std::vector<std::string> out;
+  for (auto& v : versions)
+    if (v.state == "finalized" && !v.tag.empty()) out.push_back(v.tag);
+  return out;
+}
+
+int64_t LibraryRecord::snippet_count() const {
+  auto* v = default_version();
+  return v ? v->snippets : 0;
+}
+
+struct DocIndex::Impl {
+  const Clock& clock;
+  mutable std::mutex mutex;
+  mutable Connection db;
+
+  Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
+    db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
+    db.execute(kSchema);
+  }
+
+  void bump_generation() { db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
+
+  void delete_version_rows(int64_t version_row) {
+    Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row).run();
+    Statement(db, "DELETE FROM versions WHERE id = ?1", version_row).run();
+  }
+};
+
+DocIndex::DocIndex(const std::filesystem::path& file, const Clock& clock) : impl_(std::make_unique<Impl>(file, clock)) {}
+DocIndex::~DocIndex() = default;
+const std::filesystem::path& DocIndex::file() const { return impl_->db.file(); }
+
+int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = impl_->db;
+  Transaction t(db);
+  Statement(db,
+            "INSERT INTO libraries(library_id, title, description, trust_score, source_url, aliases, rules) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(library_id) DO UPDATE SET title = excluded.title, "
+            "description = excluded.description, trust_score = excluded.trust_score, source_url = excluded.source_url, "
+            "aliases = excluded.aliases, rules = excluded.rules",
+            info.id, info.title, info.description, info.trust_score, info.source_url, to_json_list(info.aliases),
+            to_json_list(info.rules))
+      .run();
+  Statement find(db, "SELECT id FROM libraries WHERE library_id = ?1", info.id);
+  find.step();
+  int64_t library = find.integer(0);
+  // A run that died earlier left a processing row behind; it is garbage now.
+  Statement stale(db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND state IN ('processing','initial','error')",
+                  library, tag);
+  std::vector<int64_t> stale_rows;
+  while (stale.step()) stale_rows.push_back(stale.integer(0));
+  for (auto row : stale_rows) impl_->delete_version_rows(row);
+  Statement(db, "INSERT INTO versions(library, tag, state, updated, source_folder) VALUES (?1, ?2, 'processing', ?3, ?4)",
+            library, tag, store::sqlite::to_millis(impl_->clock.now()), source_folder)
+      .run();
+  int64_t row = db.last_insert_id();
+  t.commit();
+  return row;
+}
+
+void DocIndex::add_snippets(int64_t version_row, const std::vector<Snippet>& snippets) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = impl_->db;
+  Transaction t(db);
+  Statement count(db, "SELECT COUNT(*) FROM snippets WHERE version = ?1", version_row);
+  count.step();
+  int64_t ordinal = count.integer(0);
+  std::unordered_map<std::string, int64_t> words;
+  int64_t tokens = 0;
+  for (auto& s : snippets) {
+    Statement(db,
+              "INSERT INTO snippets(version, ordinal, kind, title, breadcrumb, description, content, code, source_path, "
+              "anchor, tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+              version_row, ordinal++, s.is_code() ? "code" : "info", s.title, to_json_list(s.breadcrumb), s.description,
+              s.content, code_to_json(s.code), s.source_path, s.anchor, s.tokens())
+        .run();
+    int64_t row = db.last_insert_id();
+    std::string code = fts_code_text(s.code);
+    std::string body = s.description + "\n" + s.content;
+    Statement(db, "INSERT INTO snippets_fts(rowid, title, headings, body, code) VALUES (?1, ?2, ?3, ?4, ?5)", row,
+              searchable_text(s.title), searchable_text(s.breadcrumb_text()), searchable_text(body),
+              searchable_text(code))
+        .run();
+    std::vector<std::string> seen;
+    for (auto& w : index_words(s.title + " " + s.breadcrumb_text() + " " + body + " " + code)) seen.push_back(std::move(w));
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (auto& w : seen) ++words[w];
+    tokens += s.tokens();
+  }
+  for (auto& [term, df] : words)
+    Statement(db,
+              "INSERT INTO terms(version, term, df) VALUES (?1, ?2, ?3) ON CONFLICT(version, term) DO UPDATE SET df = "
+              "df + excluded.df",
+              version_row, term, df)
+        .run();
+  Statement(db, "UPDATE versions SET snippets = snippets + ?2, tokens = tokens + ?3 WHERE id = ?1", version_row,
+            int64_t(snippets.size()), tokens)
+      .run();
+  t.commit();
+}
+
+void DocIndex::finalize_version(int64_t version_row, double benchmark_score) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = impl_->db;
+  Transaction t(db);
+  Statement find(db, "SELECT library, tag FROM versions WHERE id = ?1 AND state = 'processing'", version_row);
+  if (!find.step()) throw std::runtime_error("no version being indexed with row " + std::to_string(version_row));
+  int64_t library = find.integer(0);
+  std::string tag = find.text(1);
+  Statement older(db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND id != ?3", library, tag, version_row);
+  std::vector<int64_t> rows;
+  while (older.step()) rows.push_back(older.integer(0));
+  for (auto row : rows) impl_->delete_version_rows(row);
+  Statement(db, "UPDATE versions SET state = 'finalized', benchmark_score = ?2, updated = ?3 WHERE id = ?1", version_row,
+            benchmark_score, store::sqlite::to_millis(impl_->clock.now()))
+      .run();
+  impl_->bump_generation();
+  t.commit();
+}
+
+void DocIndex::set_benchmark_score(int64_t version_row, double score) {
+  std::lock_guard lock(impl_->mutex);
+  Statement(impl_->db, "UPDATE versions SET benchmark_score = ?2 WHERE id = ?1", version_row, score).run();
+}
+
+void DocIndex::fail_version(int64_t version_row, const std::string& error) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = impl_->db;
+  Transaction t(db);
+  Statement find(db, "SELECT library, tag FROM versions WHERE id = ?1", version_row);
+  if (!find.step()) return;
+  int64_t library = find.integer(0);
+  std::string tag = find.text(1);
+  Statement finalized(db, "SELECT COUNT(*) FROM versions WHERE library = ?1 AND tag = ?2 AND state = 'finalized'", library, tag);
+  finalized.step();
+  bool has_old = finalized.integer(0) > 0;
+  Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row).run();
+  Statement(db, "DELETE FROM snippets WHERE version = ?1", version_row).run();
+  Statement(db, "DELETE FROM terms WHERE version = ?1", version_row).run();
+  if (has_old) {
+    // The old documentation keeps serving; the failure is told to whoever ran the indexer.
+    Statement(db, "DELETE FROM versions WHERE id = ?1", version_row).run();
+  } else {
+    Statement(db, "UPDATE versions SET state = 'error', error = ?2, snippets = 0, tokens = 0, updated = ?3 WHERE id = ?1",
+              version_row, error, store::sqlite::to_millis(impl_->clock.now()))
+        .run();
+  }
+  t.commit();
+}
+
+namespace {
+
+std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<std::string>& only) {
+  std::vector<LibraryRecord> out;
+  std::map<int64_t, size_t> by_row;
+  Statement libs(db,
+                 only ? "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
+                        "WHERE library_id = ?1"
+                      : "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
+                        "ORDER BY library_id");
+  if (only) libs.bind(1, *only);
+  while (libs.step()) {
+    LibraryRecord r;
+    r.info.id = libs.text(1);
+    r.info.title = libs.text(2);
+    r.info.description = libs.text(3);
+    r.info.trust_score = libs.real(4);
+    r.info.source_url = libs.text(5);
+    r.info.aliases = from_json_list(libs.text(6));
+    r.info.rules = from_json_list(libs.text(7));
+    by_row[libs.integer(0)] = out.size();
+    out.push_back(std::move(r));
+  }
+  Statement versions(db,
+                     "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder "
+                     "FROM versions ORDER BY id DESC");
+  while (versions.step()) {
+    auto it = by_row.find(versions.integer(0));
+    if (it == by_row.end()) continue;
+    VersionInfo v;
+    v.row = versions.integer(1);
+    v.tag = versions.text(2);
+    v.state = versions.text(3);
+    v.snippets = versions.integer(4);
+    v.tokens = versions.integer(5);
+    v.benchmark_score = versions.real(6);
+    v.updated = store::sqlite::from_millis(versions.integer(7));
+    v.error = versions.text(8);
+    v.source_folder = versions.text(9);
+    out[it->second].versions.push_back(std::move(v));
+  }
+  return out;
+}
+
+StoredSnippet read_snippet(Statement& s) {
+  StoredSnippet out;
+  out.row = s.integer(0);
+  auto& sn = out.snippet;
+  sn.kind = s.text(1) == "code" ? Snippet::Kind::code : Snippet::Kind::info;
+  sn.title = s.text(2);
+  sn.breadcrumb = from_json_list(s.text(3));
+  sn.description = s.text(4);
+  sn.content = s.text(5);
+  sn.code = code_from_json(s.text(6));
+  sn.source_path = s.text(7);
+  sn.anchor = s.text(8);
+  return out;
+}
+
+constexpr const char* kSnippetColumns =
+    "SELECT id, kind, title, breadcrumb, description, content, code, source_path, anchor FROM snippets ";
+
+}  // namespace
+
+std::vector<LibraryRecord> DocIndex::libraries() const {
+  std::lock_guard lock(impl_->mutex);
+  return read_libraries(impl_->db, std::nullopt);
+}
+
+std::optional<LibraryRecord> DocIndex::library(const std::string& id) const {
+  std::lock_guard lock(impl_->mutex);
+  auto found = read_libraries(impl_->db, id);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+bool DocIndex::remove(const std::string& id, const std::optional<std::string>& tag) {
+  std::lock_guard lock(impl_->mutex);
+  auto& db = impl_->db;
+  Transaction t(db);
+  Statement find(db, "SELECT id FROM libraries WHERE library_id = ?1", id);
+  if (!find.step()) return false;
+  int64_t library = find.integer(0);
+  Statement rows(db, tag ? "SELECT id FROM versions WHERE library = ?1 AND tag = ?2" : "SELECT id FROM versions WHERE library = ?1");
+  rows.bind(1, library);
+  if (tag) rows.bind(2, *tag);
+  std::vector<int64_t> version_rows;
+  while (rows.step()) version_rows.push_back(rows.integer(0));
+  if (tag && version_rows.empty()) return false;
+  for (auto row : version_rows) impl_->delete_version_rows(row);
+  if (!tag) Statement(db, "DELETE FROM libraries WHERE id = ?1", library).run();
+  impl_->bump_generation();
+  t.commit();
+  return true;
+}
+
+std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, const std::string& expression, int limit) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::pair<int64_t, double>> out;
+  // Column weights: a term in the title or heading path says far more than one in the prose.
+  Statement s(impl_->db,
+              "SELECT f.rowid, bm25(snippets_fts, 10.0, 4.0, 1.0, 1.5) AS score FROM snippets_fts f "
+              "JOIN snippets s ON s.id = f.rowid WHERE snippets_fts MATCH ?1 AND s.version = ?2 ORDER BY score LIMIT ?3",
+              expression, version_row, limit);
+  while (s.step()) out.emplace_back(s.integer(0), s.real(1));
+  return out;
+}
+
+std::vector<StoredSnippet> DocIndex::snippets(const std::vector<int64_t>& rows) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<StoredSnippet> out;
+  out.reserve(rows.size());
+  for (auto row : rows) {
+    Statement s(impl_->db, std::string(kSnippetColumns) + "WHERE id = ?1", row);
+    if (s.step()) out.push_back(read_snippet(s));
+  }
+  return out;
+}
+
+std::vector<StoredSnippet> DocIndex::all_snippets(int64_t version_row) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<StoredSnippet> out;
+  Statement s(impl_->db, std::string(kSnippetColumns) + "WHERE version = ?1 ORDER BY ordinal", version_row);
+  while (s.step()) out.push_back(read_snippet(s));
+  return out;
+}
+
+std::vector<std::pair<std::string, int64_t>> DocIndex::vocabulary() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::pair<std::string, int64_t>> out;
+  Statement s(impl_->db,
+              "SELECT t.term, SUM(t.df) FROM terms t JOIN versions v ON v.id = t.version WHERE v.state = 'finalized' "
+              "GROUP BY t.term");
+  while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+  return out;
+}
+
+int64_t DocIndex::generation() const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "SELECT value FROM meta WHERE key = 'generation'");
+  s.step();
+  return s.integer(0);
+}
+
+void DocIndex::restrict_library(int64_t teamspace_id, const std::string& library_id, const std::string& group) {
+  std::lock_guard lock(impl_->mutex);
+  Statement(impl_->db, "INSERT OR IGNORE INTO library_access(teamspace_id, library_id, group_id) VALUES (?1, ?2, ?3)",
+            teamspace_id, library_id, group)
+      .run();
+}
+
+bool DocIndex::unrestrict_library(int64_t teamspace_id, const std::string& library_id, const std::string& group) {
+  std::lock_guard lock(impl_->mutex);
+  Statement(impl_->db, "DELETE FROM library_access WHERE teamspace_id = ?1 AND library_id = ?2 AND group_id = ?3",
+            teamspace_id, library_id, group)
+      .run();
+  return impl_->db.changes() > 0;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> DocIndex::restrictions(int64_t teamspace_id) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  Statement s(impl_->db,
+              "SELECT library_id, group_id FROM library_access WHERE teamspace_id = ?1 ORDER BY library_id, group_id",
+              teamspace_id);
+  while (s.step()) {
+    std::string library = s.text(0);
+    if (out.empty() || out.back().first != library) out.push_back({library, {}});
+    out.back().second.push_back(s.text(1));
+  }
+  return out;
+}
+
+}  // namespace mcpgate::docs

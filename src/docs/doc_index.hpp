@@ -1,0 +1,112 @@
+#pragma once
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "docs/snippet.hpp"
+
+namespace mcpgate::docs {
+
+struct LibraryInfo {
+  std::string id;  // "/owner/project"
+  std::string title;
+  std::string description;
+  double trust_score = -1;  // 0–10; negative: unknown
+  std::string source_url;   // base of snippet links; empty: links are the relative paths
+  std::vector<std::string> aliases;
+  std::vector<std::string> rules;
+};
+
+struct VersionInfo {
+  int64_t row = 0;
+  std::string tag;  // empty: the unversioned ("latest") documentation
+  std::string state;  // initial, processing, finalized, error
+  int64_t snippets = 0;
+  int64_t tokens = 0;
+  double benchmark_score = 0;
+  SysTime updated{};
+  std::string error;
+  std::string source_folder;
+};
+
+struct LibraryRecord {
+  LibraryInfo info;
+  std::vector<VersionInfo> versions;  // newest first
+
+  // What /owner/project without a tag serves: the untagged version if there is one, else the
+  // most recently indexed finalized one.
+  const VersionInfo* default_version() const;
+  const VersionInfo* version(std::string_view tag) const;  // finalized only; "latest" = default
+  std::vector<std::string> tags() const;                    // finalized, non-empty tags
+  int64_t snippet_count() const;                            // of the default version
+};
+
+struct StoredSnippet {
+  int64_t row = 0;
+  Snippet snippet;
+};
+
+// The documentation index: one SQLite file (WAL) holding libraries, their versions, snippets, a
+// full-text index (FTS5, Porter stemming) and each teamspace's group restrictions. A version is
+// written under state `processing` and becomes visible in one transaction that also retires the
+// version it replaces, so readers see the old or the new documentation, never a mixture, and a
+// failed run leaves the old one serving. Methods are safe to call from many threads.
+class DocIndex {
+ public:
+  DocIndex(const std::filesystem::path& file, const Clock& clock);
+  ~DocIndex();
+  DocIndex(const DocIndex&) = delete;
+  DocIndex& operator=(const DocIndex&) = delete;
+
+  // Writing a version. begin_version creates or updates the library's description.
+  int64_t begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder);
+  void add_snippets(int64_t version_row, const std::vector<Snippet>& snippets);
+  // Words of the snippets for typo correction: counted per version, merged on finalisation.
+  void finalize_version(int64_t version_row, double benchmark_score);
+  void fail_version(int64_t version_row, const std::string& error);
+  void set_benchmark_score(int64_t version_row, double score);
+
+  std::vector<LibraryRecord> libraries() const;
+  std::optional<LibraryRecord> library(const std::string& id) const;
+  // Removes a library, or one tagged version of it. False when there was nothing to remove.
+  bool remove(const std::string& id, const std::optional<std::string>& tag);
+
+  // Full-text candidates within one version: rows ranked by weighted BM25 (lower is better).
+  // `match` is an FTS5 expression.
+  std::vector<std::pair<int64_t, double>> match(int64_t version_row, const std::string& match, int limit) const;
+  std::vector<StoredSnippet> snippets(const std::vector<int64_t>& rows) const;
+  std::vector<StoredSnippet> all_snippets(int64_t version_row) const;
+  // Raw words of all finalized documentation with the number of snippets using each.
+  std::vector<std::pair<std::string, int64_t>> vocabulary() const;
+  // Changes whenever the set of finalized versions does (caches key on it).
+  int64_t generation() const;
+
+  // Group restrictions: a library restricted in a teamspace is visible there only to members
+  // of at least one of its groups.
+  void restrict_library(int64_t teamspace_id, const std::string& library_id, const std::string& group);
+  bool unrestrict_library(int64_t teamspace_id, const std::string& library_id, const std::string& group);
+  // library id → the groups that may see it, for one teamspace.
+  std::vector<std::pair<std::string, std::vector<std::string>>> restrictions(int64_t teamspace_id) const;
+
+  const std::filesystem::path& file() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The words the index keeps for typo correction: lower-case runs of letters and digits (and '_'),
+// 3–40 characters, camelCase parts included.
+std::vector<std::string> index_words(std::string_view text);
+
+// Text as it goes into the full-text index: the original plus camelCase and snake_case parts
+// ("readFileSync" → "readFileSync read File Sync"), so questions in plain words find identifiers.
+std::string searchable_text(std::string_view text);
+
+}  // namespace mcpgate::docs

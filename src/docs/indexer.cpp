@@ -1,0 +1,133 @@
+#include "docs/indexer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <set>
+#include <unordered_set>
+
+#include "common/files.hpp"
+#include "docs/document.hpp"
+#include "docs/library_ref.hpp"
+#include "docs/search.hpp"
+#include "docs/source_folder.hpp"
+
+namespace mcpgate::docs {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string duplicate_key(const Snippet& s) {
+  if (s.is_code()) {
+    std::string code;
+    for (auto& b : s.code) code += b.code + "\n";
+    return "c:" + normalized_for_comparison(code);
+  }
+  return "i:" + normalized_for_comparison(s.content);
+}
+
+}  // namespace
+
+boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, const IndexRequest& request,
+                                                             const std::function<void(const IndexProgress&)>& progress) {
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  auto id = validate_library_id(request.id);
+  if (!id) return id.error();
+  std::error_code ec;
+  if (!fs::is_directory(request.folder, ec))
+    return DocsError(request.folder.string() +
+                     " is not a folder: give the root of a checkout, an unpacked package or exported docs");
+  auto settings = read_project_settings(request.folder);
+  if (!settings) return settings.error();
+  auto files = collect_documentation_files(request.folder, *settings);
+  if (files.empty())
+    return DocsError("no documentation files (.md .mdx .markdown .rst .txt .ipynb .html) under " + request.folder.string() +
+           " after exclusions (context7.json folders/excludeFolders/excludeFiles, change logs, licences, archive and "
+           "legacy folders)");
+
+  LibraryInfo info;
+  info.id = *id;
+  info.title = request.title.value_or(settings->project_title.empty() ? id->substr(id->rfind('/') + 1)
+                                                                      : settings->project_title);
+  info.description = request.description.value_or(settings->description);
+  info.trust_score = request.trust_score.value_or(5);
+  info.source_url = request.source_url;
+  info.aliases = request.aliases;
+  info.rules = settings->rules;
+
+  IndexReport report;
+  report.version_row = index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string());
+  try {
+    std::unordered_set<std::string> seen;
+    std::vector<Snippet> batch;
+    IndexProgress step{0, files.size(), 0, 0};
+    for (auto& file : files) {
+      auto content = read_file(file.absolute);
+      if (!content) {
+        report.skipped.emplace_back(file.relative, "cannot be read");
+      } else {
+        auto snippets = split_document(file.relative, *content, request.max_info_tokens);
+        if (!snippets) {
+          report.skipped.emplace_back(file.relative, snippets.error().message);
+        } else {
+          ++report.files;
+          for (auto& s : *snippets) {
+            if (!seen.insert(duplicate_key(s)).second) {
+              ++report.duplicates;
+              continue;
+            }
+            report.tokens += s.tokens();
+            batch.push_back(std::move(s));
+          }
+        }
+      }
+      if (batch.size() >= 500) {
+        index.add_snippets(report.version_row, batch);
+        report.snippets += batch.size();
+        batch.clear();
+      }
+      ++step.files_done;
+      step.snippets = report.snippets + batch.size();
+      step.seconds = elapsed();
+      if (progress) progress(step);
+    }
+    index.add_snippets(report.version_row, batch);
+    report.snippets += batch.size();
+    if (report.snippets == 0) throw std::runtime_error("the documentation files gave no snippets (are they empty?)");
+    report.benchmark_score = benchmark_score(index, report.version_row);
+    index.finalize_version(report.version_row, report.benchmark_score);
+  } catch (const std::exception& e) {
+    index.fail_version(report.version_row, e.what());
+    return DocsError(std::string("indexing ") + *id + " failed: " + e.what());
+  }
+  report.seconds = elapsed();
+  return report;
+}
+
+double benchmark_score(const DocIndex& index, int64_t version_row, size_t max_questions) {
+  auto snippets = index.all_snippets(version_row);
+  // One question per section, from its heading; sections spread evenly over the documentation.
+  std::vector<std::pair<std::string, std::string>> sections;  // (path, heading)
+  std::set<std::pair<std::string, std::string>> seen;
+  for (auto& s : snippets) {
+    if (s.snippet.breadcrumb.size() < 2) continue;  // a page's own title is not a question
+    auto key = std::make_pair(s.snippet.source_path, s.snippet.breadcrumb.back());
+    if (seen.insert(key).second) sections.push_back(key);
+  }
+  if (sections.empty()) return 0;
+  size_t step = std::max<size_t>(1, sections.size() / max_questions);
+  size_t asked = 0, answered = 0;
+  for (size_t i = 0; i < sections.size() && asked < max_questions; i += step) {
+    ++asked;
+    auto ranked = rank_snippets(index, nullptr, version_row, sections[i].second, Ranking::standard, 5);
+    for (auto& r : ranked) {
+      if (r.stored.snippet.source_path == sections[i].first && r.stored.snippet.breadcrumb.back() == sections[i].second) {
+        ++answered;
+        break;
+      }
+    }
+  }
+  return asked ? std::round(1000.0 * double(answered) / double(asked)) / 10.0 : 0;
+}
+
+}  // namespace mcpgate::docs

@@ -1,0 +1,139 @@
+#include "docs/retrieval_eval.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "docs/markdown_splitter.hpp"
+
+namespace mcpgate::docs {
+namespace json = boost::json;
+
+namespace {
+
+std::string label_text(std::string_view heading) { return normalized_for_comparison(plain_heading(heading)); }
+
+std::string field(const json::object& o, const char* key, size_t line) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string())
+    throw std::runtime_error("line " + std::to_string(line) + ": \"" + key + "\" must be a string");
+  return std::string(v->as_string());
+}
+
+bool answers(const Snippet& s, const LabelledQuestion& q) {
+  for (auto& [file, section] : q.answers) {
+    if (s.source_path != file) continue;
+    std::string wanted = label_text(section);
+    if (!s.breadcrumb.empty() && label_text(s.breadcrumb.back()) == wanted) return true;
+    if (label_text(s.title) == wanted) return true;
+  }
+  return false;
+}
+
+void add(RetrievalScores& scores, int rank, bool in_answer) {
+  ++scores.questions;
+  if (rank == 1) scores.hit_at_1 += 1;
+  if (rank >= 1 && rank <= 5) scores.hit_at_5 += 1;
+  if (rank >= 1 && rank <= 10) scores.mrr += 1.0 / rank;
+  if (in_answer) scores.in_answer += 1;
+}
+
+void average(RetrievalScores& s) {
+  if (!s.questions) return;
+  double n = double(s.questions);
+  s.hit_at_1 /= n;
+  s.hit_at_5 /= n;
+  s.mrr /= n;
+  s.in_answer /= n;
+}
+
+}  // namespace
+
+std::vector<LabelledQuestion> read_questions(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot be read");
+  std::vector<LabelledQuestion> out;
+  std::string line;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    if (ec || !v.is_object()) throw std::runtime_error(file.string() + ": line " + std::to_string(number) + " is not a JSON object");
+    auto& o = v.as_object();
+    LabelledQuestion q;
+    q.question = field(o, "question", number);
+    q.library = field(o, "library", number);
+    q.library_name = o.contains("libraryName") ? field(o, "libraryName", number) : "";
+    q.kind = o.contains("kind") ? field(o, "kind", number) : "plain";
+    q.answers.emplace_back(field(o, "file", number), field(o, "section", number));
+    if (auto* also = o.if_contains("also"); also && also->is_array())
+      for (auto& a : also->as_array())
+        if (a.is_object()) q.answers.emplace_back(field(a.as_object(), "file", number), field(a.as_object(), "section", number));
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+EvalReport evaluate_retrieval(DocsService& service, const std::vector<LabelledQuestion>& questions, int token_budget) {
+  EvalReport report;
+  size_t resolved = 0;
+  for (auto& q : questions) {
+    auto record = service.index().library(q.library);
+    auto* version = record ? record->default_version() : nullptr;
+    for (auto ranking : {Ranking::standard, Ranking::word_overlap}) {
+      int rank = 0;
+      if (version) {
+        auto ranked = rank_snippets(service.index(), &service.vocabulary(), version->row, q.question, ranking, 10);
+        for (size_t i = 0; i < ranked.size(); ++i)
+          if (answers(ranked[i].stored.snippet, q)) {
+            rank = int(i) + 1;
+            break;
+          }
+      }
+      bool in_answer = false;
+      auto answer = service.context(q.library, q.question, token_budget, Viewer{}, ranking);
+      if (answer)
+        for (auto& s : answer->snippets) in_answer = in_answer || answers(s.stored.snippet, q);
+      bool standard = ranking == Ranking::standard;
+      add(standard ? report.standard : report.word_overlap, rank, in_answer);
+      add((standard ? report.standard_by_kind : report.word_overlap_by_kind)[q.kind], rank, in_answer);
+      if (standard && (rank == 0 || rank > 5)) report.misses.push_back(q.question + "  [" + q.kind + "]");
+    }
+    if (!q.library_name.empty()) {
+      ++report.resolve_questions;
+      auto found = service.resolve(q.library_name, q.question, Viewer{});
+      if (!found.libraries.empty() && found.libraries.front().info.id == q.library) ++resolved;
+    }
+  }
+  average(report.standard);
+  average(report.word_overlap);
+  for (auto& [k, s] : report.standard_by_kind) average(s);
+  for (auto& [k, s] : report.word_overlap_by_kind) average(s);
+  report.resolve_accuracy_at_1 = report.resolve_questions ? double(resolved) / double(report.resolve_questions) : 0;
+  return report;
+}
+
+std::string format_report(const EvalReport& report) {
+  std::string out = fmt::format("query-docs over {} labelled questions\n", report.standard.questions);
+  out += fmt::format("{:<22} {:>7} {:>7} {:>7} {:>10}\n", "ranking / kind", "hit@1", "hit@5", "MRR", "in answer");
+  auto row = [&](const std::string& name, const RetrievalScores& s) {
+    out += fmt::format("{:<22} {:>7.3f} {:>7.3f} {:>7.3f} {:>10.3f}   (n={})\n", name, s.hit_at_1, s.hit_at_5, s.mrr,
+                       s.in_answer, s.questions);
+  };
+  row("standard", report.standard);
+  row("word overlap (floor)", report.word_overlap);
+  for (auto& [kind, s] : report.standard_by_kind) row("  standard: " + kind, s);
+  for (auto& [kind, s] : report.word_overlap_by_kind) row("  overlap: " + kind, s);
+  out += fmt::format("resolve-library-id accuracy@1: {:.3f} over {} questions\n", report.resolve_accuracy_at_1,
+                     report.resolve_questions);
+  if (!report.misses.empty()) {
+    out += "missed in the first five (standard):\n";
+    for (auto& m : report.misses) out += "  - " + m + "\n";
+  }
+  return out;
+}
+
+}  // namespace mcpgate::docs

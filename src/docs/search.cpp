@@ -1,0 +1,466 @@
+#include "docs/search.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace mcpgate::docs {
+namespace {
+
+const std::set<std::string, std::less<>>& stopwords() {
+  static const std::set<std::string, std::less<>> words{
+      "a",     "about", "an",    "and",   "are",  "as",   "at",    "be",    "by",    "can",   "could", "do",
+      "does",  "doing", "for",   "from",  "get",  "how",  "i",     "if",    "in",    "into",  "is",    "it",
+      "its",   "me",    "my",    "of",    "on",   "or",   "should", "so",   "some",  "that",  "the",   "their",
+      "then",  "there", "these", "this",  "to",   "use",  "using", "want",  "was",   "way",   "we",    "what",
+      "when",  "where", "which", "while", "who",  "why",  "will",  "with",  "would", "you",   "your",  "am",
+      "need",  "make",  "does",  "did",   "has",  "have", "any",   "all",   "just",  "like",  "also",  "than",
+      "them",  "they",  "our",   "us",    "via",  "possible", "best", "correct", "correctly", "right", "example",
+      "e",     "g",     "etc",   "thing", "things", "something", "somehow", "way", "ways", "please", "help"};
+  return words;
+}
+
+// Words developers say for what documentation names otherwise. Kept to general programming
+// vocabulary; each entry adds alternatives and never removes the word itself.
+const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> words{
+      {"kill", {"terminate", "signal", "abort"}},
+      {"stop", {"close", "abort", "terminate"}},
+      {"cancel", {"abort", "abortcontroller", "signal"}},
+      {"deadline", {"timeout"}},
+      {"timeouts", {"timeout"}},
+      {"expire", {"timeout"}},
+      {"folder", {"directory", "dir"}},
+      {"folders", {"directory", "directories"}},
+      {"dir", {"directory"}},
+      {"delete", {"remove", "unlink", "rm"}},
+      {"remove", {"delete", "unlink", "rm"}},
+      {"erase", {"remove", "delete", "unlink"}},
+      {"rename", {"move"}},
+      {"move", {"rename"}},
+      {"launch", {"spawn", "start", "exec"}},
+      {"run", {"exec", "spawn", "execute"}},
+      {"execute", {"exec", "run"}},
+      {"subprocess", {"child", "spawn"}},
+      {"shell", {"exec", "command"}},
+      {"env", {"environment"}},
+      {"envvar", {"environment", "variable"}},
+      {"vars", {"variables"}},
+      {"config", {"configuration", "options"}},
+      {"settings", {"options", "configuration"}},
+      {"setting", {"option", "configuration"}},
+      {"args", {"arguments", "argv"}},
+      {"arg", {"argument"}},
+      {"params", {"parameters"}},
+      {"param", {"parameter"}},
+      {"flags", {"options"}},
+      {"flag", {"option"}},
+      {"cli", {"command", "arguments"}},
+      {"commandline", {"command", "arguments", "argv"}},
+      {"json", {"parse", "stringify"}},
+      {"serialize", {"stringify", "encode"}},
+      {"deserialize", {"parse", "decode"}},
+      {"hash", {"digest", "createhash"}},
+      {"encrypt", {"cipher", "createcipheriv"}},
+      {"decrypt", {"decipher", "createdecipheriv"}},
+      {"random", {"randombytes", "randomuuid"}},
+      {"uuid", {"randomuuid"}},
+      {"sleep", {"settimeout", "timers", "delay"}},
+      {"wait", {"await", "settimeout", "promise"}},
+      {"delay", {"settimeout", "timeout"}},
+      {"schedule", {"setinterval", "settimeout", "timers"}},
+      {"repeat", {"setinterval"}},
+      {"async", {"promise", "await"}},
+      {"callback", {"callbacks"}},
+      {"promisify", {"promises", "promise"}},
+      {"http", {"request", "server"}},
+      {"fetch", {"request", "get"}},
+      {"download", {"get", "request", "stream"}},
+      {"upload", {"multipart", "form", "post"}},
+      {"post", {"request", "body"}},
+      {"webserver", {"server", "listen"}},
+      {"port", {"listen"}},
+      {"listen", {"port"}},
+      {"headers", {"header"}},
+      {"cookie", {"cookies"}},
+      {"auth", {"authentication", "authorization"}},
+      {"login", {"authentication"}},
+      {"password", {"authentication", "credentials"}},
+      {"token", {"authorization", "bearer"}},
+      {"cors", {"origin", "access-control"}},
+      {"redirect", {"redirects", "location"}},
+      {"route", {"routing", "router"}},
+      {"routes", {"routing", "router"}},
+      {"endpoint", {"route", "routing"}},
+      {"middlewares", {"middleware"}},
+      {"log", {"logger", "logging", "console"}},
+      {"logs", {"logger", "logging"}},
+      {"print", {"console", "log"}},
+      {"debug", {"debugging", "inspect", "debugger"}},
+      {"error", {"errors", "throw"}},
+      {"exception", {"error", "throw", "uncaughtexception"}},
+      {"crash", {"uncaughtexception", "exit", "error"}},
+      {"exit", {"process"}},
+      {"quit", {"exit"}},
+      {"validate", {"validation", "parse", "schema"}},
+      {"validation", {"validate", "schema"}},
+      {"check", {"validate", "assert"}},
+      {"optional", {"optional", "undefined"}},
+      {"nullable", {"null", "optional"}},
+      {"type", {"types", "typescript"}},
+      {"ts", {"typescript"}},
+      {"js", {"javascript"}},
+      {"test", {"testing", "assert"}},
+      {"tests", {"testing", "test"}},
+      {"mock", {"mocking", "mocks"}},
+      {"read", {"readfile", "readable"}},
+      {"write", {"writefile", "writable"}},
+      {"append", {"appendfile"}},
+      {"file", {"fs", "files"}},
+      {"files", {"fs", "file"}},
+      {"filesystem", {"fs"}},
+      {"path", {"paths"}},
+      {"watch", {"watcher", "fswatch"}},
+      {"line", {"readline", "lines"}},
+      {"lines", {"readline", "line"}},
+      {"input", {"stdin", "readline"}},
+      {"output", {"stdout"}},
+      {"stream", {"streams", "pipe"}},
+      {"streaming", {"stream", "streams"}},
+      {"pipe", {"pipeline"}},
+      {"compress", {"zlib", "gzip", "deflate"}},
+      {"zip", {"zlib", "gzip"}},
+      {"gzip", {"zlib"}},
+      {"thread", {"worker", "threads"}},
+      {"threads", {"worker", "workers"}},
+      {"parallel", {"worker", "cluster"}},
+      {"cpu", {"cpus", "cluster", "worker"}},
+      {"memory", {"heap", "memoryusage"}},
+      {"leak", {"heap", "memory"}},
+      {"websocket", {"ws", "websockets"}},
+      {"socket", {"net", "sockets"}},
+      {"tcp", {"net", "socket"}},
+      {"udp", {"dgram"}},
+      {"dns", {"lookup", "resolve"}},
+      {"url", {"urls", "urlsearchparams"}},
+      {"querystring", {"urlsearchparams", "query"}},
+      {"query", {"querystring"}},
+      {"event", {"events", "emitter"}},
+      {"events", {"eventemitter", "emitter"}},
+      {"emit", {"emitter", "events"}},
+      {"buffer", {"buffers"}},
+      {"binary", {"buffer"}},
+      {"base64", {"buffer", "encoding"}},
+      {"encoding", {"encodings"}},
+      {"date", {"time", "dates"}},
+      {"time", {"date", "timers"}},
+      {"retry", {"retries", "retrying"}},
+      {"interceptor", {"interceptors"}},
+      {"plugin", {"plugins", "register"}},
+      {"plugins", {"plugin", "register"}},
+      {"hook", {"hooks"}},
+      {"hooks", {"hook", "lifecycle"}},
+      {"version", {"versions"}},
+      {"install", {"installation", "npm"}},
+      {"setup", {"installation", "getting", "started"}},
+      {"start", {"getting", "started", "listen"}},
+      {"quickstart", {"getting", "started"}},
+      {"esm", {"modules", "import"}},
+      {"commonjs", {"require", "modules"}},
+      {"import", {"modules", "esm"}},
+      {"require", {"modules", "commonjs"}},
+      {"module", {"modules"}},
+      {"static", {"static", "serve"}},
+      {"template", {"templates", "view", "render"}},
+      {"render", {"view", "template"}},
+      {"session", {"sessions", "cookie"}},
+      {"serve", {"static", "server"}},
+  };
+  return words;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// A crude stem for containment checks in prose we did not index: enough of the word to
+// survive plural and tense endings.
+std::string stem_prefix(const std::string& word) {
+  if (word.size() <= 4) return word;
+  size_t keep = word.size() >= 7 ? word.size() - 3 : word.size() - 1;
+  return word.substr(0, std::max<size_t>(4, keep));
+}
+
+std::string quoted(const std::string& word) {
+  std::string out = "\"";
+  for (char c : word) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string snippet_text(const Snippet& s) {
+  std::string text = s.title + "\n" + s.breadcrumb_text() + "\n" + s.description + "\n" + s.content;
+  for (auto& b : s.code) text += "\n" + b.code;
+  return lower(searchable_text(text));
+}
+
+bool contains_any(const std::string& haystack, const QueryTerm& term) {
+  if (haystack.find(stem_prefix(term.word)) != std::string::npos) return true;
+  for (auto& alt : term.alternatives)
+    if (haystack.find(stem_prefix(alt)) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+int edit_distance(std::string_view a, std::string_view b, int limit) {
+  int n = int(a.size()), m = int(b.size());
+  if (std::abs(n - m) > limit) return limit + 1;
+  std::vector<std::vector<int>> d(size_t(n + 1), std::vector<int>(size_t(m + 1)));
+  for (int i = 0; i <= n; ++i) d[i][0] = i;
+  for (int j = 0; j <= m; ++j) d[0][j] = j;
+  for (int i = 1; i <= n; ++i) {
+    int row_best = limit + 1;
+    for (int j = 1; j <= m; ++j) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      row_best = std::min(row_best, d[i][j]);
+    }
+    if (row_best > limit) return limit + 1;
+  }
+  return std::min(d[n][m], limit + 1);
+}
+
+void Vocabulary::refresh_locked() {
+  int64_t generation = index_.generation();
+  if (generation == generation_) return;
+  words_.clear();
+  by_length_.clear();
+  corrections_.clear();
+  for (auto& [word, count] : index_.vocabulary()) words_.emplace(word, count);
+  for (auto& [word, count] : words_) by_length_[word.size()].push_back(&word);
+  generation_ = generation;
+}
+
+int64_t Vocabulary::frequency(const std::string& word) {
+  std::lock_guard lock(mutex_);
+  refresh_locked();
+  auto it = words_.find(word);
+  return it == words_.end() ? 0 : it->second;
+}
+
+std::string Vocabulary::nearest(const std::string& word) {
+  std::lock_guard lock(mutex_);
+  refresh_locked();
+  if (auto cached = corrections_.find(word); cached != corrections_.end()) return cached->second;
+  int limit = word.size() >= 8 ? 2 : 1;
+  std::string best;
+  int best_distance = limit + 1;
+  int64_t best_count = 0;
+  if (word.size() >= 4) {
+    for (size_t len = word.size() - size_t(limit); len <= word.size() + size_t(limit); ++len) {
+      auto it = by_length_.find(len);
+      if (it == by_length_.end()) continue;
+      for (auto* candidate : it->second) {
+        int d = edit_distance(word, *candidate, limit);
+        int64_t count = words_[*candidate];
+        if (d < best_distance || (d == best_distance && d <= limit && count > best_count)) {
+          best = *candidate;
+          best_distance = d;
+          best_count = count;
+        }
+      }
+    }
+  }
+  if (best_distance > limit) best.clear();
+  corrections_[word] = best;
+  return best;
+}
+
+std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary) {
+  std::vector<QueryTerm> terms;
+  std::set<std::string> seen;
+  std::string current;
+  auto take = [&] {
+    if (current.empty()) return;
+    std::string word = lower(current);
+    current.clear();
+    if (word.size() < 2 && !std::isdigit(static_cast<unsigned char>(word[0]))) return;
+    if (stopwords().count(word) || !seen.insert(word).second) return;
+    QueryTerm term{word, {}, 1};
+    if (auto synonyms = thesaurus().find(word); synonyms != thesaurus().end()) term.alternatives = synonyms->second;
+    if (vocabulary) {
+      int64_t count = vocabulary->frequency(word);
+      if (count == 0) {
+        std::string fixed = vocabulary->nearest(word);
+        if (!fixed.empty()) {
+          term.alternatives.push_back(fixed);
+          count = vocabulary->frequency(fixed);
+          if (auto synonyms = thesaurus().find(fixed); synonyms != thesaurus().end())
+            for (auto& s : synonyms->second) term.alternatives.push_back(s);
+        }
+      }
+      // Inverse frequency: rare words (an error code, an API name) decide more than common ones.
+      term.weight = std::log(2.0 + 100000.0 / double(1 + count));
+    }
+    terms.push_back(std::move(term));
+  };
+  for (char c : question) {
+    unsigned char u = c;
+    if (std::isalnum(u) || u == '_' || u >= 0x80) current += c;
+    else take();
+  }
+  take();
+  return terms;
+}
+
+std::string fts_expression(const std::vector<QueryTerm>& terms) {
+  std::string expression;
+  std::set<std::string> added;
+  for (auto& term : terms) {
+    if (added.insert(term.word).second) expression += (expression.empty() ? "" : " OR ") + quoted(term.word);
+    for (auto& alt : term.alternatives)
+      if (added.insert(alt).second) expression += (expression.empty() ? "" : " OR ") + quoted(alt);
+  }
+  return expression;
+}
+
+std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* vocabulary, int64_t version_row,
+                                         std::string_view question, Ranking ranking, int limit) {
+  std::vector<ScoredSnippet> ranked;
+  if (ranking == Ranking::word_overlap) {
+    std::set<std::string> words;
+    for (auto& w : index_words(question)) words.insert(w);
+    for (auto& stored : index.all_snippets(version_row)) {
+      std::string text = snippet_text(stored.snippet);
+      double overlap = 0;
+      for (auto& w : words)
+        if (text.find(w) != std::string::npos) overlap += 1;
+      if (overlap > 0) ranked.push_back({std::move(stored), overlap});
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
+    if (int(ranked.size()) > limit) ranked.resize(size_t(limit));
+    return ranked;
+  }
+
+  auto terms = analyze_query(question, vocabulary);
+  if (terms.empty()) return ranked;
+  auto candidates = index.match(version_row, fts_expression(terms), 200);
+  if (candidates.empty()) return ranked;
+  std::vector<int64_t> rows;
+  for (auto& [row, score] : candidates) rows.push_back(row);
+  auto stored = index.snippets(rows);
+  double total_weight = 0;
+  for (auto& t : terms) total_weight += t.weight;
+  for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
+    auto& s = stored[i].snippet;
+    double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
+    std::string headings = lower(searchable_text(s.title + " " + s.breadcrumb_text()));
+    std::string text = snippet_text(s);
+    double in_text = 0, in_headings = 0;
+    for (auto& t : terms) {
+      if (contains_any(text, t)) in_text += t.weight;
+      if (contains_any(headings, t)) in_headings += t.weight;
+    }
+    double coverage = in_text / total_weight, heading_coverage = in_headings / total_weight;
+    double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 0.8 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
+    ranked.push_back({std::move(stored[i]), score});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  if (int(ranked.size()) > limit) ranked.resize(size_t(limit));
+  return ranked;
+}
+
+std::vector<ScoredSnippet> within_budget(std::vector<ScoredSnippet> ranked, int token_budget) {
+  std::vector<ScoredSnippet> code, info;
+  int used = 0;
+  for (auto& r : ranked) {
+    int tokens = r.stored.snippet.tokens();
+    if (used + tokens > token_budget) {
+      if (code.empty() && info.empty()) {  // the best answer alone is over budget: still give it
+        used += tokens;
+        (r.stored.snippet.is_code() ? code : info).push_back(std::move(r));
+      }
+      continue;
+    }
+    used += tokens;
+    (r.stored.snippet.is_code() ? code : info).push_back(std::move(r));
+  }
+  for (auto& i : info) code.push_back(std::move(i));
+  return code;
+}
+
+std::string compact_name(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name)
+    if (std::isalnum(c) || c >= 0x80) out += char(std::tolower(c));
+  return out;
+}
+
+namespace {
+
+// How well one spelling matches the name asked for: 1 exact, then decreasing.
+double name_similarity(const std::string& wanted, const std::string& candidate) {
+  if (wanted.empty() || candidate.empty()) return 0;
+  if (wanted == candidate) return 1.0;
+  auto without_js = [](std::string s) {
+    if (s.size() > 4 && s.ends_with("js")) s.resize(s.size() - 2);
+    return s;
+  };
+  if (without_js(wanted) == without_js(candidate)) return 0.95;
+  int longest = int(std::max(wanted.size(), candidate.size()));
+  int limit = longest >= 8 ? 2 : 1;
+  int d = edit_distance(wanted, candidate, limit);
+  if (wanted.size() >= 4 && d <= limit) return 0.85 - 0.1 * d;
+  if (wanted.size() >= 3 && candidate.size() >= 3 &&
+      (candidate.find(wanted) != std::string::npos || wanted.find(candidate) != std::string::npos)) {
+    double ratio = double(std::min(wanted.size(), candidate.size())) / double(longest);
+    return 0.4 + 0.3 * ratio;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<ScoredLibrary> rank_libraries(const std::vector<LibraryRecord>& libraries, std::string_view name,
+                                          std::string_view query, const DocIndex& index, Vocabulary& vocabulary,
+                                          size_t limit) {
+  std::string wanted = compact_name(name);
+  std::vector<ScoredLibrary> ranked;
+  std::string expression = query.empty() ? "" : fts_expression(analyze_query(query, &vocabulary));
+  for (auto& library : libraries) {
+    auto* version = library.default_version();
+    if (!version) continue;
+    std::vector<std::string> spellings{library.info.title};
+    std::string_view id = library.info.id;
+    size_t slash = id.rfind('/');
+    spellings.emplace_back(id.substr(slash + 1));
+    spellings.emplace_back(id);
+    for (auto& a : library.info.aliases) spellings.push_back(a);
+    double name_score = 0;
+    for (auto& s : spellings) name_score = std::max(name_score, name_similarity(wanted, compact_name(s)));
+    // A description that mentions the name ("web framework" for "framework") is weak evidence.
+    if (name_score == 0 && wanted.size() >= 4 && compact_name(library.info.description).find(wanted) != std::string::npos)
+      name_score = 0.2;
+    double query_score = 0;
+    if (!expression.empty() && (name_score > 0 || wanted.empty())) {
+      auto hits = index.match(version->row, expression, 50);
+      query_score = std::min(1.0, std::log1p(double(hits.size())) / std::log1p(50.0));
+    }
+    double trust = library.info.trust_score < 0 ? 0 : library.info.trust_score / 10.0;
+    double score = name_score * 10 + query_score + 0.1 * trust;
+    if (name_score > 0 || (wanted.empty() && query_score > 0)) ranked.push_back({&library, score});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  if (ranked.size() > limit) ranked.resize(limit);
+  return ranked;
+}
+
+}  // namespace mcpgate::docs

@@ -1,0 +1,85 @@
+#pragma once
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "docs/doc_index.hpp"
+
+namespace mcpgate::docs {
+
+// The words of a question as the search uses them: each group is one word of the question with
+// its accepted alternatives (a spelling the documentation uses when the question's does not
+// occur, and words developers use for the same thing).
+struct QueryTerm {
+  std::string word;
+  std::vector<std::string> alternatives;
+  double weight = 1;  // rarer words weigh more
+};
+
+// The words of every finalized version, for spelling correction; rebuilt when the index's
+// generation changes.
+class Vocabulary {
+ public:
+  explicit Vocabulary(const DocIndex& index) : index_(index) {}
+  // How many snippets use the word (0: unknown), and the total number of words' uses.
+  int64_t frequency(const std::string& word);
+  // The known word nearest to an unknown one (edit distance 1, or 2 for words of 8+ letters),
+  // preferring the most used; empty when nothing is near.
+  std::string nearest(const std::string& word);
+
+ private:
+  void refresh_locked();
+  const DocIndex& index_;
+  std::mutex mutex_;
+  int64_t generation_ = -1;
+  std::unordered_map<std::string, int64_t> words_;
+  std::unordered_map<size_t, std::vector<const std::string*>> by_length_;
+  std::unordered_map<std::string, std::string> corrections_;
+};
+
+// Damerau–Levenshtein (optimal string alignment) distance, giving up past `limit`.
+int edit_distance(std::string_view a, std::string_view b, int limit);
+
+std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary);
+
+// An FTS5 expression matching any of the terms (quoted, so no input is FTS5 syntax).
+std::string fts_expression(const std::vector<QueryTerm>& terms);
+
+enum class Ranking {
+  standard,      // BM25 over weighted fields, then coverage of the question and heading matches
+  word_overlap,  // the floor: how many of the question's words a snippet contains
+};
+
+struct ScoredSnippet {
+  StoredSnippet stored;
+  double score = 0;
+};
+
+// The version's snippets that best answer the question, best first.
+std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* vocabulary, int64_t version_row,
+                                         std::string_view question, Ranking ranking = Ranking::standard,
+                                         int limit = 60);
+
+// Snippets within a token budget: taken in rank order while they fit, then code snippets
+// before info snippets (each kind keeping rank order), as Context7 answers.
+std::vector<ScoredSnippet> within_budget(std::vector<ScoredSnippet> ranked, int token_budget);
+
+struct ScoredLibrary {
+  const LibraryRecord* library = nullptr;
+  double score = 0;
+};
+
+// Libraries ranked by how well their names match `name` (exact ignoring case and punctuation,
+// aliases, "js" spellings, containment, then typos) and, to break ties and for vague names, by
+// how much of their documentation answers `query`. Libraries matching neither are left out.
+std::vector<ScoredLibrary> rank_libraries(const std::vector<LibraryRecord>& libraries, std::string_view name,
+                                          std::string_view query, const DocIndex& index, Vocabulary& vocabulary,
+                                          size_t limit = 10);
+
+// Lower-case letters and digits only: "Next.js" → "nextjs".
+std::string compact_name(std::string_view name);
+
+}  // namespace mcpgate::docs
