@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "admin/admin_api.hpp"
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
@@ -15,6 +17,8 @@
 #include "mcp/session.hpp"
 #include "mcp/transport.hpp"
 #include "server/credentials.hpp"
+#include "server/docs_api.hpp"
+#include "server/docs_tools.hpp"
 #include "server/entra_authenticator.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -59,6 +63,10 @@ struct McpServer::Impl {
   mcp::TransportOptions transport;
   asio::thread_pool workers;
   admin::AdminApi admin_api;
+  docs::DocIndex doc_index;
+  docs::DocsService docs_service;
+  RateLimiter rate_limiter;
+  DocsApi docs_api;
   std::unique_ptr<http::Server> server;
 
   Impl(ServerConfig c, const Clock& clk)
@@ -69,7 +77,12 @@ struct McpServer::Impl {
                     clock),
         authenticator(*store, tenant_keys, config.clock_skew, clock),
         workers(size_t(config.worker_threads)),
-        admin_api(*store, {config.admin_token, config.authority, config.ca_file}, clock) {
+        admin_api(*store, {config.admin_token, config.authority, config.ca_file}, clock),
+        doc_index(config.docs_index, clock),
+        docs_service(doc_index),
+        rate_limiter(config.rate_limit_requests, config.rate_limit_window, clock),
+        docs_api(docs_service, *store, rate_limiter,
+                 DocsApiOptions{config.public_search, config.default_tokens, 10000, config.max_tokens}) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
   }
@@ -122,13 +135,42 @@ struct McpServer::Impl {
                                                               {"bearer_methods_supported", json::array{"header"}}}));
     }
     if (path.rfind("/admin/", 0) == 0) return admin_api.handle(req);
+    if (path.rfind("/api/", 0) == 0) return with_cors(serve_api(req));
     if (path != "/mcp" && path != "/mcp/oauth")
-      return with_cors(http::Response::json(404, json::object{{"error", "not_found"},
-                                                              {"message", "this server serves /mcp, /mcp/oauth and /ping"}}));
+      return with_cors(http::Response::json(
+          404, json::object{{"error", "not_found"}, {"message", "this server serves /mcp, /mcp/oauth, /api/… and /ping"}}));
 
     auto principal = path == "/mcp" ? by_api_key(req) : by_entra_token(req);
     if (!principal) return with_cors(std::move(principal.error()));
     return with_cors(serve_mcp(req, *principal));
+  }
+
+  // The REST API accepts what the MCP endpoints accept: an API key, or an Entra access token of
+  // a provisioned user (Context7's MCP server passes the caller's token on).
+  http::Response serve_api(const http::Request& req) {
+    if (docs_api.is_public(req) && !api_key_from(req.headers)) return docs_api.handle(req, std::nullopt);
+    auto key = api_key_from(req.headers);
+    if (!key)
+      return api_error(401, "invalid_api_key",
+                       "An API key is required: send Authorization: Bearer <key> (create one with `mcpgate admin apikey "
+                       "create`), or an Entra ID access token for this server.");
+    if (looks_like_jwt(*key)) {
+      auto principal = authenticator.authenticate(*key);
+      if (!principal) {
+        int status = principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable" ? 503 : 401;
+        return api_error(status, status == 401 ? "invalid_api_key" : "internal_error",
+                         principal.error().detail + " (" + principal.error().reason + ")");
+      }
+      return docs_api.handle(req, *principal);
+    }
+    auto found = store->find_api_key(*key);
+    if (!found) return api_error(500, "internal_error", "the server's store is unavailable: " + found.error().message);
+    if (!*found) return api_error(401, "invalid_api_key", "Invalid API key. Please check your API key: it may be mistyped or revoked.");
+    return docs_api.handle(req, Principal{(*found)->teamspace_id, std::nullopt, "api-key:" + (*found)->name, "", "", {}});
+  }
+
+  static bool looks_like_jwt(std::string_view s) {
+    return s.starts_with("eyJ") && std::count(s.begin(), s.end(), '.') == 2;
   }
 
   boost::system::result<Principal, http::Response> by_api_key(const http::Request& req) {
@@ -201,6 +243,8 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, ToolInstaller inst
     : impl_(std::make_unique<Impl>(std::move(config), clock)) {
   auto& impl = *impl_;
   if (impl.config.diagnostic_tools) impl.install_diagnostics();
+  install_docs_tools(impl.tools, impl.docs_service, impl.rate_limiter,
+                     DocsToolOptions{impl.config.default_tokens, impl.config.max_tokens});
   if (install_tools) install_tools(impl.tools, *impl.store);
   impl.dispatcher = std::make_unique<mcp::McpDispatcher>(mcp::ServerInfo{"mcpgate", "0.1.0", kInstructions}, impl.tools);
   http::ServerOptions options;

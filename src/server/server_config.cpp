@@ -10,13 +10,14 @@ std::chrono::seconds secs(std::chrono::milliseconds ms) { return std::chrono::du
 ServerConfig default_server_config(const std::filesystem::path& data_dir) {
   ServerConfig c;
   c.data_dir = data_dir;
+  c.docs_index = data_dir / "docs.db";
   c.public_url = "http://localhost:" + std::to_string(c.port);
   return c;
 }
 
 ServerConfig parse_server_config(const config::YamlReader& root) {
   root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
-                   "admin", "oauth"});
+                   "docs", "admin", "oauth"});
   ServerConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -46,6 +47,18 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   c.stateless = mcp.boolean("stateless", c.stateless);
   c.allowed_origins = mcp.strings("allowed_origins");
   c.diagnostic_tools = mcp.boolean("diagnostic_tools", c.diagnostic_tools);
+
+  auto docs = root.child("docs");
+  docs.allow_only({"index", "public_search", "default_tokens", "max_tokens", "rate_limit"});
+  c.docs_index = docs.str_or("index", (c.data_dir / "docs.db").string());
+  c.public_search = docs.boolean("public_search", c.public_search);
+  c.max_tokens = int(docs.integer("max_tokens", c.max_tokens, 1000, 1000000));
+  c.default_tokens = int(docs.integer("default_tokens", c.default_tokens, 1000, c.max_tokens));
+  auto limit = docs.child("rate_limit");
+  limit.allow_only({"requests", "window"});
+  c.rate_limit_requests = limit.integer("requests", c.rate_limit_requests, 0, 1000000);
+  c.rate_limit_window = secs(limit.duration("window", c.rate_limit_window));
+  if (c.rate_limit_window.count() < 1) limit.fail("window", "must be at least 1s (e.g. 1m)");
 
   auto admin = root.child("admin");
   admin.allow_only({"token"});

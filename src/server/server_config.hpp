@@ -32,6 +32,14 @@ struct ServerConfig {
   std::vector<std::string> allowed_origins;
   bool diagnostic_tools = false;  // adds `whoami`, which reports how the caller was resolved
 
+  // The documentation index and its API.
+  std::filesystem::path docs_index;  // default: <data_dir>/docs.db
+  bool public_search = false;        // /api/v2/libs/search without credentials
+  int default_tokens = 5000;         // query-docs and /api/v2/context
+  int max_tokens = 20000;
+  int64_t rate_limit_requests = 120;  // per user and window; 0 turns the limit off
+  std::chrono::seconds rate_limit_window{60};
+
   std::string admin_token;  // enables /admin/v1; keep it in ${env:…} or ${file:…}
 
   // Protected-resource metadata for clients that connect without the gateway.
