@@ -88,15 +88,14 @@ std::string rst_to_markdown(std::string_view rst) {
     size_t base = indent_of(lines[start]);
     size_t end = start;
     std::string code;
+    // Directive options such as ":linenos:" (and the blank line after them) are not code.
+    bool in_options = !language.empty();
     for (size_t j = start; j < lines.size(); ++j) {
       if (!trim(lines[j]).empty() && indent_of(lines[j]) < base) break;
-      // Directive options such as ":linenos:" directly under the directive are not code.
-      if (j == start && trim(lines[j]).starts_with(":") && language.size()) {
-        start = j + 1;
-        continue;
-      }
-      code += std::string(lines[j].substr(std::min(base, lines[j].size()))) + "\n";
       end = j;
+      if (in_options && (trim(lines[j]).starts_with(":") || trim(lines[j]).empty())) continue;
+      in_options = false;
+      code += std::string(lines[j].substr(std::min(base, lines[j].size()))) + "\n";
     }
     while (!code.empty() && (code.back() == '\n' || code.back() == ' ')) code.pop_back();
     out += "```" + language + "\n" + code + "\n```\n\n";

@@ -351,6 +351,10 @@ class Splitter {
 
 std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
   std::string_view text = trim(raw);
+  size_t closing = text.size();
+  while (closing > 0 && text[closing - 1] == '#') --closing;
+  if (closing < text.size() && closing > 0 && (text[closing - 1] == ' ' || text[closing - 1] == '\t'))
+    text = trim(text.substr(0, closing));
   if (text.size() > 3 && text.back() == '}') {
     size_t open = text.rfind("{#");
     if (open != std::string_view::npos) {
@@ -374,14 +378,19 @@ std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
         continue;
       }
     }
-    if (c == ']' && i + 1 < text.size() && text[i + 1] == '(') {  // [text](target) → text
-      size_t close = text.find(')', i);
+    // [text](target) and [text][reference] → text
+    if (c == ']' && i + 1 < text.size() && (text[i + 1] == '(' || text[i + 1] == '[')) {
+      size_t close = text.find(text[i + 1] == '(' ? ')' : ']', i + 1);
       if (close != std::string_view::npos) {
         i = close;
         continue;
       }
     }
-    if (c == '[' && text.find("](", i) != std::string_view::npos) continue;
+    if (c == '[') {
+      size_t close = text.find(']', i);
+      if (close != std::string_view::npos && close + 1 < text.size() && (text[close + 1] == '(' || text[close + 1] == '['))
+        continue;
+    }
     if (c == '\\' && i + 1 < text.size() && std::ispunct(static_cast<unsigned char>(text[i + 1]))) continue;
     out += c;
   }

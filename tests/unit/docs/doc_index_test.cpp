@@ -1,0 +1,175 @@
+#include "docs/doc_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate::docs {
+namespace {
+
+Snippet info(std::string title, std::string content, std::string path = "a.md") {
+  Snippet s;
+  s.kind = Snippet::Kind::info;
+  s.title = title;
+  s.breadcrumb = {title};
+  s.content = std::move(content);
+  s.source_path = std::move(path);
+  s.anchor = heading_slug(title);
+  return s;
+}
+
+LibraryInfo library(std::string id = "/acme/widgets") {
+  LibraryInfo l;
+  l.id = std::move(id);
+  l.title = "Widgets";
+  l.description = "Widgets for all";
+  l.trust_score = 8;
+  l.aliases = {"widgetsjs"};
+  return l;
+}
+
+class DocIndexTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  DocIndex index{dir / "docs.db", clock};
+
+  int64_t indexed(const std::string& tag, std::vector<Snippet> snippets) {
+    auto row = index.begin_version(library(), tag, "/src");
+    index.add_snippets(row, snippets);
+    index.finalize_version(row, 80);
+    return row;
+  }
+};
+
+TEST_F(DocIndexTest, VersionBecomesVisibleOnlyWhenFinalized) {
+  auto row = index.begin_version(library(), "", "/src");
+  index.add_snippets(row, {info("Install", "run the installer")});
+  auto during = index.library("/acme/widgets");
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->default_version(), nullptr);
+  EXPECT_EQ(during->versions.front().state, "processing");
+  int64_t generation = index.generation();
+  index.finalize_version(row, 75.5);
+  EXPECT_GT(index.generation(), generation);
+  auto after = index.library("/acme/widgets");
+  ASSERT_NE(after->default_version(), nullptr);
+  EXPECT_EQ(after->default_version()->snippets, 1);
+  EXPECT_EQ(after->default_version()->benchmark_score, 75.5);
+  EXPECT_EQ(after->info.aliases, std::vector<std::string>{"widgetsjs"});
+  EXPECT_EQ(after->info.trust_score, 8);
+}
+
+TEST_F(DocIndexTest, ReindexReplacesOldVersionAtomically) {
+  auto old_row = indexed("", {info("Old", "old text about gadgets")});
+  auto new_row = index.begin_version(library(), "", "/src");
+  index.add_snippets(new_row, {info("New", "new text about gizmos")});
+  // Until finalisation the old documentation answers.
+  EXPECT_EQ(index.match(old_row, "\"gadgets\"", 10).size(), 1u);
+  EXPECT_EQ(index.library("/acme/widgets")->default_version()->row, old_row);
+  index.finalize_version(new_row, 0);
+  EXPECT_TRUE(index.match(old_row, "\"gadgets\"", 10).empty());
+  EXPECT_EQ(index.match(new_row, "\"gizmos\"", 10).size(), 1u);
+  EXPECT_EQ(index.library("/acme/widgets")->versions.size(), 1u);
+}
+
+TEST_F(DocIndexTest, FailedReindexKeepsOldVersionServing) {
+  auto old_row = indexed("", {info("Old", "old text about gadgets")});
+  auto new_row = index.begin_version(library(), "", "/src");
+  index.add_snippets(new_row, {info("Half", "half written")});
+  index.fail_version(new_row, "disk full");
+  auto record = index.library("/acme/widgets");
+  ASSERT_EQ(record->versions.size(), 1u);
+  EXPECT_EQ(record->default_version()->row, old_row);
+  EXPECT_EQ(index.match(old_row, "\"gadgets\"", 10).size(), 1u);
+}
+
+TEST_F(DocIndexTest, FailedFirstIndexIsRecordedAsError) {
+  auto row = index.begin_version(library(), "", "/src");
+  index.fail_version(row, "no files");
+  auto record = index.library("/acme/widgets");
+  ASSERT_EQ(record->versions.size(), 1u);
+  EXPECT_EQ(record->versions.front().state, "error");
+  EXPECT_EQ(record->versions.front().error, "no files");
+  EXPECT_EQ(record->default_version(), nullptr);
+}
+
+TEST_F(DocIndexTest, VersionsLiveSideBySideAndUntaggedIsDefault) {
+  indexed("v1", {info("One", "version one")});
+  clock.advance(std::chrono::seconds(5));
+  indexed("v2", {info("Two", "version two")});
+  auto record = index.library("/acme/widgets");
+  EXPECT_EQ(record->tags(), (std::vector<std::string>{"v2", "v1"}));
+  EXPECT_EQ(record->default_version()->tag, "v2");  // newest, as no untagged version exists
+  EXPECT_EQ(record->version("latest")->tag, "v2");
+  EXPECT_EQ(record->version("v1")->tag, "v1");
+  EXPECT_EQ(record->version("v3"), nullptr);
+  indexed("", {info("Head", "main branch")});
+  EXPECT_EQ(index.library("/acme/widgets")->default_version()->tag, "");
+}
+
+TEST_F(DocIndexTest, RemoveLibraryOrOneVersion) {
+  indexed("v1", {info("One", "version one")});
+  indexed("v2", {info("Two", "version two")});
+  EXPECT_TRUE(index.remove("/acme/widgets", std::string("v1")));
+  EXPECT_EQ(index.library("/acme/widgets")->tags(), std::vector<std::string>{"v2"});
+  EXPECT_FALSE(index.remove("/acme/widgets", std::string("v9")));
+  EXPECT_TRUE(index.remove("/acme/widgets", std::nullopt));
+  EXPECT_FALSE(index.library("/acme/widgets"));
+  EXPECT_FALSE(index.remove("/acme/widgets", std::nullopt));
+  EXPECT_TRUE(index.vocabulary().empty());
+}
+
+TEST_F(DocIndexTest, SnippetsRoundTripAndIdentifiersAreSearchableByParts) {
+  Snippet code;
+  code.kind = Snippet::Kind::code;
+  code.title = "Read";
+  code.breadcrumb = {"Files", "Read"};
+  code.description = "Reads it";
+  code.code = {{"js", "fs.readFileSync('x')"}, {"sh", "cat x"}};
+  code.source_path = "fs.md";
+  code.anchor = "read";
+  auto row = indexed("", {code});
+  auto hits = index.match(row, "\"file\" AND \"sync\"", 10);
+  ASSERT_EQ(hits.size(), 1u);
+  auto stored = index.snippets({hits[0].first});
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].snippet.code.size(), 2u);
+  EXPECT_EQ(stored[0].snippet.code[1].language, "sh");
+  EXPECT_EQ(stored[0].snippet.breadcrumb_text(), "Files > Read");
+  EXPECT_TRUE(stored[0].snippet.is_code());
+}
+
+TEST_F(DocIndexTest, VocabularyCountsSnippetsPerWord) {
+  indexed("", {info("Alpha", "gadget gadget"), info("Beta", "gadget widget")});
+  auto vocabulary = index.vocabulary();
+  std::map<std::string, int64_t> words(vocabulary.begin(), vocabulary.end());
+  EXPECT_EQ(words["gadget"], 2);
+  EXPECT_EQ(words["widget"], 1);
+}
+
+TEST_F(DocIndexTest, GroupRestrictionsPerTeamspace) {
+  index.restrict_library(7, "/acme/widgets", "group-a");
+  index.restrict_library(7, "/acme/widgets", "group-b");
+  index.restrict_library(8, "/acme/other", "group-c");
+  auto r = index.restrictions(7);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].second, (std::vector<std::string>{"group-a", "group-b"}));
+  EXPECT_TRUE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
+  EXPECT_FALSE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
+  EXPECT_TRUE(index.restrictions(9).empty());
+}
+
+TEST(IndexWords, LowercaseIdentifierPartsNoShortOrNumeric) {
+  auto words = index_words("readFileSync a1 12345 HTTPServer ok");
+  EXPECT_EQ(words, (std::vector<std::string>{"readfilesync", "read", "file", "sync", "httpserver", "http", "server"}));
+}
+
+TEST(SearchableText, AppendsIdentifierParts) {
+  EXPECT_EQ(searchable_text("plain words"), "plain words");
+  EXPECT_EQ(searchable_text("use snake_case and camelCase"), "use snake_case and camelCase\n snake case camel Case");
+}
+
+}  // namespace
+}  // namespace mcpgate::docs

@@ -1,0 +1,148 @@
+#include "docs/search.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate::docs {
+namespace {
+
+Snippet make(Snippet::Kind kind, std::string title, std::string text, std::string code = "") {
+  Snippet s;
+  s.kind = kind;
+  s.title = title;
+  s.breadcrumb = {"Guide", title};
+  if (kind == Snippet::Kind::code) {
+    s.description = text;
+    s.code = {{"js", code}};
+  } else {
+    s.content = text;
+  }
+  s.source_path = "guide.md";
+  s.anchor = heading_slug(title);
+  return s;
+}
+
+class SearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LibraryInfo info{"/acme/server", "Acme Server", "An HTTP server framework", 9, "", {"acme"}, {}};
+    row = index.begin_version(info, "", "/src");
+    index.add_snippets(row, {
+        make(Snippet::Kind::info, "Timeouts", "Requests that take too long are aborted after the timeout elapses."),
+        make(Snippet::Kind::code, "Child processes", "Spawn a child process and stop it with a signal.",
+             "const child = spawn('ls'); child.kill('SIGTERM');"),
+        make(Snippet::Kind::info, "Directories", "Create a directory with mkdir, recursively if asked."),
+        make(Snippet::Kind::code, "Reading a file", "Read the whole file into memory.", "fs.readFileSync('a.txt')"),
+        make(Snippet::Kind::info, "Errors", "ERR_INVALID_ARG_TYPE is thrown when an argument has the wrong type."),
+        make(Snippet::Kind::info, "Listening", "Call listen with a port to accept connections on that port."),
+    });
+    index.finalize_version(row, 0);
+    LibraryInfo other{"/other/orm", "Other ORM", "Maps rows to objects", 3, "", {}, {}};
+    auto other_row = index.begin_version(other, "v2", "/src");
+    index.add_snippets(other_row, {make(Snippet::Kind::info, "Models", "Define a model for a table of rows.")});
+    index.finalize_version(other_row, 0);
+  }
+
+  std::string top(std::string_view question) {
+    auto ranked = rank_snippets(index, &vocabulary, row, question);
+    return ranked.empty() ? "" : ranked.front().stored.snippet.title;
+  }
+
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  DocIndex index{dir / "docs.db", clock};
+  Vocabulary vocabulary{index};
+  int64_t row = 0;
+};
+
+TEST_F(SearchTest, PlainQuestionFindsItsSection) {
+  EXPECT_EQ(top("how do I read a file"), "Reading a file");
+  EXPECT_EQ(top("accept connections on a port"), "Listening");
+}
+
+TEST_F(SearchTest, TyposAreCorrectedFromTheVocabulary) {
+  EXPECT_EQ(vocabulary.nearest("directroy"), "directory");
+  EXPECT_EQ(vocabulary.nearest("zzzzzz"), "");
+  EXPECT_EQ(top("create a directroy recursively"), "Directories");
+}
+
+TEST_F(SearchTest, SynonymsTheDocsDoNotUse) {
+  EXPECT_EQ(top("kill a subprocess"), "Child processes");
+  EXPECT_EQ(top("make a folder"), "Directories");
+  EXPECT_EQ(top("deadline for slow requests"), "Timeouts");
+}
+
+TEST_F(SearchTest, PastedErrorMessageFindsTheErrorCode) {
+  EXPECT_EQ(top("TypeError [ERR_INVALID_ARG_TYPE]: The \"path\" argument must be of type string. Received undefined"),
+            "Errors");
+}
+
+TEST_F(SearchTest, IdentifierPartsMatchPlainWords) { EXPECT_EQ(top("readFileSync"), "Reading a file"); }
+
+TEST_F(SearchTest, NothingToSearchGivesNothing) {
+  EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "how do I").empty());
+  EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "").empty());
+  EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "\" OR * NEAR(").empty());
+}
+
+TEST_F(SearchTest, WordOverlapFloorRanksByCountOnly) {
+  auto ranked = rank_snippets(index, &vocabulary, row, "directory mkdir", Ranking::word_overlap);
+  ASSERT_FALSE(ranked.empty());
+  EXPECT_EQ(ranked.front().stored.snippet.title, "Directories");
+  EXPECT_EQ(ranked.front().score, 2);
+}
+
+TEST_F(SearchTest, BudgetKeepsRankOrderAndPutsCodeFirst) {
+  auto ranked = rank_snippets(index, &vocabulary, row, "file directory process port timeout");
+  ASSERT_GE(ranked.size(), 4u);
+  auto budgeted = within_budget(ranked, 10000);
+  ASSERT_EQ(budgeted.size(), ranked.size());
+  bool seen_info = false;
+  for (auto& s : budgeted) {
+    if (!s.stored.snippet.is_code()) seen_info = true;
+    else EXPECT_FALSE(seen_info) << "code after info";
+  }
+  int one = ranked.front().stored.snippet.tokens();
+  auto tight = within_budget(ranked, one);
+  ASSERT_EQ(tight.size(), 1u);
+  EXPECT_EQ(tight.front().stored.row, ranked.front().stored.row);
+  // The best answer alone is served even when it exceeds the budget.
+  EXPECT_EQ(within_budget(ranked, 1).size(), 1u);
+}
+
+TEST_F(SearchTest, QueryAnalysisDropsStopwordsAndWeighsRareWords) {
+  auto terms = analyze_query("How do I use the listen port?", &vocabulary);
+  ASSERT_EQ(terms.size(), 2u);
+  EXPECT_EQ(terms[0].word, "listen");
+  EXPECT_EQ(fts_expression(terms).find("\"listen\""), 0u);
+  auto rare = analyze_query("err_invalid_arg_type connections", &vocabulary);
+  EXPECT_GT(rare[0].weight, 0);
+}
+
+TEST_F(SearchTest, LibrariesRankedByNameAliasesAndTypos) {
+  auto libraries = index.libraries();
+  auto first = [&](std::string_view name, std::string_view query = "") {
+    auto ranked = rank_libraries(libraries, name, query, index, vocabulary);
+    return ranked.empty() ? std::string() : ranked.front().library->info.id;
+  };
+  EXPECT_EQ(first("Acme Server"), "/acme/server");
+  EXPECT_EQ(first("acme-server"), "/acme/server");
+  EXPECT_EQ(first("acme"), "/acme/server");
+  EXPECT_EQ(first("Acme Servr"), "/acme/server");
+  EXPECT_EQ(first("orm"), "/other/orm");
+  EXPECT_EQ(first("", "table model rows"), "/other/orm");
+  EXPECT_EQ(first("completely unrelated"), "");
+}
+
+TEST(EditDistance, TranspositionCountsOnce) {
+  EXPECT_EQ(edit_distance("recieve", "receive", 2), 1);
+  EXPECT_EQ(edit_distance("abc", "abc", 1), 0);
+  EXPECT_EQ(edit_distance("abc", "xyz", 1), 2);  // over the limit: limit + 1
+}
+
+TEST(CompactName, LettersAndDigitsLowercase) { EXPECT_EQ(compact_name("Next.js 14"), "nextjs14"); }
+
+}  // namespace
+}  // namespace mcpgate::docs
