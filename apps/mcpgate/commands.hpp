@@ -14,6 +14,8 @@ struct Command {
   std::function<int()> run;
 };
 
+Command add_dev_command(CLI::App& app);     // dev_command.cpp
+Command add_doctor_command(CLI::App& app);  // doctor_command.cpp
 Command add_index_command(CLI::App& app);   // index_command.cpp
 
 // Where a component keeps its data when no --data-dir is given: $XDG_DATA_HOME/mcpgate/<component>,

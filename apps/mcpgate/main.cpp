@@ -181,6 +181,8 @@ int main(int argc, char** argv) {
 
   // Commands in files of their own (see commands.hpp).
   std::vector<app::Command> commands;
+  commands.push_back(app::add_dev_command(app));
+  commands.push_back(app::add_doctor_command(app));
   commands.push_back(app::add_index_command(app));
 
   CLI11_PARSE(app, argc, argv);
