@@ -27,6 +27,16 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The Node.js the test clients run on, an npm package (pinned by its package-lock.json): the
+# clients need Node >= 22.12 and Debian 12's nodejs is 18.
+if [ -f tests/e2e/node-runtime/package-lock.json ]; then
+  if [ ! -d tests/e2e/node-runtime/node_modules ] ||
+    [ tests/e2e/node-runtime/package-lock.json -nt tests/e2e/node-runtime/node_modules/.package-lock.json ]; then
+    echo "bootstrap: installing the Node.js runtime of the test clients"
+    (cd tests/e2e/node-runtime && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 # Third-party test clients, pinned by package-lock.json.
 if [ -f tests/e2e/package-lock.json ]; then
   if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
