@@ -40,12 +40,15 @@ struct LibraryRecord {
   std::vector<VersionInfo> versions;  // newest first
 
   // What /owner/project without a tag serves: the untagged version if there is one, else the
-  // most recently indexed finalized one.
+  // highest tag in natural order (v1.10.0 above v1.9.2).
   const VersionInfo* default_version() const;
   const VersionInfo* version(std::string_view tag) const;  // finalized only; "latest" = default
-  std::vector<std::string> tags() const;                    // finalized, non-empty tags
+  std::vector<std::string> tags() const;                    // finalized, non-empty, highest first
   int64_t snippet_count() const;                            // of the default version
 };
+
+// Natural order of version tags: digit runs compare as numbers.
+bool version_less(std::string_view a, std::string_view b);
 
 struct StoredSnippet {
   int64_t row = 0;

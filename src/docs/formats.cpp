@@ -68,11 +68,11 @@ json::object library_json(const LibraryRecord& library) {
 }
 
 std::string resolve_text(const std::vector<const LibraryRecord*>& libraries, bool filter_applied) {
-  if (libraries.empty()) return "No libraries found matching the provided name.";
   std::string out;
   if (filter_applied)
     out += "**Note:** Your results only include libraries matching your teamspace's library filters; libraries "
            "restricted to groups you are not in are not shown.\n\n";
+  if (libraries.empty()) return out + "No libraries found matching the provided name.";
   out += "Available Libraries:\n\n";
   bool first = true;
   for (auto* library : libraries) {

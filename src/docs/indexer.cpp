@@ -1,5 +1,6 @@
 #include "docs/indexer.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -8,6 +9,7 @@
 #include "common/files.hpp"
 #include "docs/document.hpp"
 #include "docs/library_ref.hpp"
+#include "docs/markdown_splitter.hpp"
 #include "docs/search.hpp"
 #include "docs/source_folder.hpp"
 
@@ -23,6 +25,40 @@ std::string duplicate_key(const Snippet& s) {
     return "c:" + normalized_for_comparison(code);
   }
   return "i:" + normalized_for_comparison(s.content);
+}
+
+struct ReadmeSummary {
+  std::string title;
+  std::string description;
+};
+
+// A project's README names it in its first heading and says what it is in its first paragraph.
+ReadmeSummary summarize_readme(const fs::path& folder) {
+  ReadmeSummary summary;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator(folder, ec)) {
+    std::string name = entry.path().filename().string();
+    std::string lower;
+    for (char c : name) lower += char(std::tolower(static_cast<unsigned char>(c)));
+    if (lower != "readme.md" && lower != "readme.markdown" && lower != "readme.mdx") continue;
+    auto content = read_file(entry.path());
+    if (!content) break;
+    SplitOptions options;
+    options.source_path = name;
+    options.fallback_title = "";
+    for (auto& s : split_markdown(*content, options)) {
+      if (summary.title.empty() && !s.breadcrumb.empty() && s.breadcrumb.front() != name) summary.title = s.breadcrumb.front();
+      if (summary.description.empty() && !s.is_code()) {
+        std::string first = s.content.substr(0, s.content.find("\n\n"));
+        for (auto& c : first)
+          if (c == '\n') c = ' ';
+        if (first.size() > 300) first = first.substr(0, first.rfind(' ', 300)) + " …";
+        summary.description = first;
+      }
+    }
+    break;
+  }
+  return summary;
 }
 
 }  // namespace
@@ -45,15 +81,23 @@ boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, cons
            " after exclusions (context7.json folders/excludeFolders/excludeFiles, change logs, licences, archive and "
            "legacy folders)");
 
+  ReadmeSummary readme = summarize_readme(request.folder);
+  // What the request leaves out comes from context7.json, then from what the library already
+  // has (indexing another version must not reset its description), then from defaults.
+  auto existing = index.library(*id);
   LibraryInfo info;
   info.id = *id;
-  info.title = request.title.value_or(settings->project_title.empty() ? id->substr(id->rfind('/') + 1)
-                                                                      : settings->project_title);
-  info.description = request.description.value_or(settings->description);
-  info.trust_score = request.trust_score.value_or(5);
-  info.source_url = request.source_url;
-  info.aliases = request.aliases;
-  info.rules = settings->rules;
+  info.title = request.title.value_or(!settings->project_title.empty() ? settings->project_title
+                                      : existing                       ? existing->info.title
+                                      : !readme.title.empty()          ? readme.title
+                                                                       : id->substr(id->rfind('/') + 1));
+  info.description = request.description.value_or(!settings->description.empty() ? settings->description
+                                                  : existing                     ? existing->info.description
+                                                                                 : readme.description);
+  info.trust_score = request.trust_score.value_or(existing ? existing->info.trust_score : 5);
+  info.source_url = !request.source_url.empty() ? request.source_url : existing ? existing->info.source_url : "";
+  info.aliases = !request.aliases.empty() ? request.aliases : existing ? existing->info.aliases : std::vector<std::string>{};
+  info.rules = !settings->rules.empty() ? settings->rules : existing ? existing->info.rules : std::vector<std::string>{};
 
   IndexReport report;
   report.version_row = index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string());

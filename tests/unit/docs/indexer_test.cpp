@@ -51,7 +51,8 @@ TEST_F(IndexerTest, IndexesFolderDropsDuplicatesAndReportsSkippedFiles) {
   EXPECT_EQ(progress.back().files_total, 3u);
   auto record = index.library("/acme/gizmo");
   ASSERT_TRUE(record);
-  EXPECT_EQ(record->info.title, "gizmo");
+  EXPECT_EQ(record->info.title, "Gizmo");  // the README's first heading
+  EXPECT_EQ(record->info.description, "Gizmo builds widgets from gadgets, quickly and safely.");
   EXPECT_EQ(record->info.trust_score, 5);
   EXPECT_EQ(record->tags(), std::vector<std::string>{"v1.0.0"});
   EXPECT_EQ(record->default_version()->snippets, int64_t(report->snippets));
