@@ -24,14 +24,13 @@ VerifiedToken verified(std::string oid, int64_t exp) {
   return v;
 }
 
-// Tokens that land in the same shard: mirrors the cache's 16 shards picked by
-// std::hash<std::string_view> modulo the shard count.
+// Tokens that land in the same shard, as the cache picks its 16 shards.
 std::map<size_t, std::vector<std::string>> tokens_by_shard(size_t per_shard) {
   std::map<size_t, std::vector<std::string>> by_shard;
   size_t full = 0;
   for (int i = 0; full < 16; ++i) {
     std::string token = "eyJ.token-" + std::to_string(i) + ".sig";
-    auto& bucket = by_shard[std::hash<std::string_view>{}(token) % 16];
+    auto& bucket = by_shard[VerifiedTokenCache::shard_of(token)];
     if (bucket.size() == per_shard) continue;
     bucket.push_back(std::move(token));
     if (bucket.size() == per_shard) ++full;
