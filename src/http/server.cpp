@@ -44,6 +44,19 @@ bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bo
   return out;
 }
 
+std::string serialize_head(bhttp::response<bhttp::empty_body>& head) {
+  std::string out;
+  bhttp::response_serializer<bhttp::empty_body> serializer{head};
+  serializer.split(true);
+  boost::system::error_code ec;
+  while (!ec && !serializer.is_header_done())
+    serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      for (auto b : beast::buffers_range_ref(buffers)) out.append(static_cast<const char*>(b.data()), b.size());
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  return out;
+}
+
 int status_for_read_error(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::header_limit) return 431;
@@ -75,6 +88,12 @@ class StreamWriter final : public ResponseWriter {
     // a stalled reader of a stream is detected by TCP keep-alive instead.
     if (chunked_) beast::get_lowest_layer(stream_).expires_never();
     else beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    if (!chunked_) {
+      // A sized answer's head waits for its body and leaves in the same write: one send
+      // (and one wake-up of the client) per response instead of two.
+      pending_head_ = serialize_head(head);
+      co_return ok_;
+    }
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
     auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, as_tuple);
     ok_ = !ec;
@@ -84,7 +103,12 @@ class StreamWriter final : public ResponseWriter {
   Task<bool> write(std::string_view data) override {
     if (!ok_ || data.empty()) co_return ok_;
     boost::system::error_code ec;
-    if (chunked_) {
+    if (!pending_head_.empty()) {
+      std::array<asio::const_buffer, 2> both{asio::buffer(pending_head_), asio::buffer(data)};
+      auto [result_ec, result_n] = co_await asio::async_write(stream_, both, as_tuple);
+      ec = result_ec;
+      pending_head_.clear();
+    } else if (chunked_) {
       auto chunk = bhttp::make_chunk(asio::buffer(data));
       auto [result_ec, result_n] = co_await asio::async_write(stream_, chunk, as_tuple);
       ec = result_ec;
@@ -98,7 +122,12 @@ class StreamWriter final : public ResponseWriter {
 
   Task<bool> finish() override {
     if (!ok_) co_return false;
-    if (chunked_) {
+    if (!pending_head_.empty()) {  // a sized answer with an empty body
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(pending_head_), as_tuple);
+      pending_head_.clear();
+      ok_ = !ec;
+    }
+    if (ok_ && chunked_) {
       auto last = bhttp::make_chunk_last();
       auto [ec, n] = co_await asio::async_write(stream_, last, as_tuple);
       ok_ = !ec;
@@ -128,6 +157,7 @@ class StreamWriter final : public ResponseWriter {
   bool chunked_ = false;
   bool ok_ = true;
   bool finished_ = false;
+  std::string pending_head_;  // a sized answer's head, until its body goes with it
 };
 
 }  // namespace

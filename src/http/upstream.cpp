@@ -28,6 +28,26 @@ boost::system::result<HttpTarget, Error> parse_origin(const std::string& url) {
   return *target;
 }
 
+struct ParsedUrl {
+  HttpTarget target;
+  std::string origin;
+};
+
+// A proxy sends request after request to the same few URLs; parsing each again costs more
+// than looking it up. Per thread, so no lock; cleared rather than evicted, as it only fills up
+// when URLs carry ever-changing queries.
+boost::system::result<std::shared_ptr<const ParsedUrl>, Error> parse_origin_cached(const std::string& url) {
+  thread_local std::unordered_map<std::string, std::shared_ptr<const ParsedUrl>> cache;
+  auto it = cache.find(url);
+  if (it != cache.end()) return it->second;
+  auto parsed = parse_origin(url);
+  if (!parsed) return parsed.error();
+  if (cache.size() >= 256) cache.clear();
+  auto entry = std::make_shared<const ParsedUrl>(ParsedUrl{*parsed, parsed->origin()});
+  cache.emplace(url, entry);
+  return entry;
+}
+
 struct Connection {
   std::string origin_key;
   std::unique_ptr<beast::tcp_stream> plain;
@@ -185,13 +205,15 @@ size_t UpstreamClient::idle_connections() const {
 
 Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamClient::open(ClientRequest request,
                                                                                             Deadlines deadlines) {
-  auto origin = parse_origin(request.url);
-  if (!origin) co_return origin.error();
+  auto parsed = parse_origin_cached(request.url);
+  if (!parsed) co_return parsed.error();
+  const std::shared_ptr<const ParsedUrl> url = *parsed;
+  const HttpTarget* origin = &url->target;
   auto verb = bhttp::string_to_verb(request.method);
   if (verb == bhttp::verb::unknown) co_return fail("unsupported HTTP method " + request.method);
   // A pooled connection the upstream closed meanwhile fails on first use; then one fresh try.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto connection = impl_->take_idle(origin->origin());
+    auto connection = impl_->take_idle(url->origin);
     bool reused = connection != nullptr;
     if (!connection) {
       auto fresh = co_await impl_->connect(*origin);
@@ -201,7 +223,9 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     bhttp::request<bhttp::string_body> out{verb, origin->target, 11};
     for (auto& [n, v] : request.headers.fields()) out.insert(n, v);
     out.set(bhttp::field::host, origin->host_header);
-    out.body() = request.body;
+    // The body is needed again only if this attempt fails on a reused connection.
+    if (attempt == 0 && reused) out.body() = request.body;
+    else out.body() = std::move(request.body);
     if (!request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();
     out.keep_alive(true);
     connection->lowest().expires_after(deadlines.response_header);
@@ -214,7 +238,7 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       if (reused) continue;
       co_return fail("sending the request to upstream " + origin->origin() + " failed: " + ec.message());
     }
-    auto response = std::make_unique<StreamedResponse>(impl_, std::move(connection), deadlines, origin->origin());
+    auto response = std::make_unique<StreamedResponse>(impl_, std::move(connection), deadlines, url->origin);
     ec = co_await response->read_head();
     if (ec) {
       if (reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;

@@ -31,6 +31,8 @@ class AuditLog {
   explicit AuditLog(const std::string& destination);  // path, "-" (stdout) or "off"
   ~AuditLog();
   void write(const AuditRecord& record);
+  // Whether records go anywhere: when not, callers skip assembling them.
+  bool enabled() const { return out_ != nullptr; }
   static std::string to_json(const AuditRecord& record);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "common/strings.hpp"
 
@@ -12,7 +13,9 @@ constexpr std::array<std::string_view, 10> kHopByHop{"connection", "keep-alive",
                                                      "proxy-authorization", "proxy-connection", "te",
                                                      "trailer", "transfer-encoding", "upgrade", "host"};
 
-bool listed_in_connection(const http::Headers& headers, std::string_view name) {
+// The header names a message's Connection fields list: hop-by-hop for that message only.
+std::vector<std::string_view> connection_tokens(const http::Headers& headers) {
+  std::vector<std::string_view> tokens;
   for (auto& [n, v] : headers.fields()) {
     if (!iequals(n, "Connection")) continue;
     size_t start = 0;
@@ -21,17 +24,20 @@ bool listed_in_connection(const http::Headers& headers, std::string_view name) {
       auto token = std::string_view(v).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-      if (iequals(token, name)) return true;
+      tokens.push_back(token);
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
   }
-  return false;
+  return tokens;
 }
 
-bool hop_by_hop(const http::Headers& headers, std::string_view name) {
-  auto lower = to_lower(name);
-  return std::find(kHopByHop.begin(), kHopByHop.end(), lower) != kHopByHop.end() || listed_in_connection(headers, name);
+bool hop_by_hop(std::string_view name, const std::vector<std::string_view>& connection) {
+  for (auto h : kHopByHop)
+    if (iequals(name, h)) return true;
+  for (auto t : connection)
+    if (iequals(name, t)) return true;
+  return false;
 }
 
 }  // namespace
@@ -59,8 +65,9 @@ std::string rewrite_path(const RouteConfig& route, const std::string& suffix) {
 http::Headers upstream_request_headers(const http::Request& request, const std::string& exchanged_token) {
   http::Headers out;
   std::string forwarded_for;
+  const auto connection = connection_tokens(request.headers);
   for (auto& [name, value] : request.headers.fields()) {
-    if (hop_by_hop(request.headers, name) || iequals(name, "Authorization") || iequals(name, "Cookie") ||
+    if (hop_by_hop(name, connection) || iequals(name, "Authorization") || iequals(name, "Cookie") ||
         iequals(name, "Content-Length"))
       continue;
     if (iequals(name, "X-Forwarded-For")) {
@@ -81,8 +88,9 @@ http::Headers upstream_request_headers(const http::Request& request, const std::
 
 http::Headers downstream_response_headers(const http::Headers& upstream) {
   http::Headers out;
+  const auto connection = connection_tokens(upstream);
   for (auto& [name, value] : upstream.fields()) {
-    if (hop_by_hop(upstream, name) || iequals(name, "Content-Length")) continue;
+    if (hop_by_hop(name, connection) || iequals(name, "Content-Length")) continue;
     out.add(name, value);
   }
   return out;

@@ -62,6 +62,7 @@ struct Gateway::Impl {
   exchange::TokenCache tokens;
   std::vector<std::unique_ptr<auth::VerifiedTokenCache>> verified;  // per route
   Metrics metrics;
+  std::vector<size_t> route_slots;  // per route: its counters in metrics
   AuditLog audit;
 
   std::mutex state_mutex;  // guards endpoints, policies and in-flight exchanges
@@ -78,6 +79,7 @@ struct Gateway::Impl {
         audit(config.audit_log) {
     endpoints = default_endpoints(config);
     for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
+    for (auto& r : config.routes) route_slots.push_back(metrics.route_slot(r.prefix));
     rebuild_policies();
   }
 
@@ -154,12 +156,14 @@ struct Gateway::Impl {
 
   // ---- verification -----------------------------------------------------------------------
 
-  Task<boost::system::result<auth::VerifiedToken, auth::VerifyError>> verify(size_t route, std::string_view token) {
+  using Verified = std::shared_ptr<const auth::VerifiedToken>;
+
+  Task<boost::system::result<Verified, auth::VerifyError>> verify(size_t route, std::string_view token) {
     auto now = clock.now();
-    auto hit = verified[route]->find(token, now);
+    auto hit = verified[route]->find_shared(token, now);
     if (hit) {
       ++metrics.verified_cache_hits;
-      co_return *hit;
+      co_return hit;
     }
     std::shared_ptr<const auth::VerificationPolicy> policy;
     {
@@ -172,8 +176,9 @@ struct Gateway::Impl {
       co_await refresh_keys();
       result = auth::verify_token(token, *policy, keys, clock.now());
     }
-    if (result) verified[route]->insert(token, *result, clock.now());
-    co_return result;
+    if (!result) co_return result.error();
+    verified[route]->insert(token, *result, clock.now());
+    co_return std::make_shared<const auth::VerifiedToken>(std::move(*result));
   }
 
   // ---- On-Behalf-Of -----------------------------------------------------------------------
@@ -361,22 +366,31 @@ struct Gateway::Impl {
     auto started = std::chrono::steady_clock::now();
     const RouteConfig& route = *match.route;
     size_t route_index = size_t(&route - config.routes.data());
-    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + req.path, route.client_scope};
+    // Only refusals need the challenge, so it is built only for them.
+    auto context = [&] {
+      return auth::ChallengeContext{config.public_url + "/.well-known/oauth-protected-resource" + req.path,
+                                    route.client_scope};
+    };
+    // With the audit log off, nothing reads the record: the body is not parsed for it.
+    const bool auditing = audit.enabled();
     AuditRecord audit_record;
-    audit_record.time = clock.now();
-    audit_record.route = route.prefix;
-    audit_record.http_method = req.method;
-    audit_record.request_bytes = req.body.size();
-    if (req.method == "POST") {
-      auto call = mcp::peek_mcp_call(req.body);
-      audit_record.rpc_method = std::move(call.method);
-      audit_record.tool = std::move(call.tool);
+    if (auditing) {
+      audit_record.time = clock.now();
+      audit_record.route = route.prefix;
+      audit_record.http_method = req.method;
+      audit_record.request_bytes = req.body.size();
+      if (req.method == "POST") {
+        auto call = mcp::peek_mcp_call(req.body);
+        audit_record.rpc_method = std::move(call.method);
+        audit_record.tool = std::move(call.tool);
+      }
     }
     auto finish = [&](int status, std::string outcome) {
+      metrics.request(route_slots[route_index], status);
+      if (!auditing) return;
       audit_record.status = status;
       audit_record.outcome = std::move(outcome);
       audit_record.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      metrics.request(route.prefix, status);
       audit.write(audit_record);
     };
     auto refuse = [&](http::Response response, std::string reason) -> Task<void> {
@@ -408,32 +422,36 @@ struct Gateway::Impl {
         e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
       metrics.validation_failure(std::string(auth::reason_code(e.failure)));
       {
-      http::Response refusal = auth::token_refused(e, context);
+      http::Response refusal = auth::token_refused(e, context());
       std::string refusal_reason = std::string(auth::reason_code(e.failure));
       co_await refuse(std::move(refusal), std::move(refusal_reason));
       co_return;
     }
     }
-    std::string token(*bearer);
+    // A view into the request's headers, which outlive this handler.
+    std::string_view token = *bearer;
     auto verified_token = co_await verify(route_index, token);
     if (!verified_token) {
       auto reason = std::string(auth::reason_code(verified_token.error().failure));
       metrics.validation_failure(reason);
       {
-      http::Response refusal = auth::token_refused(verified_token.error(), context);
+      http::Response refusal = auth::token_refused(verified_token.error(), context());
       std::string refusal_reason = reason;
       co_await refuse(std::move(refusal), std::move(refusal_reason));
       co_return;
     }
     }
-    audit_record.tid = verified_token->tid;
-    audit_record.oid = verified_token->oid;
-    audit_record.preferred_username = verified_token->preferred_username;
+    const auth::VerifiedToken& claims = **verified_token;
+    if (auditing) {
+      audit_record.tid = claims.tid;
+      audit_record.oid = claims.oid;
+      audit_record.preferred_username = claims.preferred_username;
+    }
 
-    exchange::TokenCache::Key obo_key{verified_token->tid, verified_token->oid, route.obo_scope};
+    exchange::TokenCache::Key obo_key{claims.tid, claims.oid, route.obo_scope};
     auto obo = co_await exchanged_token(obo_key, token);
     if (!obo) {
-      auto response = exchange_refused(obo.error(), context);
+      auto response = exchange_refused(obo.error(), context());
       {
       http::Response refusal = response;
       std::string refusal_reason = "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts)
@@ -472,7 +490,7 @@ struct Gateway::Impl {
             outcome = "upstream_broke_off";
             co_return;
           }
-          audit_record.response_bytes += piece->size();
+          if (auditing) audit_record.response_bytes += piece->size();
           bool written = co_await out.write(*piece);
           if (!written) {
             outcome = "client_gone";

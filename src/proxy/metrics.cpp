@@ -4,9 +4,24 @@
 
 namespace mcpgate::proxy {
 
-void Metrics::request(const std::string& route, int status) {
+size_t Metrics::route_slot(const std::string& route) {
   std::lock_guard guard(mutex_);
-  ++requests_[{route, status}];
+  for (size_t i = 0; i < routes_.size(); ++i)
+    if (routes_[i].route == route) return i;
+  auto& counters = routes_.emplace_back();
+  counters.route = route;
+  if (routes_.size() <= kMaxRoutes) slots_[routes_.size() - 1].store(&counters, std::memory_order_release);
+  return routes_.size() - 1;
+}
+
+void Metrics::request(size_t slot, int status) {
+  RouteCounters* counters = slot < kMaxRoutes ? slots_[slot].load(std::memory_order_acquire) : nullptr;
+  if (counters && status >= kMinStatus && status <= kMaxStatus) {
+    counters->by_status[size_t(status - kMinStatus)].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::lock_guard guard(mutex_);
+  if (slot < routes_.size()) ++odd_requests_[{routes_[slot].route, status}];
 }
 
 void Metrics::validation_failure(const std::string& reason) {
@@ -26,7 +41,11 @@ std::string Metrics::render() const {
   std::string out;
   out += "# HELP mcpgate_requests_total Requests answered, by route and HTTP status.\n";
   out += "# TYPE mcpgate_requests_total counter\n";
-  for (auto& [k, v] : requests_) out += fmt::format("mcpgate_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", k.first, k.second, v);
+  std::map<std::pair<std::string, int>, long> requests = odd_requests_;
+  for (auto& r : routes_)
+    for (size_t i = 0; i < r.by_status.size(); ++i)
+      if (long n = r.by_status[i].load(std::memory_order_relaxed)) requests[{r.route, int(i) + kMinStatus}] += n;
+  for (auto& [k, v] : requests) out += fmt::format("mcpgate_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", k.first, k.second, v);
   out += "# HELP mcpgate_token_validation_failures_total Refused bearer tokens, by reason.\n";
   out += "# TYPE mcpgate_token_validation_failures_total counter\n";
   for (auto& [k, v] : failures_) out += fmt::format("mcpgate_token_validation_failures_total{{reason=\"{}\"}} {}\n", k, v);
