@@ -32,12 +32,13 @@ die() {
 
 [ -n "${MCPGATE_BIN:-}" ] || die "MCPGATE_BIN must name the mcpgate binary"
 [ -x "$MCPGATE_BIN" ] || die "MCPGATE_BIN=$MCPGATE_BIN is not an executable file"
-command -v node >/dev/null || die "node is not installed; run scripts/bootstrap.sh"
+# shellcheck source=node-runtime/activate.sh
+. "$here/node-runtime/activate.sh"
 if [ ! -f "$suite_pkg/dist/index.js" ]; then
   echo "run-conformance.sh: $suite_pkg is missing: the pinned npm packages are not installed." >&2
   die "run scripts/bootstrap.sh (or: cd tests/e2e && npm ci) first"
 fi
-suite_version="$(node -p 'require(process.argv[1]).version' "$suite_pkg/package.json")"
+suite_version="$("$e2e_node" -p 'require(process.argv[1]).version' "$suite_pkg/package.json")"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-conformance.XXXXXX")"
 server_pid=""
@@ -112,7 +113,7 @@ base="http://127.0.0.1:$port"
 url="$base/mcp"
 
 # The port file is written once listening; still, wait for /ping to answer before the suite starts.
-if ! node - "$base/ping" <<'EOF'; then
+if ! "$e2e_node" - "$base/ping" <<'EOF'; then
 const url = process.argv[2];
 let last = "";
 for (let i = 0; i < 200; i++) {
@@ -140,7 +141,7 @@ timeout_cmd=()
 if command -v timeout >/dev/null; then timeout_cmd=(timeout --kill-after=10 "$suite_timeout"); fi
 (
   cd "$here"
-  "${timeout_cmd[@]}" node --import ./conformance/node20-preload.mjs "$suite_pkg/dist/index.js" \
+  "${timeout_cmd[@]}" "$e2e_node" --import ./conformance/node20-preload.mjs "$suite_pkg/dist/index.js" \
     server --url "$url" --suite "$suite" --output-dir "$work/results"
 ) >"$work/suite.out" 2>"$work/suite.err" || suite_status=$?
 
@@ -158,7 +159,7 @@ stop_server
 
 mkdir -p "$(dirname "$report")"
 report_status=0
-node "$here/conformance/report.mjs" --results "$work/results" --log "$work/suite.out" --errors "$work/suite.err" \
+"$e2e_node" "$here/conformance/report.mjs" --results "$work/results" --log "$work/suite.out" --errors "$work/suite.err" \
   --out "$report" --suite-version "$suite_version" --suite "$suite" --url "$url" --exit-code "$suite_status" ||
   report_status=$?
 if [ "$report_status" -ne 0 ]; then

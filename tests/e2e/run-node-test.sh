@@ -3,6 +3,7 @@
 #   MCPGATE_BIN=/path/to/mcpgate bash tests/e2e/run-node-test.sh msal_idp.test.mjs
 # The development CA is created before Node starts because Node reads NODE_EXTRA_CA_CERTS only
 # at start-up; the test file then starts `mcpgate idp --tls` on the same data directory.
+# Node is the one pinned in node-runtime/ (see activate.sh there), not the system's.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,10 +26,8 @@ if [ ! -f "$here/$test_file" ]; then
   echo "run-node-test.sh: no test file $here/$test_file" >&2
   exit 2
 fi
-if ! command -v node >/dev/null; then
-  echo "run-node-test.sh: node is not installed; run scripts/bootstrap.sh" >&2
-  exit 2
-fi
+# shellcheck source=node-runtime/activate.sh
+. "$here/node-runtime/activate.sh"
 if [ ! -d "$here/node_modules" ]; then
   echo "run-node-test.sh: $here/node_modules is missing: the pinned npm test clients are not installed." >&2
   echo "Run scripts/bootstrap.sh (or: cd tests/e2e && npm ci) first." >&2
@@ -47,5 +46,5 @@ fi
 
 cd "$here"
 status=0
-NODE_EXTRA_CA_CERTS="$ca" MCPGATE_E2E_DATA="$data_dir" node --test --test-reporter=spec "$test_file" || status=$?
+NODE_EXTRA_CA_CERTS="$ca" MCPGATE_E2E_DATA="$data_dir" "$e2e_node" --test --test-reporter=spec "$test_file" || status=$?
 exit "$status"

@@ -7,7 +7,8 @@
 // preload registers a resolve hook that, for imports of "fs"/"node:fs" made by the conformance
 // package only, answers with this very file, which re-exports node:fs and adds `globSync`.
 // (The preload and the stand-in are the same URL, hence the same module instance: it is
-// evaluated once.) On Node 22 and later the preload does nothing.
+// evaluated once.) On Node 22 and later the preload does nothing; run-conformance.sh runs the suite
+// on the Node 22 pinned in node-runtime/, so it matters only when MCPGATE_E2E_NODE names a Node 20.
 //
 // The replacement covers what the suite uses (`globSync("**/checks.json", { cwd })`, for its
 // tier-check summary): patterns made of `*`, `?`, `**` and literal segments, matched against the
