@@ -2,13 +2,51 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
+#include "common/clock.hpp"
+#include "common/files.hpp"
+#include "docs/doc_index.hpp"
+#include "docs/indexer.hpp"
+#include "docs/manifest.hpp"
+
 namespace mcpgate::devstack {
 
 void prepare_documentation(const std::filesystem::path& server_data_dir,
                            const std::optional<std::filesystem::path>& corpus_dir) {
-  (void)server_data_dir;
-  (void)corpus_dir;
-  spdlog::info("no documentation index yet");
+  if (!corpus_dir) {
+    spdlog::info("documentation: no corpus given (--corpus); the tools answer from what the index already holds");
+    return;
+  }
+  auto manifest = *corpus_dir / "libraries.yaml";
+  std::error_code ec;
+  if (!std::filesystem::exists(manifest, ec))
+    throw std::runtime_error(manifest.string() + " is missing: lay out the demo corpus with `bash scripts/fetch-corpus.sh` "
+                             "(scripts/bootstrap.sh runs it), or pass --corpus pointing at a folder with libraries.yaml");
+  auto requests = docs::read_manifest(manifest);
+  ensure_private_directory(server_data_dir);
+  docs::DocIndex index(server_data_dir / "docs.db", SystemClock::instance());
+  auto started = std::chrono::steady_clock::now();
+  size_t indexed = 0, snippets = 0;
+  for (auto& request : requests) {
+    // A version already indexed is kept: a second start must be quick. `mcpgate index refresh`
+    // re-reads the sources when they change.
+    auto existing = index.library(request.id);
+    if (existing && existing->version(request.tag.empty() ? "latest" : request.tag)) continue;
+    auto report = docs::index_folder(index, request);
+    if (!report) {
+      spdlog::warn("documentation: {}", report.error().message);
+      continue;
+    }
+    ++indexed;
+    snippets += report->snippets;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (indexed)
+    spdlog::info("documentation: indexed {} of {} libraries ({} snippets) in {:.1f} s", indexed, requests.size(), snippets,
+                 seconds);
+  else
+    spdlog::info("documentation: {} libraries already indexed", requests.size());
 }
 
 }  // namespace mcpgate::devstack
