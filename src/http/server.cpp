@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/strings.hpp"
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
 
@@ -57,6 +58,30 @@ std::string serialize_head(bhttp::response<bhttp::empty_body>& head) {
   return out;
 }
 
+// The head Beast would write for a sized HTTP/1.1 answer whose fields say nothing about framing,
+// built directly (Beast's serializer costs more than the answer's own bytes); nullopt otherwise.
+std::optional<std::string> plain_head(int status, unsigned version, const Headers& headers, size_t content_length,
+                                      bool keep_alive) {
+  if (version != 11 || bhttp::int_to_status(unsigned(status)) == bhttp::status::unknown) return std::nullopt;
+  bool cache_control = false;
+  size_t size = 96;
+  for (auto& [n, v] : headers.fields()) {
+    if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection")) return std::nullopt;
+    cache_control = cache_control || iequals(n, "Cache-Control");
+    size += n.size() + v.size() + 4;
+  }
+  std::string out;
+  out.reserve(size);
+  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(status))).append("\r\n");
+  for (auto& [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
+  if (!cache_control) out.append("Cache-Control: no-store\r\n");
+  out.append("Content-Length: ").append(std::to_string(content_length)).append("\r\n");
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  return out;
+}
+
 int status_for_read_error(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::header_limit) return 431;
@@ -91,7 +116,8 @@ class StreamWriter final : public ResponseWriter {
     if (!chunked_) {
       // A sized answer's head waits for its body and leaves in the same write: one send
       // (and one wake-up of the client) per response instead of two.
-      pending_head_ = serialize_head(head);
+      auto plain = plain_head(status, version_, headers, *content_length, keep_alive_);
+      pending_head_ = plain ? std::move(*plain) : serialize_head(head);
       co_return ok_;
     }
     bhttp::response_serializer<bhttp::empty_body> serializer{head};

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/beast_pch.hpp"
+#include "common/strings.hpp"
 #include "http/url.hpp"
 
 namespace mcpgate::http {
@@ -46,6 +47,31 @@ boost::system::result<std::shared_ptr<const ParsedUrl>, Error> parse_origin_cach
   auto entry = std::make_shared<const ParsedUrl>(ParsedUrl{*parsed, parsed->origin()});
   cache.emplace(url, entry);
   return entry;
+}
+
+// Whether a request can be written without Beast reconciling its framing: it brings no Host,
+// Content-Length, Transfer-Encoding or Connection field of its own (what the gateway forwards).
+bool plain_fields(const Headers& headers) {
+  for (auto& [n, v] : headers.fields())
+    if (iequals(n, "Host") || iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection"))
+      return false;
+  return true;
+}
+
+// What Beast would write for such a request, built in one string: its serializer walks a long
+// chain of buffer sequences per field, which costs more than the copy.
+std::string serialize_request(std::string_view method, const HttpTarget& target, const Headers& headers,
+                              std::string_view body, bool sized) {
+  size_t size = method.size() + target.target.size() + target.host_header.size() + body.size() + 64;
+  for (auto& [n, v] : headers.fields()) size += n.size() + v.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out.append(method).append(" ").append(target.target).append(" HTTP/1.1\r\n");
+  for (auto& [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
+  out.append("Host: ").append(target.host_header).append("\r\n");
+  if (sized) out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  out.append("\r\n").append(body);
+  return out;
 }
 
 struct Connection {
@@ -220,20 +246,27 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       if (!fresh) co_return fresh.error();
       connection = std::move(*fresh);
     }
-    bhttp::request<bhttp::string_body> out{verb, origin->target, 11};
-    for (auto& [n, v] : request.headers.fields()) out.insert(n, v);
-    out.set(bhttp::field::host, origin->host_header);
-    // The body is needed again only if this attempt fails on a reused connection.
-    if (attempt == 0 && reused) out.body() = request.body;
-    else out.body() = std::move(request.body);
-    if (!request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();
-    out.keep_alive(true);
     connection->lowest().expires_after(deadlines.response_header);
     boost::system::error_code ec;
-    co_await connection->visit([&](auto& s) -> Task<void> {
-      auto [result_ec, result_n] = co_await bhttp::async_write(s, out, as_tuple);
-      ec = result_ec;
-    });
+    if (plain_fields(request.headers)) {
+      auto wire = serialize_request(request.method, *origin, request.headers, request.body,
+                                    !request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put);
+      co_await connection->visit([&](auto& s) -> Task<void> {
+        auto [result_ec, result_n] = co_await asio::async_write(s, asio::buffer(wire), as_tuple);
+        ec = result_ec;
+      });
+    } else {
+      bhttp::request<bhttp::string_body> out{verb, origin->target, 11};
+      for (auto& [n, v] : request.headers.fields()) out.insert(n, v);
+      out.set(bhttp::field::host, origin->host_header);
+      out.body() = request.body;
+      if (!out.body().empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();
+      out.keep_alive(true);
+      co_await connection->visit([&](auto& s) -> Task<void> {
+        auto [result_ec, result_n] = co_await bhttp::async_write(s, out, as_tuple);
+        ec = result_ec;
+      });
+    }
     if (ec) {
       if (reused) continue;
       co_return fail("sending the request to upstream " + origin->origin() + " failed: " + ec.message());
