@@ -118,7 +118,8 @@ Check check_scope(const auth::Jwt& token, const TokenExpectations& expect) {
   if (ok) return pass("scope", "scp '" + shown + "' has " + join(expect.scopes, expect.require_all_scopes ? " and " : " or "));
   if (expect.hop == Hop::gateway)
     return fail("scope", "scp '" + shown + "' lacks " + join(missing, " and ") +
-                             "; expose it on the gateway app (Part 2 Step 2) and have clients request api://<gateway-app-id>/" +
+                             "; expose it on the gateway app (Part 2 Step 2) and have clients request api://" +
+                             (expect.audiences.empty() ? std::string("<gateway-app-id>") : expect.audiences.front()) + "/" +
                              missing.front());
   return fail("scope", "scp '" + shown + "' lacks " + join(missing, " and ") +
                            "; the gateway app needs the delegated mcp.access permission with admin consent (Part 2 "

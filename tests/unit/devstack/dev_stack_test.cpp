@@ -62,6 +62,23 @@ TEST(DevStack, ServesAllThreeComponentsAndStopsCleanly) {
   EXPECT_EQ(secret & std::filesystem::perms::group_all, std::filesystem::perms::none);
 }
 
+TEST(DevStack, WithIdpTlsTheGatewayTrustsTheDevelopmentCa) {
+  mcpgate::testing::TempDir dir;
+  auto settings = any_ports(dir.path());
+  settings.idp_tls = true;
+  Running running(settings);
+  const auto& s = running.stack.settings();
+  ASSERT_TRUE(running.stack.ca_file());
+  http::ClientOptions trust{running.stack.ca_file()->string()};
+  auto discovery = http::fetch({"GET", authority(s) + "/v2.0/.well-known/openid-configuration"}, trust);
+  ASSERT_EQ(discovery.status, 200);
+  EXPECT_EQ(boost::json::parse(discovery.body).at("issuer").as_string(),
+            "https://localhost:" + std::to_string(s.idp_port) + "/" + kDemoTenant + "/v2.0");
+  // Ready means the gateway fetched the tenant's keys, over TLS, trusting the development CA.
+  EXPECT_TRUE(mcpgate::testing::eventually(
+      [&] { return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200; }));
+}
+
 TEST(DevStack, ASecondStartKeepsTheSigningKeys) {
   mcpgate::testing::TempDir dir;
   auto keys = [&] {
