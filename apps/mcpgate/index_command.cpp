@@ -39,6 +39,8 @@ struct IndexOptions {
   std::string name;
   int tokens = 5000;
   bool json = false;
+  bool details = false;
+  double min_gain = 0;
   std::string questions;
 };
 
@@ -168,6 +170,9 @@ Command add_index_command(CLI::App& app) {
   auto* eval = cmd->add_subcommand("eval", "Measure retrieval quality on labelled questions (hit@1, hit@5, MRR)");
   eval->add_option("questions", options->questions, "JSON Lines file, e.g. eval/questions.jsonl")->required();
   eval->add_option("--tokens", options->tokens, "token budget")->capture_default_str();
+  eval->add_flag("--details", options->details, "also print each question's rank and first three results");
+  eval->add_option("--min-gain", options->min_gain,
+                   "exit 1 unless MRR is at least this many times the word-overlap floor's (a CI gate)");
 
   auto run = [=]() -> int {
     auto& o = *options;
@@ -234,7 +239,15 @@ Command add_index_command(CLI::App& app) {
     }
     if (eval->parsed()) {
       auto questions = docs::read_questions(o.questions);
-      std::cout << docs::format_report(docs::evaluate_retrieval(service, questions, o.tokens));
+      auto report = docs::evaluate_retrieval(service, questions, o.tokens);
+      std::cout << docs::format_report(report);
+      if (o.details)
+        for (auto& line : report.details) std::cout << line << "\n";
+      if (o.min_gain > 0 && report.standard.mrr < o.min_gain * report.word_overlap.mrr) {
+        std::cerr << fmt::format("mcpgate index eval: MRR {:.3f} is below {:.2f} x the word-overlap floor ({:.3f})\n",
+                                 report.standard.mrr, o.min_gain, report.word_overlap.mrr);
+        return 1;
+      }
       return 0;
     }
     return 1;

@@ -378,6 +378,15 @@ std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
         continue;
       }
     }
+    // Images (badges in a README's title) carry no words a reader would search for.
+    if (c == '!' && i + 1 < text.size() && text[i + 1] == '[') {
+      size_t middle = text.find("](", i);
+      size_t close = middle == std::string_view::npos ? middle : text.find(')', middle);
+      if (close != std::string_view::npos) {
+        i = close;
+        continue;
+      }
+    }
     // [text](target) and [text][reference] → text
     if (c == ']' && i + 1 < text.size() && (text[i + 1] == '(' || text[i + 1] == '[')) {
       size_t close = text.find(text[i + 1] == '(' ? ')' : ']', i + 1);
@@ -394,7 +403,12 @@ std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
     if (c == '\\' && i + 1 < text.size() && std::ispunct(static_cast<unsigned char>(text[i + 1]))) continue;
     out += c;
   }
-  return std::string(trim(out));
+  std::string collapsed;
+  for (char c : trim(out)) {
+    if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+    collapsed += c;
+  }
+  return collapsed;
 }
 
 std::vector<Snippet> split_markdown(std::string_view text, const SplitOptions& options) {

@@ -92,6 +92,14 @@ EvalReport evaluate_retrieval(DocsService& service, const std::vector<LabelledQu
             rank = int(i) + 1;
             break;
           }
+        if (ranking == Ranking::standard) {
+          std::string line = "[" + (rank ? std::to_string(rank) : std::string("-")) + "] " + q.question + "  (want " +
+                             q.answers.front().first + " # " + q.answers.front().second + ")";
+          for (size_t i = 0; i < ranked.size() && i < 3; ++i)
+            line += "\n      " + std::to_string(i + 1) + ". " + ranked[i].stored.snippet.source_path + " # " +
+                    ranked[i].stored.snippet.breadcrumb_text() + (ranked[i].stored.snippet.is_code() ? " [code]" : "");
+          report.details.push_back(std::move(line));
+        }
       }
       bool in_answer = false;
       auto answer = service.context(q.library, q.question, token_budget, Viewer{}, ranking);

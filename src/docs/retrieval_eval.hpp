@@ -37,6 +37,7 @@ struct EvalReport {
   size_t resolve_questions = 0;
   double resolve_accuracy_at_1 = 0;
   std::vector<std::string> misses;  // questions the standard ranking missed in its first five
+  std::vector<std::string> details;  // per question: rank and the first three results (standard)
 };
 
 EvalReport evaluate_retrieval(DocsService& service, const std::vector<LabelledQuestion>& questions, int token_budget);

@@ -177,6 +177,16 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() 
       {"render", {"view", "template"}},
       {"session", {"sessions", "cookie"}},
       {"serve", {"static", "server"}},
+      {"checksum", {"hash", "digest"}},
+      {"environment", {"env"}},
+      {"cores", {"cluster", "cpus"}},
+      {"stub", {"mock"}},
+      {"fake", {"mock"}},
+      {"usage", {"help"}},
+      {"convert", {"coerce", "transform", "parse"}},
+      {"cast", {"coerce", "transform"}},
+      {"inference", {"infer"}},
+      {"typings", {"types", "typescript"}},
   };
   return words;
 }
@@ -359,6 +369,23 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   auto stored = index.snippets(rows);
   double total_weight = 0;
   for (auto& t : terms) total_weight += t.weight;
+  std::string asked = normalized_for_comparison(question);
+  std::set<std::string> identifiers;
+  {
+    std::string word;
+    for (char c : std::string(question) + " ") {
+      unsigned char u = c;
+      if (std::isalnum(u) || c == '_' || c == '.' || c == '$') {
+        word += c;
+        continue;
+      }
+      while (!word.empty() && word.back() == '.') word.pop_back();
+      if (word.size() >= 4 && (word.find('_') != std::string::npos || word.find('.') != std::string::npos ||
+                               std::all_of(word.begin(), word.end(), [](unsigned char x) { return std::isupper(x) || std::isdigit(x); })))
+        identifiers.insert(lower(word));
+      word.clear();
+    }
+  }
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
@@ -371,7 +398,21 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     }
     double coverage = in_text / total_weight, heading_coverage = in_headings / total_weight;
     double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 0.8 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
+    // A heading that says exactly what was asked ("Hooks" for "hooks") is the page's own
+    // introduction to it: short questions name a topic, and that section answers them best.
+    if (normalized_for_comparison(s.title) == asked) score *= 2.5;
+    // An identifier or error code quoted in the question that is this section's whole heading
+    // (ERR_REQUIRE_ESM, EADDRINUSE, process.env) names the section outright.
+    else if (identifiers.count(lower(s.title))) score *= 2.0;
     ranked.push_back({std::move(stored[i]), score});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  // Several snippets of one section say much the same; each further one from a section already
+  // shown counts for less, so the first results cover more of what might answer the question.
+  std::map<std::string, int> shown;
+  for (auto& r : ranked) {
+    int seen = shown[r.stored.snippet.source_path + "#" + r.stored.snippet.anchor]++;
+    r.score *= std::pow(0.6, seen);
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
   if (int(ranked.size()) > limit) ranked.resize(size_t(limit));

@@ -157,6 +157,7 @@ TEST(PlainHeading, StripsMarkupKeepsText) {
   EXPECT_EQ(plain_heading("Event: <code>'close'</code>"), "Event: 'close'");
   EXPECT_EQ(plain_heading("register(plugin: [FastifyPlugin][FastifyPlugin])"), "register(plugin: FastifyPlugin)");
   EXPECT_EQ(plain_heading("buf[index]"), "buf[index]");
+  EXPECT_EQ(plain_heading("dotenv [![NPM version](https://img/v.svg)](https://npm) ![x](y.png)"), "dotenv");
   std::string anchor;
   EXPECT_EQ(plain_heading("Setup {#setup-id}", &anchor), "Setup");
   EXPECT_EQ(anchor, "setup-id");
