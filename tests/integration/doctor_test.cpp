@@ -111,6 +111,16 @@ TEST_F(DoctorProcess, TheServerSideFindsAliceAndNotCarol) {
   EXPECT_TRUE(has(carol, "user add contoso <email> " + std::string(kCarolOid))) << carol.output;
 }
 
+TEST_F(DoctorProcess, ReadsTheTokenFromStandardInputEvenWithItsBearerPrefix) {
+  write_file_atomically(dir / "pasted", "Bearer " + gateway_token(idp_base, "alice@contoso.dev") + "\n");
+  ChildProcess p("/bin/sh",
+                 {"-c", "exec \"$0\" doctor --token - --gateway-config \"$1\" < \"$2\"", mcpgate_binary(),
+                  (dir / "gateway.yaml").string(), (dir / "pasted").string()},
+                 dir / "stdin.log");
+  EXPECT_EQ(p.wait_exit(std::chrono::seconds(60)), 0) << p.output();
+  EXPECT_NE(p.output().find("PASS signature"), std::string::npos) << p.output();
+}
+
 TEST_F(DoctorProcess, JsonOutputForMachines) {
   auto r = doctor({"--gateway-config", (dir / "gateway.yaml").string(), "--json"},
                   gateway_token(idp_base, "bob@contoso.dev"));
