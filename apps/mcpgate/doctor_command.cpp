@@ -89,7 +89,9 @@ Command add_doctor_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("doctor",
                                  "Diagnose a token and a gateway or server configuration, as the guide's "
                                  "troubleshooting section does; exit 0 when every check passes");
-  cmd->add_option("--token", options->token, "the access token (- reads it from standard input)");
+  cmd->add_option("--token", options->token,
+                  "the access token, or - to read it from standard input (which, unlike an argument, other "
+                  "users cannot see in the process list)");
   cmd->add_option("--token-file", options->token_file, "a file holding the access token (- for standard input)");
   cmd->add_option("--gateway-config", options->gateway_config, "the gateway's YAML: checks the client's token");
   cmd->add_option("--server-config", options->server_config, "the MCP server's YAML: checks the On-Behalf-Of token");
