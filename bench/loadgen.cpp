@@ -6,6 +6,7 @@
 //   mcpgate_bench sign-in --idp URL --tenant TID --client-id ID --scope S --users FILE --out FILE [--workers 4]
 //   mcpgate_bench distinct-users --port P --path /x/mcp --tokens FILE [--concurrency 32]
 //   mcpgate_bench same-user --port P --path /x/mcp --token T --concurrency 32
+//   mcpgate_bench wait-ready --port-file F --since-ns T   (T: CLOCK_REALTIME of the start, date +%s%N)
 // Every subcommand prints one line of JSON on standard output.
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
@@ -129,20 +130,44 @@ asio::awaitable<void> sse_stream(tcp::endpoint ep, std::string request, SseStats
     co_return;
   }
   auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(request), as_tuple);
-  std::string pending;
+  std::string raw;      // as received: chunked transfer coding
+  std::string pending;  // the event stream itself
+  size_t chunk_left = 0;
   char buf[2048];
   bool counted = false;
   for (;;) {
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), as_tuple);
     if (ec) break;
     int64_t received = now_ns();
-    pending.append(buf, n);
+    raw.append(buf, n);
     if (!counted) {
-      if (pending.find("\r\n\r\n") == std::string::npos) continue;
-      if (pending.rfind("HTTP/1.1 200", 0) != 0) break;
+      auto head_end = raw.find("\r\n\r\n");
+      if (head_end == std::string::npos) continue;
+      if (raw.rfind("HTTP/1.1 200", 0) != 0) break;
+      raw.erase(0, head_end + 4);
       counted = true;
       ++stats.open;
       gate->cancel_one();
+    }
+    // Chunk boundaries fall anywhere, even inside a timestamp: decode before looking for events.
+    for (;;) {
+      if (chunk_left > 0) {
+        size_t take = std::min(chunk_left, raw.size());
+        pending.append(raw, 0, take);
+        raw.erase(0, take);
+        chunk_left -= take;
+        if (chunk_left > 0) break;
+        continue;
+      }
+      auto line_end = raw.find("\r\n");
+      if (line_end == std::string::npos) break;
+      if (line_end == 0) {  // the CRLF that ends a chunk's data
+        raw.erase(0, 2);
+        continue;
+      }
+      chunk_left = std::stoul(raw.substr(0, line_end), nullptr, 16);
+      raw.erase(0, line_end + 2);
+      if (chunk_left == 0) break;  // the last chunk
     }
     for (;;) {
       auto at = pending.find("\"t\":");
@@ -394,6 +419,40 @@ int distinct_users(const Args& a, bool same_user) {
   return failed ? 1 : 0;
 }
 
+// Start-up to ready, measured from outside like an orchestrator would, but polling every
+// millisecond over loopback instead of forking curl (which alone takes tens of milliseconds).
+int wait_ready(const Args& a) {
+  auto since = std::chrono::system_clock::time_point(std::chrono::nanoseconds(std::stoll(a.str("--since-ns"))));
+  auto port_file = a.str("--port-file");
+  asio::io_context ioc(1);
+  double ready_ms = -1;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+          std::ifstream in(port_file);
+          long port = 0;
+          if (in >> port && port > 0) {
+            KeepAlive c(co_await asio::this_coro::executor);
+            tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), uint16_t(port));
+            int status = co_await c.post(ep, "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            if (status == 200) {
+              ready_ms = std::chrono::duration<double, std::milli>(std::chrono::system_clock::now() - since).count();
+              co_return;
+            }
+          }
+          t.expires_after(std::chrono::milliseconds(1));
+          co_await t.async_wait(as_tuple);
+        }
+      },
+      asio::detached);
+  ioc.run();
+  std::cout << json::serialize(json::object{{"ready_ms", ready_ms}}) << std::endl;
+  return ready_ms < 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -409,6 +468,7 @@ int main(int argc, char** argv) {
     if (cmd == "sign-in") return sign_in_many(a);
     if (cmd == "distinct-users") return distinct_users(a, false);
     if (cmd == "same-user") return distinct_users(a, true);
+    if (cmd == "wait-ready") return wait_ready(a);
   } catch (const std::exception& e) {
     std::cerr << cmd << ": " << e.what() << "\n";
     return 1;

@@ -285,7 +285,11 @@ struct Server::Impl {
 
   Task<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), as_tuple);
+      // One thread runs everything in order anyway; a strand per connection would only add a
+      // queue and a lock to every completion.
+      auto connection_executor =
+          options.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc)) : asio::any_io_executor(ioc.get_executor());
+      auto [ec, socket] = co_await acceptor.async_accept(connection_executor, as_tuple);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE for one connection; keep serving the others
       auto executor = socket.get_executor();

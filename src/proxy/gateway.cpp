@@ -301,8 +301,8 @@ struct Gateway::Impl {
       return http::Response::json(ready ? 200 : 503, json::object{{"status", status}, {"keys", keys.size()}});
     }
     if (path == "/metrics") return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4");
-    const std::string prm = "/.well-known/oauth-protected-resource";
-    if (req.method == "GET" && path.rfind(prm, 0) == 0) {
+    constexpr std::string_view prm = "/.well-known/oauth-protected-resource";
+    if (req.method == "GET" && path.starts_with(prm)) {
       std::string rest = path.substr(prm.size());
       if (rest.empty()) return protected_resource_metadata(config, config.routes.front(), config.routes.front().prefix + "/mcp");
       if (auto m = match_route(config.routes, rest)) return protected_resource_metadata(config, *m->route, rest);
