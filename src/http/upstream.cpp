@@ -75,10 +75,15 @@ std::string serialize_request(std::string_view method, const HttpTarget& target,
 }
 
 struct Connection {
+  static constexpr size_t kBodyBuffer = 16 * 1024;
   std::string origin_key;
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  // Where response bodies are read into. Kept with the connection rather than in each read's
+  // coroutine frame: a 16 KiB frame per read is too big for Asio's frame recycling, and
+  // allocating and freeing it on every read kept malloc consolidating.
+  std::unique_ptr<char[]> body_buffer = std::make_unique_for_overwrite<char[]>(kBodyBuffer);
 
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   template <class F>
@@ -171,11 +176,11 @@ class StreamedResponse final : public UpstreamResponse {
   }
 
   Task<boost::system::result<std::string, Error>> read_some() override {
-    char buf[16 * 1024];
     while (!parser_.is_done()) {
       if (!connection_) co_return fail("upstream " + origin_ + " connection is gone");
+      char* buf = connection_->body_buffer.get();
       parser_.get().body().data = buf;
-      parser_.get().body().size = sizeof buf;
+      parser_.get().body().size = Connection::kBodyBuffer;
       connection_->lowest().expires_after(deadlines_.body_idle);
       boost::system::error_code ec;
       co_await connection_->visit([&](auto& s) -> Task<void> {
@@ -187,9 +192,12 @@ class StreamedResponse final : public UpstreamResponse {
         connection_.reset();
         co_return fail("upstream " + origin_ + " broke off the response: " + ec.message(), ec == beast::error::timeout);
       }
-      size_t got = sizeof buf - parser_.get().body().size;
+      size_t got = Connection::kBodyBuffer - parser_.get().body().size;
+      // Copied out before the connection may go back to the pool, where another request
+      // (on another thread) may read into the same buffer.
+      std::string piece(buf, got);
       release_if_done();
-      if (got > 0) co_return std::string(buf, got);
+      if (got > 0) co_return piece;
     }
     co_return std::string();
   }
@@ -239,7 +247,8 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
   if (verb == bhttp::verb::unknown) co_return fail("unsupported HTTP method " + request.method);
   // A pooled connection the upstream closed meanwhile fails on first use; then one fresh try.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto connection = impl_->take_idle(url->origin);
+    // The retry connects afresh: after an idle spell every pooled connection may be stale.
+    auto connection = attempt == 0 ? impl_->take_idle(url->origin) : nullptr;
     bool reused = connection != nullptr;
     if (!connection) {
       auto fresh = co_await impl_->connect(*origin);
