@@ -370,8 +370,11 @@ sse_gw_large=$(sse "$sse_large" "$port_gw" /sse/stream "$token")
 
 # ---- micro-benchmarks ---------------------------------------------------------------------
 
-"$micro" --benchmark_min_time="$micro_time" --benchmark_format=json > "$work/micro.json" 2> /dev/null
-openssl_verify=$(openssl speed -seconds "$openssl_seconds" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $7}')
+# Best of three, both for ours and for OpenSSL's own verify rate: on a shared machine the best
+# run is the one least disturbed, and the comparison is limit against limit.
+"$micro" --benchmark_min_time="$micro_time" --benchmark_repetitions=3 --benchmark_format=json > "$work/micro.json" 2> /dev/null
+openssl_verify=$(for _ in 1 2 3; do openssl speed -seconds "$openssl_seconds" rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $7}'; done |
+                 sort -n | tail -1)
 
 # ---- report -------------------------------------------------------------------------------
 
@@ -399,7 +402,7 @@ done
 bad=$(awk -F'\t' 'NR > 1 && ($10 > 0 || $11 > 0) { print $1 "@" $2 " round " $3 ": " $10 " non-2xx, " $11 " socket errors" }' "$results")
 [ -z "$bad" ] || { echo; echo "Errors during the runs:"; echo "$bad"; }
 
-ns() { jq -r --arg n "$1" '[.benchmarks[] | select(.name == $n)][0] | if . == null then "-" else (.cpu_time | tostring) end' "$work/micro.json"; }
+ns() { jq -r --arg n "$1" '[.benchmarks[] | select(.run_name == $n and .run_type == "iteration") | .cpu_time] | min // "-"' "$work/micro.json"; }
 rs256_ns=$(ns BM_Rs256Verify)
 cold_ns=$(ns BM_VerifyTokenCold)
 j() { echo "$1" | jq -r "$2"; }
@@ -434,11 +437,12 @@ jq -rn --argjson d "$sse_direct" --argjson g "$sse_gw_small" '"\nAdded per event
   "p50 \(($g.latency_p50_us - $d.latency_p50_us) / 1000 * 1000 | floor / 1000) ms, p99 \(($g.latency_p99_us - $d.latency_p99_us) / 1000 * 1000 | floor / 1000) ms"'
 
 echo
-echo "## Micro-benchmarks (ns per operation, one thread)"
+echo "## Micro-benchmarks (ns per operation, best of 3)"
 echo
 echo "| benchmark | ns |"
 echo "|---|---:|"
-jq -r '.benchmarks[] | "| \(.name) | \(.cpu_time * 10 | floor / 10) |"' "$work/micro.json"
+jq -r '[.benchmarks[] | select(.run_type == "iteration")] | group_by(.run_name) | sort_by(.[0].family_index, .[0].per_family_instance_index)[] |
+  "| \(.[0].run_name) | \(map(.cpu_time) | min * 10 | floor / 10) |"' "$work/micro.json"
 awk -v v="$openssl_verify" -v r="$rs256_ns" -v c="$cold_ns" 'BEGIN {
   if (v + 0 > 0 && r + 0 > 0) printf "\nopenssl speed rsa2048: %.0f verify/s; RS256 verify here: %.0f/s (%.0f%% of OpenSSL); whole cold token check: %.0f/s\n", v, 1e9 / r, 1e9 / r / v * 100, 1e9 / c }'
 echo
