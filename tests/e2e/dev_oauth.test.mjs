@@ -61,6 +61,7 @@ async function until(what, budgetMs, probe) {
   const deadline = Date.now() + budgetMs;
   let last = "";
   for (;;) {
+    if (dev?.spawnError) throw new Error(`cannot start mcpgate dev: ${dev.spawnError.message}`);
     if (dev?.exit) throw new Error(`mcpgate dev exited (${JSON.stringify(dev.exit)}) while waiting for ${what}${dev.log()}`);
     try {
       const value = await probe();
@@ -125,6 +126,10 @@ function recordingFetch() {
 
 function steps(log) {
   return log.map((e) => `${e.method} ${e.url.pathname} ${e.status}`);
+}
+
+function show(title, lines) {
+  if (VERBOSE) console.error(`--- ${title} ---\n${[].concat(lines).join("\n")}`);
 }
 
 // The OAuth client of an MCP host that cannot show a browser: the authorization URL the SDK hands
@@ -313,6 +318,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     const client = await signInAndConnect(provider, recorder);
     try {
       const flow = steps(recorder.log);
+      show("SDK flow with registration", flow);
       const at = (re) => flow.findIndex((s) => re.test(s));
       const challenged = recorder.log[0];
       assert.equal(`${challenged.method} ${challenged.status}`, "POST 401", flow.join("\n"));
@@ -384,6 +390,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     assert.ok(error, "the connection is refused");
     const refusal = recorder.log.slice(signedIn).find((e) => e.url.href === stack.mcp_url && e.withToken && e.status === 401);
     assert.ok(refusal, `a 401 for carol's token:\n${steps(recorder.log).join("\n")}`);
+    show("SDK, carol", [...steps(recorder.log), `${error.constructor.name}: ${error.message}`]);
     const elsewhere = recorder.log.slice(signedIn).filter((e) => e.url.origin !== new URL(stack.gateway).origin);
     return { error, refusal, provider, elsewhere: elsewhere.map((e) => `${e.method} ${e.url.href} ${e.status}`) };
   }
@@ -427,6 +434,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     const error = await client.connect(transport).then(() => undefined, (e) => e);
     await client.close();
     assert.ok(error, "the SDK cannot get through without the step-up");
+    show("SDK, dave", [...steps(recorder.log), `${error.constructor.name}: ${error.message}`]);
 
     const raw = await rawMcpPost(provider.savedTokens.access_token);
     assert.equal(raw.status, 401, raw.text);
@@ -487,61 +495,91 @@ function shellQuote(s) {
   return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
-describe(`mcp-remote ${MCP_REMOTE.version} (stdio bridge, its own OAuth) through the gateway of mcpgate dev`, () => {
-  test("signs in through a headless browser, lists the tools and resolves a library", async () => {
-    const dir = join(workDir, "mcp-remote");
-    const home = join(dir, "home");
-    const config = join(dir, "config");
-    const browserLog = join(dir, "browser.log");
-    mkdirSync(home, { recursive: true });
-    mkdirSync(config, { recursive: true });
-    // xdg-open (through the `open` package) runs $BROWSER when no desktop is detected; it must
-    // be one executable, so a wrapper pins the Node that runs this file.
-    const browser = join(dir, "browser");
-    writeFileSync(browser, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BROWSER_PROGRAM)} "$1"\n`);
-    chmodSync(browser, 0o755);
+// A throw-away HOME and configuration directory for mcp-remote, and the browser it opens.
+function mcpRemoteSetup() {
+  const dir = join(workDir, "mcp-remote");
+  const setup = { home: join(dir, "home"), config: join(dir, "config"), browserLog: join(dir, "browser.log"), browser: join(dir, "browser") };
+  mkdirSync(setup.home, { recursive: true });
+  mkdirSync(setup.config, { recursive: true });
+  // xdg-open (through the `open` package) runs $BROWSER when no desktop is detected; it must
+  // be one executable, so a wrapper pins the Node that runs this file.
+  writeFileSync(setup.browser, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BROWSER_PROGRAM)} "$1"\n`);
+  chmodSync(setup.browser, 0o755);
+  return setup;
+}
 
+function browserLog(setup) {
+  return existsSync(setup.browserLog) ? readFileSync(setup.browserLog, "utf8") : "";
+}
+
+// Starts mcp-remote for the gateway's MCP URL, connects the SDK client to it over stdio and runs
+// `use(client)`; mcp-remote is stopped again whatever happens.
+async function withMcpRemote(setup, callbackPort, use) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MCP_REMOTE.path, stack.mcp_url, String(callbackPort)],
+    // No DISPLAY and no desktop variables: xdg-open then goes straight to $BROWSER.
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: setup.home,
+      MCP_REMOTE_CONFIG_DIR: setup.config,
+      BROWSER: setup.browser,
+      MCPGATE_E2E_BROWSER_LOG: setup.browserLog,
+      MCPGATE_E2E_LOGIN_HINT: "alice@contoso.dev",
+    },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => (stderr += chunk));
+  const client = new Client({ name: "mcpgate-e2e", version: "0.0.0" });
+  try {
+    await client.connect(transport);
+    return await use(client);
+  } catch (error) {
+    error.message += `\n--- mcp-remote stderr ---\n${stderr.trimEnd()}\n--- browser ---\n${browserLog(setup).trimEnd() || "(never opened)"}`;
+    throw error;
+  } finally {
+    await client.close();
+    show("mcp-remote stderr", stderr.trimEnd());
+  }
+}
+
+function savedTokens(config) {
+  const files = readdirSync(config, { recursive: true }).map(String).filter((f) => f.endsWith("tokens.json"));
+  assert.equal(files.length, 1, `one tokens.json under MCP_REMOTE_CONFIG_DIR: ${readdirSync(config, { recursive: true })}`);
+  return JSON.parse(readFileSync(join(config, files[0]), "utf8"));
+}
+
+describe(`mcp-remote ${MCP_REMOTE.version} (stdio bridge, its own OAuth) through the gateway of mcpgate dev`, () => {
+  test("signs in through a headless browser, lists the tools and resolves a library; a restart reuses the sign-in", async () => {
+    const setup = mcpRemoteSetup();
     const callbackPort = await freePort();
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [MCP_REMOTE.path, stack.mcp_url, String(callbackPort)],
-      // No DISPLAY and no desktop variables: xdg-open then goes straight to $BROWSER.
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: home,
-        MCP_REMOTE_CONFIG_DIR: config,
-        BROWSER: browser,
-        MCPGATE_E2E_BROWSER_LOG: browserLog,
-        MCPGATE_E2E_LOGIN_HINT: "alice@contoso.dev",
-      },
-      stderr: "pipe",
-    });
-    let stderr = "";
-    transport.stderr?.on("data", (chunk) => (stderr += chunk));
-    const client = new Client({ name: "mcpgate-e2e", version: "0.0.0" });
-    const explain = () => `\n--- mcp-remote stderr ---\n${stderr.trimEnd()}\n--- browser ---\n` +
-                          `${existsSync(browserLog) ? readFileSync(browserLog, "utf8").trimEnd() : "(never opened)"}`;
-    try {
-      await client.connect(transport);
+    await withMcpRemote(setup, callbackPort, async (client) => {
       const { tools } = await client.listTools();
       const names = tools.map((t) => t.name);
-      assert.ok(names.includes("resolve-library-id") && names.includes("query-docs"), `tools/list: ${names}${explain()}`);
+      assert.ok(names.includes("resolve-library-id") && names.includes("query-docs"), `tools/list: ${names}`);
       const resolved = await callText(client, "resolve-library-id", { libraryName: "fastify", query: "register a plugin" });
       assert.ok(resolved.includes(FASTIFY_ID), resolved);
       const docs = await callText(client, "query-docs", { libraryId: FASTIFY_ID, query: "register a plugin" });
       assert.ok(docs.includes(FASTIFY_SOURCE), docs.slice(0, 1000));
-    } catch (error) {
-      error.message += explain();
-      throw error;
-    } finally {
-      await client.close();
-    }
-    const log = readFileSync(browserLog, "utf8");
+    });
+    const log = browserLog(setup);
+    show("browser", log.trimEnd());
+    const opened = (text) => text.split("\n").filter((l) => /\bopen http/.test(l)).length;
+    assert.equal(opened(log), 1, log);
     assert.match(log, new RegExp(`open ${stack.gateway.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/authorize\\?`), log);
     assert.match(log, /callback answered 200/, log);
     // Its state went to the configuration directory given, not to HOME.
-    assert.ok(readdirSync(config, { recursive: true }).some((f) => String(f).endsWith("tokens.json")),
-              `tokens saved under MCP_REMOTE_CONFIG_DIR: ${readdirSync(config, { recursive: true })}`);
-    assert.deepEqual(readdirSync(home), [], "nothing written to HOME");
+    const tokens = savedTokens(setup.config);
+    assert.equal(claimsOfJwt(tokens.access_token).oid, ALICE_OID);
+    assert.ok(tokens.refresh_token, "mcp-remote asked for offline_access: the gateway's /token brought a refresh token");
+    assert.deepEqual(readdirSync(setup.home), [], "nothing written to HOME");
+
+    // The same configuration directory and callback port: no second browser sign-in.
+    await withMcpRemote(setup, callbackPort, async (client) => {
+      const resolved = await callText(client, "resolve-library-id", { libraryName: "fastify", query: "hooks" });
+      assert.ok(resolved.includes(FASTIFY_ID), resolved);
+    });
+    assert.equal(opened(browserLog(setup)), 1, `the stored tokens served the restart:\n${browserLog(setup)}`);
   });
 });
