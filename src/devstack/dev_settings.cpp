@@ -156,6 +156,9 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   out += "VS Code (.vscode/mcp.json):\n" + vscode_mcp_json(mcp) + "\n";
   out += "Claude Code:\n  " + claude_code_command(mcp) + "\n";
   out += "Cursor (~/.cursor/mcp.json):\n" + cursor_mcp_json(mcp) + "\n";
+  out += "Try it: ask your assistant \"use context7: how do I register a Fastify plugin under a prefix?\"; it\n"
+         "calls resolve-library-id, then query-docs, on the documentation indexed from --corpus (the demo corpus:\n"
+         "Node.js 18 API, Fastify, Undici, Pino, Axios, Zod, Commander, ws, dotenv).\n\n";
   out += "Demo users (no passwords; a browser sign-in without a login_hint is alice, the\n"
          "idp.yaml default_user):\n";
   for (const auto& u : demo_users()) out += "  " + u.upn + std::string(u.upn.size() < 20 ? 20 - u.upn.size() : 1, ' ') + u.note + "\n";
@@ -163,6 +166,8 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   out += "  configs    " + l.config_dir.string() + "  (idp.yaml, gateway.yaml, server.yaml)\n";
   out += "  clients    " + l.clients_dir.string() + "  (vscode-mcp.json, cursor-mcp.json, claude-code.sh)\n";
   out += "  store      " + (l.server_dir / "mcpgate.db").string() + "  (mcpgate admin --data-dir " + l.server_dir.string() + " …)\n";
+  out += "  docs       " + (l.server_dir / "docs.db").string() + "  (mcpgate index --data-dir " + l.server_dir.string() +
+         " list | add <folder> --id /owner/project)\n";
   out += "  IdP keys   " + (l.idp_dir / "keys").string() + "\n";
   if (ca_file) out += "  IdP CA     " + ca_file->string() + "  (NODE_EXTRA_CA_CERTS for MSAL)\n";
   out += "Logs         this terminal; audit log " + (l.logs_dir / "audit.jsonl").string() + "\n";

@@ -96,4 +96,31 @@ http::Headers downstream_response_headers(const http::Headers& upstream) {
   return out;
 }
 
+void claim_bearer_challenge(http::Headers& headers, int status, const std::string& resource_metadata_url) {
+  if (status != 401 && status != 403) return;
+  const std::string ours = "resource_metadata=\"" + resource_metadata_url + "\"";
+  auto challenge = headers.get("WWW-Authenticate");
+  if (!challenge) {
+    headers.set("WWW-Authenticate", "Bearer " + ours);
+    return;
+  }
+  std::string value(*challenge);
+  size_t at = value.find("resource_metadata=");
+  if (at == std::string::npos) {
+    bool bearer = value.size() >= 6 && iequals(std::string_view(value).substr(0, 6), "Bearer");
+    value = bearer ? "Bearer " + ours + (value.size() > 6 ? "," + value.substr(6) : "") : "Bearer " + ours + ", " + value;
+  } else {
+    size_t start = at + std::string_view("resource_metadata=").size();
+    size_t end = start;
+    if (end < value.size() && value[end] == '"') {
+      end = value.find('"', end + 1);
+      end = end == std::string::npos ? value.size() : end + 1;
+    } else {
+      while (end < value.size() && value[end] != ',' && value[end] != ' ') ++end;
+    }
+    value = value.substr(0, at) + ours + value.substr(end);
+  }
+  headers.set("WWW-Authenticate", value);
+}
+
 }  // namespace mcpgate::proxy

@@ -478,6 +478,8 @@ struct Gateway::Impl {
     }
     auto response = std::move(*opened);
     auto headers = downstream_response_headers(response->headers);
+    if (response->status == 401 || response->status == 403)
+      claim_bearer_challenge(headers, response->status, context().resource_metadata_url);
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
     std::string outcome = "forwarded";

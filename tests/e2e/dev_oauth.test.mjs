@@ -406,12 +406,11 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     assert.equal(raw.body?.error?.data?.reason, "user_not_provisioned", raw.text);
   });
 
-  // The server's 401 reaches the client with the server's own WWW-Authenticate, whose
-  // resource_metadata names the server behind the gateway (the guide's APIM overrides the header
-  // on every 401, Part 5 Step 3). The SDK follows it, finds a resource that is not the gateway's
-  // MCP URL, and reports that mismatch instead of the refusal.
-  test("carol's refusal names the gateway's resource metadata, so the SDK reports the refusal itself",
-       { todo: "the gateway forwards the upstream 401's WWW-Authenticate unchanged" }, async () => {
+  // The server's own challenge names the server behind the gateway; were it forwarded as it is,
+  // the SDK would follow it, find a resource that is not the gateway's MCP URL and report that
+  // mismatch instead of the refusal. The gateway points it at its own metadata, as the guide's
+  // API Management policy overrides the header on every 401 (Part 5 Step 3).
+  test("carol's refusal names the gateway's resource metadata, so the SDK reports the refusal itself", async () => {
     const { error, refusal, elsewhere } = await carolThroughTheSdk();
     const metadata = challengeParam(refusal.wwwAuthenticate ?? "", "resource_metadata") ?? "";
     assert.ok(metadata.startsWith(`${stack.gateway}/.well-known/oauth-protected-resource`),

@@ -173,5 +173,34 @@ TEST(DownstreamResponseHeaders, KeepsTheUpstreamsHeadersButNotItsFraming) {
                                {"Cache-Control", "no-cache"}}));
 }
 
+TEST(ClaimBearerChallenge, PointsTheUpstreamsChallengeAtTheGatewaysMetadata) {
+  const std::string ours = "https://gw.test/.well-known/oauth-protected-resource/context7/mcp";
+  http::Headers h;
+  h.set("WWW-Authenticate",
+        "Bearer resource_metadata=\"http://localhost:8090/.well-known/oauth-protected-resource\", error=\"invalid_token\", "
+        "error_description=\"user_not_provisioned\"");
+  claim_bearer_challenge(h, 401, ours);
+  EXPECT_EQ(h.get("WWW-Authenticate").value_or(""),
+            "Bearer resource_metadata=\"" + ours + "\", error=\"invalid_token\", error_description=\"user_not_provisioned\"");
+}
+
+TEST(ClaimBearerChallenge, AddsTheMetadataWhenTheUpstreamGaveNone) {
+  const std::string ours = "https://gw.test/m";
+  http::Headers bare, with_error;
+  claim_bearer_challenge(bare, 403, ours);
+  EXPECT_EQ(bare.get("WWW-Authenticate").value_or(""), "Bearer resource_metadata=\"https://gw.test/m\"");
+  with_error.set("WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+  claim_bearer_challenge(with_error, 403, ours);
+  EXPECT_EQ(with_error.get("WWW-Authenticate").value_or(""),
+            "Bearer resource_metadata=\"https://gw.test/m\", error=\"insufficient_scope\"");
+}
+
+TEST(ClaimBearerChallenge, LeavesOtherStatusesAlone) {
+  http::Headers h;
+  h.set("WWW-Authenticate", "Bearer resource_metadata=\"http://upstream\"");
+  claim_bearer_challenge(h, 200, "https://gw.test/m");
+  EXPECT_EQ(h.get("WWW-Authenticate").value_or(""), "Bearer resource_metadata=\"http://upstream\"");
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy
