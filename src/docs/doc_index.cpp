@@ -242,12 +242,46 @@ int64_t LibraryRecord::snippet_count() const {
 
 struct DocIndex::Impl {
   const Clock& clock;
-  mutable std::mutex mutex;
+  mutable std::mutex mutex;  // the writer connection
   mutable Connection db;
+  // Readers: WAL lets them run beside the writer and beside each other, so queries arriving on
+  // several worker threads at once do not queue behind one connection.
+  mutable std::mutex readers_mutex;
+  mutable std::vector<std::unique_ptr<Connection>> idle_readers;
 
   Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
     db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
     db.execute(kSchema);
+  }
+
+  class Reader {
+   public:
+    Reader(const Impl& impl, std::unique_ptr<Connection> c) : impl_(impl), connection_(std::move(c)) {}
+    ~Reader() {
+      std::lock_guard lock(impl_.readers_mutex);
+      impl_.idle_readers.push_back(std::move(connection_));
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    Connection& operator*() const { return *connection_; }
+
+   private:
+    const Impl& impl_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  Reader reader() const {
+    {
+      std::lock_guard lock(readers_mutex);
+      if (!idle_readers.empty()) {
+        auto c = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return Reader(*this, std::move(c));
+      }
+    }
+    auto c = std::make_unique<Connection>(db.file());
+    c->execute("PRAGMA query_only=ON; PRAGMA busy_timeout=10000;");
+    return Reader(*this, std::move(c));
   }
 
   void bump_generation() { db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
@@ -447,13 +481,13 @@ constexpr const char* kSnippetColumns =
 }  // namespace
 
 std::vector<LibraryRecord> DocIndex::libraries() const {
-  std::lock_guard lock(impl_->mutex);
-  return read_libraries(impl_->db, std::nullopt);
+  auto reader = impl_->reader();
+  return read_libraries(*reader, std::nullopt);
 }
 
 std::optional<LibraryRecord> DocIndex::library(const std::string& id) const {
-  std::lock_guard lock(impl_->mutex);
-  auto found = read_libraries(impl_->db, id);
+  auto reader = impl_->reader();
+  auto found = read_libraries(*reader, id);
   if (found.empty()) return std::nullopt;
   return std::move(found.front());
 }
@@ -479,10 +513,10 @@ bool DocIndex::remove(const std::string& id, const std::optional<std::string>& t
 }
 
 std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, const std::string& expression, int limit) const {
-  std::lock_guard lock(impl_->mutex);
+  auto reader = impl_->reader();
   std::vector<std::pair<int64_t, double>> out;
   // Column weights: a term in the title or heading path says far more than one in the prose.
-  Statement s(impl_->db,
+  Statement s(*reader,
               "SELECT f.rowid, bm25(snippets_fts, 10.0, 4.0, 1.0, 1.5) AS score FROM snippets_fts f "
               "JOIN snippets s ON s.id = f.rowid WHERE snippets_fts MATCH ?1 AND s.version = ?2 ORDER BY score LIMIT ?3",
               expression, version_row, limit);
@@ -491,28 +525,34 @@ std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, con
 }
 
 std::vector<StoredSnippet> DocIndex::snippets(const std::vector<int64_t>& rows) const {
-  std::lock_guard lock(impl_->mutex);
+  auto reader = impl_->reader();
+  json::array ids;
+  for (auto row : rows) ids.emplace_back(row);
+  std::unordered_map<int64_t, StoredSnippet> found;
+  Statement s(*reader, std::string(kSnippetColumns) + "WHERE id IN (SELECT value FROM json_each(?1))", json::serialize(ids));
+  while (s.step()) {
+    auto snippet = read_snippet(s);
+    found.emplace(snippet.row, std::move(snippet));
+  }
   std::vector<StoredSnippet> out;
   out.reserve(rows.size());
-  for (auto row : rows) {
-    Statement s(impl_->db, std::string(kSnippetColumns) + "WHERE id = ?1", row);
-    if (s.step()) out.push_back(read_snippet(s));
-  }
+  for (auto row : rows)
+    if (auto it = found.find(row); it != found.end()) out.push_back(std::move(it->second));
   return out;
 }
 
 std::vector<StoredSnippet> DocIndex::all_snippets(int64_t version_row) const {
-  std::lock_guard lock(impl_->mutex);
+  auto reader = impl_->reader();
   std::vector<StoredSnippet> out;
-  Statement s(impl_->db, std::string(kSnippetColumns) + "WHERE version = ?1 ORDER BY ordinal", version_row);
+  Statement s(*reader, std::string(kSnippetColumns) + "WHERE version = ?1 ORDER BY ordinal", version_row);
   while (s.step()) out.push_back(read_snippet(s));
   return out;
 }
 
 std::vector<std::pair<std::string, int64_t>> DocIndex::vocabulary() const {
-  std::lock_guard lock(impl_->mutex);
+  auto reader = impl_->reader();
   std::vector<std::pair<std::string, int64_t>> out;
-  Statement s(impl_->db,
+  Statement s(*reader,
               "SELECT t.term, SUM(t.df) FROM terms t JOIN versions v ON v.id = t.version WHERE v.state = 'finalized' "
               "GROUP BY t.term");
   while (s.step()) out.emplace_back(s.text(0), s.integer(1));
@@ -520,8 +560,8 @@ std::vector<std::pair<std::string, int64_t>> DocIndex::vocabulary() const {
 }
 
 int64_t DocIndex::generation() const {
-  std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, "SELECT value FROM meta WHERE key = 'generation'");
+  auto reader = impl_->reader();
+  Statement s(*reader, "SELECT value FROM meta WHERE key = 'generation'");
   s.step();
   return s.integer(0);
 }
@@ -542,9 +582,9 @@ bool DocIndex::unrestrict_library(int64_t teamspace_id, const std::string& libra
 }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> DocIndex::restrictions(int64_t teamspace_id) const {
-  std::lock_guard lock(impl_->mutex);
+  auto reader = impl_->reader();
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
-  Statement s(impl_->db,
+  Statement s(*reader,
               "SELECT library_id, group_id FROM library_access WHERE teamspace_id = ?1 ORDER BY library_id, group_id",
               teamspace_id);
   while (s.step()) {
