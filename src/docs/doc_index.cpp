@@ -280,7 +280,8 @@ struct DocIndex::Impl {
       }
     }
     auto c = std::make_unique<Connection>(db.file());
-    c->execute("PRAGMA query_only=ON; PRAGMA busy_timeout=10000;");
+    // Mapped reads spare a copy of every page a query touches.
+    c->execute("PRAGMA query_only=ON; PRAGMA busy_timeout=10000; PRAGMA mmap_size=1073741824;");
     return Reader(*this, std::move(c));
   }
 

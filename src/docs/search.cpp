@@ -191,9 +191,12 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() 
   return words;
 }
 
+// ASCII only, without the locale lookup std::tolower makes per character: this runs over every
+// candidate snippet of every query.
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = char(c + ('a' - 'A'));
   return out;
 }
 
@@ -214,10 +217,12 @@ std::string quoted(const std::string& word) {
   return out + "\"";
 }
 
+// Lower case is enough for the containment checks: "readfilesync" already contains "read",
+// "file" and "sync", so identifiers need no splitting here.
 std::string snippet_text(const Snippet& s) {
   std::string text = s.title + "\n" + s.breadcrumb_text() + "\n" + s.description + "\n" + s.content;
   for (auto& b : s.code) text += "\n" + b.code;
-  return lower(searchable_text(text));
+  return lower(text);
 }
 
 bool contains_any(const std::string& haystack, const QueryTerm& term) {
@@ -389,7 +394,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
-    std::string headings = lower(searchable_text(s.title + " " + s.breadcrumb_text()));
+    std::string headings = lower(s.title + " " + s.breadcrumb_text());
     std::string text = snippet_text(s);
     double in_text = 0, in_headings = 0;
     for (auto& t : terms) {
