@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <charconv>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -121,9 +122,22 @@ struct UpstreamClient::Impl {
   }
 
   Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(const HttpTarget& origin) {
-    tcp::resolver resolver(executor);
-    auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple);
-    if (rec) co_return fail("cannot resolve upstream " + origin.origin() + ": " + rec.message());
+    tcp::resolver::results_type endpoints;
+    boost::system::error_code not_ip;
+    auto address = asio::ip::make_address(origin.host, not_ip);
+    unsigned port = 0;
+    auto parsed_port = std::from_chars(origin.port.data(), origin.port.data() + origin.port.size(), port);
+    bool literal = !not_ip && parsed_port.ec == std::errc() && port <= 65535;
+    if (literal) {
+      // An address needs no resolving, and Asio resolves on one background thread: thousands of
+      // streams opening at once would queue behind it.
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, uint16_t(port)), origin.host, origin.port);
+    } else {
+      tcp::resolver resolver(executor);
+      auto [rec, resolved] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple);
+      if (rec) co_return fail("cannot resolve upstream " + origin.origin() + ": " + rec.message());
+      endpoints = std::move(resolved);
+    }
     auto c = std::make_unique<Connection>();
     c->origin_key = origin.origin();
     if (origin.tls) c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
