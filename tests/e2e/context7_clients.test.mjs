@@ -165,7 +165,9 @@ async function withContext7Mcp(key, use) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CONTEXT7_MCP.path],
-    env: clientEnv({ CONTEXT7_API_URL: `${server.base}/api`, CONTEXT7_API_KEY: key }),
+    // Its OpenTelemetry runtime would otherwise start an embedded Prometheus listener; the test
+    // keeps every socket on loopback and every byte within the machine.
+    env: clientEnv({ CONTEXT7_API_URL: `${server.base}/api`, CONTEXT7_API_KEY: key, OTEL_SDK_DISABLED: "true" }),
     stderr: "pipe",
   });
   let stderr = "";
