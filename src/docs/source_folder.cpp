@@ -105,7 +105,8 @@ bool excluded_by_default(std::string_view relative_path) {
   std::string name = to_lower(file_name_of(relative_path));
   for (auto* prefix : kFilePrefixes)
     if (name.rfind(prefix, 0) == 0) return true;
-  for (auto part : segments(folder_of(relative_path))) {
+  std::string folder = folder_of(relative_path);  // the views below point into it
+  for (auto part : segments(folder)) {
     if (part.starts_with(".")) return true;
     std::string lower = to_lower(part);
     for (auto* folder : kFolders)
