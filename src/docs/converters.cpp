@@ -7,34 +7,15 @@
 #include <map>
 #include <vector>
 
+#include "docs/text.hpp"
+
 namespace mcpgate::docs {
 namespace json = boost::json;
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
-size_t indent_of(std::string_view line) {
-  size_t n = 0;
-  while (n < line.size() && (line[n] == ' ' || line[n] == '\t')) ++n;
-  return n;
-}
+using text::indent_of;
+using text::lines_of;
+using text::trim;
 
 bool is_adornment(std::string_view line) {
   std::string_view t = trim(line);

@@ -5,20 +5,15 @@
 #include <map>
 #include <optional>
 
+#include "docs/text.hpp"
+
 namespace mcpgate::docs {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using text::lines_of;
+using text::trim;
 
-size_t leading_spaces(std::string_view s) {
-  size_t n = 0;
-  while (n < s.size() && (s[n] == ' ' || s[n] == '\t')) ++n;
-  return n;
-}
+size_t leading_spaces(std::string_view s) { return text::indent_of(s); }
 
 bool is_blank(std::string_view s) { return trim(s).empty(); }
 
@@ -126,7 +121,7 @@ class Splitter {
   explicit Splitter(const SplitOptions& options) : options_(options), page_title_(options.page_title) {}
 
   std::vector<Snippet> run(std::string_view text) {
-    std::vector<std::string_view> lines = split_lines(text);
+    std::vector<std::string_view> lines = lines_of(text);
     size_t i = skip_front_matter(lines);
     std::optional<Fence> fence;
     bool in_comment = false;
@@ -189,20 +184,6 @@ class Splitter {
   }
 
  private:
-  static std::vector<std::string_view> split_lines(std::string_view text) {
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-      size_t end = text.find('\n');
-      std::string_view line = text.substr(0, end);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      lines.push_back(line);
-      if (end == std::string_view::npos) break;
-      text.remove_prefix(end + 1);
-    }
-    return lines;
-  }
-
   // YAML front matter: its title names the page; the rest is metadata, not documentation.
   size_t skip_front_matter(const std::vector<std::string_view>& lines) {
     if (lines.empty() || trim(lines[0]) != "---") return 0;

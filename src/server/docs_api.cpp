@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 #include "docs/formats.hpp"
 #include "http/form.hpp"
 
@@ -22,6 +24,16 @@ std::string percent_decoded(std::string_view s) {
     }
   }
   return out;
+}
+
+// A `tokens` parameter within [1000, max] (Context7's minimum), the default when absent, or -1
+// when it is not a whole number.
+int token_budget(std::optional<std::string_view> given, int fallback, int max) {
+  if (!given) return fallback;
+  int value = 0;
+  auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), value);
+  if (ec != std::errc() || end != given->data() + given->size()) return -1;
+  return std::clamp(value, 1000, max);
 }
 
 std::string caller_key(const Principal& p, const http::Request& request) {
@@ -72,15 +84,7 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
     } else if (path == "/api/v2/context") {
       auto library = form->get("libraryId");
       auto query = form->get("query");
-      auto tokens = form->get("tokens");
-      int budget = options_.default_tokens;
-      if (tokens) {
-        try {
-          budget = std::clamp(std::stoi(std::string(*tokens)), 1000, options_.max_tokens);
-        } catch (const std::exception&) {
-          budget = -1;
-        }
-      }
+      int budget = token_budget(form->get("tokens"), options_.default_tokens, options_.max_tokens);
       if (!library || library->empty())
         response = api_error(400, "validation_error", "libraryId is required, e.g. libraryId=/nodejs/node");
       else if (!query || query->empty() || query->size() > 500)
@@ -93,14 +97,7 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
     } else if (path.rfind("/api/v1/", 0) == 0) {
       // Legacy: /api/v1/{owner}/{repo}[/{tag}]?tokens=&topic=&type=txt
       std::string library = percent_decoded(path.substr(7));
-      int budget = options_.v1_default_tokens;
-      if (auto tokens = form->get("tokens")) {
-        try {
-          budget = std::clamp(std::stoi(std::string(*tokens)), 1000, options_.max_tokens);
-        } catch (const std::exception&) {
-          budget = -1;
-        }
-      }
+      int budget = token_budget(form->get("tokens"), options_.v1_default_tokens, options_.max_tokens);
       std::string topic(form->get("topic").value_or(""));
       if (budget < 0)
         response = api_error(400, "validation_error", "tokens must be a whole number");
