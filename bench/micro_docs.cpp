@@ -91,6 +91,15 @@ void BM_QueryDocs(benchmark::State& state) {
 BENCHMARK(BM_QueryDocs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_QueryDocs)->Unit(benchmark::kMicrosecond)->Threads(2);
 
+// A small library in a corpus dominated by a large one: the match stays within its version.
+void BM_QueryDocsSmallLibrary(benchmark::State& state) {
+  if (!ready(state)) return;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        corpus().service->context("/pinojs/pino", "change the log level at runtime", 5000, docs::Viewer{}));
+}
+BENCHMARK(BM_QueryDocsSmallLibrary)->Unit(benchmark::kMicrosecond);
+
 void BM_WordOverlapRanking(benchmark::State& state) {
   if (!ready(state)) return;
   for (auto _ : state)

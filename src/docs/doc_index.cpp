@@ -54,8 +54,6 @@ CREATE TABLE IF NOT EXISTS snippets(
   anchor TEXT NOT NULL,
   tokens INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS snippets_version ON snippets(version);
-CREATE VIRTUAL TABLE IF NOT EXISTS snippets_fts USING fts5(title, headings, body, code,
-  tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS terms(
   version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
   term TEXT NOT NULL,
@@ -69,6 +67,17 @@ CREATE TABLE IF NOT EXISTS library_access(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 0);
 )sql";
+
+// Layout 2 of the full-text table: a `scope` column names each snippet's version, so a query
+// matches within that version instead of scoring every library's matches and dropping most.
+constexpr int kFtsLayout = 2;
+constexpr const char* kFtsSchema = R"sql(
+CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code, scope,
+  tokenize = 'porter unicode61 remove_diacritics 2');
+)sql";
+
+// One token per version, made of letters and digits so the tokenizer keeps it whole.
+std::string scope_token(int64_t version_row) { return "mcpgatescope" + std::to_string(version_row); }
 
 std::string to_json_list(const std::vector<std::string>& items) {
   json::array a;
@@ -252,6 +261,44 @@ struct DocIndex::Impl {
   Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
     db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
     db.execute(kSchema);
+    ensure_fts_layout();
+  }
+
+  // An index written by an earlier layout is rebuilt from the snippets it already holds, once,
+  // in one transaction: nothing has to be indexed again from the sources.
+  void ensure_fts_layout() {
+    {
+      Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
+      if (layout.step() && layout.integer(0) >= kFtsLayout) return;
+    }
+    Transaction t(db);
+    db.execute("DROP TABLE IF EXISTS snippets_fts");
+    db.execute(kFtsSchema);
+    std::vector<std::pair<int64_t, std::pair<int64_t, Snippet>>> rows;
+    {
+      Statement all(db, "SELECT id, version, kind, title, breadcrumb, description, content, code FROM snippets");
+      while (all.step()) {
+        Snippet sn;
+        sn.kind = all.text(2) == "code" ? Snippet::Kind::code : Snippet::Kind::info;
+        sn.title = all.text(3);
+        sn.breadcrumb = from_json_list(all.text(4));
+        sn.description = all.text(5);
+        sn.content = all.text(6);
+        sn.code = code_from_json(all.text(7));
+        rows.push_back({all.integer(0), {all.integer(1), std::move(sn)}});
+      }
+    }
+    for (auto& [row, entry] : rows) insert_fts(row, entry.first, entry.second);
+    Statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_layout', ?1)", int64_t(kFtsLayout)).run();
+    t.commit();
+  }
+
+  void insert_fts(int64_t row, int64_t version_row, const Snippet& s) {
+    Statement(db, "INSERT INTO snippets_fts(rowid, title, headings, body, code, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+              row, searchable_text(s.title), searchable_text(s.breadcrumb_text()),
+              searchable_text(s.description + "\n" + s.content), searchable_text(fts_code_text(s.code)),
+              scope_token(version_row))
+        .run();
   }
 
   class Reader {
@@ -345,10 +392,7 @@ void DocIndex::add_snippets(int64_t version_row, const std::vector<Snippet>& sni
     int64_t row = db.last_insert_id();
     std::string code = fts_code_text(s.code);
     std::string body = s.description + "\n" + s.content;
-    Statement(db, "INSERT INTO snippets_fts(rowid, title, headings, body, code) VALUES (?1, ?2, ?3, ?4, ?5)", row,
-              searchable_text(s.title), searchable_text(s.breadcrumb_text()), searchable_text(body),
-              searchable_text(code))
-        .run();
+    impl_->insert_fts(row, version_row, s);
     std::vector<std::string> seen;
     for (auto& w : index_words(s.title + " " + s.breadcrumb_text() + " " + body + " " + code)) seen.push_back(std::move(w));
     std::sort(seen.begin(), seen.end());
@@ -517,10 +561,12 @@ std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, con
   auto reader = impl_->reader();
   std::vector<std::pair<int64_t, double>> out;
   // Column weights: a term in the title or heading path says far more than one in the prose.
+  // The question's terms may match the text columns only; the version is a column filter.
+  std::string scoped = "scope : " + scope_token(version_row) + " AND {title headings body code} : (" + expression + ")";
   Statement s(*reader,
-              "SELECT f.rowid, bm25(snippets_fts, 10.0, 4.0, 1.0, 1.5) AS score FROM snippets_fts f "
-              "JOIN snippets s ON s.id = f.rowid WHERE snippets_fts MATCH ?1 AND s.version = ?2 ORDER BY score LIMIT ?3",
-              expression, version_row, limit);
+              "SELECT rowid, bm25(snippets_fts, 10.0, 4.0, 1.0, 1.5, 0.0) AS score FROM snippets_fts "
+              "WHERE snippets_fts MATCH ?1 ORDER BY score LIMIT ?2",
+              scoped, limit);
   while (s.step()) out.emplace_back(s.integer(0), s.real(1));
   return out;
 }
