@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/sqlite.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -159,6 +160,42 @@ TEST_F(DocIndexTest, GroupRestrictionsPerTeamspace) {
   EXPECT_TRUE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
   EXPECT_FALSE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
   EXPECT_TRUE(index.restrictions(9).empty());
+}
+
+TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  int64_t row = 0;
+  {
+    DocIndex index(dir / "docs.db", clock);
+    row = index.begin_version(library(), "", "/src");
+    index.add_snippets(row, {info("Gadgets", "all about gadgets")});
+    index.finalize_version(row, 0);
+  }
+  {
+    // What an index written before the scope column looks like.
+    store::sqlite::Connection db(dir / "docs.db");
+    db.execute("DROP TABLE snippets_fts; DELETE FROM meta WHERE key = 'fts_layout';"
+               "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code);"
+               "INSERT INTO snippets_fts(rowid, title, headings, body, code) SELECT id, title, '', content, '' FROM snippets;");
+  }
+  DocIndex index(dir / "docs.db", clock);
+  EXPECT_EQ(index.match(row, "\"gadgets\"", 10).size(), 1u);
+  store::sqlite::Connection db(dir / "docs.db");
+  store::sqlite::Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
+  ASSERT_TRUE(layout.step());
+  EXPECT_EQ(layout.integer(0), 2);
+}
+
+TEST_F(DocIndexTest, MatchesStayWithinTheAskedVersion) {
+  auto one = indexed("v1", {info("Shared", "gadgets in version one")});
+  auto two = indexed("v2", {info("Shared", "gadgets in version two")});
+  auto in_one = index.match(one, "\"gadgets\"", 10);
+  ASSERT_EQ(in_one.size(), 1u);
+  EXPECT_EQ(index.snippets({in_one[0].first})[0].snippet.content, "gadgets in version one");
+  EXPECT_EQ(index.match(two, "\"gadgets\"", 10).size(), 1u);
+  // The version's own scope token is not something a question can match.
+  EXPECT_TRUE(index.match(one, "\"mcpgatescope" + std::to_string(one) + "\"", 10).empty());
 }
 
 TEST(IndexWords, LowercaseIdentifierPartsNoShortOrNumeric) {
