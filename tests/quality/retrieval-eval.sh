@@ -13,3 +13,5 @@ data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
 "$mcpgate" index --data-dir "$data" add --manifest "$manifest" >/dev/null
 "$mcpgate" index --data-dir "$data" eval "$source_dir/eval/questions.jsonl" --min-gain 1.5 --details | tee "$report" | sed -n '1,16p'
+echo "== held-out questions"
+"$mcpgate" index --data-dir "$data" eval "$source_dir/eval/heldout.jsonl" --min-gain 1.2 --details | tee -a "$report" | sed -n '1,16p'
