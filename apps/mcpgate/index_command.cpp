@@ -116,7 +116,7 @@ int run_refresh(docs::DocIndex& index, const std::string& only) {
       r.title = l.info.title;
       r.description = l.info.description;
       r.trust_score = l.info.trust_score;
-      r.source_url = l.info.source_url;
+      r.source_url = v.source_url.empty() ? l.info.source_url : v.source_url;
       r.aliases = l.info.aliases;
       requests.push_back(std::move(r));
     }

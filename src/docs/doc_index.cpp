@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS versions(
   benchmark_score REAL NOT NULL DEFAULT 0,
   updated INTEGER NOT NULL,
   error TEXT NOT NULL DEFAULT '',
-  source_folder TEXT NOT NULL DEFAULT '');
+  source_folder TEXT NOT NULL DEFAULT '',
+  source_url TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS versions_library ON versions(library);
 CREATE TABLE IF NOT EXISTS snippets(
   id INTEGER PRIMARY KEY,
@@ -261,7 +262,16 @@ struct DocIndex::Impl {
   Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
     db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
     db.execute(kSchema);
+    ensure_version_links();
     ensure_fts_layout();
+  }
+
+  // Indexes written before versions had links of their own gain the column (empty: the
+  // library's link, as before).
+  void ensure_version_links() {
+    Statement has(db, "SELECT COUNT(*) FROM pragma_table_info('versions') WHERE name = 'source_url'");
+    has.step();
+    if (has.integer(0) == 0) db.execute("ALTER TABLE versions ADD COLUMN source_url TEXT NOT NULL DEFAULT ''");
   }
 
   // An index written by an earlier layout is rebuilt from the snippets it already holds, once,
@@ -344,7 +354,8 @@ DocIndex::DocIndex(const std::filesystem::path& file, const Clock& clock) : impl
 DocIndex::~DocIndex() = default;
 const std::filesystem::path& DocIndex::file() const { return impl_->db.file(); }
 
-int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder) {
+int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder,
+                                const std::string& source_url) {
   std::lock_guard lock(impl_->mutex);
   auto& db = impl_->db;
   Transaction t(db);
@@ -365,8 +376,10 @@ int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag,
   std::vector<int64_t> stale_rows;
   while (stale.step()) stale_rows.push_back(stale.integer(0));
   for (auto row : stale_rows) impl_->delete_version_rows(row);
-  Statement(db, "INSERT INTO versions(library, tag, state, updated, source_folder) VALUES (?1, ?2, 'processing', ?3, ?4)",
-            library, tag, store::sqlite::to_millis(impl_->clock.now()), source_folder)
+  Statement(db,
+            "INSERT INTO versions(library, tag, state, updated, source_folder, source_url) "
+            "VALUES (?1, ?2, 'processing', ?3, ?4, ?5)",
+            library, tag, store::sqlite::to_millis(impl_->clock.now()), source_folder, source_url)
       .run();
   int64_t row = db.last_insert_id();
   t.commit();
@@ -485,7 +498,7 @@ std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<st
     out.push_back(std::move(r));
   }
   Statement versions(db,
-                     "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder "
+                     "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder, source_url "
                      "FROM versions ORDER BY id DESC");
   while (versions.step()) {
     auto it = by_row.find(versions.integer(0));
@@ -500,6 +513,7 @@ std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<st
     v.updated = store::sqlite::from_millis(versions.integer(7));
     v.error = versions.text(8);
     v.source_folder = versions.text(9);
+    v.source_url = versions.text(10);
     out[it->second].versions.push_back(std::move(v));
   }
   return out;

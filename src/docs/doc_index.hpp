@@ -33,6 +33,7 @@ struct VersionInfo {
   SysTime updated{};
   std::string error;
   std::string source_folder;
+  std::string source_url;  // links for this version's snippets; empty: the library's
 };
 
 struct LibraryRecord {
@@ -67,8 +68,10 @@ class DocIndex {
   DocIndex(const DocIndex&) = delete;
   DocIndex& operator=(const DocIndex&) = delete;
 
-  // Writing a version. begin_version creates or updates the library's description.
-  int64_t begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder);
+  // Writing a version. begin_version creates or updates the library's description;
+  // `source_url` is where this version's files are published (a tag's blob URL), if known.
+  int64_t begin_version(const LibraryInfo& info, const std::string& tag, const std::string& source_folder,
+                        const std::string& source_url = "");
   void add_snippets(int64_t version_row, const std::vector<Snippet>& snippets);
   // Words of the snippets for typo correction: counted per version, merged on finalisation.
   void finalize_version(int64_t version_row, double benchmark_score);

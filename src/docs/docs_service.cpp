@@ -79,7 +79,10 @@ boost::system::result<ContextAnswer, DocsFailure> DocsService::context(const std
   if (answer.snippets.empty())
     return DocsFailure(404, "no_snippets_found",
                        "No documentation in " + ref->id + " matches this query. Try other words, one concept per query.");
+  // Snippets link to the files of the version they came from, when that version says where.
+  std::string version_links = version->source_url;
   answer.library = std::move(*record);
+  if (!version_links.empty()) answer.library.info.source_url = version_links;
   return answer;
 }
 

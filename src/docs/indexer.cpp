@@ -100,7 +100,7 @@ boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, cons
   info.rules = !settings->rules.empty() ? settings->rules : existing ? existing->info.rules : std::vector<std::string>{};
 
   IndexReport report;
-  report.version_row = index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string());
+  report.version_row = index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string(), request.source_url);
   try {
     std::unordered_set<std::string> seen;
     std::vector<Snippet> batch;

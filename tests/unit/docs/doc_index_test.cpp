@@ -187,6 +187,23 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
   EXPECT_EQ(layout.integer(0), 2);
 }
 
+TEST(DocIndexLayout, VersionsWithoutTheirOwnLinksGainTheColumn) {
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  {
+    DocIndex index(dir / "docs.db", clock);
+  }
+  {
+    store::sqlite::Connection db(dir / "docs.db");
+    db.execute("ALTER TABLE versions DROP COLUMN source_url");
+  }
+  DocIndex index(dir / "docs.db", clock);
+  auto row = index.begin_version(library(), "v1", "/src", "https://git.example/blob/v1");
+  index.add_snippets(row, {info("Gadgets", "all about gadgets")});
+  index.finalize_version(row, 0);
+  EXPECT_EQ(index.library("/acme/widgets")->version("v1")->source_url, "https://git.example/blob/v1");
+}
+
 TEST_F(DocIndexTest, MatchesStayWithinTheAskedVersion) {
   auto one = indexed("v1", {info("Shared", "gadgets in version one")});
   auto two = indexed("v2", {info("Shared", "gadgets in version two")});

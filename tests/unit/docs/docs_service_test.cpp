@@ -75,5 +75,23 @@ TEST_F(DocsServiceTest, GroupRestrictedLibrariesAreHiddenFromOutsiders) {
   EXPECT_EQ(service.resolve("secret", "", other_teamspace).libraries.size(), 1u);
 }
 
+TEST(DocsServiceLinks, EachVersionLinksToItsOwnFiles) {
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  DocIndex index(dir / "docs.db", clock);
+  for (std::string tag : {"v1", "v2"}) {
+    LibraryInfo info{"/acme/tool", "Tool", "", 5, "https://git.example/acme/tool/blob/" + tag, {}, {}};
+    auto row = index.begin_version(info, tag, "/src", info.source_url);
+    index.add_snippets(row, {note("Intro", "all about widgets in " + tag)});
+    index.finalize_version(row, 0);
+  }
+  DocsService service(index);
+  auto old = service.context("/acme/tool/v1", "widgets", 5000, Viewer{});
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->library.info.source_url, "https://git.example/acme/tool/blob/v1");
+  auto latest = service.context("/acme/tool", "widgets", 5000, Viewer{});
+  EXPECT_EQ(latest->library.info.source_url, "https://git.example/acme/tool/blob/v2");
+}
+
 }  // namespace
 }  // namespace mcpgate::docs
