@@ -17,9 +17,12 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ASCII only, as std::tolower is in the "C" locale, without its per-character locale lookup:
+// the documentation search lowers every candidate snippet of every query with it.
 std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = char(c + ('a' - 'A'));
   return out;
 }
 

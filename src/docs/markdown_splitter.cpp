@@ -10,10 +10,9 @@
 namespace mcpgate::docs {
 namespace {
 
+using text::indent_of;
 using text::lines_of;
 using text::trim;
-
-size_t leading_spaces(std::string_view s) { return text::indent_of(s); }
 
 bool is_blank(std::string_view s) { return trim(s).empty(); }
 
@@ -40,7 +39,7 @@ struct Fence {
 };
 
 std::optional<Fence> fence_opening(std::string_view line) {
-  size_t indent = leading_spaces(line);
+  size_t indent = indent_of(line);
   std::string_view rest = line.substr(indent);
   if (rest.size() < 3 || (rest[0] != '`' && rest[0] != '~')) return std::nullopt;
   char marker = rest[0];
@@ -61,7 +60,7 @@ bool closes(const Fence& fence, std::string_view line) {
 
 // "## Title ##" → level 2, "Title"
 std::optional<std::pair<int, std::string_view>> atx_heading(std::string_view line) {
-  size_t indent = leading_spaces(line);
+  size_t indent = indent_of(line);
   if (indent > 3) return std::nullopt;
   std::string_view rest = line.substr(indent);
   int level = 0;
@@ -78,7 +77,7 @@ std::optional<std::pair<int, std::string_view>> atx_heading(std::string_view lin
 }
 
 int setext_level(std::string_view line) {
-  if (leading_spaces(line) > 3) return 0;
+  if (indent_of(line) > 3) return 0;
   std::string_view t = trim(line);
   if (t.empty()) return 0;
   char c = t[0];
@@ -132,7 +131,7 @@ class Splitter {
           finish_fence(*fence);
           fence.reset();
         } else {
-          size_t strip = std::min(fence->indent, leading_spaces(line));
+          size_t strip = std::min(fence->indent, indent_of(line));
           fence->code.append(line.substr(strip));
           fence->code += '\n';
         }
@@ -157,7 +156,7 @@ class Splitter {
         if (t.find("-->") == std::string_view::npos) in_comment = true;
         continue;
       }
-      if (options_.mdx && leading_spaces(line) == 0 && (t.starts_with("import ") || t.starts_with("export "))) continue;
+      if (options_.mdx && indent_of(line) == 0 && (t.starts_with("import ") || t.starts_with("export "))) continue;
       if (options_.mdx && is_jsx_only(line)) continue;
       if (auto heading = atx_heading(line)) {
         flush_paragraph();

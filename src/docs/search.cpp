@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "common/strings.hpp"
+
 namespace mcpgate::docs {
 namespace {
 
@@ -191,15 +193,6 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() 
   return words;
 }
 
-// ASCII only, without the locale lookup std::tolower makes per character: this runs over every
-// candidate snippet of every query.
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = char(c + ('a' - 'A'));
-  return out;
-}
-
 // A crude stem for containment checks in prose we did not index: enough of the word to
 // survive plural and tense endings.
 std::string stem_prefix(const std::string& word) {
@@ -222,7 +215,7 @@ std::string quoted(const std::string& word) {
 std::string snippet_text(const Snippet& s) {
   std::string text = s.title + "\n" + s.breadcrumb_text() + "\n" + s.description + "\n" + s.content;
   for (auto& b : s.code) text += "\n" + b.code;
-  return lower(text);
+  return to_lower(text);
 }
 
 bool contains_any(const std::string& haystack, const QueryTerm& term) {
@@ -264,16 +257,25 @@ void Vocabulary::refresh_locked() {
   generation_ = generation;
 }
 
-int64_t Vocabulary::frequency(const std::string& word) {
+void Vocabulary::refresh() {
   std::lock_guard lock(mutex_);
   refresh_locked();
+}
+
+void Vocabulary::load_once_locked() {
+  if (generation_ < 0) refresh_locked();
+}
+
+int64_t Vocabulary::frequency(const std::string& word) {
+  std::lock_guard lock(mutex_);
+  load_once_locked();
   auto it = words_.find(word);
   return it == words_.end() ? 0 : it->second;
 }
 
 std::string Vocabulary::nearest(const std::string& word) {
   std::lock_guard lock(mutex_);
-  refresh_locked();
+  load_once_locked();
   if (auto cached = corrections_.find(word); cached != corrections_.end()) return cached->second;
   int limit = word.size() >= 8 ? 2 : 1;
   std::string best;
@@ -300,12 +302,13 @@ std::string Vocabulary::nearest(const std::string& word) {
 }
 
 std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary) {
+  if (vocabulary) vocabulary->refresh();  // once per question, not once per word
   std::vector<QueryTerm> terms;
   std::set<std::string> seen;
   std::string current;
   auto take = [&] {
     if (current.empty()) return;
-    std::string word = lower(current);
+    std::string word = to_lower(current);
     current.clear();
     if (word.size() < 2 && !std::isdigit(static_cast<unsigned char>(word[0]))) return;
     if (stopwords().count(word) || !seen.insert(word).second) return;
@@ -387,14 +390,14 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
       while (!word.empty() && word.back() == '.') word.pop_back();
       if (word.size() >= 4 && (word.find('_') != std::string::npos || word.find('.') != std::string::npos ||
                                std::all_of(word.begin(), word.end(), [](unsigned char x) { return std::isupper(x) || std::isdigit(x); })))
-        identifiers.insert(lower(word));
+        identifiers.insert(to_lower(word));
       word.clear();
     }
   }
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
-    std::string headings = lower(s.title + " " + s.breadcrumb_text());
+    std::string headings = to_lower(s.title + " " + s.breadcrumb_text());
     std::string text = snippet_text(s);
     double in_text = 0, in_headings = 0;
     for (auto& t : terms) {
@@ -408,7 +411,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;
     // An identifier or error code quoted in the question that is this section's whole heading
     // (ERR_REQUIRE_ESM, EADDRINUSE, process.env) names the section outright.
-    else if (identifiers.count(lower(s.title))) score *= 2.0;
+    else if (identifiers.count(to_lower(s.title))) score *= 2.0;
     ranked.push_back({std::move(stored[i]), score});
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });

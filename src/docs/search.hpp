@@ -24,7 +24,10 @@ struct QueryTerm {
 class Vocabulary {
  public:
   explicit Vocabulary(const DocIndex& index) : index_(index) {}
-  // How many snippets use the word (0: unknown), and the total number of words' uses.
+  // Reloads the words if the index's set of finalized versions changed since the last look.
+  // analyze_query calls it once per question; the lookups below only load on first use.
+  void refresh();
+  // How many snippets use the word (0: unknown).
   int64_t frequency(const std::string& word);
   // The known word nearest to an unknown one (edit distance 1, or 2 for words of 8+ letters),
   // preferring the most used; empty when nothing is near.
@@ -32,6 +35,7 @@ class Vocabulary {
 
  private:
   void refresh_locked();
+  void load_once_locked();
   const DocIndex& index_;
   std::mutex mutex_;
   int64_t generation_ = -1;

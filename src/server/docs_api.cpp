@@ -80,7 +80,7 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
     if (!form) {
       response = api_error(400, "validation_error", "the query string is not valid URL encoding");
     } else if (path == "/api/v2/libs/search") {
-      response = search(request, viewer);
+      response = search(*form, viewer);
     } else if (path == "/api/v2/context") {
       auto library = form->get("libraryId");
       auto query = form->get("query");
@@ -115,10 +115,9 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
   return response;
 }
 
-http::Response DocsApi::search(const http::Request& request, const docs::Viewer& viewer) {
-  auto form = http::parse_form(request.query);
-  std::string name(form->get("libraryName").value_or(""));
-  std::string query(form->get("query").value_or(""));
+http::Response DocsApi::search(const http::Form& form, const docs::Viewer& viewer) {
+  std::string name(form.get("libraryName").value_or(""));
+  std::string query(form.get("query").value_or(""));
   if (name.size() > 500 || query.size() > 500)
     return api_error(400, "validation_error", "libraryName and query are limited to 500 characters each");
   if (name.empty() && query.empty())

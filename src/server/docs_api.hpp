@@ -3,6 +3,7 @@
 #include <string>
 
 #include "docs/docs_service.hpp"
+#include "http/form.hpp"
 #include "http/message.hpp"
 #include "server/entra_authenticator.hpp"
 #include "server/rate_limiter.hpp"
@@ -31,7 +32,7 @@ class DocsApi {
   http::Response handle(const http::Request& request, const std::optional<Principal>& caller);
 
  private:
-  http::Response search(const http::Request& request, const docs::Viewer& viewer);
+  http::Response search(const http::Form& form, const docs::Viewer& viewer);
   http::Response context(const http::Request& request, const docs::Viewer& viewer, std::string library,
                          std::string query, int tokens, std::string type);
   http::Response entra_config(const std::string& audience);
