@@ -8,9 +8,6 @@
 //   mcpgate_bench same-user --port P --path /x/mcp --token T --concurrency 32
 //   mcpgate_bench wait-ready --port-file F --since-ns T   (T: CLOCK_REALTIME of the start, date +%s%N)
 // Every subcommand prints one line of JSON on standard output.
-#include <boost/asio.hpp>
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,6 +19,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
 
 #include "common/base64.hpp"
 #include "common/files.hpp"
@@ -40,7 +40,8 @@ constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct Args {
@@ -102,7 +103,8 @@ int sse_upstream(const Args& a) {
           next += interval;
           std::string event = "id: " + std::to_string(n) +
                               "\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
-                              "\"params\":{\"t\":" + std::to_string(now_ns()) + "}}\n\n";
+                              "\"params\":{\"t\":" +
+                              std::to_string(now_ns()) + "}}\n\n";
           bool written = co_await out.write(event);
           if (!written) break;
         }
@@ -188,7 +190,8 @@ asio::awaitable<void> sse_stream(tcp::endpoint ep, std::string request, SseStats
       pending.erase(0, end + 1);
     }
   }
-  if (counted) --stats.open;
+  if (counted)
+    --stats.open;
   else {
     ++stats.failures;
     gate->cancel_one();
@@ -280,7 +283,8 @@ std::string sign_in(const std::string& idp, const std::string& tenant, const std
   q.add("login_hint", upn);
   auto redirect = http::fetch({"GET", idp + "/" + tenant + "/oauth2/v2.0/authorize?" + q.encode()});
   auto location = redirect.headers.get("Location");
-  if (redirect.status != 302 || !location) throw std::runtime_error("authorize failed for " + upn + ": " + redirect.body);
+  if (redirect.status != 302 || !location)
+    throw std::runtime_error("authorize failed for " + upn + ": " + redirect.body);
   auto params = http::parse_form(location->substr(location->find('?') + 1));
   auto code = params ? params->get("code") : std::nullopt;
   if (!code) throw std::runtime_error("no code in " + std::string(*location));
@@ -319,7 +323,8 @@ int sign_in_many(const Args& a) {
   for (auto& t : workers) t.join();
   std::ofstream out(a.str("--out"));
   for (auto& t : tokens) out << t << "\n";
-  std::cout << json::serialize(json::object{{"signed_in", long(users.size()) - failed.load()}, {"failed", failed.load()}})
+  std::cout << json::serialize(
+                   json::object{{"signed_in", long(users.size()) - failed.load()}, {"failed", failed.load()}})
             << std::endl;
   return failed ? 1 : 0;
 }
@@ -364,12 +369,14 @@ struct KeepAlive {
   }
 };
 
-const std::string kBody = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id","arguments":{"libraryName":"asio"}}})";
+const std::string kBody =
+    R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id","arguments":{"libraryName":"asio"}}})";
 
 std::string mcp_request(const std::string& path, const std::string& token) {
-  return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "Accept: application/json, text/event-stream\r\nAuthorization: Bearer " + token +
-         "\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Accept: application/json, text/event-stream\r\nAuthorization: Bearer " +
+         token + "\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
 }
 
 // Each request carries the next unused token, so each is an On-Behalf-Of miss.
@@ -399,8 +406,10 @@ int distinct_users(const Args& a, bool same_user) {
             auto request = mcp_request(path, tokens[next++]);
             auto t0 = std::chrono::steady_clock::now();
             int status = co_await c.post(ep, request);
-            latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-            if (status == 200) ++ok;
+            latencies_ms.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            if (status == 200)
+              ++ok;
             else {
               ++failed;
               c.socket.close();
@@ -411,8 +420,11 @@ int distinct_users(const Args& a, bool same_user) {
         asio::detached);
   ioc.run();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  json::object r{{"requests", long(tokens.size())}, {"ok", ok},           {"failed", failed},
-                 {"seconds", seconds},               {"per_second", double(ok) / seconds},
+  json::object r{{"requests", long(tokens.size())},
+                 {"ok", ok},
+                 {"failed", failed},
+                 {"seconds", seconds},
+                 {"per_second", double(ok) / seconds},
                  {"latency_p50_ms", percentile(latencies_ms, 50)},
                  {"latency_p99_ms", percentile(latencies_ms, 99)}};
   std::cout << json::serialize(r) << std::endl;

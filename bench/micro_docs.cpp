@@ -1,12 +1,12 @@
 // The documentation engine's hot path on the demo corpus: splitting a large page, the raw FTS5
 // match that every query starts from (the floor), the whole query-docs ranking and budget, the
 // word-overlap ranking it is measured against, and library resolution.
-#include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
 
-#include <unistd.h>
+#include <benchmark/benchmark.h>
 
 #include "common/clock.hpp"
 #include "common/files.hpp"

@@ -2,7 +2,6 @@
 // token is known (cache hits), what a new token costs (full verification), and the small
 // transformations every request or SSE event goes through.
 #include <benchmark/benchmark.h>
-
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/json.hpp>

@@ -1,7 +1,6 @@
 // Hot-path pieces of token handling. Compare BM_Rs256Verify with `openssl speed -seconds 3 rsa2048`
 // (its "verify/s" column) to see how close verification runs to OpenSSL's own limit.
 #include <benchmark/benchmark.h>
-
 #include <boost/json.hpp>
 
 #include "auth/jwt.hpp"
@@ -41,7 +40,8 @@ BENCHMARK(BM_JwtParse);
 
 void BM_Rs256Verify(benchmark::State& state) {
   auto jwt = *auth::parse_jwt(fixture().token);
-  for (auto _ : state) benchmark::DoNotOptimize(fixture().key.verify(crypto::JwsAlg::RS256, jwt.signing_input, jwt.signature));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(fixture().key.verify(crypto::JwsAlg::RS256, jwt.signing_input, jwt.signature));
 }
 BENCHMARK(BM_Rs256Verify);
 

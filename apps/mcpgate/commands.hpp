@@ -1,11 +1,11 @@
 #pragma once
 // Subcommands that live in files of their own. Each adds itself to the command line and returns
 // what main() runs when it was the one parsed; main() keeps only the dispatch.
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 namespace mcpgate::app {
 

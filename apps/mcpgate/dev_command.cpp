@@ -1,7 +1,7 @@
 // `mcpgate dev`: the guide's whole deployment on this machine, in one process.
-#include <spdlog/spdlog.h>
-
 #include <iostream>
+
+#include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "common/files.hpp"
@@ -39,8 +39,7 @@ int run_dev(const DevOptions& o) {
   devstack::DevStack stack(std::move(settings));
   spdlog::warn("mcpgate dev runs the development identity provider: for development only, never production");
   std::cout << devstack::summary(stack.settings(), stack.ca_file()) << std::flush;
-  if (!o.port_file.empty())
-    write_file_atomically(o.port_file, std::to_string(stack.settings().gateway_port) + "\n");
+  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(stack.settings().gateway_port) + "\n");
   return stack.run();
 }
 
@@ -50,8 +49,9 @@ Command add_dev_command(CLI::App& app) {
   auto options = std::make_shared<DevOptions>();
   auto* cmd = app.add_subcommand(
       "dev", "Run the development identity provider, the MCP server and the gateway together, wired as in the guide");
-  cmd->add_option("--data-dir", options->data_dir, "where keys, the store, configuration and logs live "
-                                                   "(default: ~/.local/share/mcpgate/dev)");
+  cmd->add_option("--data-dir", options->data_dir,
+                  "where keys, the store, configuration and logs live "
+                  "(default: ~/.local/share/mcpgate/dev)");
   cmd->add_option("-p,--port", options->port, "the gateway's port, the one MCP clients use (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));

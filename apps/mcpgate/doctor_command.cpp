@@ -47,7 +47,8 @@ std::optional<std::string> read_token(const DoctorOptions& o) {
     return std::nullopt;
   }
   text = trimmed(text);
-  if (text.empty()) throw std::runtime_error("the token is empty; pass the access token (--token T, --token-file F, or - for stdin)");
+  if (text.empty())
+    throw std::runtime_error("the token is empty; pass the access token (--token T, --token-file F, or - for stdin)");
   return text;
 }
 
@@ -55,8 +56,9 @@ int run_doctor_command(const DoctorOptions& o) {
   doctor::DoctorInputs inputs;
   inputs.token = read_token(o);
   if (o.gateway_config.empty() && o.server_config.empty() && o.data_dir.empty() && !inputs.token)
-    throw std::runtime_error("nothing to check: give a token (--token, --token-file) and/or a configuration "
-                             "(--gateway-config, --server-config, --data-dir)");
+    throw std::runtime_error(
+        "nothing to check: give a token (--token, --token-file) and/or a configuration "
+        "(--gateway-config, --server-config, --data-dir)");
   if (!o.gateway_config.empty())
     inputs.gateway = proxy::parse_gateway_config(config::YamlReader::from_file(o.gateway_config));
   std::unique_ptr<store::Store> store;
@@ -95,7 +97,8 @@ Command add_doctor_command(CLI::App& app) {
   cmd->add_option("--token-file", options->token_file, "a file holding the access token (- for standard input)");
   cmd->add_option("--gateway-config", options->gateway_config, "the gateway's YAML: checks the client's token");
   cmd->add_option("--server-config", options->server_config, "the MCP server's YAML: checks the On-Behalf-Of token");
-  cmd->add_option("--data-dir", options->data_dir, "the MCP server's data directory (its store of teamspaces and users)");
+  cmd->add_option("--data-dir", options->data_dir,
+                  "the MCP server's data directory (its store of teamspaces and users)");
   cmd->add_option("--authority", options->authority, "override the configured Entra authority");
   cmd->add_option("--ca-file", options->ca_file, "extra CA (PEM) for the authority");
   cmd->add_flag("--json", options->json, "machine-readable output");

@@ -1,10 +1,10 @@
 // `mcpgate index …`: builds and inspects the documentation index in the server's data directory.
-#include <fmt/format.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
 #include <iostream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "common/clock.hpp"
@@ -73,9 +73,9 @@ int run_add(docs::DocIndex& index, const std::vector<docs::IndexRequest>& reques
       continue;
     }
     std::string label = request.id + (request.tag.empty() ? "" : "@" + request.tag);
-    std::cout << fmt::format("{}: {} files, {} snippets ({} duplicates dropped), {} tokens, benchmark score {:.1f}, {:.1f} s\n",
-                             label, report->files, report->snippets, report->duplicates, report->tokens,
-                             report->benchmark_score, report->seconds);
+    std::cout << fmt::format(
+        "{}: {} files, {} snippets ({} duplicates dropped), {} tokens, benchmark score {:.1f}, {:.1f} s\n", label,
+        report->files, report->snippets, report->duplicates, report->tokens, report->benchmark_score, report->seconds);
     for (auto& [file, why] : report->skipped) std::cout << "  skipped " << file << ": " << why << "\n";
   }
   return failures ? 1 : 0;
@@ -122,7 +122,8 @@ int run_refresh(docs::DocIndex& index, const std::string& only) {
     }
   }
   if (requests.empty()) {
-    std::cerr << "mcpgate index refresh: " << (only.empty() ? "the index is empty" : only + " is not in the index") << "\n";
+    std::cerr << "mcpgate index refresh: " << (only.empty() ? "the index is empty" : only + " is not in the index")
+              << "\n";
     return 1;
   }
   return run_add(index, requests);
@@ -143,8 +144,10 @@ Command add_index_command(CLI::App& app) {
   add->add_option("--version", options->version, "version tag (e.g. v2.1.0); without it: the unversioned docs");
   add->add_option("--title", options->title, "display name (default: context7.json projectTitle, else the project)");
   add->add_option("--description", options->description, "one line (default: context7.json description)");
-  add->add_option("--trust-score", options->trust_score, "0–10: source reputation (default 5)")->check(CLI::Range(0.0, 10.0));
-  add->add_option("--source-url", options->source_url, "base URL of snippet links, e.g. https://git.example/o/p/blob/v1");
+  add->add_option("--trust-score", options->trust_score, "0–10: source reputation (default 5)")
+      ->check(CLI::Range(0.0, 10.0));
+  add->add_option("--source-url", options->source_url,
+                  "base URL of snippet links, e.g. https://git.example/o/p/blob/v1");
   add->add_option("--alias", options->aliases, "another name the library is asked for by (repeatable)");
 
   auto* list = cmd->add_subcommand("list", "Libraries and versions with state, counts and scores");
@@ -153,7 +156,8 @@ Command add_index_command(CLI::App& app) {
   remove->add_option("library", options->library, "/owner/project or /owner/project/tag")->required();
   auto* refresh = cmd->add_subcommand("refresh", "Re-index from the folders recorded at indexing time");
   refresh->add_option("library", options->library, "only this library (default: all)");
-  auto* restrict_cmd = cmd->add_subcommand("restrict", "Show a library in a teamspace only to members of an Entra group");
+  auto* restrict_cmd =
+      cmd->add_subcommand("restrict", "Show a library in a teamspace only to members of an Entra group");
   auto* unrestrict = cmd->add_subcommand("unrestrict", "Remove a group restriction");
   for (auto* c : {restrict_cmd, unrestrict}) {
     c->add_option("library", options->library, "/owner/project")->required();
@@ -216,7 +220,8 @@ Command add_index_command(CLI::App& app) {
         index.restrict_library(o.teamspace, *id, o.group);
         std::cout << *id << " is now visible in teamspace " << o.teamspace << " only to members of its groups\n";
       } else if (!index.unrestrict_library(o.teamspace, *id, o.group)) {
-        throw std::runtime_error(*id + " has no restriction to group " + o.group + " in teamspace " + std::to_string(o.teamspace));
+        throw std::runtime_error(*id + " has no restriction to group " + o.group + " in teamspace " +
+                                 std::to_string(o.teamspace));
       }
       return 0;
     }

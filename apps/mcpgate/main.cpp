@@ -1,11 +1,12 @@
 // mcpgate: command line → configuration → wiring → run. No logic of its own lives here.
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "admin/admin_cli.hpp"
 #include "commands.hpp"
 #include "common/duration.hpp"
 #include "common/files.hpp"
@@ -18,10 +19,9 @@
 #include "idp/keystore.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/gateway_config.hpp"
-#include "admin/admin_cli.hpp"
 #include "server/mcp_server.hpp"
-#include "store/sqlite_store.hpp"
 #include "server/server_config.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace mcpgate;
@@ -45,9 +45,8 @@ struct IdpOptions {
 };
 
 int run_idp(const IdpOptions& o) {
-  idp::IdpConfig config = o.config_file.empty()
-                              ? idp::demo_config()
-                              : idp::parse_config(config::YamlReader::from_file(o.config_file));
+  idp::IdpConfig config =
+      o.config_file.empty() ? idp::demo_config() : idp::parse_config(config::YamlReader::from_file(o.config_file));
   if (!is_loopback(o.host) && !o.allow_remote)
     throw std::runtime_error("refusing to listen on " + o.host +
                              ": the development identity provider is for this machine only. Pass --allow-remote if "
@@ -78,8 +77,9 @@ int run_idp(const IdpOptions& o) {
   for (auto& t : provider.config().tenants)
     spdlog::info("tenant {} ({}): authority {}/{}  discovery {}/{}/v2.0/.well-known/openid-configuration", t.name, t.id,
                  base, t.id, base, t.id);
-  if (tls) spdlog::info("TLS: clients must trust the CA {} (e.g. NODE_EXTRA_CA_CERTS={})", tls->ca_certificate.string(),
-                        tls->ca_certificate.string());
+  if (tls)
+    spdlog::info("TLS: clients must trust the CA {} (e.g. NODE_EXTRA_CA_CERTS={})", tls->ca_certificate.string(),
+                 tls->ca_certificate.string());
   spdlog::info("signing keys in {}; rotate with: mcpgate idp rotate-keys --data-dir {}", (data / "keys").string(),
                data.string());
   spdlog::info("listening on {}", base);
@@ -114,9 +114,9 @@ struct ServerCliOptions {
 };
 
 int run_server(const ServerCliOptions& o) {
-  auto config = o.config_file.empty()
-                    ? server::default_server_config(o.data_dir.empty() ? default_data_dir("server") : fs::path(o.data_dir))
-                    : server::parse_server_config(config::YamlReader::from_file(o.config_file));
+  auto config = o.config_file.empty() ? server::default_server_config(o.data_dir.empty() ? default_data_dir("server")
+                                                                                         : fs::path(o.data_dir))
+                                      : server::parse_server_config(config::YamlReader::from_file(o.config_file));
   if (!o.data_dir.empty()) config.data_dir = o.data_dir;
   if (o.port >= 0) config.port = uint16_t(o.port);
   server::McpServer mcp_server(std::move(config), SystemClock::instance());
@@ -135,7 +135,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
 
   IdpOptions idp_options;
-  auto* idp_cmd = app.add_subcommand("idp", "Development identity provider imitating Microsoft Entra ID (v2 endpoints)");
+  auto* idp_cmd =
+      app.add_subcommand("idp", "Development identity provider imitating Microsoft Entra ID (v2 endpoints)");
   idp_cmd->add_option("-c,--config", idp_options.config_file, "YAML configuration (default: the built-in demo tenant)");
   idp_cmd->add_option("--data-dir", idp_options.data_dir, "where signing keys and TLS files live");
   idp_cmd->add_option("--host", idp_options.host, "address to listen on")->capture_default_str();
@@ -143,19 +144,25 @@ int main(int argc, char** argv) {
   idp_cmd->add_flag("--tls", idp_options.tls, "serve HTTPS with a local development CA (MSAL needs https)");
   idp_cmd->add_flag("--allow-remote", idp_options.allow_remote, "allow listening on a non-loopback address");
   idp_cmd->add_option("--port-file", idp_options.port_file, "write the bound port to this file once listening");
-  idp_cmd->add_option("--threads", idp_options.threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 64));
+  idp_cmd->add_option("--threads", idp_options.threads, "worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
 
-  auto* rotate_cmd = idp_cmd->add_subcommand("rotate-keys", "Add a new signing key and retire the others after a grace period");
+  auto* rotate_cmd =
+      idp_cmd->add_subcommand("rotate-keys", "Add a new signing key and retire the others after a grace period");
   rotate_cmd->add_option("--data-dir", idp_options.data_dir, "the identity provider's data directory");
-  rotate_cmd->add_option("--grace", idp_options.grace, "how long retired keys stay published (e.g. 1h, 0s)")->capture_default_str();
+  rotate_cmd->add_option("--grace", idp_options.grace, "how long retired keys stay published (e.g. 1h, 0s)")
+      ->capture_default_str();
   auto* print_cmd = idp_cmd->add_subcommand("print-config", "Print the built-in demo configuration (a starting point)");
-  auto* tls_cmd = idp_cmd->add_subcommand("init-tls", "Create the local development CA and server certificate, print the CA path");
+  auto* tls_cmd =
+      idp_cmd->add_subcommand("init-tls", "Create the local development CA and server certificate, print the CA path");
   tls_cmd->add_option("--data-dir", idp_options.data_dir, "the identity provider's data directory");
   auto* check_cmd = idp_cmd->add_subcommand("check-config", "Validate a configuration file and exit");
   check_cmd->add_option("file", idp_options.config_file, "YAML file")->required();
 
   GatewayOptions gateway_options;
-  auto* gateway_cmd = app.add_subcommand("gateway", "Entra ID gateway in front of MCP servers (validation, On-Behalf-Of, streaming)");
+  auto* gateway_cmd =
+      app.add_subcommand("gateway", "Entra ID gateway in front of MCP servers (validation, On-Behalf-Of, streaming)");
   gateway_cmd->add_option("-c,--config", gateway_options.config_file, "YAML configuration")->required();
   gateway_cmd->add_option("-p,--port", gateway_options.port, "override listen.port (0: any free port)");
   gateway_cmd->add_option("--port-file", gateway_options.port_file, "write the bound port to this file once listening");
@@ -164,7 +171,8 @@ int main(int argc, char** argv) {
   gateway_check->add_option("file", gateway_check_file, "YAML file")->required();
 
   ServerCliOptions server_options;
-  auto* server_cmd = app.add_subcommand("server", "The MCP server: teamspaces, Entra tenant configuration, provisioned users");
+  auto* server_cmd =
+      app.add_subcommand("server", "The MCP server: teamspaces, Entra tenant configuration, provisioned users");
   server_cmd->add_option("-c,--config", server_options.config_file, "YAML configuration (default: built-in defaults)");
   server_cmd->add_option("--data-dir", server_options.data_dir, "where the SQLite store lives");
   server_cmd->add_option("-p,--port", server_options.port, "override listen.port (0: any free port)");
@@ -172,7 +180,8 @@ int main(int argc, char** argv) {
 
   std::string admin_data_dir, admin_authority = "https://login.microsoftonline.com", admin_ca_file;
   std::vector<std::string> admin_args;
-  auto* admin_cmd = app.add_subcommand("admin", "Administer the MCP server's store: teamspaces, Entra configuration, users, API keys, usage");
+  auto* admin_cmd = app.add_subcommand(
+      "admin", "Administer the MCP server's store: teamspaces, Entra configuration, users, API keys, usage");
   admin_cmd->add_option("--data-dir", admin_data_dir, "the server's data directory");
   admin_cmd->add_option("--authority", admin_authority, "Entra authority for `entra test`")->capture_default_str();
   admin_cmd->add_option("--ca-file", admin_ca_file, "extra CA for `entra test`");

@@ -1,12 +1,12 @@
 #include "admin/admin_api.hpp"
 
-#include <boost/json.hpp>
-#include <boost/url/parse_path.hpp>
-
 #include <algorithm>
 #include <map>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <boost/url/parse_path.hpp>
 
 #include "auth/bearer.hpp"
 #include "common/strings.hpp"
@@ -37,11 +37,16 @@ Response problem(int status, std::string_view code, std::string_view message) {
 
 int status_of(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid: return 400;
-    case ErrorCode::plan_refused: return 403;
-    case ErrorCode::not_found: return 404;
-    case ErrorCode::conflict: return 409;
-    case ErrorCode::store_failure: break;
+    case ErrorCode::invalid:
+      return 400;
+    case ErrorCode::plan_refused:
+      return 403;
+    case ErrorCode::not_found:
+      return 404;
+    case ErrorCode::conflict:
+      return 409;
+    case ErrorCode::store_failure:
+      break;
   }
   return 500;
 }
@@ -84,12 +89,8 @@ json::value to_json(const store::Membership& m) {
 }
 
 json::value to_json(const store::ApiKey& k) {
-  return json::object{{"id", k.id},
-                      {"teamspace_id", k.teamspace_id},
-                      {"name", k.name},
-                      {"prefix", k.prefix},
-                      {"created", format_time(k.created)},
-                      {"revoked", time_or_null(k.revoked)}};
+  return json::object{{"id", k.id},         {"teamspace_id", k.teamspace_id},    {"name", k.name},
+                      {"prefix", k.prefix}, {"created", format_time(k.created)}, {"revoked", time_or_null(k.revoked)}};
 }
 
 json::value to_json(const store::NewApiKey& created) {
@@ -163,8 +164,8 @@ std::string quoted_names(std::initializer_list<std::string_view> names) {
 // are refused so that a misspelt field is reported; null counts as absent.
 Result<Fields> json_fields(const Request& request, std::initializer_list<std::string_view> required,
                            std::initializer_list<std::string_view> optional = {}) {
-  std::string takes = "the body takes " + quoted_names(required) +
-                      (optional.size() ? " and optionally " + quoted_names(optional) : "");
+  std::string takes =
+      "the body takes " + quoted_names(required) + (optional.size() ? " and optionally " + quoted_names(optional) : "");
   boost::system::error_code ec;
   auto doc = json::parse(request.body, ec);
   if (ec || !doc.is_object()) return Error(ErrorCode::invalid, "the body is not a JSON object; " + takes);
@@ -176,8 +177,7 @@ Result<Fields> json_fields(const Request& request, std::initializer_list<std::st
     if (!listed_in(required, name) && !listed_in(optional, name))
       return Error(ErrorCode::invalid, "unknown member \"" + std::string(name) + "\"; " + takes);
     if (value.is_null()) continue;
-    if (!value.is_string())
-      return Error(ErrorCode::invalid, "member \"" + std::string(name) + "\" must be a string");
+    if (!value.is_string()) return Error(ErrorCode::invalid, "member \"" + std::string(name) + "\" must be a string");
     fields.emplace(std::string(name), std::string(value.get_string()));
   }
   for (auto name : required)
@@ -354,8 +354,10 @@ std::optional<Params> match(std::string_view pattern, const std::vector<std::str
     size_t end = std::min(pattern.find('/', start), pattern.size());
     auto expected = pattern.substr(start, end - start);
     if (i == segments.size()) return std::nullopt;
-    if (expected == "*" && !segments[i].empty()) params.push_back(segments[i]);
-    else if (expected != segments[i]) return std::nullopt;
+    if (expected == "*" && !segments[i].empty())
+      params.push_back(segments[i]);
+    else if (expected != segments[i])
+      return std::nullopt;
     start = end + 1;
   }
   if (i != segments.size()) return std::nullopt;
@@ -364,10 +366,14 @@ std::optional<Params> match(std::string_view pattern, const std::vector<std::str
 
 std::string_view bearer_problem(auth::BearerError error) {
   switch (error) {
-    case auth::BearerError::missing: return "the request has no Authorization header";
-    case auth::BearerError::duplicate_header: return "the request has more than one Authorization header";
-    case auth::BearerError::not_bearer: return "the Authorization header is not a Bearer token";
-    case auth::BearerError::empty: return "the Authorization header's Bearer token is empty";
+    case auth::BearerError::missing:
+      return "the request has no Authorization header";
+    case auth::BearerError::duplicate_header:
+      return "the request has more than one Authorization header";
+    case auth::BearerError::not_bearer:
+      return "the Authorization header is not a Bearer token";
+    case auth::BearerError::empty:
+      return "the Authorization header's Bearer token is empty";
   }
   return "the Authorization header cannot be read";
 }

@@ -13,8 +13,8 @@ namespace mcpgate::admin {
 struct AdminApiOptions {
   std::string admin_token;  // empty: the API is disabled and answers 404 to everything
   std::string authority = "https://login.microsoftonline.com";  // for "test connection"
-  std::optional<std::string> ca_file;                            // extra CA (PEM) for the authority
-  std::chrono::milliseconds test_timeout{10'000};                // the whole discovery fetch
+  std::optional<std::string> ca_file;                           // extra CA (PEM) for the authority
+  std::chrono::milliseconds test_timeout{10'000};               // the whole discovery fetch
 };
 
 // The administration REST API under /admin/v1: request in, response out, JSON both ways.

@@ -192,11 +192,12 @@ int user_add(Context& c, const Invocation& in) {
 }
 
 int user_list(Context& c, const Invocation& in) {
-  return print_list(c, c.service.users(in.args[0]),
-                    "teamspace " + in_quotes(in.args[0]) +
-                        " has no Entra users; add them with `mcpgate admin user add`",
-                    {"EMAIL", "OBJECT ID", "ADDED"},
-                    [](const store::EntraUser& u) { return Row{u.email, u.oid, format_time(u.created)}; });
+  return print_list(
+      c, c.service.users(in.args[0]),
+      "teamspace " + in_quotes(in.args[0]) + " has no Entra users; add them with `mcpgate admin user add`",
+      {"EMAIL", "OBJECT ID", "ADDED"}, [](const store::EntraUser& u) {
+        return Row{u.email, u.oid, format_time(u.created)};
+      });
 }
 
 int user_remove(Context& c, const Invocation& in) {
@@ -253,13 +254,12 @@ int apikey_create(Context& c, const Invocation& in) {
 }
 
 int apikey_list(Context& c, const Invocation& in) {
-  return print_list(c, c.service.api_keys(in.args[0]),
-                    "teamspace " + in_quotes(in.args[0]) +
-                        " has no API keys; create one with `mcpgate admin apikey create`",
-                    {"ID", "NAME", "PREFIX", "CREATED", "REVOKED"}, [](const store::ApiKey& k) {
-                      return Row{std::to_string(k.id), k.name, k.prefix + "…", format_time(k.created),
-                                 time_or_dash(k.revoked)};
-                    });
+  return print_list(
+      c, c.service.api_keys(in.args[0]),
+      "teamspace " + in_quotes(in.args[0]) + " has no API keys; create one with `mcpgate admin apikey create`",
+      {"ID", "NAME", "PREFIX", "CREATED", "REVOKED"}, [](const store::ApiKey& k) {
+        return Row{std::to_string(k.id), k.name, k.prefix + "…", format_time(k.created), time_or_dash(k.revoked)};
+      });
 }
 
 int apikey_revoke(Context& c, const Invocation& in) {
@@ -268,22 +268,28 @@ int apikey_revoke(Context& c, const Invocation& in) {
 }
 
 int usage_log(Context& c, const Invocation& in) {
-  return print_list(c, c.service.usage(in.args[0], in.option("--limit")),
-                    "no usage recorded for " + in_quotes(in.args[0]),
-                    {"TIME", "USER", "TOOL", "OUTCOME", "BYTES", "MS", "ARGUMENTS"}, [](const store::UsageRecord& u) {
-                      return Row{format_time(u.time), u.user_label, u.tool, u.outcome, std::to_string(u.result_bytes),
-                                 std::to_string(u.latency_ms), u.arguments_summary};
-                    });
+  return print_list(
+      c, c.service.usage(in.args[0], in.option("--limit")), "no usage recorded for " + in_quotes(in.args[0]),
+      {"TIME", "USER", "TOOL", "OUTCOME", "BYTES", "MS", "ARGUMENTS"}, [](const store::UsageRecord& u) {
+        return Row{format_time(u.time),          u.user_label,       u.tool, u.outcome, std::to_string(u.result_bytes),
+                   std::to_string(u.latency_ms), u.arguments_summary};
+      });
 }
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list{
-      {"teamspace create", "NAME --plan PLAN [--trial-ends YYYY-MM-DD]", 1,
-       {{"--plan", true, true}, {"--trial-ends"}}, teamspace_create},
+      {"teamspace create",
+       "NAME --plan PLAN [--trial-ends YYYY-MM-DD]",
+       1,
+       {{"--plan", true, true}, {"--trial-ends"}},
+       teamspace_create},
       {"teamspace list", "", 0, {}, teamspace_list},
       {"teamspace plan", "NAME PLAN [--trial-ends YYYY-MM-DD]", 2, {{"--trial-ends"}}, teamspace_plan},
-      {"entra set", "TS --tenant GUID --audience GUID --scope SCOPE", 1,
-       {{"--tenant", true, true}, {"--audience", true, true}, {"--scope", true, true}}, entra_set},
+      {"entra set",
+       "TS --tenant GUID --audience GUID --scope SCOPE",
+       1,
+       {{"--tenant", true, true}, {"--audience", true, true}, {"--scope", true, true}},
+       entra_set},
       {"entra show", "TS", 1, {}, entra_show},
       {"entra remove", "TS", 1, {}, entra_remove},
       {"entra test", "TS", 1, {}, entra_test},
@@ -315,8 +321,10 @@ void print_usage(std::ostream& out, std::string_view group = {}) {
 
 int usage_error(std::ostream& err, const std::string& message, const Command* command, std::string_view group = {}) {
   err << "error: " << message << '\n';
-  if (command) err << "usage: " << command->usage() << '\n';
-  else print_usage(err, group);
+  if (command)
+    err << "usage: " << command->usage() << '\n';
+  else
+    print_usage(err, group);
   return kExitUsage;
 }
 
@@ -350,8 +358,7 @@ std::optional<std::string> walk(const Command& command, const std::vector<std::s
     std::string name = word.substr(0, eq);
     auto spec =
         std::find_if(command.options.begin(), command.options.end(), [&](const auto& o) { return o.name == name; });
-    if (spec == command.options.end())
-      return "unknown option " + name + " for `" + std::string(command.words) + "`";
+    if (spec == command.options.end()) return "unknown option " + name + " for `" + std::string(command.words) + "`";
     if (in.options.contains(name)) return "option " + name + " is given twice";
     if (!spec->takes_value) {
       if (eq != std::string::npos) return "option " + name + " takes no value";
@@ -386,7 +393,7 @@ int run_admin_command(const std::vector<std::string>& args, store::Store& store,
     std::string group = args[0];
     bool known_group = std::any_of(commands().begin(), commands().end(),
                                    [&](const Command& c) { return c.words.substr(0, c.words.find(' ')) == group; });
-    std::string message = !known_group        ? "unknown admin command `" + group + "`"
+    std::string message = !known_group       ? "unknown admin command `" + group + "`"
                           : args.size() == 1 ? "`" + group + "` needs a command"
                                              : "unknown admin command `" + group + " " + args[1] + "`";
     return usage_error(err, message, nullptr, known_group ? group : "");

@@ -12,8 +12,8 @@ namespace mcpgate::admin {
 
 struct AdminCliOptions {
   std::string authority = "https://login.microsoftonline.com";  // for `entra test`
-  std::optional<std::string> ca_file;                            // extra CA (PEM) for the authority
-  std::chrono::milliseconds test_timeout{10'000};                // the whole discovery fetch
+  std::optional<std::string> ca_file;                           // extra CA (PEM) for the authority
+  std::chrono::milliseconds test_timeout{10'000};               // the whole discovery fetch
 };
 
 inline constexpr int kExitOk = 0;

@@ -1,11 +1,11 @@
 #include "admin/admin_service.hpp"
 
-#include <fmt/chrono.h>
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 
 #include "store/validation.hpp"
 
@@ -89,11 +89,16 @@ std::string entra_refusal(const store::Teamspace& ts) {
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::invalid: return "invalid";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::plan_refused: return "plan_refused";
-    case ErrorCode::store_failure: return "store_failure";
+    case ErrorCode::invalid:
+      return "invalid";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::plan_refused:
+      return "plan_refused";
+    case ErrorCode::store_failure:
+      return "store_failure";
   }
   return "unknown";
 }
@@ -102,10 +107,14 @@ Error::Error(ErrorCode code, std::string message) : code(code), message(std::mov
 
 Error Error::from(const store::StoreError& error) {
   switch (error.code) {
-    case store::StoreErrorCode::not_found: return {ErrorCode::not_found, error.message};
-    case store::StoreErrorCode::conflict: return {ErrorCode::conflict, error.message};
-    case store::StoreErrorCode::invalid: return {ErrorCode::invalid, error.message};
-    case store::StoreErrorCode::io: break;
+    case store::StoreErrorCode::not_found:
+      return {ErrorCode::not_found, error.message};
+    case store::StoreErrorCode::conflict:
+      return {ErrorCode::conflict, error.message};
+    case store::StoreErrorCode::invalid:
+      return {ErrorCode::invalid, error.message};
+    case store::StoreErrorCode::io:
+      break;
   }
   return {ErrorCode::store_failure, error.message};
 }
@@ -272,8 +281,9 @@ Result<std::vector<store::ApiKey>> AdminService::api_keys(std::string_view teams
 Result<store::Done> AdminService::revoke_api_key(std::string_view id) {
   auto number = positive_number(id);
   if (!number)
-    return Error(ErrorCode::invalid, "API key id " + in_quotes(id) + " is not a positive whole number; list the "
-                                     "teamspace's API keys to see their ids");
+    return Error(ErrorCode::invalid, "API key id " + in_quotes(id) +
+                                         " is not a positive whole number; list the "
+                                         "teamspace's API keys to see their ids");
   return lift_not_found(store_.revoke_api_key(*number), "list the teamspace's API keys to see their ids");
 }
 

@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "admin/tenant_check.hpp"
 #include "common/clock.hpp"
@@ -54,7 +54,7 @@ std::string format_time(SysTime time);
 // How "test connection" reaches the tenant's identity provider.
 struct TenantCheckOptions {
   std::string authority = "https://login.microsoftonline.com";  // or the development IdP's URL
-  std::optional<std::string> ca_file;                            // extra CA (PEM) for the authority
+  std::optional<std::string> ca_file;                           // extra CA (PEM) for the authority
   std::chrono::milliseconds timeout{10'000};
 };
 

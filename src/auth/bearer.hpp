@@ -1,7 +1,7 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <string_view>
+
+#include <boost/system/result.hpp>
 
 #include "http/message.hpp"
 

@@ -1,11 +1,11 @@
 #include "auth/challenge.hpp"
 
+#include <utility>
+#include <vector>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <utility>
-#include <vector>
 
 #include "common/base64.hpp"
 

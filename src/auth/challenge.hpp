@@ -1,8 +1,8 @@
 #pragma once
-#include <boost/json/object.hpp>
-
 #include <string>
 #include <string_view>
+
+#include <boost/json/object.hpp>
 
 #include "auth/verifier.hpp"
 #include "http/message.hpp"

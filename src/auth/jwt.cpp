@@ -1,9 +1,9 @@
 #include "auth/jwt.hpp"
 
+#include <cmath>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <cmath>
 
 #include "common/base64.hpp"
 #include "common/strings.hpp"
@@ -12,12 +12,18 @@ namespace mcpgate::auth {
 
 std::string_view to_string(JwtParseError e) {
   switch (e) {
-    case JwtParseError::oversized: return "token is larger than allowed";
-    case JwtParseError::not_three_parts: return "token is not a compact JWS (three dot-separated parts)";
-    case JwtParseError::bad_base64: return "token part is not valid base64url";
-    case JwtParseError::bad_json: return "token header or payload is not valid JSON";
-    case JwtParseError::not_an_object: return "token header or payload is not a JSON object";
-    case JwtParseError::missing_alg: return "token header has no alg";
+    case JwtParseError::oversized:
+      return "token is larger than allowed";
+    case JwtParseError::not_three_parts:
+      return "token is not a compact JWS (three dot-separated parts)";
+    case JwtParseError::bad_base64:
+      return "token part is not valid base64url";
+    case JwtParseError::bad_json:
+      return "token header or payload is not valid JSON";
+    case JwtParseError::not_an_object:
+      return "token header or payload is not a JSON object";
+    case JwtParseError::missing_alg:
+      return "token header has no alg";
   }
   return "malformed token";
 }
@@ -103,8 +109,8 @@ boost::system::result<Jwt, JwtParseError> parse_jwt(std::string_view token, size
 
 std::string sign_jwt(const boost::json::object& header, const boost::json::object& payload, const crypto::Key& key,
                      crypto::JwsAlg alg) {
-  std::string input = base64url_encode(boost::json::serialize(header)) + "." +
-                      base64url_encode(boost::json::serialize(payload));
+  std::string input =
+      base64url_encode(boost::json::serialize(header)) + "." + base64url_encode(boost::json::serialize(payload));
   auto sig = key.sign(alg, input);
   return input + "." + base64url_encode(sig);
 }

@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/json/object.hpp>
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
 
 #include "crypto/key.hpp"
 

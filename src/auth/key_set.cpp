@@ -1,9 +1,9 @@
 #include "auth/key_set.hpp"
 
+#include <vector>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-
-#include <vector>
 
 #include "auth/jwt.hpp"
 #include "common/strings.hpp"
@@ -67,7 +67,7 @@ std::optional<std::string> KeySet::update(std::string_view jwks_json, SysTime no
       if (jwk.contains("use") && json_string(jwk, "use") != "sig") continue;
       auto kid = json_string(jwk, "kid");
       if (!kid) kid = json_string(jwk, "x5t");
-      if (!kid || kid->empty()) continue;  // a key no token can name is of no use
+      if (!kid || kid->empty()) continue;     // a key no token can name is of no use
       auto key = crypto::Key::from_jwk(jwk);  // RSA and EC only; anything else is skipped
       if (!key) continue;
       fresh.insert_or_assign(std::move(*kid), Entry{std::move(*key), json_string(jwk, "issuer")});

@@ -23,8 +23,8 @@ struct OpenIdMetadata {
 std::optional<OpenIdMetadata> parse_openid_metadata(std::string_view json, std::string& error);
 
 struct KeySetPolicy {
-  std::chrono::seconds refresh_interval{3600};          // periodic refresh of a loaded set
-  std::chrono::seconds unknown_kid_min_interval{300};   // at most one refetch per this for unknown kids
+  std::chrono::seconds refresh_interval{3600};         // periodic refresh of a loaded set
+  std::chrono::seconds unknown_kid_min_interval{300};  // at most one refetch per this for unknown kids
 };
 
 // One tenant's signing keys, by kid. No I/O: whoever fetches the JWKS feeds it here, and asks

@@ -5,7 +5,8 @@
 
 namespace mcpgate::auth {
 
-VerifiedTokenCache::VerifiedTokenCache(size_t max_entries) : max_per_shard_(std::max<size_t>(1, max_entries / kShards)) {}
+VerifiedTokenCache::VerifiedTokenCache(size_t max_entries)
+    : max_per_shard_(std::max<size_t>(1, max_entries / kShards)) {}
 
 size_t VerifiedTokenCache::hash(std::string_view token) {
   constexpr size_t kTail = 32;

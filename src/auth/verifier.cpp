@@ -58,9 +58,9 @@ Check check_algorithm(const Jwt& jwt, const VerificationPolicy& policy) {
   for (auto alg : policy.allowed_algorithms)
     if (!is_symmetric_or_none(alg)) accepted.emplace_back(crypto::to_string(alg));
   std::string accepted_list = accepted.empty() ? "none" : join(accepted, ", ");
-  return fail(TokenFailure::disallowed_algorithm, "algorithm " + shown(jwt.alg_name) +
-                                                      " is not accepted; Entra signs with RS256 (accepted here: " +
-                                                      accepted_list + ")");
+  return fail(TokenFailure::disallowed_algorithm,
+              "algorithm " + shown(jwt.alg_name) +
+                  " is not accepted; Entra signs with RS256 (accepted here: " + accepted_list + ")");
 }
 
 Check check_issuer(const Jwt& jwt, const VerificationPolicy& policy) {
@@ -71,7 +71,8 @@ Check check_issuer(const Jwt& jwt, const VerificationPolicy& policy) {
     return fail(TokenFailure::v1_token,
                 "this is an Entra v1 token (iss " + shown(*iss) +
                     "); set \"requestedAccessTokenVersion\": 2 in the manifest of the API app registration whose "
-                    "client ID is the token's aud (" + shown(aud) + "), then request a new token");
+                    "client ID is the token's aud (" +
+                    shown(aud) + "), then request a new token");
   }
   if (*iss != policy.issuer)
     return fail(TokenFailure::issuer_mismatch,
@@ -86,17 +87,17 @@ Check check_lifetime(const Jwt& jwt, const VerificationPolicy& policy, SysTime n
   if (!exp) return fail(TokenFailure::malformed, "the token has no numeric exp claim");
   // Written as t - skew > exp rather than t > exp + skew, so a huge exp cannot overflow.
   if (t - skew > *exp)
-    return fail(TokenFailure::token_expired,
-                "the token expired " + std::to_string(t - *exp) + " s ago (exp " + std::to_string(*exp) +
-                    "), beyond the allowed clock skew of " + std::to_string(skew) + " s; request a new token");
+    return fail(TokenFailure::token_expired, "the token expired " + std::to_string(t - *exp) + " s ago (exp " +
+                                                 std::to_string(*exp) + "), beyond the allowed clock skew of " +
+                                                 std::to_string(skew) + " s; request a new token");
   if (jwt.payload.contains("nbf")) {
     auto nbf = jwt.claim_int("nbf");
     if (!nbf) return fail(TokenFailure::malformed, "the token's nbf claim is not a number");
     if (t + skew < *nbf)
-      return fail(TokenFailure::not_yet_valid,
-                  "the token is not valid for another " + std::to_string(*nbf - t) + " s (nbf " +
-                      std::to_string(*nbf) + "), beyond the allowed clock skew of " + std::to_string(skew) +
-                      " s; check the clocks of this host and the client");
+      return fail(TokenFailure::not_yet_valid, "the token is not valid for another " + std::to_string(*nbf - t) +
+                                                   " s (nbf " + std::to_string(*nbf) +
+                                                   "), beyond the allowed clock skew of " + std::to_string(skew) +
+                                                   " s; check the clocks of this host and the client");
   }
   return {};
 }
@@ -134,9 +135,9 @@ Check check_scopes(const Jwt& jwt, const VerificationPolicy& policy) {
   const auto& required = policy.required_scopes;
   if (required.empty()) return {};
   if (!jwt.payload.contains("scp"))
-    return fail(TokenFailure::scope_missing,
-                "the token has no scp claim (app-only tokens carry none); it needs " +
-                    std::string(policy.require_all_scopes ? "all" : "one") + " of the scopes " + shown(required));
+    return fail(TokenFailure::scope_missing, "the token has no scp claim (app-only tokens carry none); it needs " +
+                                                 std::string(policy.require_all_scopes ? "all" : "one") +
+                                                 " of the scopes " + shown(required));
   auto scopes = jwt.claim_list("scp");
   std::vector<std::string> lacking;
   for (const auto& s : required)
@@ -157,8 +158,8 @@ Check check_key_issuer(const Jwt& jwt, const std::string& kid, const std::option
     expected.replace(at, kTenantPlaceholder.size(), jwt.claim_string("tid").value_or(""));
   auto iss = jwt.claim_string("iss").value_or("");
   if (iss == expected) return {};
-  return fail(TokenFailure::issuer_mismatch, "signing key " + shown(kid) + " is scoped to issuer " +
-                                                 shown(expected) + ", but the token's iss is " + shown(iss));
+  return fail(TokenFailure::issuer_mismatch, "signing key " + shown(kid) + " is scoped to issuer " + shown(expected) +
+                                                 ", but the token's iss is " + shown(iss));
 }
 
 VerifiedToken verified_claims(const Jwt& jwt) {
@@ -180,26 +181,39 @@ VerifiedToken verified_claims(const Jwt& jwt) {
 
 std::string_view reason_code(TokenFailure f) {
   switch (f) {
-    case TokenFailure::missing: return "missing";
-    case TokenFailure::malformed: return "malformed";
-    case TokenFailure::oversized: return "oversized";
-    case TokenFailure::disallowed_algorithm: return "disallowed_algorithm";
-    case TokenFailure::unknown_key: return "unknown_key";
-    case TokenFailure::bad_signature: return "bad_signature";
-    case TokenFailure::v1_token: return "v1_token";
-    case TokenFailure::issuer_mismatch: return "issuer_mismatch";
-    case TokenFailure::graph_token: return "graph_token";
-    case TokenFailure::audience_mismatch: return "audience_mismatch";
-    case TokenFailure::token_expired: return "token_expired";
-    case TokenFailure::not_yet_valid: return "not_yet_valid";
-    case TokenFailure::tenant_mismatch: return "tenant_mismatch";
-    case TokenFailure::scope_missing: return "scope_missing";
+    case TokenFailure::missing:
+      return "missing";
+    case TokenFailure::malformed:
+      return "malformed";
+    case TokenFailure::oversized:
+      return "oversized";
+    case TokenFailure::disallowed_algorithm:
+      return "disallowed_algorithm";
+    case TokenFailure::unknown_key:
+      return "unknown_key";
+    case TokenFailure::bad_signature:
+      return "bad_signature";
+    case TokenFailure::v1_token:
+      return "v1_token";
+    case TokenFailure::issuer_mismatch:
+      return "issuer_mismatch";
+    case TokenFailure::graph_token:
+      return "graph_token";
+    case TokenFailure::audience_mismatch:
+      return "audience_mismatch";
+    case TokenFailure::token_expired:
+      return "token_expired";
+    case TokenFailure::not_yet_valid:
+      return "not_yet_valid";
+    case TokenFailure::tenant_mismatch:
+      return "tenant_mismatch";
+    case TokenFailure::scope_missing:
+      return "scope_missing";
   }
   return "invalid_token";
 }
 
-boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view token,
-                                                               const VerificationPolicy& policy,
+boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view token, const VerificationPolicy& policy,
                                                                const KeySet& keys, SysTime now) {
   if (token.size() > policy.max_token_bytes)
     return fail(TokenFailure::oversized, "the token is " + std::to_string(token.size()) + " bytes, more than the " +
@@ -225,9 +239,9 @@ boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view 
                                                std::to_string(keys.size()) + " published keys");
   if (auto e = check_key_issuer(jwt, *kid, entry->issuer)) return std::move(*e);
   if (!entry->key.fits(*jwt.alg))
-    return fail(TokenFailure::disallowed_algorithm, "algorithm " + shown(jwt.alg_name) +
-                                                        " does not fit signing key " + shown(*kid) + " (an " +
-                                                        (entry->key.is_rsa() ? "RSA" : "EC") + " key)");
+    return fail(TokenFailure::disallowed_algorithm, "algorithm " + shown(jwt.alg_name) + " does not fit signing key " +
+                                                        shown(*kid) + " (an " + (entry->key.is_rsa() ? "RSA" : "EC") +
+                                                        " key)");
   if (!entry->key.verify(*jwt.alg, jwt.signing_input, jwt.signature))
     return fail(TokenFailure::bad_signature, "the token's signature does not verify with signing key " + shown(*kid));
   return verified_claims(jwt);

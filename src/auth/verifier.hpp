@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "auth/key_set.hpp"
 #include "common/clock.hpp"
@@ -16,15 +16,15 @@ namespace mcpgate::auth {
 
 // Why a bearer token was refused. Each has a stable reason code for bodies, logs and metrics.
 enum class TokenFailure {
-  missing,               // no token at all
-  malformed,             // not a JWS, bad base64/JSON, duplicate Authorization headers, not Bearer
+  missing,    // no token at all
+  malformed,  // not a JWS, bad base64/JSON, duplicate Authorization headers, not Bearer
   oversized,
   disallowed_algorithm,  // none, HS*, anything outside the allow-list or not fitting the key
   unknown_key,           // kid not in the tenant's keys (even after one refetch)
   bad_signature,
-  v1_token,              // iss = https://sts.windows.net/<tid>/
+  v1_token,  // iss = https://sts.windows.net/<tid>/
   issuer_mismatch,
-  graph_token,           // aud is Microsoft Graph: never ours, never "verified"
+  graph_token,  // aud is Microsoft Graph: never ours, never "verified"
   audience_mismatch,
   token_expired,
   not_yet_valid,
@@ -40,15 +40,14 @@ struct VerifyError {
 };
 
 struct VerificationPolicy {
-  std::string issuer;     // the tenant's v2 issuer, exactly (from its discovery document)
-  std::string tenant_id;  // for the v1 issuer message and tid checks
+  std::string issuer;                        // the tenant's v2 issuer, exactly (from its discovery document)
+  std::string tenant_id;                     // for the v1 issuer message and tid checks
   std::vector<std::string> audiences;        // any one may match
   std::vector<std::string> required_scopes;  // in scp
   bool require_all_scopes = false;           // APIM's match="all"; default "any"
   std::optional<std::string> required_tenant;
   std::chrono::seconds clock_skew{300};
-  std::vector<crypto::JwsAlg> allowed_algorithms{crypto::JwsAlg::RS256, crypto::JwsAlg::PS256,
-                                                 crypto::JwsAlg::ES256};
+  std::vector<crypto::JwsAlg> allowed_algorithms{crypto::JwsAlg::RS256, crypto::JwsAlg::PS256, crypto::JwsAlg::ES256};
   size_t max_token_bytes = 16 * 1024;
 };
 
@@ -69,8 +68,7 @@ struct VerifiedToken {
 // Walks one token through parse → algorithm → issuer → time → audience → tenant → scope →
 // key → signature. Pure: keys come from `keys`; an unknown kid is reported as unknown_key so the
 // caller can refetch once and call again.
-boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view token,
-                                                               const VerificationPolicy& policy,
+boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view token, const VerificationPolicy& policy,
                                                                const KeySet& keys, SysTime now);
 
 }  // namespace mcpgate::auth

@@ -22,8 +22,6 @@ class SystemClock final : public Clock {
   }
 };
 
-inline long long unix_seconds(SysTime t) {
-  return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
-}
+inline long long unix_seconds(SysTime t) { return std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count(); }
 
 }  // namespace mcpgate

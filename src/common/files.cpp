@@ -19,8 +19,7 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return std::move(out).str();
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content,
-                           std::filesystem::perms perms) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view content, std::filesystem::perms perms) {
   auto tmp = path;
   tmp += ".tmp-" + std::to_string(::getpid());
   auto fail = [&](const char* what) {

@@ -1,8 +1,8 @@
 #include "config/yaml_reader.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <cstdlib>
+
+#include <boost/url/parse.hpp>
 
 #include "common/duration.hpp"
 #include "common/files.hpp"
@@ -26,8 +26,7 @@ YamlReader YamlReader::from_string(std::string_view text, std::string source_nam
     throw ConfigError(source_name + ": line " + std::to_string(e.mark.line + 1) + ", column " +
                       std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
   }
-  if (!root.IsMap())
-    throw ConfigError(source_name + ": the top level must be a mapping of keys to values");
+  if (!root.IsMap()) throw ConfigError(source_name + ": the top level must be a mapping of keys to values");
   return YamlReader(root, "", std::move(source_name));
 }
 

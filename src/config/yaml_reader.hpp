@@ -1,16 +1,16 @@
 #pragma once
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <cstdint>
-#include <utility>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 namespace mcpgate::config {
 

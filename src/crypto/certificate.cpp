@@ -1,12 +1,12 @@
 #include "crypto/certificate.hpp"
 
+#include <stdexcept>
+
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <stdexcept>
 
 #include "common/base64.hpp"
 #include "crypto/hash.hpp"
@@ -43,7 +43,8 @@ Certificate Certificate::issue(const Key& subject_key, const CertificateRequest&
   BN_free(bn);
   // Backdated a little so a freshly started server is not "not yet valid" to a skewed client.
   X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), long(std::chrono::duration_cast<std::chrono::seconds>(req.validity).count()));
+  X509_gmtime_adj(X509_getm_notAfter(cert),
+                  long(std::chrono::duration_cast<std::chrono::seconds>(req.validity).count()));
   X509_set_pubkey(cert, subject_key.native());
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(req.common_name.c_str()),

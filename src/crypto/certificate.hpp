@@ -14,7 +14,7 @@ namespace mcpgate::crypto {
 
 struct CertificateRequest {
   std::string common_name;
-  std::vector<std::string> dns_names;  // subjectAltName DNS entries
+  std::vector<std::string> dns_names;     // subjectAltName DNS entries
   std::vector<std::string> ip_addresses;  // subjectAltName IP entries ("127.0.0.1", "::1")
   std::chrono::hours validity{24 * 365};
   bool is_ca = false;

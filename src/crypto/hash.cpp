@@ -1,8 +1,8 @@
 #include "crypto/hash.hpp"
 
-#include <openssl/evp.h>
-
 #include <stdexcept>
+
+#include <openssl/evp.h>
 
 namespace mcpgate::crypto {
 namespace {
@@ -10,8 +10,7 @@ namespace {
 std::string digest(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1)
-    throw std::runtime_error("digest failed");
+  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) throw std::runtime_error("digest failed");
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

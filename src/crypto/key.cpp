@@ -1,5 +1,8 @@
 #include "crypto/key.hpp"
 
+#include <stdexcept>
+#include <vector>
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -8,18 +11,23 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include <stdexcept>
-#include <vector>
-
 #include "common/base64.hpp"
 
 namespace mcpgate::crypto {
 namespace {
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
-struct BnFree { void operator()(BIGNUM* b) const { BN_free(b); } };
-struct CtxFree { void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); } };
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+struct CtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using CtxPtr = std::unique_ptr<EVP_PKEY_CTX, CtxFree>;
@@ -34,17 +42,28 @@ std::string bio_to_string(BIO* bio) {
 std::string bn_bytes(const BIGNUM* bn, int width = 0) {
   int len = width ? width : BN_num_bytes(bn);
   std::string out(size_t(len), '\0');
-  if (width) BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), len);
-  else BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  if (width)
+    BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), len);
+  else
+    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
 const EVP_MD* digest_for(JwsAlg alg) {
   switch (alg) {
-    case JwsAlg::RS256: case JwsAlg::PS256: case JwsAlg::ES256: return EVP_sha256();
-    case JwsAlg::RS384: case JwsAlg::PS384: case JwsAlg::ES384: return EVP_sha384();
-    case JwsAlg::RS512: case JwsAlg::PS512: return EVP_sha512();
-    default: return nullptr;
+    case JwsAlg::RS256:
+    case JwsAlg::PS256:
+    case JwsAlg::ES256:
+      return EVP_sha256();
+    case JwsAlg::RS384:
+    case JwsAlg::PS384:
+    case JwsAlg::ES384:
+      return EVP_sha384();
+    case JwsAlg::RS512:
+    case JwsAlg::PS512:
+      return EVP_sha512();
+    default:
+      return nullptr;
   }
 }
 
@@ -138,10 +157,9 @@ EVP_PKEY_CTX* verify_context(EVP_PKEY* key, JwsAlg alg, const EVP_MD* md) {
 
 std::optional<JwsAlg> parse_jws_alg(std::string_view n) {
   static const std::pair<std::string_view, JwsAlg> names[] = {
-      {"RS256", JwsAlg::RS256}, {"RS384", JwsAlg::RS384}, {"RS512", JwsAlg::RS512},
-      {"PS256", JwsAlg::PS256}, {"PS384", JwsAlg::PS384}, {"PS512", JwsAlg::PS512},
-      {"ES256", JwsAlg::ES256}, {"ES384", JwsAlg::ES384}, {"HS256", JwsAlg::HS256},
-      {"HS384", JwsAlg::HS384}, {"HS512", JwsAlg::HS512}, {"none", JwsAlg::None}};
+      {"RS256", JwsAlg::RS256}, {"RS384", JwsAlg::RS384}, {"RS512", JwsAlg::RS512}, {"PS256", JwsAlg::PS256},
+      {"PS384", JwsAlg::PS384}, {"PS512", JwsAlg::PS512}, {"ES256", JwsAlg::ES256}, {"ES384", JwsAlg::ES384},
+      {"HS256", JwsAlg::HS256}, {"HS384", JwsAlg::HS384}, {"HS512", JwsAlg::HS512}, {"none", JwsAlg::None}};
   for (auto& [name, alg] : names)
     if (name == n) return alg;
   return std::nullopt;
@@ -149,18 +167,30 @@ std::optional<JwsAlg> parse_jws_alg(std::string_view n) {
 
 std::string_view to_string(JwsAlg alg) {
   switch (alg) {
-    case JwsAlg::RS256: return "RS256";
-    case JwsAlg::RS384: return "RS384";
-    case JwsAlg::RS512: return "RS512";
-    case JwsAlg::PS256: return "PS256";
-    case JwsAlg::PS384: return "PS384";
-    case JwsAlg::PS512: return "PS512";
-    case JwsAlg::ES256: return "ES256";
-    case JwsAlg::ES384: return "ES384";
-    case JwsAlg::HS256: return "HS256";
-    case JwsAlg::HS384: return "HS384";
-    case JwsAlg::HS512: return "HS512";
-    case JwsAlg::None: return "none";
+    case JwsAlg::RS256:
+      return "RS256";
+    case JwsAlg::RS384:
+      return "RS384";
+    case JwsAlg::RS512:
+      return "RS512";
+    case JwsAlg::PS256:
+      return "PS256";
+    case JwsAlg::PS384:
+      return "PS384";
+    case JwsAlg::PS512:
+      return "PS512";
+    case JwsAlg::ES256:
+      return "ES256";
+    case JwsAlg::ES384:
+      return "ES384";
+    case JwsAlg::HS256:
+      return "HS256";
+    case JwsAlg::HS384:
+      return "HS384";
+    case JwsAlg::HS512:
+      return "HS512";
+    case JwsAlg::None:
+      return "none";
   }
   return "?";
 }
@@ -214,9 +244,12 @@ std::optional<Key> Key::from_jwk(const boost::json::object& jwk) {
     auto x = str("x"), y = str("y");
     if (crv == jwk.end() || !crv->value().is_string() || !x || !y) return std::nullopt;
     size_t width = 0;
-    if (crv->value().get_string() == "P-256") group = "prime256v1", width = 32;
-    else if (crv->value().get_string() == "P-384") group = "secp384r1", width = 48;
-    else return std::nullopt;
+    if (crv->value().get_string() == "P-256")
+      group = "prime256v1", width = 32;
+    else if (crv->value().get_string() == "P-384")
+      group = "secp384r1", width = 48;
+    else
+      return std::nullopt;
     if (x->size() != width || y->size() != width) return std::nullopt;
     point = "\x04" + *x + *y;
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.c_str(), 0);

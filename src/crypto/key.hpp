@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/json/object.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/json/object.hpp>
 
 typedef struct evp_pkey_st EVP_PKEY;
 
@@ -22,7 +22,7 @@ class Key {
  public:
   static Key generate_rsa(int bits = 2048);
   static Key generate_ec_p256();
-  static std::optional<Key> from_pem(std::string_view pem);  // private or public PEM
+  static std::optional<Key> from_pem(std::string_view pem);            // private or public PEM
   static std::optional<Key> from_jwk(const boost::json::object& jwk);  // public RSA / EC P-256/384
 
   std::string private_pem() const;  // throws if the key has no private part

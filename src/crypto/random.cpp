@@ -1,9 +1,9 @@
 #include "crypto/random.hpp"
 
+#include <stdexcept>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-
-#include <stdexcept>
 
 #include "common/base64.hpp"
 #include "crypto/hash.hpp"

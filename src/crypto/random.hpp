@@ -4,9 +4,9 @@
 
 namespace mcpgate::crypto {
 
-std::string random_bytes(size_t n);        // CSPRNG; throws if the generator fails
-std::string random_token(size_t bytes);    // base64url of random bytes: codes, refresh tokens
-std::string random_guid();                 // RFC 4122 version 4, lower case
+std::string random_bytes(size_t n);      // CSPRNG; throws if the generator fails
+std::string random_token(size_t bytes);  // base64url of random bytes: codes, refresh tokens
+std::string random_guid();               // RFC 4122 version 4, lower case
 // A GUID derived from a name, stable across runs (for pairwise subjects and demo object IDs).
 std::string name_based_guid(std::string_view name);
 

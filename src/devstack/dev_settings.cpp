@@ -47,7 +47,7 @@ std::vector<DemoUser> demo_users() {
     // Carol signs in fine but no teamspace lists her: the guide's "401 from Context7 with a
     // valid OBO token" case, reproducible on demand.
     d.provisioned = u.upn.rfind("carol@", 0) != 0;
-    d.note = !d.provisioned    ? "signs in, but is not provisioned: the server refuses her (user_not_provisioned)"
+    d.note = !d.provisioned   ? "signs in, but is not provisioned: the server refuses her (user_not_provisioned)"
              : d.mfa_required ? "provisioned; Conditional Access demands MFA (step-up challenge)"
                               : "provisioned";
     users.push_back(std::move(d));
@@ -64,7 +64,8 @@ std::string authority(const DevSettings& s) { return idp_url(s) + "/" + kDemoTen
 std::string idp_yaml(const DevSettings& s) {
   return "# mcpgate dev: the built-in demo tenant (mcpgate idp print-config) with one public URL, so\n"
          "# the issuer in tokens is the same whichever host name a client used.\n"
-         "public_url: " + idp_url(s) + "\n\n" + std::string(idp::demo_config_yaml());
+         "public_url: " +
+         idp_url(s) + "\n\n" + std::string(idp::demo_config_yaml());
 }
 
 std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file) {
@@ -73,31 +74,53 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       "# mcpgate dev: the guide's API Management (Parts 3 and 5) for the development tenant.\n"
       "# For your own tenant: replace tenant_id, the app IDs and the authority\n"
       "# (https://login.microsoftonline.com), and keep the secret in a file or the environment.\n"
-      "listen: {host: " + s.host + ", port: " + std::to_string(s.gateway_port) + "}\n"
-      "public_url: " + gateway_url(s) + "\n"
+      "listen: {host: " +
+      s.host + ", port: " + std::to_string(s.gateway_port) +
+      "}\n"
+      "public_url: " +
+      gateway_url(s) +
+      "\n"
       "entra:\n"
-      "  authority: " + idp_url(s) + "\n"
-      "  tenant_id: " + kDemoTenant + "\n";
+      "  authority: " +
+      idp_url(s) +
+      "\n"
+      "  tenant_id: " +
+      kDemoTenant + "\n";
   if (ca_file) out += "  ca_file: " + q(ca_file->string()) + "\n";
   out +=
       "client:                                  # the Context7 APIM Gateway app (Part 2 Step 2)\n"
-      "  client_id: " + std::string(kGatewayApp) + "\n"
-      "  client_secret: " + q("${file:" + l.secret_file.string() + "}") + "\n"
+      "  client_id: " +
+      std::string(kGatewayApp) +
+      "\n"
+      "  client_secret: " +
+      q("${file:" + l.secret_file.string() + "}") +
+      "\n"
       "obo: {timeout: 20s, expiry_margin: 2m}\n"
       "registration:                            # answers MCP clients' DCR with the gateway app's ID\n"
       "  enabled: true\n"
-      "  client_id: " + std::string(kGatewayApp) + "\n"
+      "  client_id: " +
+      std::string(kGatewayApp) +
+      "\n"
       "  allowed_redirect_uris: [https://vscode.dev/redirect]\n"
       "routes:\n"
-      "  - prefix: " + std::string(kRoutePrefix) + "\n"
-      "    upstream: http://" + s.host + ":" + std::to_string(s.server_port) + "\n"
+      "  - prefix: " +
+      std::string(kRoutePrefix) +
+      "\n"
+      "    upstream: http://" +
+      s.host + ":" + std::to_string(s.server_port) +
+      "\n"
       "    rewrite: [{from: /mcp, to: /mcp/oauth}]   # <rewrite-uri template=\"/mcp/oauth\" />\n"
-      "    audiences: ['" + kGatewayApp + "']\n"
+      "    audiences: ['" +
+      kGatewayApp +
+      "']\n"
       "    scopes: [Mcp.Gateway.Access]\n"
       "    scope_match: any\n"
-      "    obo_scope: api://" + kMcpApiApp + "/.default\n"
+      "    obo_scope: api://" +
+      kMcpApiApp +
+      "/.default\n"
       "limits: {shutdown_grace: 2s}\n"
-      "audit_log: " + q((l.logs_dir / "audit.jsonl").string()) + "\n";
+      "audit_log: " +
+      q((l.logs_dir / "audit.jsonl").string()) + "\n";
   return out;
 }
 
@@ -105,12 +128,21 @@ std::string server_yaml(const DevSettings& s, const std::optional<std::filesyste
   auto l = layout(s);
   std::string out =
       "# mcpgate dev: the MCP server (the guide's Context7). Its teamspace, Entra configuration and\n"
-      "# users live in the store: mcpgate admin --data-dir " + l.server_dir.string() + " …\n"
-      "listen: {host: " + s.host + ", port: " + std::to_string(s.server_port) + "}\n"
-      "public_url: " + server_url(s) + "\n"
-      "data_dir: " + q(l.server_dir.string()) + "\n"
+      "# users live in the store: mcpgate admin --data-dir " +
+      l.server_dir.string() +
+      " …\n"
+      "listen: {host: " +
+      s.host + ", port: " + std::to_string(s.server_port) +
+      "}\n"
+      "public_url: " +
+      server_url(s) +
+      "\n"
+      "data_dir: " +
+      q(l.server_dir.string()) +
+      "\n"
       "entra:\n"
-      "  authority: " + idp_url(s) + "\n";
+      "  authority: " +
+      idp_url(s) + "\n";
   if (ca_file) out += "  ca_file: " + q(ca_file->string()) + "\n";
   out += "mcp: {require_api_key: true}\n";
   return out;
@@ -131,16 +163,11 @@ std::string claude_code_command(const std::string& mcp_url) {
 }
 
 std::string stack_json(const DevSettings& s) {
-  json::object o{{"mcp_url", mcp_url(s)},
-                 {"gateway", gateway_url(s)},
-                 {"server", server_url(s)},
-                 {"idp", idp_url(s)},
-                 {"authority", authority(s)},
-                 {"tenant_id", kDemoTenant},
-                 {"gateway_app", kGatewayApp},
-                 {"mcp_api_app", kMcpApiApp},
-                 {"teamspace", kTeamspace},
-                 {"data_dir", s.data_dir.string()}};
+  json::object o{{"mcp_url", mcp_url(s)},      {"gateway", gateway_url(s)},
+                 {"server", server_url(s)},    {"idp", idp_url(s)},
+                 {"authority", authority(s)},  {"tenant_id", kDemoTenant},
+                 {"gateway_app", kGatewayApp}, {"mcp_api_app", kMcpApiApp},
+                 {"teamspace", kTeamspace},    {"data_dir", s.data_dir.string()}};
   return json::serialize(o) + "\n";
 }
 
@@ -151,23 +178,28 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   out += "\nmcpgate dev is running: identity provider, MCP server and gateway, wired as in the guide.\n\n";
   out += "MCP URL      " + mcp + "\n";
   out += "Tenant       " + std::string(kDemoTenant) + " (Contoso, development), authority " + authority(s) + "\n";
-  out += "Gateway app  " + std::string(kGatewayApp) + " (clients sign in with this ID; the gateway registers it for them)\n";
+  out += "Gateway app  " + std::string(kGatewayApp) +
+         " (clients sign in with this ID; the gateway registers it for them)\n";
   out += "MCP API app  " + std::string(kMcpApiApp) + " (audience of the On-Behalf-Of token)\n\n";
   out += "VS Code (.vscode/mcp.json):\n" + vscode_mcp_json(mcp) + "\n";
   out += "Claude Code:\n  " + claude_code_command(mcp) + "\n";
   out += "Cursor (~/.cursor/mcp.json):\n" + cursor_mcp_json(mcp) + "\n";
-  out += "Try it: ask your assistant \"use context7: how do I register a Fastify plugin under a prefix?\"; it\n"
-         "calls resolve-library-id, then query-docs, on the documentation indexed from --corpus (the demo corpus:\n"
-         "Node.js 18 API, Fastify, Undici, Pino, Axios, Zod, Commander, ws, dotenv).\n\n";
-  out += "Demo users (no passwords; a browser sign-in without a login_hint is alice, the\n"
-         "idp.yaml default_user):\n";
-  for (const auto& u : demo_users()) out += "  " + u.upn + std::string(u.upn.size() < 20 ? 20 - u.upn.size() : 1, ' ') + u.note + "\n";
+  out +=
+      "Try it: ask your assistant \"use context7: how do I register a Fastify plugin under a prefix?\"; it\n"
+      "calls resolve-library-id, then query-docs, on the documentation indexed from --corpus (the demo corpus:\n"
+      "Node.js 18 API, Fastify, Undici, Pino, Axios, Zod, Commander, ws, dotenv).\n\n";
+  out +=
+      "Demo users (no passwords; a browser sign-in without a login_hint is alice, the\n"
+      "idp.yaml default_user):\n";
+  for (const auto& u : demo_users())
+    out += "  " + u.upn + std::string(u.upn.size() < 20 ? 20 - u.upn.size() : 1, ' ') + u.note + "\n";
   out += "\nData         " + s.data_dir.string() + "\n";
   out += "  configs    " + l.config_dir.string() + "  (idp.yaml, gateway.yaml, server.yaml)\n";
   out += "  clients    " + l.clients_dir.string() + "  (vscode-mcp.json, cursor-mcp.json, claude-code.sh)\n";
-  out += "  store      " + (l.server_dir / "mcpgate.db").string() + "  (mcpgate admin --data-dir " + l.server_dir.string() + " …)\n";
-  out += "  docs       " + (l.server_dir / "docs.db").string() + "  (mcpgate index --data-dir " + l.server_dir.string() +
-         " list | add <folder> --id /owner/project)\n";
+  out += "  store      " + (l.server_dir / "mcpgate.db").string() + "  (mcpgate admin --data-dir " +
+         l.server_dir.string() + " …)\n";
+  out += "  docs       " + (l.server_dir / "docs.db").string() + "  (mcpgate index --data-dir " +
+         l.server_dir.string() + " list | add <folder> --id /owner/project)\n";
   out += "  IdP keys   " + (l.idp_dir / "keys").string() + "\n";
   if (ca_file) out += "  IdP CA     " + ca_file->string() + "  (NODE_EXTRA_CA_CERTS for MSAL)\n";
   out += "Logs         this terminal; audit log " + (l.logs_dir / "audit.jsonl").string() + "\n";

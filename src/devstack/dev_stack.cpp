@@ -7,8 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -16,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "admin/admin_service.hpp"
 #include "common/clock.hpp"
@@ -71,7 +71,8 @@ void write_config(const fs::path& file, const std::string& text) {
 uint16_t pick_free_port(const std::string& host) {
   bool v6 = host.find(':') != std::string::npos;
   int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("cannot open a socket to find a free port: " + std::string(std::strerror(errno)));
+  if (fd < 0)
+    throw std::runtime_error("cannot open a socket to find a free port: " + std::string(std::strerror(errno)));
   sockaddr_storage storage{};
   socklen_t len = 0;
   if (v6) {
@@ -94,7 +95,8 @@ uint16_t pick_free_port(const std::string& host) {
     ::close(fd);
     throw std::runtime_error("cannot find a free port on " + host + ": " + why);
   }
-  uint16_t port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(addr)->sin6_port : reinterpret_cast<sockaddr_in*>(addr)->sin_port);
+  uint16_t port =
+      ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(addr)->sin6_port : reinterpret_cast<sockaddr_in*>(addr)->sin_port);
   ::close(fd);
   return port;
 }
@@ -253,8 +255,7 @@ int DevStack::run() {
   {
     std::unique_lock lock(impl.mutex);
     impl.changed.wait(lock, [&] { return impl.stop_requested || impl.finished > 0; });
-    if (!impl.stop_requested && impl.finished > 0)
-      spdlog::error("a component stopped by itself; stopping the others");
+    if (!impl.stop_requested && impl.finished > 0) spdlog::error("a component stopped by itself; stopping the others");
   }
   impl.stop_all();
   for (auto& t : components) t.join();

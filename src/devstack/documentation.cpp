@@ -1,8 +1,8 @@
 #include "devstack/documentation.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
+
+#include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
 #include "common/files.hpp"
@@ -21,8 +21,10 @@ void prepare_documentation(const std::filesystem::path& server_data_dir,
   auto manifest = *corpus_dir / "libraries.yaml";
   std::error_code ec;
   if (!std::filesystem::exists(manifest, ec))
-    throw std::runtime_error(manifest.string() + " is missing: lay out the demo corpus with `bash scripts/fetch-corpus.sh` "
-                             "(scripts/bootstrap.sh runs it), or pass --corpus pointing at a folder with libraries.yaml");
+    throw std::runtime_error(
+        manifest.string() +
+        " is missing: lay out the demo corpus with `bash scripts/fetch-corpus.sh` "
+        "(scripts/bootstrap.sh runs it), or pass --corpus pointing at a folder with libraries.yaml");
   auto requests = docs::read_manifest(manifest);
   ensure_private_directory(server_data_dir);
   docs::DocIndex index(server_data_dir / "docs.db", SystemClock::instance());
@@ -43,8 +45,8 @@ void prepare_documentation(const std::filesystem::path& server_data_dir,
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (indexed)
-    spdlog::info("documentation: indexed {} of {} libraries ({} snippets) in {:.1f} s", indexed, requests.size(), snippets,
-                 seconds);
+    spdlog::info("documentation: indexed {} of {} libraries ({} snippets) in {:.1f} s", indexed, requests.size(),
+                 snippets, seconds);
   else
     spdlog::info("documentation: {} libraries already indexed", requests.size());
 }

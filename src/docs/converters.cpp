@@ -1,11 +1,11 @@
 #include "docs/converters.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <vector>
+
+#include <boost/json.hpp>
 
 #include "docs/text.hpp"
 
@@ -21,7 +21,8 @@ bool is_adornment(std::string_view line) {
   std::string_view t = trim(line);
   if (t.size() < 2 || indent_of(line) != 0) return false;
   const std::string_view marks = "=-~^\"'`#*+:._";
-  return marks.find(t[0]) != std::string_view::npos && std::all_of(t.begin(), t.end(), [&](char c) { return c == t[0]; });
+  return marks.find(t[0]) != std::string_view::npos &&
+         std::all_of(t.begin(), t.end(), [&](char c) { return c == t[0]; });
 }
 
 // ``literal`` → `literal`; :role:`text` → `text`; `link <url>`_ → link.
@@ -35,9 +36,9 @@ std::string rst_inline(std::string_view text) {
     }
     if (text[i] == ':' && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1]))) {
       size_t close = text.find(":`", i + 1);
-      if (close != std::string_view::npos &&
-          std::all_of(text.begin() + i + 1, text.begin() + close,
-                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '-'; })) {
+      if (close != std::string_view::npos && std::all_of(text.begin() + i + 1, text.begin() + close, [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '-';
+          })) {
         i = close;  // the role name goes; the backquoted text stays
         continue;
       }
@@ -104,7 +105,8 @@ std::string rst_to_markdown(std::string_view rst) {
       size_t colons = directive.find("::");
       if (colons == std::string_view::npos) {  // a comment or a link target: skip its block
         while (i + 1 < lines.size() && (trim(lines[i + 1]).empty() || indent_of(lines[i + 1]) > indent_of(line))) {
-          if (trim(lines[i + 1]).empty() && (i + 2 >= lines.size() || indent_of(lines[i + 2]) <= indent_of(line))) break;
+          if (trim(lines[i + 1]).empty() && (i + 2 >= lines.size() || indent_of(lines[i + 2]) <= indent_of(line)))
+            break;
           ++i;
         }
         continue;
@@ -115,9 +117,9 @@ std::string rst_to_markdown(std::string_view rst) {
         if (name != "highlight") literal_block(i, argument);
         continue;
       }
-      static const std::vector<std::string> admonitions{"note", "warning", "tip", "important", "caution", "danger",
-                                                        "attention", "hint", "seealso", "deprecated", "versionadded",
-                                                        "versionchanged"};
+      static const std::vector<std::string> admonitions{"note",    "warning",    "tip",          "important",
+                                                        "caution", "danger",     "attention",    "hint",
+                                                        "seealso", "deprecated", "versionadded", "versionchanged"};
       if (std::find(admonitions.begin(), admonitions.end(), name) != admonitions.end()) {
         std::string label = name;
         label[0] = char(std::toupper(static_cast<unsigned char>(label[0])));
@@ -175,8 +177,10 @@ boost::system::result<std::string, DocsError> notebook_to_markdown(std::string_v
     if (!type || !type->is_string()) continue;
     std::string text = source_text(cell.as_object().if_contains("source"));
     if (trim(text).empty()) continue;
-    if (type->as_string() == "markdown") out += text + "\n\n";
-    else if (type->as_string() == "code") out += "```" + language + "\n" + text + "\n```\n\n";
+    if (type->as_string() == "markdown")
+      out += text + "\n\n";
+    else if (type->as_string() == "code")
+      out += "```" + language + "\n" + text + "\n```\n\n";
   }
   return boost::system::result<std::string, DocsError>(boost::system::in_place_value, std::move(out));
 }
@@ -231,10 +235,13 @@ std::string html_to_markdown(std::string_view html) {
           std::string collapsed;
           bool space = false;
           for (char c : text) {
-            if (std::isspace(static_cast<unsigned char>(c))) space = true;
+            if (std::isspace(static_cast<unsigned char>(c)))
+              space = true;
             else {
-              if (space && !collapsed.empty()) collapsed += ' ';
-              else if (space && !out.empty() && out.back() != '\n' && out.back() != ' ') collapsed += ' ';
+              if (space && !collapsed.empty())
+                collapsed += ' ';
+              else if (space && !out.empty() && out.back() != '\n' && out.back() != ' ')
+                collapsed += ' ';
               space = false;
               collapsed += c;
             }

@@ -1,14 +1,13 @@
 #pragma once
+#include <string>
+#include <string_view>
+
 #include <boost/system/result.hpp>
 
-#include <string>
-
 #include "docs/error.hpp"
-#include <string_view>
 
 // Other documentation formats, rewritten as Markdown so that one splitter serves them all.
 namespace mcpgate::docs {
-
 
 // reStructuredText: section titles (underlined, optionally overlined; levels in order of first
 // appearance), code-block/code/sourcecode directives and `::` literal blocks become fences;

@@ -1,12 +1,12 @@
 #include "docs/doc_index.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <mutex>
 #include <unordered_map>
+
+#include <boost/json.hpp>
 
 #include "store/sqlite.hpp"
 
@@ -260,7 +260,8 @@ struct DocIndex::Impl {
   mutable std::vector<std::unique_ptr<Connection>> idle_readers;
 
   Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
-    db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
+    db.execute(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
     db.execute(kSchema);
     ensure_version_links();
     ensure_fts_layout();
@@ -345,12 +346,14 @@ struct DocIndex::Impl {
   void bump_generation() { db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
 
   void delete_version_rows(int64_t version_row) {
-    Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row).run();
+    Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row)
+        .run();
     Statement(db, "DELETE FROM versions WHERE id = ?1", version_row).run();
   }
 };
 
-DocIndex::DocIndex(const std::filesystem::path& file, const Clock& clock) : impl_(std::make_unique<Impl>(file, clock)) {}
+DocIndex::DocIndex(const std::filesystem::path& file, const Clock& clock)
+    : impl_(std::make_unique<Impl>(file, clock)) {}
 DocIndex::~DocIndex() = default;
 const std::filesystem::path& DocIndex::file() const { return impl_->db.file(); }
 
@@ -371,8 +374,9 @@ int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag,
   find.step();
   int64_t library = find.integer(0);
   // A run that died earlier left a processing row behind; it is garbage now.
-  Statement stale(db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND state IN ('processing','initial','error')",
-                  library, tag);
+  Statement stale(
+      db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND state IN ('processing','initial','error')",
+      library, tag);
   std::vector<int64_t> stale_rows;
   while (stale.step()) stale_rows.push_back(stale.integer(0));
   for (auto row : stale_rows) impl_->delete_version_rows(row);
@@ -396,18 +400,20 @@ void DocIndex::add_snippets(int64_t version_row, const std::vector<Snippet>& sni
   std::unordered_map<std::string, int64_t> words;
   int64_t tokens = 0;
   for (auto& s : snippets) {
-    Statement(db,
-              "INSERT INTO snippets(version, ordinal, kind, title, breadcrumb, description, content, code, source_path, "
-              "anchor, tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-              version_row, ordinal++, s.is_code() ? "code" : "info", s.title, to_json_list(s.breadcrumb), s.description,
-              s.content, code_to_json(s.code), s.source_path, s.anchor, s.tokens())
+    Statement(
+        db,
+        "INSERT INTO snippets(version, ordinal, kind, title, breadcrumb, description, content, code, source_path, "
+        "anchor, tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        version_row, ordinal++, s.is_code() ? "code" : "info", s.title, to_json_list(s.breadcrumb), s.description,
+        s.content, code_to_json(s.code), s.source_path, s.anchor, s.tokens())
         .run();
     int64_t row = db.last_insert_id();
     std::string code = fts_code_text(s.code);
     std::string body = s.description + "\n" + s.content;
     impl_->insert_fts(row, version_row, s);
     std::vector<std::string> seen;
-    for (auto& w : index_words(s.title + " " + s.breadcrumb_text() + " " + body + " " + code)) seen.push_back(std::move(w));
+    for (auto& w : index_words(s.title + " " + s.breadcrumb_text() + " " + body + " " + code))
+      seen.push_back(std::move(w));
     std::sort(seen.begin(), seen.end());
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     for (auto& w : seen) ++words[w];
@@ -433,12 +439,13 @@ void DocIndex::finalize_version(int64_t version_row, double benchmark_score) {
   if (!find.step()) throw std::runtime_error("no version being indexed with row " + std::to_string(version_row));
   int64_t library = find.integer(0);
   std::string tag = find.text(1);
-  Statement older(db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND id != ?3", library, tag, version_row);
+  Statement older(db, "SELECT id FROM versions WHERE library = ?1 AND tag = ?2 AND id != ?3", library, tag,
+                  version_row);
   std::vector<int64_t> rows;
   while (older.step()) rows.push_back(older.integer(0));
   for (auto row : rows) impl_->delete_version_rows(row);
-  Statement(db, "UPDATE versions SET state = 'finalized', benchmark_score = ?2, updated = ?3 WHERE id = ?1", version_row,
-            benchmark_score, store::sqlite::to_millis(impl_->clock.now()))
+  Statement(db, "UPDATE versions SET state = 'finalized', benchmark_score = ?2, updated = ?3 WHERE id = ?1",
+            version_row, benchmark_score, store::sqlite::to_millis(impl_->clock.now()))
       .run();
   impl_->bump_generation();
   t.commit();
@@ -457,17 +464,20 @@ void DocIndex::fail_version(int64_t version_row, const std::string& error) {
   if (!find.step()) return;
   int64_t library = find.integer(0);
   std::string tag = find.text(1);
-  Statement finalized(db, "SELECT COUNT(*) FROM versions WHERE library = ?1 AND tag = ?2 AND state = 'finalized'", library, tag);
+  Statement finalized(db, "SELECT COUNT(*) FROM versions WHERE library = ?1 AND tag = ?2 AND state = 'finalized'",
+                      library, tag);
   finalized.step();
   bool has_old = finalized.integer(0) > 0;
-  Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row).run();
+  Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row)
+      .run();
   Statement(db, "DELETE FROM snippets WHERE version = ?1", version_row).run();
   Statement(db, "DELETE FROM terms WHERE version = ?1", version_row).run();
   if (has_old) {
     // The old documentation keeps serving; the failure is told to whoever ran the indexer.
     Statement(db, "DELETE FROM versions WHERE id = ?1", version_row).run();
   } else {
-    Statement(db, "UPDATE versions SET state = 'error', error = ?2, snippets = 0, tokens = 0, updated = ?3 WHERE id = ?1",
+    Statement(db,
+              "UPDATE versions SET state = 'error', error = ?2, snippets = 0, tokens = 0, updated = ?3 WHERE id = ?1",
               version_row, error, store::sqlite::to_millis(impl_->clock.now()))
         .run();
   }
@@ -479,11 +489,11 @@ namespace {
 std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<std::string>& only) {
   std::vector<LibraryRecord> out;
   std::map<int64_t, size_t> by_row;
-  Statement libs(db,
-                 only ? "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
-                        "WHERE library_id = ?1"
-                      : "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
-                        "ORDER BY library_id");
+  Statement libs(
+      db, only ? "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
+                 "WHERE library_id = ?1"
+               : "SELECT id, library_id, title, description, trust_score, source_url, aliases, rules FROM libraries "
+                 "ORDER BY library_id");
   if (only) libs.bind(1, *only);
   while (libs.step()) {
     LibraryRecord r;
@@ -497,9 +507,10 @@ std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<st
     by_row[libs.integer(0)] = out.size();
     out.push_back(std::move(r));
   }
-  Statement versions(db,
-                     "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder, source_url "
-                     "FROM versions ORDER BY id DESC");
+  Statement versions(
+      db,
+      "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder, source_url "
+      "FROM versions ORDER BY id DESC");
   while (versions.step()) {
     auto it = by_row.find(versions.integer(0));
     if (it == by_row.end()) continue;
@@ -558,7 +569,8 @@ bool DocIndex::remove(const std::string& id, const std::optional<std::string>& t
   Statement find(db, "SELECT id FROM libraries WHERE library_id = ?1", id);
   if (!find.step()) return false;
   int64_t library = find.integer(0);
-  Statement rows(db, tag ? "SELECT id FROM versions WHERE library = ?1 AND tag = ?2" : "SELECT id FROM versions WHERE library = ?1");
+  Statement rows(db, tag ? "SELECT id FROM versions WHERE library = ?1 AND tag = ?2"
+                         : "SELECT id FROM versions WHERE library = ?1");
   rows.bind(1, library);
   if (tag) rows.bind(2, *tag);
   std::vector<int64_t> version_rows;
@@ -571,7 +583,8 @@ bool DocIndex::remove(const std::string& id, const std::optional<std::string>& t
   return true;
 }
 
-std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, const std::string& expression, int limit) const {
+std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, const std::string& expression,
+                                                        int limit) const {
   auto reader = impl_->reader();
   std::vector<std::pair<int64_t, double>> out;
   // Column weights: a term in the title or heading path says far more than one in the prose.
@@ -590,7 +603,8 @@ std::vector<StoredSnippet> DocIndex::snippets(const std::vector<int64_t>& rows) 
   json::array ids;
   for (auto row : rows) ids.emplace_back(row);
   std::unordered_map<int64_t, StoredSnippet> found;
-  Statement s(*reader, std::string(kSnippetColumns) + "WHERE id IN (SELECT value FROM json_each(?1))", json::serialize(ids));
+  Statement s(*reader, std::string(kSnippetColumns) + "WHERE id IN (SELECT value FROM json_each(?1))",
+              json::serialize(ids));
   while (s.step()) {
     auto snippet = read_snippet(s);
     found.emplace(snippet.row, std::move(snippet));

@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "common/clock.hpp"
 #include "docs/snippet.hpp"
@@ -25,7 +25,7 @@ struct LibraryInfo {
 
 struct VersionInfo {
   int64_t row = 0;
-  std::string tag;  // empty: the unversioned ("latest") documentation
+  std::string tag;    // empty: the unversioned ("latest") documentation
   std::string state;  // initial, processing, finalized, error
   int64_t snippets = 0;
   int64_t tokens = 0;
@@ -44,8 +44,8 @@ struct LibraryRecord {
   // highest tag in natural order (v1.10.0 above v1.9.2).
   const VersionInfo* default_version() const;
   const VersionInfo* version(std::string_view tag) const;  // finalized only; "latest" = default
-  std::vector<std::string> tags() const;                    // finalized, non-empty, highest first
-  int64_t snippet_count() const;                            // of the default version
+  std::vector<std::string> tags() const;                   // finalized, non-empty, highest first
+  int64_t snippet_count() const;                           // of the default version
 };
 
 // Natural order of version tags: digit runs compare as numbers.

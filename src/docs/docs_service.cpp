@@ -21,7 +21,8 @@ std::pair<std::vector<LibraryRecord>, bool> DocsService::visible_libraries(const
   bool hidden = false;
   std::vector<LibraryRecord> visible;
   for (auto& library : all) {
-    auto rule = std::find_if(restrictions.begin(), restrictions.end(), [&](auto& r) { return r.first == library.info.id; });
+    auto rule =
+        std::find_if(restrictions.begin(), restrictions.end(), [&](auto& r) { return r.first == library.info.id; });
     if (rule != restrictions.end() && !shares_group(rule->second, viewer.groups)) {
       hidden = true;
       continue;
@@ -47,17 +48,18 @@ ResolveAnswer DocsService::resolve(const std::string& library_name, const std::s
   return answer;
 }
 
-boost::system::result<ContextAnswer, DocsFailure> DocsService::context(const std::string& library, const std::string& query,
-                                                                       int token_budget, const Viewer& viewer,
-                                                                       Ranking ranking) {
+boost::system::result<ContextAnswer, DocsFailure> DocsService::context(const std::string& library,
+                                                                       const std::string& query, int token_budget,
+                                                                       const Viewer& viewer, Ranking ranking) {
   auto ref = parse_library_ref(library);
   if (!ref) return DocsFailure(400, "invalid_library_id", ref.error().message);
   auto record = index_.library(ref->id);
   // A restricted library is reported as missing: its existence is not for everyone to learn.
   if (!record || !may_see(ref->id, viewer))
     return DocsFailure(404, "library_not_found",
-                       "Library " + ref->id + " was not found. Use resolve-library-id (or /api/v2/libs/search) to find a "
-                       "valid library ID.");
+                       "Library " + ref->id +
+                           " was not found. Use resolve-library-id (or /api/v2/libs/search) to find a "
+                           "valid library ID.");
   const VersionInfo* version = record->version(ref->tag);
   if (!version) {
     if (!ref->tag.empty()) {
@@ -77,8 +79,9 @@ boost::system::result<ContextAnswer, DocsFailure> DocsService::context(const std
   auto ranked = rank_snippets(index_, &vocabulary_, version->row, query, ranking);
   answer.snippets = within_budget(std::move(ranked), token_budget);
   if (answer.snippets.empty())
-    return DocsFailure(404, "no_snippets_found",
-                       "No documentation in " + ref->id + " matches this query. Try other words, one concept per query.");
+    return DocsFailure(
+        404, "no_snippets_found",
+        "No documentation in " + ref->id + " matches this query. Try other words, one concept per query.");
   // Snippets link to the files of the version they came from, when that version says where.
   std::string version_links = version->source_url;
   answer.library = std::move(*record);

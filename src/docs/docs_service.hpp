@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "docs/doc_index.hpp"
 #include "docs/search.hpp"

@@ -29,9 +29,7 @@ std::string title_from_path(std::string_view path) {
   return title;
 }
 
-bool looks_binary(std::string_view content) {
-  return content.substr(0, 8000).find('\0') != std::string_view::npos;
-}
+bool looks_binary(std::string_view content) { return content.substr(0, 8000).find('\0') != std::string_view::npos; }
 
 }  // namespace
 
@@ -42,7 +40,7 @@ bool is_documentation_file(std::string_view file_name) {
 }
 
 boost::system::result<std::vector<Snippet>, DocsError> split_document(std::string_view relative_path,
-                                                                        std::string_view content, int max_info_tokens) {
+                                                                      std::string_view content, int max_info_tokens) {
   if (looks_binary(content)) return DocsError(std::string("binary content (a NUL byte) in a documentation file"));
   SplitOptions options;
   options.source_path = std::string(relative_path);

@@ -1,10 +1,10 @@
 #include "docs/formats.hpp"
 
+#include <cmath>
+
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-
-#include <cmath>
 
 namespace mcpgate::docs {
 namespace json = boost::json;
@@ -70,8 +70,9 @@ json::object library_json(const LibraryRecord& library) {
 std::string resolve_text(const std::vector<const LibraryRecord*>& libraries, bool filter_applied) {
   std::string out;
   if (filter_applied)
-    out += "**Note:** Your results only include libraries matching your teamspace's library filters; libraries "
-           "restricted to groups you are not in are not shown.\n\n";
+    out +=
+        "**Note:** Your results only include libraries matching your teamspace's library filters; libraries "
+        "restricted to groups you are not in are not shown.\n\n";
   if (libraries.empty()) return out + "No libraries found matching the provided name.";
   out += "Available Libraries:\n\n";
   bool first = true;
@@ -91,7 +92,8 @@ std::string resolve_text(const std::vector<const LibraryRecord*>& libraries, boo
       for (auto& t : tags) joined += (joined.empty() ? "" : ", ") + t;
       out += "- Versions: " + joined + "\n";
     }
-    out += "- Source: " + (library->info.source_url.empty() ? std::string("Local (Private)") : library->info.source_url);
+    out +=
+        "- Source: " + (library->info.source_url.empty() ? std::string("Local (Private)") : library->info.source_url);
   }
   return out;
 }
@@ -145,9 +147,11 @@ json::object context_json(const LibraryInfo& library, const std::vector<ScoredSn
   }
   json::array own;
   for (auto& r : library.rules) own.emplace_back(r);
-  return json::object{{"codeSnippets", std::move(code)},
-                      {"infoSnippets", std::move(info)},
-                      {"rules", json::object{{"global", json::array{}}, {"libraryOwn", std::move(own)}, {"libraryTeam", json::array{}}}}};
+  return json::object{
+      {"codeSnippets", std::move(code)},
+      {"infoSnippets", std::move(info)},
+      {"rules",
+       json::object{{"global", json::array{}}, {"libraryOwn", std::move(own)}, {"libraryTeam", json::array{}}}}};
 }
 
 }  // namespace mcpgate::docs

@@ -1,8 +1,8 @@
 #pragma once
-#include <boost/json/object.hpp>
-
 #include <string>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "docs/search.hpp"
 

@@ -47,7 +47,8 @@ ReadmeSummary summarize_readme(const fs::path& folder) {
     options.source_path = name;
     options.fallback_title = "";
     for (auto& s : split_markdown(*content, options)) {
-      if (summary.title.empty() && !s.breadcrumb.empty() && s.breadcrumb.front() != name) summary.title = s.breadcrumb.front();
+      if (summary.title.empty() && !s.breadcrumb.empty() && s.breadcrumb.front() != name)
+        summary.title = s.breadcrumb.front();
       if (summary.description.empty() && !s.is_code()) {
         std::string first = s.content.substr(0, s.content.find("\n\n"));
         for (auto& c : first)
@@ -64,7 +65,7 @@ ReadmeSummary summarize_readme(const fs::path& folder) {
 }  // namespace
 
 boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, const IndexRequest& request,
-                                                             const std::function<void(const IndexProgress&)>& progress) {
+                                                           const std::function<void(const IndexProgress&)>& progress) {
   auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   auto id = validate_library_id(request.id);
@@ -77,9 +78,10 @@ boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, cons
   if (!settings) return settings.error();
   auto files = collect_documentation_files(request.folder, *settings);
   if (files.empty())
-    return DocsError("no documentation files (.md .mdx .markdown .rst .txt .ipynb .html) under " + request.folder.string() +
-           " after exclusions (context7.json folders/excludeFolders/excludeFiles, change logs, licences, archive and "
-           "legacy folders)");
+    return DocsError(
+        "no documentation files (.md .mdx .markdown .rst .txt .ipynb .html) under " + request.folder.string() +
+        " after exclusions (context7.json folders/excludeFolders/excludeFiles, change logs, licences, archive and "
+        "legacy folders)");
 
   ReadmeSummary readme = summarize_readme(request.folder);
   // What the request leaves out comes from context7.json, then from what the library already
@@ -96,11 +98,16 @@ boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, cons
                                                                                  : readme.description);
   info.trust_score = request.trust_score.value_or(existing ? existing->info.trust_score : 5);
   info.source_url = !request.source_url.empty() ? request.source_url : existing ? existing->info.source_url : "";
-  info.aliases = !request.aliases.empty() ? request.aliases : existing ? existing->info.aliases : std::vector<std::string>{};
-  info.rules = !settings->rules.empty() ? settings->rules : existing ? existing->info.rules : std::vector<std::string>{};
+  info.aliases = !request.aliases.empty() ? request.aliases
+                 : existing               ? existing->info.aliases
+                                          : std::vector<std::string>{};
+  info.rules = !settings->rules.empty() ? settings->rules
+               : existing               ? existing->info.rules
+                                        : std::vector<std::string>{};
 
   IndexReport report;
-  report.version_row = index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string(), request.source_url);
+  report.version_row =
+      index.begin_version(info, request.tag, fs::absolute(request.folder, ec).string(), request.source_url);
   try {
     std::unordered_set<std::string> seen;
     std::vector<Snippet> batch;
@@ -165,7 +172,8 @@ double benchmark_score(const DocIndex& index, int64_t version_row, size_t max_qu
     ++asked;
     auto ranked = rank_snippets(index, nullptr, version_row, sections[i].second, Ranking::standard, 5);
     for (auto& r : ranked) {
-      if (r.stored.snippet.source_path == sections[i].first && r.stored.snippet.breadcrumb.back() == sections[i].second) {
+      if (r.stored.snippet.source_path == sections[i].first &&
+          r.stored.snippet.breadcrumb.back() == sections[i].second) {
         ++answered;
         break;
       }

@@ -1,22 +1,21 @@
 #pragma once
-#include <boost/system/result.hpp>
-
-#include "docs/error.hpp"
-
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/system/result.hpp>
+
 #include "docs/doc_index.hpp"
+#include "docs/error.hpp"
 
 namespace mcpgate::docs {
 
 struct IndexRequest {
   std::filesystem::path folder;
-  std::string id;   // "/owner/project"
-  std::string tag;  // empty: unversioned
+  std::string id;                          // "/owner/project"
+  std::string tag;                         // empty: unversioned
   std::optional<std::string> title;        // default: context7.json's projectTitle, else the project name
   std::optional<std::string> description;  // default: context7.json's description
   std::optional<double> trust_score;       // default: 5 (Medium) for a local source
@@ -47,8 +46,8 @@ struct IndexReport {
 // exact and near duplicates (same text once case, punctuation and spacing are ignored), writes
 // in batches and makes the version visible at the end in one step. On failure the version being
 // written is discarded and the previous one keeps serving; the error names the cause.
-boost::system::result<IndexReport, DocsError> index_folder(DocIndex& index, const IndexRequest& request,
-                                                             const std::function<void(const IndexProgress&)>& progress = {});
+boost::system::result<IndexReport, DocsError> index_folder(
+    DocIndex& index, const IndexRequest& request, const std::function<void(const IndexProgress&)>& progress = {});
 
 // The library's self-check: questions made from its section headings, answered by the search;
 // the share (0–100) whose section comes back in the first five results.

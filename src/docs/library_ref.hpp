@@ -1,10 +1,10 @@
 #pragma once
+#include <string>
+#include <string_view>
+
 #include <boost/system/result.hpp>
 
 #include "docs/error.hpp"
-
-#include <string>
-#include <string_view>
 
 namespace mcpgate::docs {
 

@@ -71,8 +71,10 @@ std::optional<std::pair<int, std::string_view>> atx_heading(std::string_view lin
   // An optional closing sequence of #'s preceded by a space.
   size_t end = text.size();
   while (end > 0 && text[end - 1] == '#') --end;
-  if (end == 0) text = {};
-  else if (end < text.size() && (text[end - 1] == ' ' || text[end - 1] == '\t')) text = trim(text.substr(0, end));
+  if (end == 0)
+    text = {};
+  else if (end < text.size() && (text[end - 1] == ' ' || text[end - 1] == '\t'))
+    text = trim(text.substr(0, end));
   return std::make_pair(level, text);
 }
 
@@ -90,8 +92,7 @@ bool is_jsx_only(std::string_view line) {
   std::string_view t = trim(line);
   if (t.size() < 3 || t.front() != '<' || t.back() != '>') return false;
   size_t name = t[1] == '/' ? 2 : 1;
-  return name < t.size() && std::isupper(static_cast<unsigned char>(t[name])) &&
-         t.find('>') == t.size() - 1;
+  return name < t.size() && std::isupper(static_cast<unsigned char>(t[name])) && t.find('>') == t.size() - 1;
 }
 
 // Lines that carry no prose: a lone HTML tag (layout divs, anchors) or a row of badges.
@@ -103,7 +104,8 @@ bool is_markup_only(std::string_view line) {
     // Keep lines with text between tags, such as "<b>Note</b> this…": those are prose.
     size_t close = t.find('>');
     size_t open = t.find('<', close);
-    bool only_tags = open == close + 1 || open == std::string_view::npos || is_blank(t.substr(close + 1, open - close - 1));
+    bool only_tags =
+        open == close + 1 || open == std::string_view::npos || is_blank(t.substr(close + 1, open - close - 1));
     return only_tags;
   }
   return false;
@@ -142,8 +144,10 @@ class Splitter {
         continue;
       }
       if (options_.plain_text) {
-        if (is_blank(line)) flush_paragraph();
-        else paragraph_.emplace_back(line);
+        if (is_blank(line))
+          flush_paragraph();
+        else
+          paragraph_.emplace_back(line);
         continue;
       }
       if (auto opening = fence_opening(line)) {
@@ -271,7 +275,8 @@ class Splitter {
       chunk.clear();
     };
     for (auto* p : prose) {
-      if (!chunk.empty() && approximate_tokens(chunk) + approximate_tokens(p->text) > options_.max_info_tokens) emit_chunk();
+      if (!chunk.empty() && approximate_tokens(chunk) + approximate_tokens(p->text) > options_.max_info_tokens)
+        emit_chunk();
       if (!chunk.empty()) chunk += "\n\n";
       chunk += p->text;
     }
@@ -293,8 +298,8 @@ class Splitter {
       s.code.push_back({blocks[i].language, blocks[i].text});
       while (true) {
         size_t next = last + 1;
-        if (next < blocks.size() && !blocks[next].is_code && blocks[next].text.size() < 80 && next + 1 < blocks.size() &&
-            blocks[next + 1].is_code)
+        if (next < blocks.size() && !blocks[next].is_code && blocks[next].text.size() < 80 &&
+            next + 1 < blocks.size() && blocks[next + 1].is_code)
           next += 1;
         if (next < blocks.size() && blocks[next].is_code) {
           s.code.push_back({blocks[next].language, blocks[next].text});
@@ -377,7 +382,8 @@ std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
     }
     if (c == '[') {
       size_t close = text.find(']', i);
-      if (close != std::string_view::npos && close + 1 < text.size() && (text[close + 1] == '(' || text[close + 1] == '['))
+      if (close != std::string_view::npos && close + 1 < text.size() &&
+          (text[close + 1] == '(' || text[close + 1] == '['))
         continue;
     }
     if (c == '\\' && i + 1 < text.size() && std::ispunct(static_cast<unsigned char>(text[i + 1]))) continue;

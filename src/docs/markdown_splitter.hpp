@@ -8,8 +8,8 @@
 namespace mcpgate::docs {
 
 struct SplitOptions {
-  std::string source_path;  // recorded on every snippet
-  std::string page_title;   // heads the breadcrumb before the first heading (front matter wins)
+  std::string source_path;     // recorded on every snippet
+  std::string page_title;      // heads the breadcrumb before the first heading (front matter wins)
   std::string fallback_title;  // names a page that has no heading at all (default: its path)
   bool mdx = false;            // drop import/export lines and JSX-only lines
   bool plain_text = false;     // no markup at all: every line is prose

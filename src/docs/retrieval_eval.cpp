@@ -1,9 +1,9 @@
 #include "docs/retrieval_eval.hpp"
 
+#include <fstream>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
-
-#include <fstream>
 
 #include "docs/markdown_splitter.hpp"
 
@@ -61,7 +61,8 @@ std::vector<LabelledQuestion> read_questions(const std::filesystem::path& file) 
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     boost::system::error_code ec;
     auto v = json::parse(line, ec);
-    if (ec || !v.is_object()) throw std::runtime_error(file.string() + ": line " + std::to_string(number) + " is not a JSON object");
+    if (ec || !v.is_object())
+      throw std::runtime_error(file.string() + ": line " + std::to_string(number) + " is not a JSON object");
     auto& o = v.as_object();
     LabelledQuestion q;
     q.question = field(o, "question", number);
@@ -71,7 +72,8 @@ std::vector<LabelledQuestion> read_questions(const std::filesystem::path& file) 
     q.answers.emplace_back(field(o, "file", number), field(o, "section", number));
     if (auto* also = o.if_contains("also"); also && also->is_array())
       for (auto& a : also->as_array())
-        if (a.is_object()) q.answers.emplace_back(field(a.as_object(), "file", number), field(a.as_object(), "section", number));
+        if (a.is_object())
+          q.answers.emplace_back(field(a.as_object(), "file", number), field(a.as_object(), "section", number));
     out.push_back(std::move(q));
   }
   return out;

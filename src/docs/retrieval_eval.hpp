@@ -12,9 +12,9 @@ namespace mcpgate::docs {
 // other section that answers it as well).
 struct LabelledQuestion {
   std::string question;
-  std::string library;       // "/owner/project"
-  std::string library_name;  // how a developer names it to resolve-library-id
-  std::string kind;          // plain, typo, synonym, error, one-word
+  std::string library;                                       // "/owner/project"
+  std::string library_name;                                  // how a developer names it to resolve-library-id
+  std::string kind;                                          // plain, typo, synonym, error, one-word
   std::vector<std::pair<std::string, std::string>> answers;  // (file, section heading)
 };
 
@@ -25,8 +25,8 @@ struct RetrievalScores {
   size_t questions = 0;
   double hit_at_1 = 0;
   double hit_at_5 = 0;
-  double mrr = 0;          // mean reciprocal rank over the first 10 results
-  double in_answer = 0;    // the labelled section is among what query-docs returns (budgeted)
+  double mrr = 0;        // mean reciprocal rank over the first 10 results
+  double in_answer = 0;  // the labelled section is among what query-docs returns (budgeted)
 };
 
 struct EvalReport {
@@ -36,7 +36,7 @@ struct EvalReport {
   std::map<std::string, RetrievalScores> word_overlap_by_kind;
   size_t resolve_questions = 0;
   double resolve_accuracy_at_1 = 0;
-  std::vector<std::string> misses;  // questions the standard ranking missed in its first five
+  std::vector<std::string> misses;   // questions the standard ranking missed in its first five
   std::vector<std::string> details;  // per question: rank and the first three results (standard)
 };
 

@@ -13,14 +13,16 @@ namespace {
 
 const std::set<std::string, std::less<>>& stopwords() {
   static const std::set<std::string, std::less<>> words{
-      "a",     "about", "an",    "and",   "are",  "as",   "at",    "be",    "by",    "can",   "could", "do",
-      "does",  "doing", "for",   "from",  "get",  "how",  "i",     "if",    "in",    "into",  "is",    "it",
-      "its",   "me",    "my",    "of",    "on",   "or",   "should", "so",   "some",  "that",  "the",   "their",
-      "then",  "there", "these", "this",  "to",   "use",  "using", "want",  "was",   "way",   "we",    "what",
-      "when",  "where", "which", "while", "who",  "why",  "will",  "with",  "would", "you",   "your",  "am",
-      "need",  "make",  "does",  "did",   "has",  "have", "any",   "all",   "just",  "like",  "also",  "than",
-      "them",  "they",  "our",   "us",    "via",  "possible", "best", "correct", "correctly", "right", "example",
-      "e",     "g",     "etc",   "thing", "things", "something", "somehow", "way", "ways", "please", "help"};
+      "a",         "about", "an",      "and",   "are",  "as",    "at",    "be",       "by",        "can",
+      "could",     "do",    "does",    "doing", "for",  "from",  "get",   "how",      "i",         "if",
+      "in",        "into",  "is",      "it",    "its",  "me",    "my",    "of",       "on",        "or",
+      "should",    "so",    "some",    "that",  "the",  "their", "then",  "there",    "these",     "this",
+      "to",        "use",   "using",   "want",  "was",  "way",   "we",    "what",     "when",      "where",
+      "which",     "while", "who",     "why",   "will", "with",  "would", "you",      "your",      "am",
+      "need",      "make",  "does",    "did",   "has",  "have",  "any",   "all",      "just",      "like",
+      "also",      "than",  "them",    "they",  "our",  "us",    "via",   "possible", "best",      "correct",
+      "correctly", "right", "example", "e",     "g",    "etc",   "thing", "things",   "something", "somehow",
+      "way",       "ways",  "please",  "help"};
   return words;
 }
 
@@ -238,7 +240,8 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
     for (int j = 1; j <= m; ++j) {
       int cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       row_best = std::min(row_best, d[i][j]);
     }
     if (row_best > limit) return limit + 1;
@@ -332,8 +335,10 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
   };
   for (char c : question) {
     unsigned char u = c;
-    if (std::isalnum(u) || u == '_' || u >= 0x80) current += c;
-    else take();
+    if (std::isalnum(u) || u == '_' || u >= 0x80)
+      current += c;
+    else
+      take();
   }
   take();
   return terms;
@@ -388,8 +393,9 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
         continue;
       }
       while (!word.empty() && word.back() == '.') word.pop_back();
-      if (word.size() >= 4 && (word.find('_') != std::string::npos || word.find('.') != std::string::npos ||
-                               std::all_of(word.begin(), word.end(), [](unsigned char x) { return std::isupper(x) || std::isdigit(x); })))
+      if (word.size() >= 4 &&
+          (word.find('_') != std::string::npos || word.find('.') != std::string::npos ||
+           std::all_of(word.begin(), word.end(), [](unsigned char x) { return std::isupper(x) || std::isdigit(x); })))
         identifiers.insert(to_lower(word));
       word.clear();
     }
@@ -411,7 +417,8 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;
     // An identifier or error code quoted in the question that is this section's whole heading
     // (ERR_REQUIRE_ESM, EADDRINUSE, process.env) names the section outright.
-    else if (identifiers.count(to_lower(s.title))) score *= 2.0;
+    else if (identifiers.count(to_lower(s.title)))
+      score *= 2.0;
     ranked.push_back({std::move(stored[i]), score});
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.score > b.score; });
@@ -496,7 +503,8 @@ std::vector<ScoredLibrary> rank_libraries(const std::vector<LibraryRecord>& libr
     double name_score = 0;
     for (auto& s : spellings) name_score = std::max(name_score, name_similarity(wanted, compact_name(s)));
     // A description that mentions the name ("web framework" for "framework") is weak evidence.
-    if (name_score == 0 && wanted.size() >= 4 && compact_name(library.info.description).find(wanted) != std::string::npos)
+    if (name_score == 0 && wanted.size() >= 4 &&
+        compact_name(library.info.description).find(wanted) != std::string::npos)
       name_score = 0.2;
     double query_score = 0;
     if (!expression.empty() && (name_score > 0 || wanted.empty())) {

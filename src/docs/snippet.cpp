@@ -24,8 +24,10 @@ int approximate_tokens(std::string_view text) { return int((text.size() + 3) / 4
 std::string heading_slug(std::string_view heading) {
   std::string slug;
   for (unsigned char c : heading) {
-    if (c >= 0x80 || std::isalnum(c) || c == '-' || c == '_') slug += char(c >= 0x80 ? c : std::tolower(c));
-    else if (c == ' ') slug += '-';
+    if (c >= 0x80 || std::isalnum(c) || c == '-' || c == '_')
+      slug += char(c >= 0x80 ? c : std::tolower(c));
+    else if (c == ' ')
+      slug += '-';
   }
   return slug;
 }

@@ -1,9 +1,9 @@
 #include "docs/source_folder.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+
+#include <boost/json.hpp>
 
 #include "common/files.hpp"
 #include "common/strings.hpp"
@@ -99,8 +99,8 @@ bool glob_match(std::string_view pattern, std::string_view path) {
 }
 
 bool excluded_by_default(std::string_view relative_path) {
-  static const char* kFilePrefixes[] = {"changelog", "changes", "history", "license", "licence",
-                                        "copying", "code_of_conduct", "code-of-conduct", "notice"};
+  static const char* kFilePrefixes[] = {"changelog", "changes",         "history",         "license", "licence",
+                                        "copying",   "code_of_conduct", "code-of-conduct", "notice"};
   static const char* kFolders[] = {"archive", "archived", "deprecated", "legacy", "i18n", "node_modules"};
   std::string name = to_lower(file_name_of(relative_path));
   for (auto* prefix : kFilePrefixes)
@@ -134,17 +134,19 @@ boost::system::result<ProjectSettings, DocsError> read_project_settings(const fs
     out = std::string(v->as_string());
     return "";
   };
-  for (auto [key, out] : {std::pair{"projectTitle", &settings.project_title}, std::pair{"description", &settings.description},
-                          std::pair{"branch", &settings.branch}})
+  for (auto [key, out] : {std::pair{"projectTitle", &settings.project_title},
+                          std::pair{"description", &settings.description}, std::pair{"branch", &settings.branch}})
     if (auto error = text_field(key, *out); !error.empty()) return DocsError(error);
-  for (auto [key, out] : {std::pair{"folders", &settings.folders}, std::pair{"excludeFolders", &settings.exclude_folders},
-                          std::pair{"excludeFiles", &settings.exclude_files}, std::pair{"rules", &settings.rules}}) {
+  for (auto [key, out] :
+       {std::pair{"folders", &settings.folders}, std::pair{"excludeFolders", &settings.exclude_folders},
+        std::pair{"excludeFiles", &settings.exclude_files}, std::pair{"rules", &settings.rules}}) {
     auto list = string_list(o, key);
     if (!list) return DocsError(file.string() + ": " + list.error().message);
     *out = std::move(*list);
   }
   if (auto* previous = o.if_contains("previousVersions")) {
-    if (!previous->is_array()) return DocsError(file.string() + ": \"previousVersions\" must be an array of {\"tag\": …}");
+    if (!previous->is_array())
+      return DocsError(file.string() + ": \"previousVersions\" must be an array of {\"tag\": …}");
     for (auto& item : previous->as_array()) {
       auto* tag = item.is_object() ? item.as_object().if_contains("tag") : nullptr;
       if (!tag || !tag->is_string())
@@ -180,9 +182,8 @@ std::vector<SourceFile> collect_documentation_files(const fs::path& root, const 
       continue;
     // `folders` are paths from the root: "docs" means <root>/docs, not any folder named docs.
     if (!settings.folders.empty() &&
-        std::none_of(settings.folders.begin(), settings.folders.end(), [&](const std::string& p) {
-          return leading_part_matches(strip_slashes(p), folder_of(relative));
-        }))
+        std::none_of(settings.folders.begin(), settings.folders.end(),
+                     [&](const std::string& p) { return leading_part_matches(strip_slashes(p), folder_of(relative)); }))
       continue;
     files.push_back({it->path(), relative});
   }

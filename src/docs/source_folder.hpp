@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/system/result.hpp>
-
-#include "docs/error.hpp"
-
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "docs/error.hpp"
 
 namespace mcpgate::docs {
 

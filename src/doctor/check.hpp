@@ -5,7 +5,7 @@
 
 namespace mcpgate::doctor {
 
-enum class Outcome { pass, fail, skip };  // skip: nothing to compare against, not a failure
+enum class Outcome { pass, fail, skip };      // skip: nothing to compare against, not a failure
 std::string_view to_string(Outcome outcome);  // "PASS", "FAIL", "SKIP"
 
 // One line of the report: what was checked, how it came out, and — when it failed — the fix.
@@ -16,9 +16,15 @@ struct Check {
   std::string message;
 };
 
-inline Check pass(std::string name, std::string message) { return {std::move(name), Outcome::pass, std::move(message)}; }
-inline Check fail(std::string name, std::string message) { return {std::move(name), Outcome::fail, std::move(message)}; }
-inline Check skip(std::string name, std::string message) { return {std::move(name), Outcome::skip, std::move(message)}; }
+inline Check pass(std::string name, std::string message) {
+  return {std::move(name), Outcome::pass, std::move(message)};
+}
+inline Check fail(std::string name, std::string message) {
+  return {std::move(name), Outcome::fail, std::move(message)};
+}
+inline Check skip(std::string name, std::string message) {
+  return {std::move(name), Outcome::skip, std::move(message)};
+}
 
 // `PASS audience   …` per line, names aligned.
 std::string render_text(const std::vector<Check>& checks);

@@ -143,12 +143,14 @@ std::vector<Check> server_token_checks(const auth::Jwt& token, const DoctorInput
     if (expect.audiences.empty())
       checks.push_back(fail("teamspace", "no teamspace in " + in.store_dir +
                                              " has a Microsoft Entra ID configuration; set one with: mcpgate admin "
-                                             "--data-dir " + in.store_dir +
+                                             "--data-dir " +
+                                             in.store_dir +
                                              " entra set <teamspace> --tenant <tenant-id> --audience <mcp-api-app-id> "
                                              "--scope mcp.access (Part 4 Step 1)"));
   } else {
     const auto& config = matching.front();
-    checks.push_back(pass("teamspace", "the token's audience selects teamspace " + teamspace_name(store, config.teamspace_id)));
+    checks.push_back(
+        pass("teamspace", "the token's audience selects teamspace " + teamspace_name(store, config.teamspace_id)));
     expect.tenant_id = config.tenant_id;
     expect.audiences = {config.audience};
     expect.scopes = {config.required_scope};
@@ -182,7 +184,8 @@ std::vector<Check> server_token_checks(const auth::Jwt& token, const DoctorInput
       if (!user) {
         found_check = fail("provisioned", "cannot read the store: " + user.error().message);
       } else if (*user) {
-        found_check = pass("provisioned", "oid " + *oid + " is provisioned in teamspace " + name + " as " + (*user)->email);
+        found_check =
+            pass("provisioned", "oid " + *oid + " is provisioned in teamspace " + name + " as " + (*user)->email);
         break;
       } else if (!found_check) {
         found_check = fail("provisioned", "oid " + *oid + " (tenant " + *tid + ") is not provisioned in teamspace " +
@@ -195,9 +198,7 @@ std::vector<Check> server_token_checks(const auth::Jwt& token, const DoctorInput
   return checks;
 }
 
-std::string probe_target(const std::string& upstream) {
-  return trim_slash(upstream) + "/";
-}
+std::string probe_target(const std::string& upstream) { return trim_slash(upstream) + "/"; }
 
 std::vector<Check> gateway_config_checks(const proxy::GatewayConfig& c, std::chrono::milliseconds timeout) {
   Tenant tenant{c.authority, c.tenant_id, c.ca_file};
@@ -214,8 +215,9 @@ std::vector<Check> gateway_config_checks(const proxy::GatewayConfig& c, std::chr
     }
   }
   if (!c.client.client_secret) {
-    checks.push_back(skip("obo", "the gateway app authenticates with a certificate; the probe uses a client secret "
-                                 "only, so the first exchange shows the result in the gateway's log"));
+    checks.push_back(skip("obo",
+                          "the gateway app authenticates with a certificate; the probe uses a client secret "
+                          "only, so the first exchange shows the result in the gateway's log"));
     return checks;
   }
   std::string token_endpoint = discovered.metadata ? discovered.metadata->token_endpoint
@@ -243,8 +245,9 @@ std::vector<Check> gateway_config_checks(const proxy::GatewayConfig& c, std::chr
       if (!f.description.empty()) message += ": " + f.description;
       std::string hint = f.hint.empty() ? std::string(exchange::troubleshooting_hint(f.aadsts)) : f.hint;
       if (f.aadsts == 7000215 || f.error == "invalid_client")
-        hint = "the client secret is wrong or expired: create a new one on the gateway app (Part 2 Step 2) and "
-               "update client.client_secret";
+        hint =
+            "the client secret is wrong or expired: create a new one on the gateway app (Part 2 Step 2) and "
+            "update client.client_secret";
       if (!hint.empty()) message += "; " + hint;
       checks.push_back(fail(name, message));
     } catch (const std::exception& e) {
@@ -260,7 +263,9 @@ std::vector<Check> server_config_checks(const DoctorInputs& in) {
   if (configs.empty()) {
     checks.push_back(fail("teamspace", "no teamspace in " + in.store_dir +
                                            " has a Microsoft Entra ID configuration; set one with: mcpgate admin "
-                                           "--data-dir " + in.store_dir + " entra set <teamspace> --tenant <tenant-id> "
+                                           "--data-dir " +
+                                           in.store_dir +
+                                           " entra set <teamspace> --tenant <tenant-id> "
                                            "--audience <mcp-api-app-id> --scope mcp.access (Part 4 Step 1)"));
     return checks;
   }
@@ -273,9 +278,10 @@ std::vector<Check> server_config_checks(const DoctorInputs& in) {
     if (!users) {
       checks.push_back(fail("users " + name, "cannot read the store: " + users.error().message));
     } else if (users->empty()) {
-      checks.push_back(fail("users " + name, "no users provisioned: every token will be refused; add them with "
-                                              "mcpgate admin --data-dir " + in.store_dir + " user add " + name +
-                                              " <email> <object-id> (Part 4 Step 2)"));
+      checks.push_back(fail("users " + name,
+                            "no users provisioned: every token will be refused; add them with "
+                            "mcpgate admin --data-dir " +
+                                in.store_dir + " user add " + name + " <email> <object-id> (Part 4 Step 2)"));
     } else {
       checks.push_back(pass("users " + name, std::to_string(users->size()) + " user(s) provisioned; audience " +
                                                  config.audience + ", scope " + config.required_scope));
@@ -329,8 +335,9 @@ std::vector<Check> run_doctor(const DoctorInputs& in, const Clock& clock) {
   if (for_gateway) return gateway_token_checks(token, *in.gateway, clock, in.timeout);
   if (have_server) return server_token_checks(token, in, clock);
   auto checks = check_claims(token, TokenExpectations{}, clock.now());
-  checks.push_back(skip("signature", "give --gateway-config, --server-config or --data-dir: keys come from the "
-                                     "configured tenant, never from where the token says it was issued"));
+  checks.push_back(skip("signature",
+                        "give --gateway-config, --server-config or --data-dir: keys come from the "
+                        "configured tenant, never from where the token says it was issued"));
   return checks;
 }
 

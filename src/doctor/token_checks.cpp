@@ -70,21 +70,25 @@ Check check_audience(const auth::Jwt& token, const TokenExpectations& expect) {
   if (aud.empty()) return fail("audience", "the token has no aud claim");
   auto shown = join(aud);
   if (contains(aud, kGraphApp) || contains(aud, kGraphResource))
-    return fail("audience", "aud " + shown + " is Microsoft Graph: a token for Graph, never for this API; request the " +
-                                std::string(app_of(expect.hop)) + "'s scope (api://<app-id>/<scope>), not only "
+    return fail("audience", "aud " + shown +
+                                " is Microsoft Graph: a token for Graph, never for this API; request the " +
+                                std::string(app_of(expect.hop)) +
+                                "'s scope (api://<app-id>/<scope>), not only "
                                 "openid/profile");
   if (expect.audiences.empty())
     return skip("audience", "aud " + shown + "; give --gateway-config, --server-config or --data-dir to compare");
   for (const auto& a : aud)
     if (contains(expect.audiences, a))
-      return pass("audience", a + " matches the " + (expect.hop == Hop::gateway ? "gateway's audience (the gateway app)"
-                                                                                  : "teamspace's audience (the MCP API app)"));
+      return pass("audience", a + " matches the " +
+                                  (expect.hop == Hop::gateway ? "gateway's audience (the gateway app)"
+                                                              : "teamspace's audience (the MCP API app)"));
   auto wanted = join(expect.audiences);
   if (expect.other_hop_audience && contains(aud, *expect.other_hop_audience)) {
     if (expect.hop == Hop::gateway)
       return fail("audience", "aud " + shown + " is the MCP API app, not the gateway app (" + wanted +
                                   "): this is the token the gateway sends after On-Behalf-Of. Clients request "
-                                  "api://" + expect.audiences.front() +
+                                  "api://" +
+                                  expect.audiences.front() +
                                   "/Mcp.Gateway.Access for the gateway app (Part 6) — the guide's most common mistake");
     return fail("audience", "aud " + shown + " is the gateway app, not the MCP API app (" + wanted +
                                 "): the server accepts only the On-Behalf-Of token. Send this token to the gateway; "
@@ -92,9 +96,10 @@ Check check_audience(const auth::Jwt& token, const TokenExpectations& expect) {
                                 "guide's most common mistake");
   }
   if (expect.hop == Hop::gateway)
-    return fail("audience", "aud " + shown + " is not the gateway's audience " + wanted +
-                                "; clients must request a token for the gateway app (api://" + expect.audiences.front() +
-                                "/Mcp.Gateway.Access), and the route's audiences must list the gateway app's client ID");
+    return fail("audience",
+                "aud " + shown + " is not the gateway's audience " + wanted +
+                    "; clients must request a token for the gateway app (api://" + expect.audiences.front() +
+                    "/Mcp.Gateway.Access), and the route's audiences must list the gateway app's client ID");
   return fail("audience", "aud " + shown + " matches no teamspace's Entra configuration (audiences: " + wanted +
                               "); the Audience must be the MCP API app's client ID exactly, the GUID form for v2 "
                               "tokens (Part 4 Step 1)");
@@ -104,8 +109,9 @@ Check check_scope(const auth::Jwt& token, const TokenExpectations& expect) {
   auto scp = token.claim_list("scp");
   if (scp.empty()) {
     if (!token.claim_list("roles").empty())
-      return fail("scope", "app-only token (roles, no scp): On-Behalf-Of and the MCP server need a user's delegated "
-                           "token; sign in as a user");
+      return fail("scope",
+                  "app-only token (roles, no scp): On-Behalf-Of and the MCP server need a user's delegated "
+                  "token; sign in as a user");
     return fail("scope", "the token has no scp claim; request the " + std::string(app_of(expect.hop)) +
                              "'s scope (api://<app-id>/<scope>) when signing in");
   }
@@ -115,12 +121,14 @@ Check check_scope(const auth::Jwt& token, const TokenExpectations& expect) {
   for (const auto& s : expect.scopes)
     if (std::find(scp.begin(), scp.end(), s) == scp.end()) missing.push_back(s);
   bool ok = expect.require_all_scopes ? missing.empty() : missing.size() < expect.scopes.size();
-  if (ok) return pass("scope", "scp '" + shown + "' has " + join(expect.scopes, expect.require_all_scopes ? " and " : " or "));
+  if (ok)
+    return pass("scope",
+                "scp '" + shown + "' has " + join(expect.scopes, expect.require_all_scopes ? " and " : " or "));
   if (expect.hop == Hop::gateway)
     return fail("scope", "scp '" + shown + "' lacks " + join(missing, " and ") +
                              "; expose it on the gateway app (Part 2 Step 2) and have clients request api://" +
-                             (expect.audiences.empty() ? std::string("<gateway-app-id>") : expect.audiences.front()) + "/" +
-                             missing.front());
+                             (expect.audiences.empty() ? std::string("<gateway-app-id>") : expect.audiences.front()) +
+                             "/" + missing.front());
   return fail("scope", "scp '" + shown + "' lacks " + join(missing, " and ") +
                            "; the gateway app needs the delegated mcp.access permission with admin consent (Part 2 "
                            "Step 3) and must exchange for api://<mcp-api-app-id>/.default, or the teamspace's Required "
@@ -141,7 +149,8 @@ Check check_expiry(const auth::Jwt& token, const TokenExpectations& expect, SysT
   if (*exp <= t)
     return pass("expiry", "expired " + human_duration(std::chrono::seconds(t - *exp)) +
                               " ago, within the clock skew of " + human_duration(expect.clock_skew));
-  return pass("expiry", "valid for another " + human_duration(std::chrono::seconds(*exp - t)) + " (until " + utc(*exp) + ")");
+  return pass("expiry",
+              "valid for another " + human_duration(std::chrono::seconds(*exp - t)) + " (until " + utc(*exp) + ")");
 }
 
 Check check_tenant(const auth::Jwt& token, const TokenExpectations& expect) {

@@ -22,9 +22,9 @@ enum class Hop {
 struct TokenExpectations {
   Hop hop = Hop::gateway;
   std::optional<std::string> tenant_id;
-  std::optional<std::string> issuer;    // the tenant's v2 issuer, from its discovery document
-  std::vector<std::string> audiences;   // empty: nothing to compare against
-  std::vector<std::string> scopes;      // in scp; empty: nothing to compare against
+  std::optional<std::string> issuer;   // the tenant's v2 issuer, from its discovery document
+  std::vector<std::string> audiences;  // empty: nothing to compare against
+  std::vector<std::string> scopes;     // in scp; empty: nothing to compare against
   bool require_all_scopes = false;
   // The app of the other hop (the MCP API app for the gateway, the gateway app for the server):
   // a token for it is the guide's most common mistake and gets its own explanation.

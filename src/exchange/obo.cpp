@@ -1,13 +1,13 @@
 #include "exchange/obo.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <stdexcept>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
-#include <algorithm>
-#include <charconv>
-#include <array>
-#include <stdexcept>
 
 #include "auth/jwt.hpp"
 #include "crypto/random.hpp"
@@ -27,7 +27,7 @@ constexpr std::chrono::seconds kDefaultExpiresIn{3600};
 constexpr std::array kInvalidAssertionCodes = {50013, 500133, 50173, 500131, 500132, 700082};
 // The gateway's registration, consent, credential or scope is wrong: an administrator must act.
 constexpr std::array kConfigurationCodes = {65001, 65005,  70011,  7000215, 7000218, 700016, 500011,
-                                           90002, 700024, 700027, 9010010, 1002012, 700025};
+                                            90002, 700024, 700027, 9010010, 1002012, 700025};
 constexpr std::array<std::string_view, 5> kConfigurationErrors = {
     "invalid_client", "unauthorized_client", "invalid_scope", "invalid_resource", "invalid_target"};
 // Answers that say "try again later" whatever the status.
@@ -120,8 +120,10 @@ std::optional<std::chrono::seconds> expires_in(const json::object& body) {
   auto it = body.find("expires_in");
   if (it == body.end()) return kDefaultExpiresIn;
   std::optional<int64_t> seconds;
-  if (it->value().is_string()) seconds = parse_digits(it->value().get_string());
-  else seconds = auth::json_int(body, "expires_in");
+  if (it->value().is_string())
+    seconds = parse_digits(it->value().get_string());
+  else
+    seconds = auth::json_int(body, "expires_in");
   if (!seconds || *seconds < 0) return std::nullopt;
   return std::chrono::seconds(*seconds);
 }
@@ -166,14 +168,12 @@ boost::system::result<OboToken, OboFailure> parse_obo_response(int http_status, 
   auto error = auth::json_string(object, "error");
   if (http_status >= 200 && http_status < 300 && !error) {
     auto access_token = auth::json_string(object, "access_token");
-    if (!access_token || access_token->empty())
-      return unavailable(answered(http_status) + " without an access_token");
+    if (!access_token || access_token->empty()) return unavailable(answered(http_status) + " without an access_token");
     auto lifetime = expires_in(object);
     if (!lifetime) return unavailable(answered(http_status) + " with an expires_in that is not a number of seconds");
     return OboToken{std::move(*access_token), *lifetime, auth::json_string(object, "scope").value_or("")};
   }
-  if (!error)
-    return unavailable(answered(http_status) + " with JSON that has no error member");
+  if (!error) return unavailable(answered(http_status) + " with JSON that has no error member");
   return entra_failure(http_status, object);
 }
 

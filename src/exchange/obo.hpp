@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/system/result.hpp>
 
 #include "common/clock.hpp"
 #include "crypto/certificate.hpp"

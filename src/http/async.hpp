@@ -1,13 +1,13 @@
 #pragma once
 // Asynchronous pieces of the HTTP layer, for the few modules that stream (the gateway).
 // Including this pulls in Asio; everything else uses the plain Request → Response handlers.
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include "http/message.hpp"
 #include "http/server.hpp"
@@ -46,6 +46,7 @@ struct AsyncHandlerBox {
 // The executor the server's connections run on, for the handler's own asynchronous work.
 boost::asio::any_io_executor server_executor(Server& server);
 
-std::unique_ptr<Server> make_streaming_server(ServerOptions options, AsyncHandler handler, ErrorResponder on_error = {});
+std::unique_ptr<Server> make_streaming_server(ServerOptions options, AsyncHandler handler,
+                                              ErrorResponder on_error = {});
 
 }  // namespace mcpgate::http

@@ -16,7 +16,7 @@ struct ClientRequest {
 };
 
 struct ClientOptions {
-  std::optional<std::string> ca_file;  // trust this CA (PEM) in addition to the system store
+  std::optional<std::string> ca_file;         // trust this CA (PEM) in addition to the system store
   std::chrono::milliseconds timeout{10'000};  // connect, write and read together
 };
 

@@ -25,9 +25,7 @@ std::optional<std::string_view> Form::repeated_name() const {
   return std::nullopt;
 }
 
-std::string Form::url_encode(std::string_view text) {
-  return boost::urls::encode(text, boost::urls::unreserved_chars);
-}
+std::string Form::url_encode(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }
 
 namespace {
 

@@ -1,11 +1,11 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 namespace mcpgate::http {
 

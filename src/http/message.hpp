@@ -1,11 +1,11 @@
 #pragma once
-#include <boost/json/fwd.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json/fwd.hpp>
 
 namespace mcpgate::http {
 

@@ -1,9 +1,9 @@
 #include "http/server.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <thread>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "common/strings.hpp"
 #include "http/async.hpp"
@@ -19,7 +19,9 @@ constexpr auto as_tuple = asio::as_tuple(use_awaitable);
 
 namespace {
 
-Response default_error(int status, std::string_view message) { return Response::text(status, std::string(message) + "\n"); }
+Response default_error(int status, std::string_view message) {
+  return Response::text(status, std::string(message) + "\n");
+}
 
 Request to_request(bhttp::request<bhttp::string_body>&& in, std::string_view scheme, std::string remote) {
   Request r;
@@ -66,7 +68,8 @@ std::optional<std::string> plain_head(int status, unsigned version, const Header
   bool cache_control = false;
   size_t size = 96;
   for (auto& [n, v] : headers.fields()) {
-    if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection")) return std::nullopt;
+    if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection"))
+      return std::nullopt;
     cache_control = cache_control || iequals(n, "Cache-Control");
     size += n.size() + v.size() + 4;
   }
@@ -90,7 +93,6 @@ int status_for_read_error(const boost::system::error_code& ec) {
   return 0;  // a transport failure: nobody to answer
 }
 
-
 // Writes one response on a connection, at once or as a stream.
 template <class Stream>
 class StreamWriter final : public ResponseWriter {
@@ -105,14 +107,18 @@ class StreamWriter final : public ResponseWriter {
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};
     for (auto& [name, value] : headers.fields()) head.insert(name, value);
     if (head.find(bhttp::field::cache_control) == head.end()) head.set(bhttp::field::cache_control, "no-store");
-    if (content_length) head.content_length(*content_length);
-    else head.chunked(true);
+    if (content_length)
+      head.content_length(*content_length);
+    else
+      head.chunked(true);
     head.keep_alive(keep_alive_);
     chunked_ = !content_length;
     // A stream may stay quiet for a long time; only whole responses get a write deadline, and
     // a stalled reader of a stream is detected by TCP keep-alive instead.
-    if (chunked_) beast::get_lowest_layer(stream_).expires_never();
-    else beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+    if (chunked_)
+      beast::get_lowest_layer(stream_).expires_never();
+    else
+      beast::get_lowest_layer(stream_).expires_after(write_timeout_);
     if (!chunked_) {
       // A sized answer's head waits for its body and leaves in the same write: one send
       // (and one wake-up of the client) per response instead of two.
@@ -287,8 +293,8 @@ struct Server::Impl {
     for (;;) {
       // One thread runs everything in order anyway; a strand per connection would only add a
       // queue and a lock to every completion.
-      auto connection_executor =
-          options.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc)) : asio::any_io_executor(ioc.get_executor());
+      auto connection_executor = options.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
+                                                     : asio::any_io_executor(ioc.get_executor());
       auto [ec, socket] = co_await acceptor.async_accept(connection_executor, as_tuple);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE for one connection; keep serving the others
@@ -307,16 +313,16 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options, Handler handler, ErrorResponder on_error)
     : Server(std::move(options),
-             std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{[handler = std::move(handler)](
-                                                                   Request& request, ResponseWriter& writer) -> Task<void> {
-               auto response = handler(request);
-               co_await writer.send(response);
-             }}),
+             std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{
+                 [handler = std::move(handler)](Request& request, ResponseWriter& writer) -> Task<void> {
+                   auto response = handler(request);
+                   co_await writer.send(response);
+                 }}),
              std::move(on_error)) {}
 
 std::unique_ptr<Server> make_streaming_server(ServerOptions options, AsyncHandler handler, ErrorResponder on_error) {
-  return std::make_unique<Server>(std::move(options), std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{std::move(handler)}),
-                                  std::move(on_error));
+  return std::make_unique<Server>(
+      std::move(options), std::make_unique<AsyncHandlerBox>(AsyncHandlerBox{std::move(handler)}), std::move(on_error));
 }
 
 Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, ErrorResponder on_error)
@@ -343,7 +349,8 @@ Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, 
     ctx.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                     asio::ssl::context::no_tlsv1_1);
     ctx.use_certificate_chain_file(o.tls->certificate_chain_file, ec);
-    if (ec) throw std::runtime_error("cannot load TLS certificate " + o.tls->certificate_chain_file + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot load TLS certificate " + o.tls->certificate_chain_file + ": " + ec.message());
     ctx.use_private_key_file(o.tls->private_key_file, asio::ssl::context::pem, ec);
     if (ec) throw std::runtime_error("cannot load TLS key " + o.tls->private_key_file + ": " + ec.message());
   }

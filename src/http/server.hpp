@@ -23,9 +23,9 @@ struct ServerOptions {
   std::optional<TlsFiles> tls;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{30'000};   // one request, headers and body
-  std::chrono::milliseconds idle_timeout{75'000};   // a kept-alive connection with no request
-  bool stop_on_signals = false;                     // SIGINT/SIGTERM end run()
+  std::chrono::milliseconds read_timeout{30'000};  // one request, headers and body
+  std::chrono::milliseconds idle_timeout{75'000};  // a kept-alive connection with no request
+  bool stop_on_signals = false;                    // SIGINT/SIGTERM end run()
   // On stop, requests in flight (streams included) get this long to finish before the server
   // closes them; new connections are refused at once.
   std::chrono::milliseconds shutdown_grace{0};

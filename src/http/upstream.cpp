@@ -1,14 +1,14 @@
 #include "http/upstream.hpp"
 
-#include <openssl/ssl.h>
-
 #include <charconv>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
-#include "http/beast_pch.hpp"
+#include <openssl/ssl.h>
+
 #include "common/strings.hpp"
+#include "http/beast_pch.hpp"
 #include "http/url.hpp"
 
 namespace mcpgate::http {
@@ -54,7 +54,8 @@ boost::system::result<std::shared_ptr<const ParsedUrl>, Error> parse_origin_cach
 // Content-Length, Transfer-Encoding or Connection field of its own (what the gateway forwards).
 bool plain_fields(const Headers& headers) {
   for (auto& [n, v] : headers.fields())
-    if (iequals(n, "Host") || iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection"))
+    if (iequals(n, "Host") || iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") ||
+        iequals(n, "Connection"))
       return false;
   return true;
 }
@@ -140,8 +141,10 @@ struct UpstreamClient::Impl {
     }
     auto c = std::make_unique<Connection>();
     c->origin_key = origin.origin();
-    if (origin.tls) c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
-    else c->plain = std::make_unique<beast::tcp_stream>(executor);
+    if (origin.tls)
+      c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
+    else
+      c->plain = std::make_unique<beast::tcp_stream>(executor);
     c->lowest().expires_after(options.connect_timeout);
     auto [cec, endpoint] = co_await c->lowest().async_connect(endpoints, as_tuple);
     if (cec == beast::error::timeout) co_return fail("connecting to upstream " + origin.origin() + " timed out", true);
@@ -156,7 +159,7 @@ struct UpstreamClient::Impl {
       auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, as_tuple);
       if (hec)
         co_return fail("TLS handshake with upstream " + origin.origin() + " failed: " + hec.message() +
-                        " (is its certificate trusted? set ca_file)");
+                       " (is its certificate trusted? set ca_file)");
     }
     co_return c;
   }
@@ -252,7 +255,7 @@ size_t UpstreamClient::idle_connections() const {
 }
 
 Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamClient::open(ClientRequest request,
-                                                                                            Deadlines deadlines) {
+                                                                                           Deadlines deadlines) {
   auto parsed = parse_origin_cached(request.url);
   if (!parsed) co_return parsed.error();
   const std::shared_ptr<const ParsedUrl> url = *parsed;
@@ -300,7 +303,8 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       if (reused && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;
       if (ec == beast::error::timeout)
         co_return fail("upstream " + origin->origin() + " did not answer within " +
-                        std::to_string(deadlines.response_header.count()) + " ms", true);
+                           std::to_string(deadlines.response_header.count()) + " ms",
+                       true);
       co_return fail("reading the response of upstream " + origin->origin() + " failed: " + ec.message());
     }
     co_return std::unique_ptr<UpstreamResponse>(std::move(response));
@@ -309,7 +313,7 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
 }
 
 Task<boost::system::result<Response, Error>> UpstreamClient::fetch(ClientRequest request,
-                                                                  std::chrono::milliseconds timeout) {
+                                                                   std::chrono::milliseconds timeout) {
   Deadlines deadlines{timeout, timeout};
   auto url = request.url;
   auto opened = co_await open(std::move(request), deadlines);

@@ -1,12 +1,12 @@
 #pragma once
 // An asynchronous HTTP/1.1 client with keep-alive pooling, for the gateway: whole requests
 // (token exchange, discovery, keys) and responses streamed through as they arrive (MCP, SSE).
-#include <boost/system/result.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <boost/system/result.hpp>
 
 #include "http/async.hpp"
 #include "http/client.hpp"
@@ -62,10 +62,9 @@ class UpstreamClient {
   // Sends the request and returns once the response head has arrived; errors are sentences
   // naming the upstream and what failed (refused, timed out, TLS, malformed response).
   Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(ClientRequest request,
-                                                                                    Deadlines deadlines);
+                                                                                     Deadlines deadlines);
   // The whole response, body included (bounded to 8 MiB).
-  Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request,
-                                                          std::chrono::milliseconds timeout);
+  Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request, std::chrono::milliseconds timeout);
 
   size_t idle_connections() const;
 

@@ -15,24 +15,29 @@ namespace {
 
 // Errors Entra shows on its own page because the redirect URI cannot be trusted yet.
 Response error_page(const EntraError& e) {
-  std::string html = "<!doctype html><meta charset=utf-8><title>Sign in: error</title>"
-                     "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto}</style>"
-                     "<h1>Sorry, but we're having trouble signing you in.</h1><p><strong>AADSTS" +
-                     std::to_string(e.code) + ":</strong> " + html_escape(e.description) + "</p>";
+  std::string html =
+      "<!doctype html><meta charset=utf-8><title>Sign in: error</title>"
+      "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto}</style>"
+      "<h1>Sorry, but we're having trouble signing you in.</h1><p><strong>AADSTS" +
+      std::to_string(e.code) + ":</strong> " + html_escape(e.description) + "</p>";
   return Response::text(e.status, html, "text/html; charset=utf-8");
 }
 
 std::string append_params(const std::string& uri, char separator, const Form& params) {
   std::string out = uri;
-  if (separator == '?') out += uri.find('?') == std::string::npos ? '?' : '&';
-  else out += '#';
+  if (separator == '?')
+    out += uri.find('?') == std::string::npos ? '?' : '&';
+  else
+    out += '#';
   return out + params.encode();
 }
 
 Response deliver(const std::string& redirect_uri, const std::string& response_mode, const Form& params) {
   if (response_mode == "form_post") {
-    std::string html = "<!doctype html><meta charset=utf-8><title>Working...</title><body onload=\"document.forms[0].submit()\">"
-                       "<form method=post action=\"" + html_escape(redirect_uri) + "\">";
+    std::string html =
+        "<!doctype html><meta charset=utf-8><title>Working...</title><body onload=\"document.forms[0].submit()\">"
+        "<form method=post action=\"" +
+        html_escape(redirect_uri) + "\">";
     for (auto& [n, v] : params.pairs())
       html += "<input type=hidden name=\"" + html_escape(n) + "\" value=\"" + html_escape(v) + "\">";
     html += "<noscript><button>Continue</button></noscript></form>";
@@ -61,8 +66,7 @@ bool requests_step_up(std::optional<std::string_view> claims) {
   if (ec || !v.is_object()) return false;
   auto* at = v.as_object().if_contains("access_token");
   if (!at || !at->is_object()) return false;
-  return at->as_object().contains("capolids") || at->as_object().contains("acrs") ||
-         at->as_object().contains("amr");
+  return at->as_object().contains("capolids") || at->as_object().contains("acrs") || at->as_object().contains("amr");
 }
 
 }  // namespace
@@ -83,7 +87,8 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
     return error_page(make_error("invalid_request", 50011,
                                  "The redirect URI '" + std::string(*redirect_uri) +
                                      "' specified in the request does not match the redirect URIs configured for the "
-                                     "application '" + client->client_id + "' (" + client->name +
+                                     "application '" +
+                                     client->client_id + "' (" + client->name +
                                      "). Add it to the app's redirect_uris."));
 
   std::string uri(*redirect_uri);
@@ -113,8 +118,7 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
   auto challenge = params.get("code_challenge");
   std::string method(params.get("code_challenge_method").value_or(challenge ? "plain" : ""));
   if (challenge) {
-    if (method != "S256" && method != "plain")
-      return reject(invalid_parameter("code_challenge_method", "use S256"));
+    if (method != "S256" && method != "plain") return reject(invalid_parameter("code_challenge_method", "use S256"));
     if (method == "S256" && challenge->size() != 43)
       return reject(invalid_parameter("code_challenge", "an S256 challenge is 43 base64url characters"));
   }
@@ -129,8 +133,10 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
   const User* user = chosen_user;
   auto hint = params.get("login_hint");
   if (!user && config_.auto_login) {
-    if (hint && !hint->empty()) user = tenant.user(*hint);
-    else if (config_.default_user) user = tenant.user(*config_.default_user);
+    if (hint && !hint->empty())
+      user = tenant.user(*hint);
+    else if (config_.default_user)
+      user = tenant.user(*config_.default_user);
   }
   auto prompt = params.get("prompt").value_or("");
   if (!user && prompt == "none")
@@ -150,8 +156,9 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
         "<!doctype html><meta charset=utf-8><title>Sign in to " + html_escape(tenant.name) +
         "</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto}"
         "button{display:block;width:100%;margin:.4rem 0;padding:.6rem;text-align:left;font-size:1rem}</style>"
-        "<h1>Sign in</h1><p>" + html_escape(client->name) + " wants to sign you in to <strong>" +
-        html_escape(tenant.name) + "</strong> (development identity provider).</p>";
+        "<h1>Sign in</h1><p>" +
+        html_escape(client->name) + " wants to sign you in to <strong>" + html_escape(tenant.name) +
+        "</strong> (development identity provider).</p>";
     if (hint && !hint->empty())
       html += "<p>No user '" + html_escape(*hint) + "' exists in this tenant; choose one:</p>";
     html += "<form method=post action=\"" + html_escape(base + "/" + tenant.id + "/login") +
@@ -163,17 +170,18 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
     return Response::text(200, html, "text/html; charset=utf-8");
   }
 
-  AuthorizationCode code{&tenant,
-                         client,
-                         user,
-                         uri,
-                         *scopes,
-                         *granted,
-                         challenge ? std::optional<std::string>(std::string(*challenge)) : std::nullopt,
-                         method,
-                         params.get("nonce") ? std::optional<std::string>(std::string(*params.get("nonce"))) : std::nullopt,
-                         requests_step_up(params.get("claims")),
-                         clock_.now() + config_.lifetimes.authorization_code};
+  AuthorizationCode code{
+      &tenant,
+      client,
+      user,
+      uri,
+      *scopes,
+      *granted,
+      challenge ? std::optional<std::string>(std::string(*challenge)) : std::nullopt,
+      method,
+      params.get("nonce") ? std::optional<std::string>(std::string(*params.get("nonce"))) : std::nullopt,
+      requests_step_up(params.get("claims")),
+      clock_.now() + config_.lifetimes.authorization_code};
   auto value = crypto::random_token(48);
   {
     std::lock_guard guard(mutex_);
@@ -191,8 +199,7 @@ Response IdentityProvider::authorize(const Tenant& tenant, const std::string& ba
 
 Response IdentityProvider::sign_in_submission(const Tenant& tenant, const std::string& base, const Request& request) {
   auto form = http::parse_form(request.body);
-  if (!form || !form->get("pending") || !form->get("user"))
-    return error_page(missing_parameter("pending and user"));
+  if (!form || !form->get("pending") || !form->get("user")) return error_page(missing_parameter("pending and user"));
   Form original;
   {
     std::lock_guard guard(mutex_);

@@ -66,8 +66,8 @@ App parse_app(const YamlReader& r) {
   }
   for (auto& p : r.list("api_permissions")) {
     p.allow_only({"resource", "delegated", "application", "admin_consent"});
-    a.api_permissions.push_back({p.str("resource"), p.strings("delegated"), p.strings("application"),
-                                 p.boolean("admin_consent", false)});
+    a.api_permissions.push_back(
+        {p.str("resource"), p.strings("delegated"), p.strings("application"), p.boolean("admin_consent", false)});
   }
   a.redirect_uris = r.strings("redirect_uris");
   for (auto& u : a.redirect_uris)
@@ -104,7 +104,8 @@ Tenant parse_tenant(const YamlReader& r) {
     for (size_t j = 0; j < t.apps[i].api_permissions.size(); ++j) {
       auto& p = t.apps[i].api_permissions[j];
       const App* resource = t.app(p.resource);
-      if (!resource) perms[j].fail("resource", "no app of this tenant has client ID or identifier URI '" + p.resource + "'");
+      if (!resource)
+        perms[j].fail("resource", "no app of this tenant has client ID or identifier URI '" + p.resource + "'");
       for (auto& s : p.delegated)
         if (!resource->exposes_scope(s)) perms[j].fail("delegated", "'" + s + "' is not a scope of " + resource->name);
       for (auto& role : p.application)

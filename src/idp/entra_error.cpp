@@ -18,7 +18,8 @@ EntraError make_error(std::string error, int code, std::string description, int 
 }
 
 EntraError missing_parameter(const std::string& name) {
-  return make_error("invalid_request", 900144, "The request body must contain the following parameter: '" + name + "'.");
+  return make_error("invalid_request", 900144,
+                    "The request body must contain the following parameter: '" + name + "'.");
 }
 
 EntraError invalid_parameter(const std::string& name, const std::string& why) {
@@ -27,8 +28,9 @@ EntraError invalid_parameter(const std::string& name, const std::string& why) {
 
 EntraError tenant_not_found(const std::string& tenant) {
   return make_error("invalid_request", 90002,
-                    "Tenant '" + tenant + "' not found. Check that the tenant ID or domain in the URL is one the "
-                    "identity provider's configuration lists.");
+                    "Tenant '" + tenant +
+                        "' not found. Check that the tenant ID or domain in the URL is one the "
+                        "identity provider's configuration lists.");
 }
 
 EntraError unknown_client(const std::string& client_id, const std::string& tenant_name) {

@@ -151,11 +151,12 @@ Response IdentityProvider::handle(const Request& request) {
     if (!tenant) return fail(tenant_not_found(segment));
     return sign_in_submission(*tenant, base, request);
   }
-  return fail(make_error("invalid_request", 900561,
-                         "No endpoint at " + request.method + " " + request.path +
-                             ". Tenants serve /{tenant}/v2.0/.well-known/openid-configuration, "
-                             "/{tenant}/discovery/v2.0/keys, /{tenant}/oauth2/v2.0/authorize and /{tenant}/oauth2/v2.0/token.",
-                         404));
+  return fail(
+      make_error("invalid_request", 900561,
+                 "No endpoint at " + request.method + " " + request.path +
+                     ". Tenants serve /{tenant}/v2.0/.well-known/openid-configuration, "
+                     "/{tenant}/discovery/v2.0/keys, /{tenant}/oauth2/v2.0/authorize and /{tenant}/oauth2/v2.0/token.",
+                 404));
 }
 
 Response IdentityProvider::discovery(const Tenant* tenant, const std::string& segment, const std::string& base,
@@ -164,13 +165,17 @@ Response IdentityProvider::discovery(const Tenant* tenant, const std::string& se
   std::string tid = tenant ? tenant->id : "{tenantid}";
   std::string path_tenant = tenant ? segment : segment;
   std::string issuer;
-  if (v1) issuer = "https://sts.windows.net/" + tid + "/";
-  else if (tenant) issuer = issuer_.issuer(*tenant, base);
-  else issuer = base + "/{tenantid}/v2.0";
+  if (v1)
+    issuer = "https://sts.windows.net/" + tid + "/";
+  else if (tenant)
+    issuer = issuer_.issuer(*tenant, base);
+  else
+    issuer = base + "/{tenantid}/v2.0";
   std::string prefix = base + "/" + path_tenant;
   json::object d;
   d["token_endpoint"] = prefix + (v1 ? "/oauth2/token" : "/oauth2/v2.0/token");
-  d["token_endpoint_auth_methods_supported"] = json::array{"client_secret_post", "private_key_jwt", "client_secret_basic"};
+  d["token_endpoint_auth_methods_supported"] =
+      json::array{"client_secret_post", "private_key_jwt", "client_secret_basic"};
   d["jwks_uri"] = prefix + (v1 ? "/discovery/keys" : "/discovery/v2.0/keys");
   d["response_modes_supported"] = json::array{"query", "fragment", "form_post"};
   d["subject_types_supported"] = json::array{"pairwise"};
@@ -185,10 +190,25 @@ Response IdentityProvider::discovery(const Tenant* tenant, const std::string& se
   d["http_logout_supported"] = true;
   d["frontchannel_logout_supported"] = true;
   d["end_session_endpoint"] = prefix + (v1 ? "/oauth2/logout" : "/oauth2/v2.0/logout");
-  d["claims_supported"] = json::array{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
-                                      "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time",
-                                      "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash",
-                                      "c_hash", "email"};
+  d["claims_supported"] = json::array{"sub",
+                                      "iss",
+                                      "cloud_instance_name",
+                                      "cloud_instance_host_name",
+                                      "cloud_graph_host_name",
+                                      "msgraph_host",
+                                      "aud",
+                                      "exp",
+                                      "iat",
+                                      "auth_time",
+                                      "acr",
+                                      "nonce",
+                                      "preferred_username",
+                                      "name",
+                                      "tid",
+                                      "ver",
+                                      "at_hash",
+                                      "c_hash",
+                                      "email"};
   d["kerberos_endpoint"] = prefix + "/kerberos";
   d["tenant_region_scope"] = tenant ? json::value("WW") : json::value(nullptr);
   d["cloud_instance_name"] = "microsoftonline.com";
@@ -212,9 +232,8 @@ Response IdentityProvider::instance_discovery(const Request& request, const std:
   json::object body{
       {"tenant_discovery_endpoint", base + "/{tenant}/v2.0/.well-known/openid-configuration"},
       {"api-version", "1.1"},
-      {"metadata", json::array{json::object{{"preferred_network", host},
-                                            {"preferred_cache", host},
-                                            {"aliases", json::array{host}}}}}};
+      {"metadata", json::array{json::object{
+                       {"preferred_network", host}, {"preferred_cache", host}, {"aliases", json::array{host}}}}}};
   return with_cors(Response::json(200, body));
 }
 
@@ -223,7 +242,8 @@ Response IdentityProvider::stats() {
   json::object grants, obo;
   for (auto& [k, v] : stats_.grants) grants[k] = v;
   for (auto& [k, v] : stats_.obo_by_user) obo[k] = v;
-  return Response::json(200, json::object{{"grants", grants}, {"on_behalf_of_by_user", obo}, {"errors", stats_.errors}});
+  return Response::json(200,
+                        json::object{{"grants", grants}, {"on_behalf_of_by_user", obo}, {"errors", stats_.errors}});
 }
 
 Response IdentityProvider::index_page(const std::string& base) {

@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/json/object.hpp>
-
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include <boost/json/object.hpp>
 
 #include "common/clock.hpp"
 #include "http/form.hpp"
@@ -57,7 +57,7 @@ class IdentityProvider {
     std::string azpacr;  // "0" none, "1" secret, "2" certificate
   };
   struct Stats {
-    std::map<std::string, long> grants;     // by grant type
+    std::map<std::string, long> grants;       // by grant type
     std::map<std::string, long> obo_by_user;  // "<tid>/<oid>" → exchanges
     long errors = 0;
   };
@@ -86,10 +86,10 @@ class IdentityProvider {
                                                                        const http::Form&, const http::Request&);
 
   boost::system::result<ClientAuthentication, EntraError> authenticate_client(const Tenant& tenant,
-                                                                             const std::string& base,
-                                                                             const http::Form& form,
-                                                                             const http::Request& request,
-                                                                             bool credential_required);
+                                                                              const std::string& base,
+                                                                              const http::Form& form,
+                                                                              const http::Request& request,
+                                                                              bool credential_required);
   boost::system::result<UserGrant, EntraError> verify_user_assertion(const Tenant& tenant, const App& caller,
                                                                      std::string_view assertion);
   http::Response user_token_response(const Tenant& tenant, const std::string& base, const UserGrant& grant,

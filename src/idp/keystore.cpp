@@ -1,12 +1,13 @@
 #include "idp/keystore.hpp"
 
-#include <boost/json.hpp>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdexcept>
+
+#include <boost/json.hpp>
 
 #include "common/base64.hpp"
 #include "common/files.hpp"
@@ -139,8 +140,13 @@ json::object KeyStore::jwks(const std::string& issuer) {
   json::array keys;
   for (auto& k : published()) {
     auto jwk = k.key.public_jwk();
-    json::object o{{"kty", jwk["kty"]}, {"use", "sig"}, {"kid", k.kid}, {"x5t", k.kid},
-                   {"n", jwk["n"]},     {"e", jwk["e"]}, {"x5c", json::array{base64_encode(k.cert.der())}},
+    json::object o{{"kty", jwk["kty"]},
+                   {"use", "sig"},
+                   {"kid", k.kid},
+                   {"x5t", k.kid},
+                   {"n", jwk["n"]},
+                   {"e", jwk["e"]},
+                   {"x5c", json::array{base64_encode(k.cert.der())}},
                    {"issuer", issuer}};
     keys.push_back(std::move(o));
   }
@@ -155,7 +161,8 @@ std::string KeyStore::rotate(const fs::path& data_dir, std::chrono::seconds grac
   for (auto& k : keys)
     if (!k.retire_at || *k.retire_at > now + grace) k.retire_at = now + grace;
   // Keys retired long ago only clutter the index.
-  std::erase_if(keys, [&](const SigningKey& k) { return k.retire_at && *k.retire_at < now - std::chrono::hours(24 * 7); });
+  std::erase_if(keys,
+                [&](const SigningKey& k) { return k.retire_at && *k.retire_at < now - std::chrono::hours(24 * 7); });
   keys.push_back(new_key(data_dir, clock));
   save_index(data_dir, keys);
   return keys.back().kid;

@@ -1,12 +1,12 @@
 #pragma once
-#include <boost/json/object.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "common/clock.hpp"
 #include "crypto/certificate.hpp"
@@ -27,9 +27,9 @@ class KeyStore {
  public:
   KeyStore(std::filesystem::path data_dir, const Clock& clock);  // creates the first key if none
 
-  SigningKey current();                                   // the newest key, for signing
+  SigningKey current();                                                 // the newest key, for signing
   std::optional<crypto::Key> verification_key(const std::string& kid);  // published keys only
-  boost::json::object jwks(const std::string& issuer);   // {"keys":[...]} in Entra's shape
+  boost::json::object jwks(const std::string& issuer);                  // {"keys":[...]} in Entra's shape
 
   // Adds a new signing key; every older key is retired after grace (0: at once).
   static std::string rotate(const std::filesystem::path& data_dir, std::chrono::seconds grace, const Clock& clock);

@@ -31,7 +31,7 @@ struct AuthorizedClient {  // "Expose an API → Authorized client applications"
   std::vector<std::string> scopes;
 };
 
-struct ApiPermission {  // "API permissions" on another app of the tenant
+struct ApiPermission {   // "API permissions" on another app of the tenant
   std::string resource;  // the resource app's client ID or Application ID URI
   std::vector<std::string> delegated;
   std::vector<std::string> application;

@@ -40,15 +40,28 @@ boost::system::result<ScopeSet, EntraError> parse_scopes(const Tenant& tenant, s
   if (tokens.empty()) return missing_parameter("scope");
   for (auto& token : tokens) {
     auto lower = to_lower(token);
-    if (lower == "openid") { set.openid = true; continue; }
-    if (lower == "profile") { set.profile = true; continue; }
-    if (lower == "email") { set.email = true; continue; }
-    if (lower == "offline_access") { set.offline_access = true; continue; }
+    if (lower == "openid") {
+      set.openid = true;
+      continue;
+    }
+    if (lower == "profile") {
+      set.profile = true;
+      continue;
+    }
+    if (lower == "email") {
+      set.email = true;
+      continue;
+    }
+    if (lower == "offline_access") {
+      set.offline_access = true;
+      continue;
+    }
     auto slash = token.rfind('/');
     std::string resource_part = slash == std::string::npos ? std::string() : token.substr(0, slash);
     std::string name = slash == std::string::npos ? token : token.substr(slash + 1);
     const App* app = nullptr;
-    bool is_graph = resource_part.empty() || iequals(resource_part, kGraphResource) || iequals(resource_part, kGraphAppId);
+    bool is_graph =
+        resource_part.empty() || iequals(resource_part, kGraphResource) || iequals(resource_part, kGraphAppId);
     if (!is_graph) {
       app = tenant.app(resource_part);
       if (!app)
@@ -64,8 +77,9 @@ boost::system::result<ScopeSet, EntraError> parse_scopes(const Tenant& tenant, s
     if (name.empty()) return invalid_scope("The scope '" + token + "' has no name after the resource.");
     bool known = app ? app->exposes_scope(name) : contains(graph_scopes(), name);
     if (!known)
-      return invalid_scope("The scope '" + token + "' is not one that " + (app ? app->name : std::string("Microsoft Graph")) +
-                           " exposes" + (app ? " (exposed: " + join(app->scopes, ", ") + ")." : "."));
+      return invalid_scope("The scope '" + token + "' is not one that " +
+                           (app ? app->name : std::string("Microsoft Graph")) + " exposes" +
+                           (app ? " (exposed: " + join(app->scopes, ", ") + ")." : "."));
     set.scopes.push_back(app ? name : name);
   }
   if (set.default_scope && !set.scopes.empty())
@@ -78,13 +92,15 @@ std::optional<EntraError> check_resource_parameter(const ScopeSet& scopes, std::
   bool matches = scopes.resource ? scopes.resource->identified_by(*resource)
                                  : (iequals(*resource, kGraphResource) || iequals(*resource, kGraphAppId));
   if (matches) return std::nullopt;
-  return make_error("invalid_target", 9010010,
-                    "The resource parameter provided in the request doesn't match with the requested scopes. (resource "
-                    "'" + std::string(*resource) + "', scopes for '" +
-                        (scopes.resource ? scopes.resource->identifier_uris.empty() ? scopes.resource->client_id
-                                                                                    : scopes.resource->identifier_uris.front()
-                                         : std::string(kGraphResource)) +
-                        "')");
+  return make_error(
+      "invalid_target", 9010010,
+      "The resource parameter provided in the request doesn't match with the requested scopes. (resource "
+      "'" +
+          std::string(*resource) + "', scopes for '" +
+          (scopes.resource ? scopes.resource->identifier_uris.empty() ? scopes.resource->client_id
+                                                                      : scopes.resource->identifier_uris.front()
+                           : std::string(kGraphResource)) +
+          "')");
 }
 
 boost::system::result<std::vector<std::string>, EntraError> delegated_grant(const Tenant& tenant, const App& client,
@@ -115,14 +131,18 @@ boost::system::result<std::vector<std::string>, EntraError> delegated_grant(cons
   auto wanted = scopes.default_scope ? std::string(".default") : join(scopes.scopes, " ");
   if (!pre && !permission && interactive)
     return make_error("invalid_client", 65005,
-                      "The application '" + client.name + "' (" + client.client_id + ") is not authorized to request '" +
-                          wanted + "' of '" + resource.name + "'. Add its client ID under Expose an API > Authorized "
-                          "client applications of '" + resource.name + "' and tick the scope.");
+                      "The application '" + client.name + "' (" + client.client_id +
+                          ") is not authorized to request '" + wanted + "' of '" + resource.name +
+                          "'. Add its client ID under Expose an API > Authorized "
+                          "client applications of '" +
+                          resource.name + "' and tick the scope.");
   auto e = make_error("invalid_grant", 65001,
-                      "The user or administrator has not consented to use the application with ID '" + client.client_id +
-                          "' named '" + client.name + "'. Send an interactive authorization request for this user and "
-                          "resource. (" + client.name + " needs the delegated permission '" + wanted + "' on '" +
-                          resource.name + "' with admin consent granted.)");
+                      "The user or administrator has not consented to use the application with ID '" +
+                          client.client_id + "' named '" + client.name +
+                          "'. Send an interactive authorization request for this user and "
+                          "resource. (" +
+                          client.name + " needs the delegated permission '" + wanted + "' on '" + resource.name +
+                          "' with admin consent granted.)");
   e.suberror = "consent_required";
   return e;
 }

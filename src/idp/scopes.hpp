@@ -1,10 +1,10 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "idp/entra_error.hpp"
 #include "idp/model.hpp"
@@ -13,7 +13,7 @@ namespace mcpgate::idp {
 
 // A parsed `scope` parameter: OpenID scopes plus scopes of exactly one resource.
 struct ScopeSet {
-  const App* resource = nullptr;  // nullptr: Microsoft Graph (also when only OpenID scopes were asked)
+  const App* resource = nullptr;    // nullptr: Microsoft Graph (also when only OpenID scopes were asked)
   std::vector<std::string> scopes;  // short names on the resource, e.g. "mcp.access"
   bool default_scope = false;       // "<resource>/.default"
   bool openid = false, profile = false, email = false, offline_access = false;

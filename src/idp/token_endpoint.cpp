@@ -39,9 +39,9 @@ std::string ca_policy_id(const Tenant& tenant) { return crypto::name_based_guid(
 Response IdentityProvider::token(const Tenant& tenant, const std::string& base, const Request& request) {
   auto content_type = request.header("Content-Type").value_or("");
   if (to_lower(content_type).rfind("application/x-www-form-urlencoded", 0) != 0)
-    return fail(make_error("invalid_request", 900144,
-                           "The request body must be application/x-www-form-urlencoded (got '" +
-                               std::string(content_type) + "')."));
+    return fail(make_error(
+        "invalid_request", 900144,
+        "The request body must be application/x-www-form-urlencoded (got '" + std::string(content_type) + "')."));
   auto form = http::parse_form(request.body);
   if (!form) return fail(invalid_parameter("body", "it is not valid form encoding"));
   if (auto repeated = form->repeated_name())
@@ -51,10 +51,14 @@ Response IdentityProvider::token(const Tenant& tenant, const std::string& base, 
   if (!grant_type || grant_type->empty()) return fail(missing_parameter("grant_type"));
 
   boost::system::result<Response, EntraError> result = make_error("unsupported_grant_type", 70003, "");
-  if (*grant_type == "authorization_code") result = grant_authorization_code(tenant, base, *form, request);
-  else if (*grant_type == "refresh_token") result = grant_refresh_token(tenant, base, *form, request);
-  else if (*grant_type == "client_credentials") result = grant_client_credentials(tenant, base, *form, request);
-  else if (*grant_type == kJwtBearer) result = grant_on_behalf_of(tenant, base, *form, request);
+  if (*grant_type == "authorization_code")
+    result = grant_authorization_code(tenant, base, *form, request);
+  else if (*grant_type == "refresh_token")
+    result = grant_refresh_token(tenant, base, *form, request);
+  else if (*grant_type == "client_credentials")
+    result = grant_client_credentials(tenant, base, *form, request);
+  else if (*grant_type == kJwtBearer)
+    result = grant_on_behalf_of(tenant, base, *form, request);
   else
     return fail(make_error("unsupported_grant_type", 70003,
                            "The app requested an unsupported grant type '" + std::string(*grant_type) +
@@ -103,8 +107,7 @@ boost::system::result<IdentityProvider::ClientAuthentication, EntraError> Identi
     auto iss = assertion_jwt->claim_string("iss");
     if (!client_id) client_id = iss;
     if (!iss || iss != client_id || assertion_jwt->claim_string("sub") != client_id)
-      return make_error("invalid_client", 700021,
-                        "Client assertion iss and sub must both equal the client ID.", 401);
+      return make_error("invalid_client", 700021, "Client assertion iss and sub must both equal the client ID.", 401);
   }
   if (!client_id || client_id->empty()) return missing_parameter("client_id");
   const App* app = tenant.app(*client_id);
@@ -119,7 +122,8 @@ boost::system::result<IdentityProvider::ClientAuthentication, EntraError> Identi
     if (!ok)
       return make_error("invalid_client", 7000215,
                         "Invalid client secret provided. Ensure the secret being sent in the request is the client "
-                        "secret value, not the client secret ID, for a secret added to app '" + app->client_id + "'.",
+                        "secret value, not the client secret ID, for a secret added to app '" +
+                            app->client_id + "'.",
                         401);
     return ClientAuthentication{app, "1"};
   }
@@ -143,19 +147,22 @@ boost::system::result<IdentityProvider::ClientAuthentication, EntraError> Identi
     std::string expected_path = "/" + tenant.id + "/oauth2/v2.0/token";
     bool aud_ok = std::any_of(auds.begin(), auds.end(), [&](auto& a) {
       return a == base + expected_path || a == "https://login.microsoftonline.com" + expected_path ||
-             a == base + "/" + tenant.id + "/v2.0" || (a.size() > expected_path.size() && a.ends_with("/oauth2/v2.0/token") &&
-                                                        a.find("/" + tenant.id + "/") != std::string::npos);
+             a == base + "/" + tenant.id + "/v2.0" ||
+             (a.size() > expected_path.size() && a.ends_with("/oauth2/v2.0/token") &&
+              a.find("/" + tenant.id + "/") != std::string::npos);
     });
     if (!aud_ok)
       return make_error("invalid_client", 700212,
-                        "The client assertion's aud must be this tenant's token endpoint " + base + expected_path + ".", 401);
+                        "The client assertion's aud must be this tenant's token endpoint " + base + expected_path + ".",
+                        401);
     auto now = unix_seconds(clock_.now());
     auto exp = jwt.claim_int("exp");
     auto nbf = jwt.claim_int("nbf");
     auto skew = config_.clock_skew.count();
     if (!exp || *exp + skew < now || (nbf && *nbf - skew > now))
       return make_error("invalid_client", 700024,
-                        "Client assertion is not within its valid time range. Mint a new one and check the clock.", 401);
+                        "Client assertion is not within its valid time range. Mint a new one and check the clock.",
+                        401);
     if (auto jti = jwt.claim_string("jti")) {
       std::lock_guard guard(mutex_);
       auto key = app->client_id + "|" + *jti;
@@ -169,7 +176,8 @@ boost::system::result<IdentityProvider::ClientAuthentication, EntraError> Identi
   if (credential_required || !app->public_client)
     return make_error("invalid_client", 7000218,
                       "The request body must contain the following parameter: 'client_assertion' or 'client_secret' "
-                      "(app '" + app->name + "' is a confidential client).",
+                      "(app '" +
+                          app->name + "' is a confidential client).",
                       401);
   return ClientAuthentication{app, "0"};
 }
@@ -189,8 +197,8 @@ Response IdentityProvider::user_token_response(const Tenant& tenant, const std::
       std::lock_guard guard(mutex_);
       auto now = clock_.now();
       std::erase_if(refresh_tokens_, [&](auto& r) { return r.second.expires < now; });
-      refresh_tokens_[rt] = RefreshGrant{&tenant, grant.client, grant.user, scopes, granted, grant.mfa,
-                                         now + config_.lifetimes.refresh_token};
+      refresh_tokens_[rt] = RefreshGrant{
+          &tenant, grant.client, grant.user, scopes, granted, grant.mfa, now + config_.lifetimes.refresh_token};
     }
     body["refresh_token"] = rt;
   }
@@ -220,8 +228,9 @@ boost::system::result<Response, EntraError> IdentityProvider::grant_authorizatio
       return make_error("invalid_grant", 70000,
                         "The provided value for the 'code' parameter is not valid; request a new authorization code.");
     if (it->second.redeemed)
-      return make_error("invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a "
-                                                "new valid code or use an existing refresh token.");
+      return make_error("invalid_grant", 54005,
+                        "OAuth2 Authorization code was already redeemed, please retry with a "
+                        "new valid code or use an existing refresh token.");
     if (it->second.expires < clock_.now())
       return make_error("invalid_grant", 70008,
                         "The provided authorization code or refresh token has expired due to inactivity. Send a new "
@@ -250,8 +259,9 @@ boost::system::result<Response, EntraError> IdentityProvider::grant_authorizatio
     auto again = parse_scopes(tenant, *scope);
     if (!again) return again.error();
     if (again->resource_id() != scopes.resource_id())
-      return make_error("invalid_grant", 70011, "The scope requested at the token endpoint names a different resource "
-                                                "than the authorization request.");
+      return make_error("invalid_grant", 70011,
+                        "The scope requested at the token endpoint names a different resource "
+                        "than the authorization request.");
     scopes.offline_access = scopes.offline_access || again->offline_access;
   }
   if (auto e = check_resource_parameter(scopes, form.get("resource"))) return *e;
@@ -318,11 +328,11 @@ boost::system::result<Response, EntraError> IdentityProvider::grant_client_crede
   if (auto e = check_resource_parameter(*scopes, form.get("resource"))) return *e;
   auto roles = application_grant(*client->app, *scopes->resource);
   auto lifetime = issuer_.access_token_lifetime().count();
-  json::object body{{"token_type", "Bearer"},
-                    {"expires_in", lifetime},
-                    {"ext_expires_in", lifetime},
-                    {"access_token", issuer_.app_access_token(tenant, base, *client->app, *scopes->resource, roles,
-                                                              client->azpacr)}};
+  json::object body{
+      {"token_type", "Bearer"},
+      {"expires_in", lifetime},
+      {"ext_expires_in", lifetime},
+      {"access_token", issuer_.app_access_token(tenant, base, *client->app, *scopes->resource, roles, client->azpacr)}};
   return Response::json(200, body);
 }
 
@@ -355,8 +365,11 @@ boost::system::result<UserGrant, EntraError> IdentityProvider::verify_user_asser
   if (std::none_of(auds.begin(), auds.end(), [&](auto& a) { return caller.identified_by(a); }))
     return make_error("invalid_grant", 500131,
                       "Assertion audience does not match the Client app presenting the assertion. The audience in the "
-                      "assertion was '" + (auds.empty() ? std::string() : auds.front()) + "' and the expected "
-                      "audience is '" + caller.client_id + "' or one of the Application Id URIs of this app.");
+                      "assertion was '" +
+                          (auds.empty() ? std::string() : auds.front()) +
+                          "' and the expected "
+                          "audience is '" +
+                          caller.client_id + "' or one of the Application Id URIs of this app.");
   if (jwt->claim_string("idtyp") == "app" || (!jwt->payload.contains("scp") && jwt->payload.contains("roles")))
     return bad("the assertion is an app-only token; On-Behalf-Of needs a user's delegated token");
   auto oid = jwt->claim_string("oid").value_or("");
@@ -402,7 +415,7 @@ boost::system::result<Response, EntraError> IdentityProvider::grant_on_behalf_of
     e.suberror = "basic_action";
     e.claims = json::serialize(json::object{
         {"access_token", json::object{{"capolids", json::object{{"essential", true},
-                                                                 {"values", json::array{ca_policy_id(tenant)}}}}}}});
+                                                                {"values", json::array{ca_policy_id(tenant)}}}}}}});
     return e;
   }
   {

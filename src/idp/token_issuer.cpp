@@ -68,9 +68,10 @@ std::string TokenIssuer::user_access_token(const Tenant& tenant, const std::stri
   json::object p;
   bool v1 = scopes.graph() || scopes.resource->access_token_version < 2;
   if (v1) {
-    std::string aud = scopes.graph() ? std::string(kGraphAppId)
-                                     : (scopes.resource->identifier_uris.empty() ? scopes.resource->client_id
-                                                                                 : scopes.resource->identifier_uris.front());
+    std::string aud = scopes.graph()
+                          ? std::string(kGraphAppId)
+                          : (scopes.resource->identifier_uris.empty() ? scopes.resource->client_id
+                                                                      : scopes.resource->identifier_uris.front());
     p["aud"] = aud;
     p["iss"] = tenant.issuer_override ? issuer(tenant, base_url) : v1_issuer(tenant);
     p["iat"] = unix_seconds(now - kBackdate);

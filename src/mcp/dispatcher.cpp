@@ -1,9 +1,9 @@
 #include "mcp/dispatcher.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <exception>
+
+#include <spdlog/spdlog.h>
 
 namespace mcpgate::mcp {
 namespace {

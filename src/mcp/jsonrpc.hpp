@@ -1,10 +1,10 @@
 #pragma once
+#include <string>
+#include <string_view>
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
-
-#include <string>
-#include <string_view>
 
 namespace mcpgate::mcp {
 namespace json = boost::json;
@@ -30,7 +30,7 @@ enum class MessageKind { request, notification, response, error_response };
 // requests, so their result and error are not kept).
 struct JsonRpcMessage {
   MessageKind kind = MessageKind::request;
-  json::value id;       // string or number for requests; null for notifications
+  json::value id;  // string or number for requests; null for notifications
   std::string method;
   json::object params;  // empty when absent
 };

@@ -52,8 +52,7 @@ json::array ToolRegistry::list() const {
   return out;
 }
 
-boost::system::result<ToolResult, JsonRpcError> ToolRegistry::call(std::string_view name,
-                                                                   const json::object& arguments,
+boost::system::result<ToolResult, JsonRpcError> ToolRegistry::call(std::string_view name, const json::object& arguments,
                                                                    const CallContext& context) const {
   const Tool* tool = find(name);
   if (!tool) return JsonRpcError{kInvalidParams, "Unknown tool: " + std::string(name)};

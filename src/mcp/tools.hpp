@@ -1,13 +1,13 @@
 #pragma once
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/system/result.hpp>
 
 #include "mcp/jsonrpc.hpp"
 

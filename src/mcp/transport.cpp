@@ -1,10 +1,10 @@
 #include "mcp/transport.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 #include <charconv>
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
 #include "common/strings.hpp"
 
@@ -52,10 +52,7 @@ double acceptance(std::string_view accept, std::string_view type) {
     auto element = accept.substr(start, comma == std::string_view::npos ? comma : comma - start);
     start = comma == std::string_view::npos ? accept.size() + 1 : comma + 1;
     auto range = media_type(element);
-    int rank = range == type                                          ? 3
-               : range == std::string(type.substr(0, slash)) + "/*" ? 2
-               : range == "*/*"                                     ? 1
-                                                                    : 0;
+    int rank = range == type ? 3 : range == std::string(type.substr(0, slash)) + "/*" ? 2 : range == "*/*" ? 1 : 0;
     if (rank > best_rank) best_rank = rank, best_q = quality(element);
   }
   return best_q;
@@ -158,8 +155,7 @@ http::Response handle_post(const http::Request& request, const TransportOptions&
                            SysTime now) {
   auto format = negotiate_accept(request.header("Accept"), options.prefer_sse);
   if (!format)
-    return rpc_error(406, kServerError,
-                     "Not Acceptable: the client must accept application/json or text/event-stream");
+    return rpc_error(406, kServerError, "Not Acceptable: the client must accept application/json or text/event-stream");
   if (auto type = request.header("Content-Type"); type && media_type(*type) != "application/json")
     return rpc_error(415, kServerError, "Unsupported Media Type: the body must be application/json");
 

@@ -1,11 +1,11 @@
 #include "proxy/audit.hpp"
 
+#include <cmath>
+#include <stdexcept>
+
 #include <boost/json.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-
-#include <cmath>
-#include <stdexcept>
 
 namespace mcpgate::proxy {
 

@@ -101,7 +101,7 @@ http::Response authorize_redirect(const http::Request& request, const TenantEndp
 }
 
 boost::system::result<std::string, http::Response> token_request_body(const http::Request& request,
-                                                                       const GatewayConfig& c) {
+                                                                      const GatewayConfig& c) {
   auto type = to_lower(request.header("Content-Type").value_or(""));
   if (type.rfind("application/x-www-form-urlencoded", 0) != 0)
     return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
@@ -131,12 +131,14 @@ http::Response register_client(const http::Request& request, const RegistrationS
   for (auto& u : uris->as_array()) {
     if (!u.is_string()) return oauth_error(400, "invalid_redirect_uri", "every redirect URI must be a string");
     std::string uri(u.get_string());
-    bool allowed = loopback_redirect(uri) || std::find(shim.allowed_redirect_uris.begin(),
-                                                       shim.allowed_redirect_uris.end(), uri) != shim.allowed_redirect_uris.end();
+    bool allowed = loopback_redirect(uri) ||
+                   std::find(shim.allowed_redirect_uris.begin(), shim.allowed_redirect_uris.end(), uri) !=
+                       shim.allowed_redirect_uris.end();
     if (!allowed)
       return oauth_error(400, "invalid_redirect_uri",
-                         "redirect URI '" + uri + "' is neither loopback (http://localhost, http://127.0.0.1) nor in "
-                         "registration.allowed_redirect_uris");
+                         "redirect URI '" + uri +
+                             "' is neither loopback (http://localhost, http://127.0.0.1) nor in "
+                             "registration.allowed_redirect_uris");
     accepted.emplace_back(uri);
   }
   if (auto* grants = o.if_contains("grant_types"); grants && grants->is_array())

@@ -2,9 +2,9 @@
 // The OAuth surface MCP clients need in front of Entra (the seed's Part 5), as pure functions:
 // protected-resource and authorization-server metadata, /authorize and /token bridging without
 // the RFC 8707 `resource` parameter Entra rejects, and the dynamic client registration shim.
-#include <boost/system/result.hpp>
-
 #include <string>
+
+#include <boost/system/result.hpp>
 
 #include "common/clock.hpp"
 #include "http/message.hpp"
@@ -31,7 +31,7 @@ http::Response authorize_redirect(const http::Request& request, const TenantEndp
 // The form to forward to the tenant's token endpoint: `resource` removed; for code and refresh
 // grants without `scope` (MCP SDK clients omit it) the route's client scope is added.
 boost::system::result<std::string, http::Response> token_request_body(const http::Request& request,
-                                                                       const GatewayConfig& config);
+                                                                      const GatewayConfig& config);
 // RFC 7591: 201 with the pre-registered public client ID when every redirect URI is loopback
 // or allow-listed; 400 invalid_redirect_uri / invalid_client_metadata otherwise.
 http::Response register_client(const http::Request& request, const RegistrationShim& shim, SysTime now);

@@ -9,9 +9,16 @@
 namespace mcpgate::proxy {
 namespace {
 
-constexpr std::array<std::string_view, 10> kHopByHop{"connection", "keep-alive", "proxy-authenticate",
-                                                     "proxy-authorization", "proxy-connection", "te",
-                                                     "trailer", "transfer-encoding", "upgrade", "host"};
+constexpr std::array<std::string_view, 10> kHopByHop{"connection",
+                                                     "keep-alive",
+                                                     "proxy-authenticate",
+                                                     "proxy-authorization",
+                                                     "proxy-connection",
+                                                     "te",
+                                                     "trailer",
+                                                     "transfer-encoding",
+                                                     "upgrade",
+                                                     "host"};
 
 // The header names a message's Connection fields list: hop-by-hop for that message only.
 std::vector<std::string_view> connection_tokens(const http::Headers& headers) {
@@ -77,8 +84,7 @@ http::Headers upstream_request_headers(const http::Request& request, const std::
     if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host")) continue;
     out.add(name, value);
   }
-  if (!request.remote_address.empty())
-    forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.remote_address;
+  if (!request.remote_address.empty()) forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.remote_address;
   if (!forwarded_for.empty()) out.add("X-Forwarded-For", forwarded_for);
   out.add("X-Forwarded-Proto", request.scheme);
   if (auto host = request.header("Host")) out.add("X-Forwarded-Host", std::string(*host));
@@ -108,7 +114,8 @@ void claim_bearer_challenge(http::Headers& headers, int status, const std::strin
   size_t at = value.find("resource_metadata=");
   if (at == std::string::npos) {
     bool bearer = value.size() >= 6 && iequals(std::string_view(value).substr(0, 6), "Bearer");
-    value = bearer ? "Bearer " + ours + (value.size() > 6 ? "," + value.substr(6) : "") : "Bearer " + ours + ", " + value;
+    value =
+        bearer ? "Bearer " + ours + (value.size() > 6 ? "," + value.substr(6) : "") : "Bearer " + ours + ", " + value;
   } else {
     size_t start = at + std::string_view("resource_metadata=").size();
     size_t end = start;

@@ -1,11 +1,11 @@
 #include "proxy/gateway.hpp"
 
+#include <array>
+#include <unordered_map>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
-
-#include <array>
-#include <unordered_map>
 
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
@@ -17,10 +17,10 @@
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
 #include "http/upstream.hpp"
+#include "mcp/peek.hpp"
 #include "proxy/audit.hpp"
 #include "proxy/discovery.hpp"
 #include "proxy/forwarding.hpp"
-#include "mcp/peek.hpp"
 #include "proxy/metrics.hpp"
 
 namespace mcpgate::proxy {
@@ -32,8 +32,7 @@ constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-http::Response json_error(int status, const std::string& error, const std::string& message,
-                          json::object extra = {}) {
+http::Response json_error(int status, const std::string& error, const std::string& message, json::object extra = {}) {
   json::object body{{"error", error}, {"message", message}};
   for (auto& [k, v] : extra) body[k] = v;
   return http::Response::json(status, body);
@@ -110,8 +109,9 @@ struct Gateway::Impl {
     auto failed = [&](const std::string& why) {
       keys.fetch_failed(clock.now());
       if (!keys_warned || !keys.loaded())
-        spdlog::warn("tenant signing keys: {}{}", why,
-                     keys.loaded() ? "; validating with the keys fetched before" : "; requests get 503 until this works");
+        spdlog::warn(
+            "tenant signing keys: {}{}", why,
+            keys.loaded() ? "; validating with the keys fetched before" : "; requests get 503 until this works");
       keys_warned = true;
       return false;
     };
@@ -135,7 +135,8 @@ struct Gateway::Impl {
       bool changed = endpoints.issuer != metadata->issuer;
       endpoints.issuer = metadata->issuer;
       endpoints.jwks_uri = metadata->jwks_uri;
-      if (!metadata->authorization_endpoint.empty()) endpoints.authorization_endpoint = metadata->authorization_endpoint;
+      if (!metadata->authorization_endpoint.empty())
+        endpoints.authorization_endpoint = metadata->authorization_endpoint;
       if (!metadata->token_endpoint.empty()) endpoints.token_endpoint = metadata->token_endpoint;
       if (changed || keys_warned) rebuild_policies();
     }
@@ -206,7 +207,8 @@ struct Gateway::Impl {
                                                              "configuration", "unavailable"};
       metrics.exchange(std::string(kinds[size_t(parsed.error().kind)]), seconds);
       // Only configuration errors are worth remembering; a user-specific refusal is not.
-      if (parsed.error().kind == exchange::OboFailureKind::configuration) tokens.store_failure(key, parsed.error(), clock.now());
+      if (parsed.error().kind == exchange::OboFailureKind::configuration)
+        tokens.store_failure(key, parsed.error(), clock.now());
       co_return parsed.error();
     }
     metrics.exchange("ok", seconds);
@@ -247,7 +249,8 @@ struct Gateway::Impl {
       co_await timer->async_wait(as_tuple);
       std::lock_guard guard(pending->mutex);
       if (pending->outcome) co_return *pending->outcome;
-      co_return exchange::OboFailure{exchange::OboFailureKind::unavailable, 0, "aborted", "the exchange was abandoned", {}, {}};
+      co_return exchange::OboFailure{exchange::OboFailureKind::unavailable, 0,  "aborted",
+                                     "the exchange was abandoned",          {}, {}};
     }
     ExchangeOutcome outcome = exchange::OboFailure{};
     try {
@@ -277,7 +280,8 @@ struct Gateway::Impl {
                                    context, extra);
       case exchange::OboFailureKind::interaction_required:
         return auth::claims_challenge(f.claims.value_or("{}"),
-                                      "Conditional Access requires you to sign in again: " + code + f.description, context);
+                                      "Conditional Access requires you to sign in again: " + code + f.description,
+                                      context);
       case exchange::OboFailureKind::configuration:
         return json_error(502, "obo_configuration",
                           "the gateway's On-Behalf-Of exchange is misconfigured: " + code + f.description, extra);
@@ -304,11 +308,13 @@ struct Gateway::Impl {
     constexpr std::string_view prm = "/.well-known/oauth-protected-resource";
     if (req.method == "GET" && path.starts_with(prm)) {
       std::string rest = path.substr(prm.size());
-      if (rest.empty()) return protected_resource_metadata(config, config.routes.front(), config.routes.front().prefix + "/mcp");
+      if (rest.empty())
+        return protected_resource_metadata(config, config.routes.front(), config.routes.front().prefix + "/mcp");
       if (auto m = match_route(config.routes, rest)) return protected_resource_metadata(config, *m->route, rest);
       return json_error(404, "not_found", "no route serves " + rest);
     }
-    if (req.method == "GET" && (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration"))
+    if (req.method == "GET" &&
+        (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration"))
       return authorization_server_metadata(config, current_endpoints());
     if (req.method == "GET" && path == "/authorize") return authorize_redirect(req, current_endpoints());
     if (req.method == "POST" && path == "/register" && config.registration.enabled)
@@ -390,7 +396,8 @@ struct Gateway::Impl {
       if (!auditing) return;
       audit_record.status = status;
       audit_record.outcome = std::move(outcome);
-      audit_record.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      audit_record.latency_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       audit.write(audit_record);
     };
     auto refuse = [&](http::Response response, std::string reason) -> Task<void> {
@@ -400,15 +407,14 @@ struct Gateway::Impl {
 
     if (!keys.loaded()) {
       co_await refresh_keys();
-      if (!keys.loaded())
-        {
-      http::Response refusal = json_error(503, "keys_unavailable",
-                                             "the gateway has not yet fetched tenant " + config.tenant_id +
-                                                 "'s signing keys from " + config.authority + "; retry shortly");
-      std::string refusal_reason = "keys_unavailable";
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
+      if (!keys.loaded()) {
+        http::Response refusal = json_error(503, "keys_unavailable",
+                                            "the gateway has not yet fetched tenant " + config.tenant_id +
+                                                "'s signing keys from " + config.authority + "; retry shortly");
+        std::string refusal_reason = "keys_unavailable";
+        co_await refuse(std::move(refusal), std::move(refusal_reason));
+        co_return;
+      }
     }
 
     auto bearer = auth::extract_bearer(req.headers);
@@ -422,11 +428,11 @@ struct Gateway::Impl {
         e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
       metrics.validation_failure(std::string(auth::reason_code(e.failure)));
       {
-      http::Response refusal = auth::token_refused(e, context());
-      std::string refusal_reason = std::string(auth::reason_code(e.failure));
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
+        http::Response refusal = auth::token_refused(e, context());
+        std::string refusal_reason = std::string(auth::reason_code(e.failure));
+        co_await refuse(std::move(refusal), std::move(refusal_reason));
+        co_return;
+      }
     }
     // A view into the request's headers, which outlive this handler.
     std::string_view token = *bearer;
@@ -435,11 +441,11 @@ struct Gateway::Impl {
       auto reason = std::string(auth::reason_code(verified_token.error().failure));
       metrics.validation_failure(reason);
       {
-      http::Response refusal = auth::token_refused(verified_token.error(), context());
-      std::string refusal_reason = reason;
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
+        http::Response refusal = auth::token_refused(verified_token.error(), context());
+        std::string refusal_reason = reason;
+        co_await refuse(std::move(refusal), std::move(refusal_reason));
+        co_return;
+      }
     }
     const auth::VerifiedToken& claims = **verified_token;
     if (auditing) {
@@ -453,12 +459,12 @@ struct Gateway::Impl {
     if (!obo) {
       auto response = exchange_refused(obo.error(), context());
       {
-      http::Response refusal = response;
-      std::string refusal_reason = "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts)
-                                                                         : obo.error().error);
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
+        http::Response refusal = response;
+        std::string refusal_reason =
+            "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts) : obo.error().error);
+        co_await refuse(std::move(refusal), std::move(refusal_reason));
+        co_return;
+      }
     }
 
     http::ClientRequest upstream_request{
@@ -469,12 +475,12 @@ struct Gateway::Impl {
     if (!opened) {
       bool timeout = opened.error().timed_out;
       {
-      http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
-                                           opened.error().message);
-      std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
+        http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                                            opened.error().message);
+        std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
+        co_await refuse(std::move(refusal), std::move(refusal_reason));
+        co_return;
+      }
     }
     auto response = std::move(*opened);
     auto headers = downstream_response_headers(response->headers);
@@ -537,7 +543,10 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_uni
   impl_->server = http::make_streaming_server(
       options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->handle(r, w); },
       [](int status, std::string_view message) {
-        return json_error(status, status == 413 ? "request_too_large" : status == 431 ? "headers_too_large" : "bad_request",
+        return json_error(status,
+                          status == 413   ? "request_too_large"
+                          : status == 431 ? "headers_too_large"
+                                          : "bad_request",
                           std::string(message));
       });
   http::UpstreamOptions upstream_options;

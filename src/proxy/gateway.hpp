@@ -14,7 +14,7 @@ class Gateway {
   Gateway(GatewayConfig config, const Clock& clock);
   ~Gateway();
   uint16_t port() const;
-  void run();   // until stop(), SIGINT or SIGTERM (streams get shutdown_grace to finish)
+  void run();  // until stop(), SIGINT or SIGTERM (streams get shutdown_grace to finish)
   void stop();
 
  private:

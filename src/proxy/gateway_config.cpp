@@ -64,8 +64,8 @@ RouteConfig parse_route(const YamlReader& r) {
 }  // namespace
 
 GatewayConfig parse_gateway_config(const YamlReader& root) {
-  root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
-                   "routes", "limits", "audit_log"});
+  root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration", "routes",
+                   "limits", "audit_log"});
   GatewayConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -95,7 +95,8 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   auto cert_file = client.opt_str("certificate");
   auto key_file = client.opt_str("private_key");
   if (cert_file || key_file) {
-    if (!cert_file || !key_file) client.fail(cert_file ? "private_key" : "certificate", "certificate and private_key go together");
+    if (!cert_file || !key_file)
+      client.fail(cert_file ? "private_key" : "certificate", "certificate and private_key go together");
     auto cert_pem = read_file(*cert_file);
     auto key_pem = read_file(*key_file);
     if (!cert_pem) client.fail("certificate", "cannot read " + *cert_file);
@@ -108,7 +109,8 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   if (c.client.client_secret && c.client.certificate)
     client.fail("client_secret", "give either client_secret or certificate + private_key, not both");
   if (!c.client.client_secret && !c.client.certificate)
-    client.fail("client_secret", "is required (as ${env:NAME} or ${file:/path}), unless certificate + private_key are given");
+    client.fail("client_secret",
+                "is required (as ${env:NAME} or ${file:/path}), unless certificate + private_key are given");
 
   auto v = root.child("validation");
   v.allow_only({"clock_skew", "jwks_refresh_interval", "unknown_kid_refetch_interval"});

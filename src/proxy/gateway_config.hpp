@@ -25,7 +25,7 @@ struct RouteConfig {
   std::string client_scope;  // what MCP clients request, e.g. api://<gateway-app-id>/Mcp.Gateway.Access
   std::string obo_scope;     // api://<mcp-api-app-id>/.default
   std::chrono::milliseconds connect_timeout{5'000};
-  std::chrono::milliseconds response_timeout{60'000};      // request sent → response head
+  std::chrono::milliseconds response_timeout{60'000};        // request sent → response head
   std::chrono::milliseconds stream_idle_timeout{3'600'000};  // silence allowed inside a stream
 };
 

@@ -45,17 +45,19 @@ std::string Metrics::render() const {
   for (auto& r : routes_)
     for (size_t i = 0; i < r.by_status.size(); ++i)
       if (long n = r.by_status[i].load(std::memory_order_relaxed)) requests[{r.route, int(i) + kMinStatus}] += n;
-  for (auto& [k, v] : requests) out += fmt::format("mcpgate_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", k.first, k.second, v);
+  for (auto& [k, v] : requests)
+    out += fmt::format("mcpgate_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", k.first, k.second, v);
   out += "# HELP mcpgate_token_validation_failures_total Refused bearer tokens, by reason.\n";
   out += "# TYPE mcpgate_token_validation_failures_total counter\n";
-  for (auto& [k, v] : failures_) out += fmt::format("mcpgate_token_validation_failures_total{{reason=\"{}\"}} {}\n", k, v);
+  for (auto& [k, v] : failures_)
+    out += fmt::format("mcpgate_token_validation_failures_total{{reason=\"{}\"}} {}\n", k, v);
   out += "# HELP mcpgate_obo_exchanges_total On-Behalf-Of exchanges with the identity provider, by outcome.\n";
   out += "# TYPE mcpgate_obo_exchanges_total counter\n";
   for (auto& [k, v] : exchanges_) out += fmt::format("mcpgate_obo_exchanges_total{{outcome=\"{}\"}} {}\n", k, v);
   out += "# HELP mcpgate_obo_exchange_seconds Time spent in On-Behalf-Of exchanges.\n";
   out += "# TYPE mcpgate_obo_exchange_seconds summary\n";
-  out += fmt::format("mcpgate_obo_exchange_seconds_sum {}\nmcpgate_obo_exchange_seconds_count {}\n", exchange_seconds_sum_,
-                     exchange_count_);
+  out += fmt::format("mcpgate_obo_exchange_seconds_sum {}\nmcpgate_obo_exchange_seconds_count {}\n",
+                     exchange_seconds_sum_, exchange_count_);
   out += "# TYPE mcpgate_obo_cache_hits_total counter\n";
   out += fmt::format("mcpgate_obo_cache_hits_total {}\n", obo_cache_hits.load());
   out += "# TYPE mcpgate_obo_cache_misses_total counter\n";

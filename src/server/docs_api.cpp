@@ -1,8 +1,8 @@
 #include "server/docs_api.hpp"
 
-#include <boost/json.hpp>
-
 #include <charconv>
+
+#include <boost/json.hpp>
 
 #include "docs/formats.hpp"
 #include "http/form.hpp"
@@ -62,7 +62,8 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
   if (request.method != "GET" && request.method != "HEAD")
     return api_error(405, "method_not_allowed", "the documentation API answers GET requests only");
   if (path == "/api/health")
-    return http::Response::json(200, json::object{{"status", "ok"}, {"libraries", service_.index().libraries().size()}});
+    return http::Response::json(200,
+                                json::object{{"status", "ok"}, {"libraries", service_.index().libraries().size()}});
   if (path == "/api/auth/mcp") return http::Response::json(200, json::object{{"enabled", true}});
   if (path.rfind("/api/v2/entra/config/", 0) == 0)
     return entra_config(percent_decoded(path.substr(std::string_view("/api/v2/entra/config/").size())));
@@ -72,8 +73,10 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
   http::Response response;
   if (!decision.allowed) {
     response = api_error(429, "rate_limit_exceeded",
-                         "Rate limit exceeded: " + std::to_string(decision.limit) + " requests per window for each user. "
-                         "Try again in " + std::to_string(decision.retry_after_seconds) + " seconds.");
+                         "Rate limit exceeded: " + std::to_string(decision.limit) +
+                             " requests per window for each user. "
+                             "Try again in " +
+                             std::to_string(decision.retry_after_seconds) + " seconds.");
   } else {
     docs::Viewer viewer{who.teamspace_id, who.groups};
     auto form = http::parse_form(request.query);
@@ -102,8 +105,9 @@ http::Response DocsApi::handle(const http::Request& request, const std::optional
       if (budget < 0)
         response = api_error(400, "validation_error", "tokens must be a whole number");
       else
-        response = context(request, viewer, library, topic.empty() ? "getting started installation usage example" : topic,
-                           budget, std::string(form->get("type").value_or("txt")));
+        response =
+            context(request, viewer, library, topic.empty() ? "getting started installation usage example" : topic,
+                    budget, std::string(form->get("type").value_or("txt")));
     } else {
       response = api_error(404, "not_found",
                            "no such API route; the documentation API serves /api/v2/libs/search, /api/v2/context, "
@@ -125,8 +129,8 @@ http::Response DocsApi::search(const http::Form& form, const docs::Viewer& viewe
   auto answer = service_.resolve(name, query, viewer);
   json::array results;
   for (auto& library : answer.libraries) results.push_back(docs::library_json(library));
-  return http::Response::json(200, json::object{{"results", std::move(results)},
-                                                {"searchFilterApplied", answer.filter_applied}});
+  return http::Response::json(
+      200, json::object{{"results", std::move(results)}, {"searchFilterApplied", answer.filter_applied}});
 }
 
 http::Response DocsApi::context(const http::Request& request, const docs::Viewer& viewer, std::string library,
@@ -142,8 +146,7 @@ http::Response DocsApi::context(const http::Request& request, const docs::Viewer
 http::Response DocsApi::entra_config(const std::string& audience) {
   auto configs = store_.teamspaces_for_audience(audience);
   if (!configs) return api_error(500, "internal_error", "the store is unavailable: " + configs.error().message);
-  if (configs->empty())
-    return api_error(404, "not_found", "no teamspace accepts tokens for audience " + audience);
+  if (configs->empty()) return api_error(404, "not_found", "no teamspace accepts tokens for audience " + audience);
   auto& c = configs->front();
   return http::Response::json(200, json::object{{"tenantId", c.tenant_id}, {"requiredScope", c.required_scope}});
 }

@@ -12,8 +12,8 @@
 namespace mcpgate::server {
 
 struct DocsApiOptions {
-  bool public_search = false;   // /api/v2/libs/search without credentials, as Context7 allows
-  int default_tokens = 5000;    // /api/v2/context
+  bool public_search = false;  // /api/v2/libs/search without credentials, as Context7 allows
+  int default_tokens = 5000;   // /api/v2/context
   int v1_default_tokens = 10000;
   int max_tokens = 20000;
 };

@@ -10,7 +10,8 @@ namespace json = boost::json;
 namespace {
 
 json::object annotations() {
-  return json::object{{"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true}, {"openWorldHint", true}};
+  return json::object{
+      {"readOnlyHint", true}, {"destructiveHint", false}, {"idempotentHint", true}, {"openWorldHint", true}};
 }
 
 json::object string_property(const char* description) {
@@ -20,12 +21,18 @@ json::object string_property(const char* description) {
 const char* json_type(const json::value* v) {
   if (!v) return "undefined";
   switch (v->kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
-    default: return "number";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "boolean";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
+    default:
+      return "number";
   }
 }
 
@@ -45,12 +52,14 @@ void expect_string(const char* key, const json::value* v, std::string& issues) {
 }
 
 mcp::ToolResult validation_error(const char* tool, const std::string& issues) {
-  return mcp::ToolResult::text(std::string("Input validation error: Invalid arguments for tool ") + tool + ": " + issues, true);
+  return mcp::ToolResult::text(
+      std::string("Input validation error: Invalid arguments for tool ") + tool + ": " + issues, true);
 }
 
 std::string failure_text(const docs::DocsFailure& f) {
   if (!f.message.empty()) return f.message;
-  if (f.status == 404) return "The library you are trying to access does not exist. Please try with a different library ID.";
+  if (f.status == 404)
+    return "The library you are trying to access does not exist. Please try with a different library ID.";
   return "Request failed with status " + std::to_string(f.status) + ". Please try again later.";
 }
 
@@ -58,7 +67,8 @@ std::optional<mcp::ToolResult> rate_limited(RateLimiter& limiter, const mcp::Cal
   auto decision = limiter.take(rate_key(context));
   if (decision.allowed) return std::nullopt;
   return mcp::ToolResult::text("Rate limited or quota exceeded. Your limit is " + std::to_string(decision.limit) +
-                                   " requests; try again in " + std::to_string(decision.retry_after_seconds) + " seconds.",
+                                   " requests; try again in " + std::to_string(decision.retry_after_seconds) +
+                                   " seconds.",
                                true);
 }
 
@@ -69,8 +79,10 @@ mcp::ToolResult answer_context(docs::DocsService& service, const std::string& li
   auto answer = service.context(library, query, tokens, viewer_of(context));
   if (!answer) {
     if (answer.error().code == "no_snippets_found")
-      return mcp::ToolResult::text("Documentation not found for " + library + " and this query. Use resolve-library-id "
-                                   "to get a valid Context7-compatible library ID, or ask about one concept per query.");
+      return mcp::ToolResult::text(
+          "Documentation not found for " + library +
+          " and this query. Use resolve-library-id "
+          "to get a valid Context7-compatible library ID, or ask about one concept per query.");
     return mcp::ToolResult::text(failure_text(answer.error()), true);
   }
   return mcp::ToolResult::text(docs::context_text(answer->library.info, answer->snippets));
@@ -133,9 +145,10 @@ void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, Ra
       {"type", "object"},
       {"properties",
        json::object{
-           {"libraryId", string_property("Exact Context7-compatible library ID (e.g. '/mongodb/docs', '/vercel/next.js', "
-                                         "'/supabase/supabase', '/vercel/next.js/v14.3.0-canary.87') from "
-                                         "resolve-library-id or given by the user.")},
+           {"libraryId",
+            string_property("Exact Context7-compatible library ID (e.g. '/mongodb/docs', '/vercel/next.js', "
+                            "'/supabase/supabase', '/vercel/next.js/v14.3.0-canary.87') from "
+                            "resolve-library-id or given by the user.")},
            {"query", string_property("The question or task to find documentation for, one concept per call. Do not "
                                      "include secrets or personal data.")}}},
       {"required", json::array{"libraryId", "query"}}};

@@ -116,8 +116,8 @@ boost::system::result<Principal, AuthFailure> EntraAuthenticator::authenticate(s
                   "teamspace's Microsoft Entra ID users"};
       continue;
     }
-    return Principal{config->teamspace_id, (*user)->user_id, (*user)->email, config->tenant_id, verified->oid,
-                     verified->groups};
+    return Principal{config->teamspace_id, (*user)->user_id, (*user)->email,
+                     config->tenant_id,    verified->oid,    verified->groups};
   }
   return last;
 }

@@ -1,6 +1,4 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,6 +6,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "auth/key_set.hpp"
 #include "common/clock.hpp"

@@ -1,12 +1,12 @@
 #include "server/mcp_server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
-
-#include <algorithm>
 
 #include "admin/admin_api.hpp"
 #include "auth/bearer.hpp"
@@ -73,8 +73,8 @@ struct McpServer::Impl {
       : config(std::move(c)),
         clock(clk),
         store(store::open_sqlite_store(config.data_dir / "mcpgate.db", clock)),
-        tenant_keys(config.authority, config.ca_file, {config.jwks_refresh_interval, config.unknown_kid_refetch_interval},
-                    clock),
+        tenant_keys(config.authority, config.ca_file,
+                    {config.jwks_refresh_interval, config.unknown_kid_refetch_interval}, clock),
         authenticator(*store, tenant_keys, config.clock_skew, clock),
         workers(size_t(config.worker_threads)),
         admin_api(*store, {config.admin_token, config.authority, config.ca_file}, clock),
@@ -124,7 +124,8 @@ struct McpServer::Impl {
                     "Context7-API-Key, X-API-Key, Authorization");
       return with_cors(std::move(r));
     }
-    if (path == "/ping") return with_cors(http::Response::json(200, json::object{{"status", "ok"}, {"message", "pong"}}));
+    if (path == "/ping")
+      return with_cors(http::Response::json(200, json::object{{"status", "ok"}, {"message", "pong"}}));
     if (req.method == "GET" && path.rfind("/.well-known/oauth-protected-resource", 0) == 0) {
       json::array servers, scopes;
       for (auto& s : config.authorization_servers) servers.emplace_back(s);
@@ -138,7 +139,8 @@ struct McpServer::Impl {
     if (path.rfind("/api/", 0) == 0) return with_cors(serve_api(req));
     if (path != "/mcp" && path != "/mcp/oauth")
       return with_cors(http::Response::json(
-          404, json::object{{"error", "not_found"}, {"message", "this server serves /mcp, /mcp/oauth, /api/… and /ping"}}));
+          404,
+          json::object{{"error", "not_found"}, {"message", "this server serves /mcp, /mcp/oauth, /api/… and /ping"}}));
 
     auto principal = path == "/mcp" ? by_api_key(req) : by_entra_token(req);
     if (!principal) return with_cors(std::move(principal.error()));
@@ -151,13 +153,16 @@ struct McpServer::Impl {
     if (docs_api.is_public(req) && !api_key_from(req.headers)) return docs_api.handle(req, std::nullopt);
     auto key = api_key_from(req.headers);
     if (!key)
-      return api_error(401, "invalid_api_key",
-                       "An API key is required: send Authorization: Bearer <key> (create one with `mcpgate admin apikey "
-                       "create`), or an Entra ID access token for this server.");
+      return api_error(
+          401, "invalid_api_key",
+          "An API key is required: send Authorization: Bearer <key> (create one with `mcpgate admin apikey "
+          "create`), or an Entra ID access token for this server.");
     if (looks_like_jwt(*key)) {
       auto principal = authenticator.authenticate(*key);
       if (!principal) {
-        int status = principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable" ? 503 : 401;
+        int status = principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable"
+                         ? 503
+                         : 401;
         return api_error(status, status == 401 ? "invalid_api_key" : "internal_error",
                          principal.error().detail + " (" + principal.error().reason + ")");
       }
@@ -165,8 +170,11 @@ struct McpServer::Impl {
     }
     auto found = store->find_api_key(*key);
     if (!found) return api_error(500, "internal_error", "the server's store is unavailable: " + found.error().message);
-    if (!*found) return api_error(401, "invalid_api_key", "Invalid API key. Please check your API key: it may be mistyped or revoked.");
-    return docs_api.handle(req, Principal{(*found)->teamspace_id, std::nullopt, "api-key:" + (*found)->name, "", "", {}});
+    if (!*found)
+      return api_error(401, "invalid_api_key",
+                       "Invalid API key. Please check your API key: it may be mistyped or revoked.");
+    return docs_api.handle(req,
+                           Principal{(*found)->teamspace_id, std::nullopt, "api-key:" + (*found)->name, "", "", {}});
   }
 
   static bool looks_like_jwt(std::string_view s) {
@@ -180,7 +188,8 @@ struct McpServer::Impl {
       return jsonrpc_refusal(401, "Authentication required. Please authenticate to use this MCP server.", "missing");
     }
     auto found = store->find_api_key(*key);
-    if (!found) return jsonrpc_refusal(503, "The server's store is unavailable: " + found.error().message, "store_unavailable");
+    if (!found)
+      return jsonrpc_refusal(503, "The server's store is unavailable: " + found.error().message, "store_unavailable");
     if (!*found)
       return jsonrpc_refusal(401, "Invalid API key. Please check your API key: it may be mistyped or revoked.",
                              "invalid_api_key");
@@ -188,11 +197,13 @@ struct McpServer::Impl {
   }
 
   boost::system::result<Principal, http::Response> by_entra_token(const http::Request& req) {
-    auth::ChallengeContext context{resource_metadata_url(), config.scopes_supported.empty() ? "" : config.scopes_supported.front()};
+    auth::ChallengeContext context{resource_metadata_url(),
+                                   config.scopes_supported.empty() ? "" : config.scopes_supported.front()};
     auto bearer = auth::extract_bearer(req.headers);
     if (!bearer) {
       auto refused = auth::token_refused({auth::TokenFailure::missing, "Authentication required."}, context);
-      auto body = jsonrpc_refusal(401, "Authentication required. Please authenticate to use this MCP server.", "missing");
+      auto body =
+          jsonrpc_refusal(401, "Authentication required. Please authenticate to use this MCP server.", "missing");
       body.headers = refused.headers;
       body.headers.set("Content-Type", "application/json; charset=utf-8");
       return body;
@@ -200,7 +211,8 @@ struct McpServer::Impl {
     auto principal = authenticator.authenticate(*bearer);
     if (principal) return *principal;
     auto refused = auth::invalid_token(principal.error().reason, principal.error().detail, context);
-    int status = principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable" ? 503 : 401;
+    int status =
+        principal.error().reason == "keys_unavailable" || principal.error().reason == "store_unavailable" ? 503 : 401;
     auto body = jsonrpc_refusal(status, principal.error().detail, principal.error().reason);
     body.headers = refused.headers;
     body.headers.set("Content-Type", "application/json; charset=utf-8");
@@ -222,7 +234,8 @@ struct McpServer::Impl {
       usage.tool = call.tool;
       usage.arguments_summary = arguments_summary(req.body);
       usage.result_bytes = int64_t(response.body.size());
-      usage.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      usage.latency_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
       usage.outcome = response.status != 200 ? "http_" + std::to_string(response.status)
                       : response.body.find("\"isError\":true") != std::string::npos ? "tool_error"
                                                                                     : "ok";
@@ -246,7 +259,8 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, ToolInstaller inst
   install_docs_tools(impl.tools, impl.docs_service, impl.rate_limiter,
                      DocsToolOptions{impl.config.default_tokens, impl.config.max_tokens});
   if (install_tools) install_tools(impl.tools, *impl.store);
-  impl.dispatcher = std::make_unique<mcp::McpDispatcher>(mcp::ServerInfo{"mcpgate", "0.1.0", kInstructions}, impl.tools);
+  impl.dispatcher =
+      std::make_unique<mcp::McpDispatcher>(mcp::ServerInfo{"mcpgate", "0.1.0", kInstructions}, impl.tools);
   http::ServerOptions options;
   options.host = impl.config.host;
   options.port = impl.config.port;
@@ -259,9 +273,7 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, ToolInstaller inst
       [](int status, std::string_view message) { return jsonrpc_refusal(status, std::string(message), ""); });
 }
 
-McpServer::~McpServer() {
-  impl_->workers.join();
-}
+McpServer::~McpServer() { impl_->workers.join(); }
 
 uint16_t McpServer::port() const { return impl_->server->port(); }
 store::Store& McpServer::store() { return *impl_->store; }

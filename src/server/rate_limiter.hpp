@@ -14,7 +14,7 @@ struct RateDecision {
   bool allowed = true;
   int64_t limit = 0;
   int64_t remaining = 0;
-  int64_t reset_seconds = 0;  // until the budget is full again
+  int64_t reset_seconds = 0;        // until the budget is full again
   int64_t retry_after_seconds = 0;  // when refused: until one request is allowed
 
   // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, and Retry-After when refused.

@@ -25,9 +25,9 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   if (listen.tls) c.tls = http::TlsFiles{listen.tls->first, listen.tls->second};
   c.threads = int(root.integer("threads", c.threads, 1, 64));
   c.worker_threads = int(root.integer("worker_threads", c.worker_threads, 1, 256));
-  c.public_url = root.http_url("public_url",
-                     std::string(c.tls ? "https" : "http") + "://" + (c.host == "127.0.0.1" ? "localhost" : c.host) + ":" +
-                         std::to_string(c.port));
+  c.public_url =
+      root.http_url("public_url", std::string(c.tls ? "https" : "http") + "://" +
+                                      (c.host == "127.0.0.1" ? "localhost" : c.host) + ":" + std::to_string(c.port));
   c.data_dir = root.str("data_dir");
 
   auto entra = root.child("entra");

@@ -15,10 +15,10 @@ namespace mcpgate::server {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8090;
-  int threads = 2;          // I/O threads
-  int worker_threads = 4;   // store, key fetches and tools run here, never on I/O threads
+  int threads = 2;         // I/O threads
+  int worker_threads = 4;  // store, key fetches and tools run here, never on I/O threads
   std::optional<http::TlsFiles> tls;
-  std::string public_url;   // how clients (or the gateway) reach this server
+  std::string public_url;  // how clients (or the gateway) reach this server
   std::filesystem::path data_dir;
 
   std::string authority = "https://login.microsoftonline.com";
@@ -27,8 +27,8 @@ struct ServerConfig {
   std::chrono::seconds jwks_refresh_interval{3600};
   std::chrono::seconds unknown_kid_refetch_interval{300};
 
-  bool require_api_key = true;   // /mcp without a valid key is refused (anonymous use off)
-  bool stateless = false;        // Context7's public server issues no Mcp-Session-Id
+  bool require_api_key = true;  // /mcp without a valid key is refused (anonymous use off)
+  bool stateless = false;       // Context7's public server issues no Mcp-Session-Id
   std::vector<std::string> allowed_origins;
   bool diagnostic_tools = false;  // adds `whoami`, which reports how the caller was resolved
 

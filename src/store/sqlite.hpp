@@ -69,7 +69,9 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   template <std::integral I>
-  void bind(int index, I value) { bind_integer(index, static_cast<int64_t>(value)); }
+  void bind(int index, I value) {
+    bind_integer(index, static_cast<int64_t>(value));
+  }
   void bind(int index, double value);
   void bind(int index, std::string_view value);
   void bind(int index, const std::string& value) { bind(index, std::string_view(value)); }
@@ -77,8 +79,10 @@ class Statement {
   void bind(int index, std::nullopt_t);
   template <class T>
   void bind(int index, const std::optional<T>& value) {
-    if (value) bind(index, *value);
-    else bind(index, std::nullopt);
+    if (value)
+      bind(index, *value);
+    else
+      bind(index, std::nullopt);
   }
 
   bool step();  // true: a row is ready to read; false: the statement is done

@@ -205,7 +205,8 @@ auto all_rows(Statement&& s, Read read) -> std::vector<decltype(read(s))> {
 // Creates the data directory (owner-only) and the file (owner read-write) before SQLite does,
 // so the database, its WAL and shared-memory files (which copy the file's mode) stay private.
 const std::filesystem::path& prepare_file(const std::filesystem::path& file) {
-  if (file.has_parent_path() && !std::filesystem::exists(file.parent_path())) ensure_private_directory(file.parent_path());
+  if (file.has_parent_path() && !std::filesystem::exists(file.parent_path()))
+    ensure_private_directory(file.parent_path());
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot open the store " + file.string() + ": " + std::strerror(errno));
   ::close(fd);
@@ -225,7 +226,8 @@ class SqliteStore final : public Store {
   }
 
   std::string pragma(std::string_view name) {
-    bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+    bool plain = !name.empty() &&
+                 std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
     if (!plain) throw std::invalid_argument("not a pragma name: " + in_quotes(name));
     std::lock_guard lock(mutex_);
     return first_row(Statement(db_, "PRAGMA " + std::string(name)), [](auto& s) { return s.text(0); }).value_or("");
@@ -233,7 +235,8 @@ class SqliteStore final : public Store {
 
   // --- Teamspaces -------------------------------------------------------------------------
 
-  StoreResult<Teamspace> create_teamspace(std::string_view name, Plan plan, std::optional<SysTime> trial_ends) override {
+  StoreResult<Teamspace> create_teamspace(std::string_view name, Plan plan,
+                                          std::optional<SysTime> trial_ends) override {
     return guarded("create the teamspace", [&]() -> StoreResult<Teamspace> {
       auto valid = normalize_teamspace_name(name);
       if (!valid) return valid.error();
@@ -375,7 +378,8 @@ class SqliteStore final : public Store {
       if (!key) return key.error();
       auto found = first_row(Statement(db_, by_email ? kSelectEntraUserByEmail : kSelectEntraUserByOid, ts->id, *key),
                              entra_user_row);
-      if (!found) return StoreError::not_found(in_quotes(*key) + " is not an Entra user of teamspace " + in_quotes(ts->name));
+      if (!found)
+        return StoreError::not_found(in_quotes(*key) + " is not an Entra user of teamspace " + in_quotes(ts->name));
       Transaction transaction(db_);
       Statement(db_, kDeleteEntraUser, ts->id, found->user_id).run();
       Statement(db_, kDeleteDeveloperMembership, ts->id, found->user_id).run();
@@ -403,8 +407,8 @@ class SqliteStore final : public Store {
       if (!target) return target.error();
       auto rows = parse_entra_users_csv(csv_text);
       if (rows.size() > kMaxCsvRows)
-        return StoreError::invalid("the CSV has " + std::to_string(rows.size()) + " rows; split it into files of at most " +
-                                   std::to_string(kMaxCsvRows));
+        return StoreError::invalid("the CSV has " + std::to_string(rows.size()) +
+                                   " rows; split it into files of at most " + std::to_string(kMaxCsvRows));
       Transaction transaction(db_);
       std::vector<CsvRowReport> reports;
       size_t failed = 0;
@@ -418,7 +422,10 @@ class SqliteStore final : public Store {
           auto added = add_entra_user_locked(target->teamspace, target->config, row.email, row.oid);
           if (added) {
             savepoint.commit();
-            report = {.line = row.line, .email = added->user.email, .oid = added->user.oid, .ok = true,
+            report = {.line = row.line,
+                      .email = added->user.email,
+                      .oid = added->user.oid,
+                      .ok = true,
                       .message = added->created ? "added" : "already present"};
           } else {
             report.message = added.error().message;
@@ -430,8 +437,8 @@ class SqliteStore final : public Store {
       if (all_or_nothing && failed > 0) {
         for (auto& report : reports)
           if (report.ok)
-            report.message = "valid, but not written: " + std::to_string(failed) +
-                             " row(s) failed and the import is all-or-nothing";
+            report.message =
+                "valid, but not written: " + std::to_string(failed) + " row(s) failed and the import is all-or-nothing";
         return reports;  // the transaction rolls back
       }
       transaction.commit();

@@ -45,10 +45,14 @@ std::optional<Role> parse_role(std::string_view text) { return parse_name(kRoleN
 
 std::string_view to_string(StoreErrorCode code) {
   switch (code) {
-    case StoreErrorCode::not_found: return "not_found";
-    case StoreErrorCode::conflict: return "conflict";
-    case StoreErrorCode::invalid: return "invalid";
-    case StoreErrorCode::io: return "io";
+    case StoreErrorCode::not_found:
+      return "not_found";
+    case StoreErrorCode::conflict:
+      return "conflict";
+    case StoreErrorCode::invalid:
+      return "invalid";
+    case StoreErrorCode::io:
+      return "io";
   }
   return "unknown";
 }

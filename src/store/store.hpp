@@ -1,11 +1,11 @@
 #pragma once
-#include <boost/system/result.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/system/result.hpp>
 
 #include "common/clock.hpp"
 
@@ -90,7 +90,7 @@ struct UsageRecord {
   std::optional<int64_t> user_id;  // absent for API-key calls
   std::string user_label;          // an email or an API key's name, kept when the user is gone
   std::string tool;
-  std::string arguments_summary;   // cut to kMaxArgumentsSummaryBytes (validation.hpp)
+  std::string arguments_summary;  // cut to kMaxArgumentsSummaryBytes (validation.hpp)
   int64_t result_bytes = 0;
   int64_t latency_ms = 0;
   std::string outcome = "ok";

@@ -28,11 +28,14 @@ std::string_view trim(std::string_view s) {
 }
 
 size_t utf8_chars(std::string_view s) {
-  return size_t(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return size_t(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 // RFC 5322 atext: letters, digits and these.
-bool is_atext(char c) { return is_alnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~-").find(c) != std::string_view::npos; }
+bool is_atext(char c) {
+  return is_alnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~-").find(c) != std::string_view::npos;
+}
 
 std::optional<std::string> local_part_problem(std::string_view local) {
   if (local.empty()) return "has nothing before the '@'";
@@ -80,7 +83,8 @@ std::vector<std::string> split_fields(std::string_view line) {
   std::vector<std::string> fields;
   for (size_t start = 0;;) {
     size_t comma = line.find(',', start);
-    fields.push_back(unquote(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    fields.push_back(
+        unquote(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }

@@ -1,8 +1,7 @@
 // `mcpgate dev` as a real process: the identity provider, the MCP server and the gateway of one
 // command, driven as an MCP client would drive them, stopped with SIGTERM and started again.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "binaries.hpp"
 #include "common/clock.hpp"
@@ -37,8 +36,9 @@ class DevProcess : public ::testing::Test {
     idp_base = std::string(stack.at("idp").as_string());
     gateway = std::string(stack.at("gateway").as_string());
     mcp_url = std::string(stack.at("mcp_url").as_string());
-    ASSERT_TRUE(eventually([&] { return http::fetch({"GET", gateway + "/readyz"}).status == 200; }))
-        << dev.process->output();
+    ASSERT_TRUE(eventually([&] {
+      return http::fetch({"GET", gateway + "/readyz"}).status == 200;
+    })) << dev.process->output();
   }
 
   http::Response post(const std::string& token, const std::string& body, const std::string& session = "") {
@@ -107,8 +107,11 @@ TEST_F(DevProcess, TheDiscoverySurfaceOfPart5Answers) {
   EXPECT_TRUE(metadata.contains("registration_endpoint"));
 
   // The registration shim hands out the gateway app's client ID.
-  http::ClientRequest reg{"POST", gateway + "/register", {},
-                          R"({"redirect_uris":["http://127.0.0.1:33418/callback"],"token_endpoint_auth_method":"none"})"};
+  http::ClientRequest reg{
+      "POST",
+      gateway + "/register",
+      {},
+      R"({"redirect_uris":["http://127.0.0.1:33418/callback"],"token_endpoint_auth_method":"none"})"};
   reg.headers.add("Content-Type", "application/json");
   auto registered = http::fetch(reg);
   ASSERT_EQ(registered.status, 201) << registered.body;
@@ -145,9 +148,10 @@ TEST_F(DevProcess, SigtermStopsCleanlyAndARestartReusesTheData) {
 
 TEST_F(DevProcess, ABusyPortIsAClearErrorAndANonZeroExit) {
   auto port = gateway.substr(gateway.rfind(':') + 1);
-  ChildProcess second(mcpgate_binary(), {"dev", "--data-dir", (dir / "other").string(), "--port", port,
-                                         "--server-port", "0", "--idp-port", "0"},
-                      dir / "second.log");
+  ChildProcess second(
+      mcpgate_binary(),
+      {"dev", "--data-dir", (dir / "other").string(), "--port", port, "--server-port", "0", "--idp-port", "0"},
+      dir / "second.log");
   auto status = second.wait_exit(std::chrono::seconds(30));
   ASSERT_TRUE(status.has_value());
   EXPECT_NE(*status, 0);

@@ -1,10 +1,9 @@
 // The documentation API and tools of `mcpgate server` over HTTP: every route and error of the
 // Context7 surface, API keys and Entra tokens, group-restricted libraries and the per-user limit.
-#include <gtest/gtest.h>
+#include <fstream>
 
 #include <boost/json.hpp>
-
-#include <fstream>
+#include <gtest/gtest.h>
 
 #include "binaries.hpp"
 #include "common/files.hpp"
@@ -49,20 +48,26 @@ class DocsApiProcess : public ::testing::Test {
     write_file_atomically(dir / "server.yaml",
                           "listen: {host: 127.0.0.1, port: 0}\n"
                           "public_url: https://mcp.test\n"
-                          "data_dir: '" + (dir / "server").string() + "'\n"
-                          "entra: {authority: '" + idp_base + "'}\n"
-                          "docs: {public_search: true, rate_limit: {requests: 40, window: 1h}}\n");
+                          "data_dir: '" +
+                              (dir / "server").string() +
+                              "'\n"
+                              "entra: {authority: '" +
+                              idp_base +
+                              "'}\n"
+                              "docs: {public_search: true, rate_limit: {requests: 40, window: 1h}}\n");
     server = start_mcpgate({"server", "--config", (dir / "server.yaml").string()}, dir.path());
     base = "http://127.0.0.1:" + std::to_string(server.port);
   }
 
   void build_index() {
-    write(dir / "src/widgets/README.md",
-          "# Widgets\n\nWidgets renders dashboards from small composable parts.\n\n## Install\n\nInstall the package "
-          "from the registry before use.\n\n```sh\nnpm install widgets\n```\n\n## Rendering a chart\n\nCall render with "
-          "a chart definition to draw it on the page.\n\n```js\nwidgets.render({ type: 'bar' })\n```\n");
+    write(
+        dir / "src/widgets/README.md",
+        "# Widgets\n\nWidgets renders dashboards from small composable parts.\n\n## Install\n\nInstall the package "
+        "from the registry before use.\n\n```sh\nnpm install widgets\n```\n\n## Rendering a chart\n\nCall render with "
+        "a chart definition to draw it on the page.\n\n```js\nwidgets.render({ type: 'bar' })\n```\n");
     write(dir / "src/widgets-v1/README.md",
-          "# Widgets\n\n## Rendering a chart\n\nVersion one draws charts with draw().\n\n```js\nwidgets.draw('bar')\n```\n");
+          "# Widgets\n\n## Rendering a chart\n\nVersion one draws charts with "
+          "draw().\n\n```js\nwidgets.draw('bar')\n```\n");
     write(dir / "src/secret/README.md",
           "# Secret\n\n## Launch codes\n\nThe launch sequence is documented for platform engineers only.\n\n```sh\n"
           "launch --now\n```\n");
@@ -93,7 +98,9 @@ class DocsApiProcess : public ::testing::Test {
   // One tools/call over /mcp with the API key, returning the text and isError.
   std::pair<std::string, bool> call_tool(const std::string& name, const json::object& arguments,
                                          const std::string& path = "/mcp", const std::string& credential = "") {
-    json::object request{{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+    json::object request{{"jsonrpc", "2.0"},
+                         {"id", 2},
+                         {"method", "tools/call"},
                          {"params", json::object{{"name", name}, {"arguments", arguments}}}};
     std::string session = initialize(path, credential);
     http::ClientRequest r{"POST", base + path, {}, json::serialize(request)};
@@ -109,8 +116,11 @@ class DocsApiProcess : public ::testing::Test {
   }
 
   std::string initialize(const std::string& path, const std::string& credential) {
-    http::ClientRequest r{"POST", base + path, {},
-                          R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"};
+    http::ClientRequest r{
+        "POST",
+        base + path,
+        {},
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"};
     r.headers.add("Content-Type", "application/json");
     r.headers.add("Accept", "application/json, text/event-stream");
     r.headers.add("Authorization", "Bearer " + (credential.empty() ? api_key : credential));
@@ -149,7 +159,11 @@ TEST_F(DocsApiProcess, ContextAsMarkdownAndJsonWithVersionPinning) {
   auto txt = get("/api/v2/context?libraryId=%2Facme%2Fwidgets&query=render%20a%20chart", api_key);
   ASSERT_EQ(txt.status, 200) << txt.body;
   EXPECT_EQ(txt.headers.get("Content-Type").value_or(""), "text/plain; charset=utf-8");
-  EXPECT_EQ(txt.body.rfind("### Rendering a chart\n\nSource: https://git.example/acme/widgets/blob/v2.0.0/README.md#rendering-a-chart", 0), 0u)
+  EXPECT_EQ(
+      txt.body.rfind(
+          "### Rendering a chart\n\nSource: https://git.example/acme/widgets/blob/v2.0.0/README.md#rendering-a-chart",
+          0),
+      0u)
       << txt.body;
   EXPECT_NE(txt.body.find("```js\nwidgets.render"), std::string::npos);
   auto pinned = get("/api/v2/context?libraryId=/acme/widgets/v1.0.0&query=render%20chart&type=json", api_key);
@@ -221,7 +235,8 @@ TEST_F(DocsApiProcess, EntraTokensAndGroupRestrictedLibraries) {
   EXPECT_EQ(refused.status, 401);
   EXPECT_NE(refused.body.find("user_not_provisioned"), std::string::npos);
   // The tools filter the same way.
-  auto [text, is_error] = call_tool("resolve-library-id", {{"libraryName", "secret"}, {"query", "launch"}}, "/mcp/oauth", bob);
+  auto [text, is_error] =
+      call_tool("resolve-library-id", {{"libraryName", "secret"}, {"query", "launch"}}, "/mcp/oauth", bob);
   EXPECT_FALSE(is_error);
   EXPECT_EQ(text.rfind("**Note:**", 0), 0u) << text;
   EXPECT_NE(text.find("No libraries found") == std::string::npos ? text.find("/acme/secret") : 1, std::string::npos);
@@ -242,13 +257,17 @@ TEST_F(DocsApiProcess, ToolsAnswerInContext7Formats) {
   EXPECT_FALSE(docs_error);
   EXPECT_EQ(docs_text.rfind("### Rendering a chart", 0), 0u) << docs_text;
   // Aliases of older clients, and the deprecated tool.
-  auto [aliased, aliased_error] = call_tool("query-docs", {{"context7CompatibleLibraryID", "/acme/widgets/v1.0.0"}, {"question", "chart"}});
+  auto [aliased, aliased_error] =
+      call_tool("query-docs", {{"context7CompatibleLibraryID", "/acme/widgets/v1.0.0"}, {"question", "chart"}});
   EXPECT_NE(aliased.find("widgets.draw"), std::string::npos) << aliased;
-  auto [legacy, legacy_error] = call_tool("get-library-docs", {{"context7CompatibleLibraryID", "/acme/widgets"}, {"topic", "install"}, {"tokens", 2000}});
+  auto [legacy, legacy_error] = call_tool(
+      "get-library-docs", {{"context7CompatibleLibraryID", "/acme/widgets"}, {"topic", "install"}, {"tokens", 2000}});
   EXPECT_NE(legacy.find("npm install widgets"), std::string::npos) << legacy;
   auto [invalid, invalid_error] = call_tool("query-docs", {{"libraryId", "/acme/widgets"}});
   EXPECT_TRUE(invalid_error);
-  EXPECT_EQ(invalid, "Input validation error: Invalid arguments for tool query-docs: query: Invalid input: expected string, received undefined");
+  EXPECT_EQ(invalid,
+            "Input validation error: Invalid arguments for tool query-docs: query: Invalid input: expected string, "
+            "received undefined");
   auto [unknown, unknown_error] = call_tool("query-docs", {{"libraryId", "/acme/unknown"}, {"query", "x"}});
   EXPECT_TRUE(unknown_error);
   EXPECT_NE(unknown.find("/acme/unknown"), std::string::npos);
@@ -261,8 +280,10 @@ TEST_F(DocsApiProcess, PerUserRateLimitWithHeaders) {
   int allowed = 0;
   for (int i = 0; i < 45; ++i) {
     last = get("/api/v2/libs/search?libraryName=widgets", alice);
-    if (last.status == 200) ++allowed;
-    else break;
+    if (last.status == 200)
+      ++allowed;
+    else
+      break;
   }
   EXPECT_EQ(allowed, 40);
   EXPECT_EQ(last.status, 429);

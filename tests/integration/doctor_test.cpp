@@ -1,8 +1,7 @@
 // `mcpgate doctor` as a real process against a running `mcpgate idp`, a gateway configuration
 // and an MCP server store: tokens of the guide's chain, right and wrong, and configuration probes.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "binaries.hpp"
 #include "common/clock.hpp"
@@ -38,15 +37,25 @@ class DoctorProcess : public ::testing::Test {
 
   void write_gateway_config(const std::string& name, const std::string& secret_file) {
     // The upstream is the IdP itself: any HTTP answer shows an upstream is reachable.
-    write_file_atomically(dir / name, "entra: {authority: '" + idp_base + "', tenant_id: " + kDemoTenant + "}\n"
-                                      "client:\n  client_id: " + kDemoGatewayApp + "\n"
-                                      "  client_secret: '${file:" + (dir / secret_file).string() + "}'\n"
-                                      "routes:\n"
-                                      "  - prefix: /context7\n"
-                                      "    upstream: '" + idp_base + "'\n"
-                                      "    audiences: ['" + kDemoGatewayApp + "']\n"
-                                      "    scopes: [Mcp.Gateway.Access]\n"
-                                      "    obo_scope: api://" + kDemoMcpApiApp + "/.default\n");
+    write_file_atomically(dir / name, "entra: {authority: '" + idp_base + "', tenant_id: " + kDemoTenant +
+                                          "}\n"
+                                          "client:\n  client_id: " +
+                                          kDemoGatewayApp +
+                                          "\n"
+                                          "  client_secret: '${file:" +
+                                          (dir / secret_file).string() +
+                                          "}'\n"
+                                          "routes:\n"
+                                          "  - prefix: /context7\n"
+                                          "    upstream: '" +
+                                          idp_base +
+                                          "'\n"
+                                          "    audiences: ['" +
+                                          kDemoGatewayApp +
+                                          "']\n"
+                                          "    scopes: [Mcp.Gateway.Access]\n"
+                                          "    obo_scope: api://" +
+                                          kDemoMcpApiApp + "/.default\n");
   }
 
   struct Result {
@@ -80,7 +89,8 @@ class DoctorProcess : public ::testing::Test {
 TEST_F(DoctorProcess, TheClientsTokenPassesAgainstTheGatewayConfiguration) {
   auto r = doctor({"--gateway-config", (dir / "gateway.yaml").string()}, gateway_token(idp_base, "alice@contoso.dev"));
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_TRUE(has(r, std::string("PASS audience   ") + kDemoGatewayApp + " matches the gateway's audience")) << r.output;
+  EXPECT_TRUE(has(r, std::string("PASS audience   ") + kDemoGatewayApp + " matches the gateway's audience"))
+      << r.output;
   EXPECT_TRUE(has(r, "PASS signature")) << r.output;
   EXPECT_TRUE(has(r, "PASS issuer")) << r.output;
 }

@@ -1,20 +1,19 @@
 // `mcpgate gateway` as a real process between a real `mcpgate idp` and a real upstream process,
 // driven over loopback HTTP: exchange and caching, streaming, cancellation, key rotation,
 // outages, Conditional Access, and the seed's Part 5 discovery checks.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <thread>
 
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
 #include "auth/jwt.hpp"
+#include "binaries.hpp"
 #include "common/files.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
 #include "support/idp_client.hpp"
-#include "binaries.hpp"
 #include "support/process.hpp"
 #include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
@@ -30,23 +29,38 @@ std::string gateway_yaml(int idp_port, int upstream_port, const std::string& aud
   std::string up = "http://127.0.0.1:" + std::to_string(upstream_port);
   return "listen: {host: 127.0.0.1, port: 0}\n"
          "public_url: https://gateway.test\n"
-         "entra: {authority: '" + idp + "', tenant_id: " + kDemoTenant + "}\n"
-         "client:\n  client_id: " + kDemoGatewayApp + "\n  client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n"
+         "entra: {authority: '" +
+         idp + "', tenant_id: " + kDemoTenant +
+         "}\n"
+         "client:\n  client_id: " +
+         kDemoGatewayApp +
+         "\n  client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n"
          "obo: {timeout: 5s}\n"
          "registration: {enabled: true}\n"
-         "audit_log: '" + audit_file + "'\n"
+         "audit_log: '" +
+         audit_file +
+         "'\n"
          "routes:\n"
          "  - prefix: /context7\n"
-         "    upstream: '" + up + "'\n"
+         "    upstream: '" +
+         up +
+         "'\n"
          "    rewrite: [{from: /mcp, to: /mcp/oauth}]\n"
-         "    audiences: ['" + kDemoGatewayApp + "']\n"
+         "    audiences: ['" +
+         kDemoGatewayApp +
+         "']\n"
          "    scopes: [Mcp.Gateway.Access]\n"
-         "    obo_scope: api://" + kDemoMcpApiApp + "/.default\n"
+         "    obo_scope: api://" +
+         kDemoMcpApiApp +
+         "/.default\n"
          "  - prefix: /down\n"
          "    upstream: 'http://127.0.0.1:1'\n"
-         "    audiences: ['" + kDemoGatewayApp + "']\n"
+         "    audiences: ['" +
+         kDemoGatewayApp +
+         "']\n"
          "    scopes: [Mcp.Gateway.Access]\n"
-         "    obo_scope: api://" + kDemoMcpApiApp + "/.default\n";
+         "    obo_scope: api://" +
+         kDemoMcpApiApp + "/.default\n";
 }
 
 class GatewayProcess : public ::testing::Test {
@@ -59,12 +73,14 @@ class GatewayProcess : public ::testing::Test {
     write_file_atomically(dir / "gateway.yaml", gateway_yaml(idp.port, upstream.port, (dir / "audit.jsonl").string()));
     gateway = start_mcpgate({"gateway", "--config", (dir / "gateway.yaml").string()}, dir.path());
     base = "http://127.0.0.1:" + std::to_string(gateway.port);
-    ASSERT_TRUE(eventually([&] { return http::fetch({"GET", base + "/readyz"}).status == 200; }))
-        << gateway.process->output();
+    ASSERT_TRUE(eventually([&] {
+      return http::fetch({"GET", base + "/readyz"}).status == 200;
+    })) << gateway.process->output();
   }
 
   http::Response mcp(const std::string& token, const std::string& path = "/context7/mcp",
-                     const std::string& body = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id"}})") {
+                     const std::string& body =
+                         R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id"}})") {
     http::ClientRequest r{"POST", base + path, {}, body};
     r.headers.add("Content-Type", "application/json");
     r.headers.add("Accept", "application/json, text/event-stream");
@@ -80,7 +96,8 @@ class GatewayProcess : public ::testing::Test {
   }
 
   json::object upstream_stats() {
-    return json::parse(http::fetch({"GET", "http://127.0.0.1:" + std::to_string(upstream.port) + "/stats"}).body).as_object();
+    return json::parse(http::fetch({"GET", "http://127.0.0.1:" + std::to_string(upstream.port) + "/stats"}).body)
+        .as_object();
   }
 
   TempDir dir;
@@ -129,8 +146,9 @@ TEST_F(GatewayProcess, TwoUsersNeverShareAToken) {
 TEST_F(GatewayProcess, SseEventReachesTheClientBeforeTheUpstreamFinishes) {
   auto alice = gateway_token(idp_base, "alice@contoso.dev");
   RawConnection c(gateway.port);
-  c.send("GET /context7/sse?events=3&hold=1 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
-         alice + "\r\n\r\n");
+  c.send(
+      "GET /context7/sse?events=3&hold=1 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
+      alice + "\r\n\r\n");
   // The upstream holds the rest of its stream until released: the first event must already be here.
   ASSERT_TRUE(c.read_until("data: {\"n\":0}", std::chrono::seconds(10))) << c.received();
   EXPECT_EQ(c.received().find("data: {\"n\":1}"), std::string::npos);
@@ -145,11 +163,13 @@ TEST_F(GatewayProcess, ClientDisconnectCancelsTheUpstreamStream) {
   auto alice = gateway_token(idp_base, "alice@contoso.dev");
   {
     RawConnection c(gateway.port);
-    c.send("GET /context7/sse?events=0&interval_ms=20 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice + "\r\n\r\n");
+    c.send("GET /context7/sse?events=0&interval_ms=20 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice +
+           "\r\n\r\n");
     ASSERT_TRUE(c.read_until("data: {\"n\":1}", std::chrono::seconds(10))) << c.received();
     EXPECT_EQ(upstream_stats().at("open_streams").as_int64(), 1);
   }
-  EXPECT_TRUE(eventually([&] { return upstream_stats().at("open_streams").as_int64() == 0; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      eventually([&] { return upstream_stats().at("open_streams").as_int64() == 0; }, std::chrono::seconds(10)));
   EXPECT_EQ(upstream_stats().at("streams_ended_by_client").as_int64(), 1);
 }
 
@@ -226,10 +246,11 @@ TEST_F(GatewayProcess, SeedPart5Step4DiscoveryChecks) {
   EXPECT_EQ(as.at("jwks_uri").as_string(), idp_base + "/" + kDemoTenant + "/discovery/v2.0/keys");
   EXPECT_EQ(as.at("registration_endpoint").as_string(), "https://gateway.test/register");
   // curl -i ".../authorize?client_id=…&resource=…" → 302 to the tenant, resource removed
-  auto authorize = http::fetch({"GET", base + "/authorize?client_id=" + kDemoGatewayApp +
-                                           "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%2F&code_challenge=abc"
-                                           "&code_challenge_method=S256&scope=api%3A%2F%2Fx%2FMcp.Gateway.Access&state=x"
-                                           "&resource=https%3A%2F%2Fgateway.test%2Fcontext7%2Fmcp"});
+  auto authorize =
+      http::fetch({"GET", base + "/authorize?client_id=" + kDemoGatewayApp +
+                              "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%2F&code_challenge=abc"
+                              "&code_challenge_method=S256&scope=api%3A%2F%2Fx%2FMcp.Gateway.Access&state=x"
+                              "&resource=https%3A%2F%2Fgateway.test%2Fcontext7%2Fmcp"});
   EXPECT_EQ(authorize.status, 302);
   auto location = std::string(authorize.headers.get("Location").value_or(""));
   EXPECT_EQ(location.rfind(idp_base + "/" + kDemoTenant + "/oauth2/v2.0/authorize?", 0), 0u) << location;
@@ -238,9 +259,11 @@ TEST_F(GatewayProcess, SeedPart5Step4DiscoveryChecks) {
   // curl -i -X POST https://<host>/context7/mcp -d '{}' → 401 with the discovery hint
   auto unauthorized = mcp("", "/context7/mcp", "{}");
   EXPECT_EQ(unauthorized.status, 401);
-  EXPECT_EQ(std::string(unauthorized.headers.get("WWW-Authenticate").value_or("")).rfind(
-                "Bearer resource_metadata=\"https://gateway.test/.well-known/oauth-protected-resource/context7/mcp\"", 0),
-            0u);
+  EXPECT_EQ(
+      std::string(unauthorized.headers.get("WWW-Authenticate").value_or(""))
+          .rfind("Bearer resource_metadata=\"https://gateway.test/.well-known/oauth-protected-resource/context7/mcp\"",
+                 0),
+      0u);
 }
 
 TEST_F(GatewayProcess, TokenBridgeForwardsWithoutTheResourceParameter) {
@@ -248,9 +271,12 @@ TEST_F(GatewayProcess, TokenBridgeForwardsWithoutTheResourceParameter) {
   std::string verifier = "verifier-verifier-verifier-verifier-verifier-0123";
   auto authorize = http::fetch({"GET", base + "/authorize?client_id=" + kDemoGatewayApp +
                                            "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb"
-                                           "&code_challenge=" + std::string("Qz7Xq1kH8xJ3pJ6s2R6a9xVf3H0bJxV4hQYQk3v2m1E") +
+                                           "&code_challenge=" +
+                                           std::string("Qz7Xq1kH8xJ3pJ6s2R6a9xVf3H0bJxV4hQYQk3v2m1E") +
                                            "&code_challenge_method=S256&login_hint=alice%40contoso.dev"
-                                           "&scope=api%3A%2F%2F" + kDemoGatewayApp + "%2FMcp.Gateway.Access"
+                                           "&scope=api%3A%2F%2F" +
+                                           kDemoGatewayApp +
+                                           "%2FMcp.Gateway.Access"
                                            "&resource=https%3A%2F%2Fgateway.test%2Fcontext7%2Fmcp"});
   auto at_idp = http::fetch({"GET", std::string(*authorize.headers.get("Location"))});
   ASSERT_EQ(at_idp.status, 302) << at_idp.body;
@@ -273,7 +299,11 @@ TEST_F(GatewayProcess, TokenBridgeForwardsWithoutTheResourceParameter) {
 }
 
 TEST_F(GatewayProcess, RegistrationShimHandsOutThePreRegisteredClient) {
-  http::ClientRequest ok{"POST", base + "/register", {}, R"({"redirect_uris":["http://127.0.0.1:33418/"],"client_name":"VS Code","token_endpoint_auth_method":"none"})"};
+  http::ClientRequest ok{
+      "POST",
+      base + "/register",
+      {},
+      R"({"redirect_uris":["http://127.0.0.1:33418/"],"client_name":"VS Code","token_endpoint_auth_method":"none"})"};
   ok.headers.add("Content-Type", "application/json");
   auto r = http::fetch(ok);
   EXPECT_EQ(r.status, 201) << r.body;
@@ -322,7 +352,8 @@ TEST(GatewayCli, ExampleConfigurationValidates) {
   auto text = *read_file(std::string(MCPGATE_SOURCE_DIR) + "/examples/gateway.yaml");
   auto pos = text.find("/run/secrets/apim-gateway-client-secret");
   text.replace(pos, std::string("/run/secrets/apim-gateway-client-secret").size(), (dir / "secret").string());
-  for (auto key : {"    certificate: /etc/mcpgate/tls/fullchain.pem\n", "    key: /etc/mcpgate/tls/privkey.pem\n", "  tls:"})
+  for (auto key :
+       {"    certificate: /etc/mcpgate/tls/fullchain.pem\n", "    key: /etc/mcpgate/tls/privkey.pem\n", "  tls:"})
     (void)key;
   write_file_atomically(dir / "gateway.yaml", text);
   ChildProcess p(mcpgate_binary(), {"check-gateway-config", (dir / "gateway.yaml").string()}, dir / "log");

@@ -1,7 +1,5 @@
 // `mcpgate idp` as a real process: start-up, the endpoints over loopback HTTP, key rotation by a
 // second process, refusals and shutdown.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,14 +8,15 @@
 #include <algorithm>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
+#include "binaries.hpp"
 #include "common/base64.hpp"
 #include "common/files.hpp"
 #include "crypto/hash.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
-#include "binaries.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -153,7 +152,8 @@ TEST_F(IdpProcess, BusyPortIsReportedClearly) {
 
 TEST(IdpCli, RefusesNonLoopbackWithoutAllowRemote) {
   TempDir dir;
-  ChildProcess p(testing::mcpgate_binary(), {"idp", "--host", "0.0.0.0", "--data-dir", (dir / "d").string()}, dir / "log");
+  ChildProcess p(testing::mcpgate_binary(), {"idp", "--host", "0.0.0.0", "--data-dir", (dir / "d").string()},
+                 dir / "log");
   EXPECT_EQ(p.wait_exit(std::chrono::seconds(30)), 1);
   EXPECT_NE(p.output().find("--allow-remote"), std::string::npos) << p.output();
 }
@@ -177,7 +177,8 @@ TEST(IdpCli, DemoConfigurationPrintsAndValidates) {
 TEST(IdpTls, ServesHttpsWithTheDevelopmentCa) {
   TempDir dir;
   auto server = testing::start_mcpgate({"idp", "--tls", "--data-dir", (dir / "d").string()}, dir.path());
-  auto url = "https://localhost:" + std::to_string(server.port) + "/" + kTenant + "/v2.0/.well-known/openid-configuration";
+  auto url =
+      "https://localhost:" + std::to_string(server.port) + "/" + kTenant + "/v2.0/.well-known/openid-configuration";
   auto r = http::fetch({"GET", url}, {.ca_file = (dir / "d/tls/ca.pem").string()});
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body).at("issuer").as_string(),

@@ -1,10 +1,9 @@
 // `mcpgate index` as a real process: adding, listing, querying, refreshing, restricting and
 // removing libraries, and the messages for each kind of bad input.
-#include <gtest/gtest.h>
+#include <fstream>
 
 #include <boost/json.hpp>
-
-#include <fstream>
+#include <gtest/gtest.h>
 
 #include "binaries.hpp"
 #include "support/process.hpp"
@@ -39,8 +38,9 @@ class IndexCli : public ::testing::Test {
   }
 
   void SetUp() override {
-    write(dir / "gizmo/README.md", "# Gizmo\n\nGizmo assembles widgets from gadgets, safely and quickly.\n\n## Start\n\n"
-                                   "Start the engine before anything else happens.\n\n```js\ngizmo.start()\n```\n");
+    write(dir / "gizmo/README.md",
+          "# Gizmo\n\nGizmo assembles widgets from gadgets, safely and quickly.\n\n## Start\n\n"
+          "Start the engine before anything else happens.\n\n```js\ngizmo.start()\n```\n");
   }
 
   TempDir dir;
@@ -48,7 +48,8 @@ class IndexCli : public ::testing::Test {
 };
 
 TEST_F(IndexCli, AddListQuerySearchRemove) {
-  auto added = index({"add", (dir / "gizmo").string(), "--id", "/acme/gizmo", "--version", "v1.2.0", "--trust-score", "8"});
+  auto added =
+      index({"add", (dir / "gizmo").string(), "--id", "/acme/gizmo", "--version", "v1.2.0", "--trust-score", "8"});
   ASSERT_EQ(added.status, 0) << added.output;
   EXPECT_NE(added.output.find("/acme/gizmo@v1.2.0: 1 files, "), std::string::npos) << added.output;
 
@@ -89,8 +90,9 @@ TEST_F(IndexCli, RefreshReadsTheRecordedFolderAgain) {
 
 TEST_F(IndexCli, ManifestIndexesSeveralLibraries) {
   write(dir / "more/README.md", "# More\n\nMore is another library with its own words.\n");
-  write(dir / "libraries.yaml", "libraries:\n  - {id: /acme/gizmo, path: gizmo, version: v1}\n"
-                                "  - {id: /acme/more, path: more, title: More Things, aliases: [morejs]}\n");
+  write(dir / "libraries.yaml",
+        "libraries:\n  - {id: /acme/gizmo, path: gizmo, version: v1}\n"
+        "  - {id: /acme/more, path: more, title: More Things, aliases: [morejs]}\n");
   auto added = index({"add", "--manifest", (dir / "libraries.yaml").string()});
   ASSERT_EQ(added.status, 0) << added.output;
   auto search = index({"search", "morejs"});

@@ -1,8 +1,7 @@
 // `mcpgate server` as a real process with tokens from a real `mcpgate idp`: the guide's Part 4
 // outcomes (two-stage validation), API keys, the usage log, and the transport over HTTP.
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "binaries.hpp"
@@ -42,12 +41,17 @@ class ServerProcess : public ::testing::Test {
       ASSERT_TRUE(key);
       api_key = key->secret;
     }
-    write_file_atomically(dir / "server.yaml", "listen: {host: 127.0.0.1, port: 0}\n"
-                                               "public_url: https://mcp.test\n"
-                                               "data_dir: '" + (dir / "server").string() + "'\n"
-                                               "entra: {authority: '" + idp_base + "'}\n"
-                                               "mcp: {diagnostic_tools: true}\n"
-                                               "admin: {token: '${env:MCPGATE_TEST_ADMIN_TOKEN}'}\n");
+    write_file_atomically(dir / "server.yaml",
+                          "listen: {host: 127.0.0.1, port: 0}\n"
+                          "public_url: https://mcp.test\n"
+                          "data_dir: '" +
+                              (dir / "server").string() +
+                              "'\n"
+                              "entra: {authority: '" +
+                              idp_base +
+                              "'}\n"
+                              "mcp: {diagnostic_tools: true}\n"
+                              "admin: {token: '${env:MCPGATE_TEST_ADMIN_TOKEN}'}\n");
     ::setenv("MCPGATE_TEST_ADMIN_TOKEN", kAdminToken, 1);
     server = start_mcpgate({"server", "--config", (dir / "server.yaml").string()}, dir.path());
     base = "http://127.0.0.1:" + std::to_string(server.port);
@@ -75,7 +79,8 @@ class ServerProcess : public ::testing::Test {
   std::string reason_for(const std::string& token) {
     auto r = post("/mcp/oauth", initialize_body(), "Authorization", "Bearer " + token);
     EXPECT_EQ(r.status, 401) << r.body;
-    EXPECT_NE(std::string(r.headers.get("WWW-Authenticate").value_or("")).find("resource_metadata="), std::string::npos);
+    EXPECT_NE(std::string(r.headers.get("WWW-Authenticate").value_or("")).find("resource_metadata="),
+              std::string::npos);
     return std::string(json::parse(r.body).at("error").at("data").at("reason").as_string());
   }
 
@@ -100,8 +105,9 @@ TEST_F(ServerProcess, ValidAndProvisionedUserIsServedAndRecorded) {
   ASSERT_EQ(init.status, 200) << init.body;
   auto session = std::string(init.headers.get("Mcp-Session-Id").value_or(""));
   ASSERT_FALSE(session.empty());
-  auto call = post("/mcp/oauth", R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}})",
-                   "Authorization", "Bearer " + token, session);
+  auto call =
+      post("/mcp/oauth", R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}})",
+           "Authorization", "Bearer " + token, session);
   ASSERT_EQ(call.status, 200) << call.body;
   EXPECT_NE(call.body.find("alice@contoso.dev"), std::string::npos) << call.body;
   EXPECT_NE(call.body.find(kAliceOid), std::string::npos);
@@ -129,14 +135,14 @@ TEST_F(ServerProcess, UnknownAudienceIsAudienceMismatch) {
 TEST_F(ServerProcess, MissingScopeExpiredV1AndBadSignatureAreNamed) {
   auto real = obo_like_token("alice@contoso.dev");
   EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) { p["scp"] = "other.scope"; })), "scope_missing");
-  EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) {
-              p["exp"] = 1700000000;
-              p["nbf"] = 1699990000;
-            })),
+  EXPECT_EQ(reason_for(forged_by_idp(real,
+                                     [](json::object& p) {
+                                       p["exp"] = 1700000000;
+                                       p["nbf"] = 1699990000;
+                                     })),
             "token_expired");
-  EXPECT_EQ(reason_for(forged_by_idp(real, [](json::object& p) {
-              p["iss"] = std::string("https://sts.windows.net/") + kDemoTenant + "/";
-            })),
+  EXPECT_EQ(reason_for(forged_by_idp(
+                real, [](json::object& p) { p["iss"] = std::string("https://sts.windows.net/") + kDemoTenant + "/"; })),
             "v1_token");
   auto tampered = real;
   auto& c = tampered[tampered.size() - 10];
@@ -149,16 +155,17 @@ TEST_F(ServerProcess, NoCredentialGetsContext7sAnswer) {
   EXPECT_EQ(r.status, 401);
   auto b = json::parse(r.body);
   EXPECT_EQ(b.at("error").at("code").as_int64(), -32001);
-  EXPECT_EQ(b.at("error").at("message").as_string(), "Authentication required. Please authenticate to use this MCP server.");
+  EXPECT_EQ(b.at("error").at("message").as_string(),
+            "Authentication required. Please authenticate to use this MCP server.");
 }
 
 TEST_F(ServerProcess, ApiKeysInEveryHeaderForm) {
   for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + api_key},
-                                                                            {"X-Context7-API-Key", api_key},
-                                                                            {"Context7-API-Key", api_key},
-                                                                            {"X-API-Key", api_key},
-                                                                            {"context7_api_key", api_key},
-                                                                            {"x_api_key", api_key}}) {
+                                                                             {"X-Context7-API-Key", api_key},
+                                                                             {"Context7-API-Key", api_key},
+                                                                             {"X-API-Key", api_key},
+                                                                             {"context7_api_key", api_key},
+                                                                             {"x_api_key", api_key}}) {
     EXPECT_EQ(post("/mcp", initialize_body(), name, value).status, 200) << name;
   }
   auto wrong = post("/mcp", initialize_body(), "X-API-Key", "ctx7sk-not-a-real-key");
@@ -207,15 +214,17 @@ TEST_F(ServerProcess, AdminApiOverHttpGatesPlansSharesUsersAndReportsCsvRows) {
   // The same email in a second teamspace reuses the user, with one mapping per teamspace.
   ASSERT_EQ(admin_call(base, "POST", "/teamspaces", R"({"name":"second","plan":"enterprise"})").status, 201);
   ASSERT_EQ(admin_call(base, "PUT", "/teamspaces/second/entra",
-                       std::string(R"({"tenant_id":")") + kDemoTenant + R"(","audience":"11111111-2222-4333-8444-555555555555","required_scope":"mcp.access"})")
+                       std::string(R"({"tenant_id":")") + kDemoTenant +
+                           R"(","audience":"11111111-2222-4333-8444-555555555555","required_scope":"mcp.access"})")
                 .status,
             200);
   auto added = admin_call(base, "POST", "/teamspaces/second/users",
                           std::string(R"({"email":"alice@contoso.dev","oid":")") + kAliceOid + R"("})");
   EXPECT_EQ(added.status, 201) << added.body;
   // CSV import with a bad row: a per-row report, the good rows written.
-  auto report = admin_call(base, "POST", "/teamspaces/second/users/import",
-                           "email,oid\nbob@contoso.dev,9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02\nnot-an-email,xyz\n", "text/csv");
+  auto report =
+      admin_call(base, "POST", "/teamspaces/second/users/import",
+                 "email,oid\nbob@contoso.dev,9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02\nnot-an-email,xyz\n", "text/csv");
   ASSERT_EQ(report.status, 200) << report.body;
   auto rows = json::parse(report.body);
   EXPECT_EQ(rows.at("imported").as_int64(), 1);

@@ -1,8 +1,8 @@
 #include "support/idp_client.hpp"
 
-#include <boost/json.hpp>
-
 #include <stdexcept>
+
+#include <boost/json.hpp>
 
 #include "common/base64.hpp"
 #include "crypto/hash.hpp"

@@ -6,11 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <atomic>
 #include <thread>
 
 extern char** environ;
@@ -116,8 +116,7 @@ RunningServer start_server(const std::string& program, std::vector<std::string> 
         return !server.process->running();
       },
       std::chrono::milliseconds(20'000));
-  if (!ready || server.port == 0)
-    throw std::runtime_error(program + " did not start: " + server.process->output());
+  if (!ready || server.port == 0) throw std::runtime_error(program + " did not start: " + server.process->output());
   return server;
 }
 

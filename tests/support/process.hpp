@@ -1,8 +1,8 @@
 #pragma once
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>

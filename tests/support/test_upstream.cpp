@@ -6,12 +6,12 @@
 //                        → text/event-stream: one event at once; with hold=1 the rest only after
 //                          POST /release; events=0 streams until the client leaves
 // GET /stats             → {"requests":…, "open_streams":…, "streams_ended_by_client":…}
-#include <boost/asio.hpp>
-#include <boost/json.hpp>
-
 #include <atomic>
 #include <fstream>
 #include <iostream>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
 
 #include "auth/jwt.hpp"
 #include "common/files.hpp"
@@ -70,8 +70,9 @@ http::Response describe(const http::Request& req) {
   json::object claims;
   if (auto a = req.header("Authorization"); a && a->rfind("Bearer ", 0) == 0)
     if (auto jwt = auth::parse_jwt(a->substr(7))) claims = jwt->payload;
-  return http::Response::json(200, json::object{{"path", req.path}, {"query", req.query}, {"claims", claims},
-                                                {"headers", headers}, {"body", req.body}});
+  return http::Response::json(
+      200, json::object{
+               {"path", req.path}, {"query", req.query}, {"claims", claims}, {"headers", headers}, {"body", req.body}});
 }
 
 http::Response stats() {
@@ -89,24 +90,25 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   options.threads = 2;
   options.stop_on_signals = true;
-  auto server = http::make_streaming_server(options, [](http::Request& req, http::ResponseWriter& out) -> http::Task<void> {
-    ++requests;
-    if (req.path == "/sse") {
-      co_await stream(req, out);
-      co_return;
-    }
-    // (Responses are built outside the coroutine: GCC 12 miscompiles braced JSON literals in one.)
-    if (req.path == "/stats") {
-      co_await out.send(stats());
-      co_return;
-    }
-    if (req.path == "/release") {
-      released = true;
-      co_await out.send(stats());
-      co_return;
-    }
-    co_await out.send(describe(req));
-  });
+  auto server =
+      http::make_streaming_server(options, [](http::Request& req, http::ResponseWriter& out) -> http::Task<void> {
+        ++requests;
+        if (req.path == "/sse") {
+          co_await stream(req, out);
+          co_return;
+        }
+        // (Responses are built outside the coroutine: GCC 12 miscompiles braced JSON literals in one.)
+        if (req.path == "/stats") {
+          co_await out.send(stats());
+          co_return;
+        }
+        if (req.path == "/release") {
+          released = true;
+          co_await out.send(stats());
+          co_return;
+        }
+        co_await out.send(describe(req));
+      });
   if (!port_file.empty()) write_file_atomically(port_file, std::to_string(server->port()) + "\n");
   std::cerr << "test upstream on port " << server->port() << "\n";
   server->run();

@@ -1,9 +1,8 @@
 // The admin REST API against a real SQLite store, request in, response out.
 #include "admin/admin_api.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "unit/admin/admin_fixture.hpp"
 
@@ -138,8 +137,8 @@ TEST_F(AdminApiTest, CreatesListsAndShowsTeamspaces) {
   EXPECT_TRUE(body(created).at("trial_ends").is_null());
   EXPECT_EQ(body(created).at("created"), "2027-01-15T08:00:00Z");
 
-  auto trial = call("POST", "/admin/v1/teamspaces",
-                    R"({"name":"Globex","plan":"Enterprise-Trial","trial_ends":"2027-01-31"})");
+  auto trial =
+      call("POST", "/admin/v1/teamspaces", R"({"name":"Globex","plan":"Enterprise-Trial","trial_ends":"2027-01-31"})");
   ASSERT_EQ(trial.status, 201) << trial.body;
   EXPECT_EQ(body(trial).at("plan"), "enterprise-trial");
   EXPECT_EQ(body(trial).at("trial_ends"), "2027-01-31T00:00:00Z");
@@ -374,11 +373,15 @@ TEST_F(AdminApiTest, TheSameEmailMayJoinTwoTeamspaces) {
 
 TEST_F(AdminApiTest, ImportsACsvWithAReportPerRow) {
   enterprise("acme");
-  std::string csv = "email,oid\n"
-                    "alice@contoso.com," + oid(1) + "\n"
-                    "\n"
-                    "bob@contoso.com,not-a-guid\n"
-                    "carol@contoso.com," + oid(3) + "\n";
+  std::string csv =
+      "email,oid\n"
+      "alice@contoso.com," +
+      oid(1) +
+      "\n"
+      "\n"
+      "bob@contoso.com,not-a-guid\n"
+      "carol@contoso.com," +
+      oid(3) + "\n";
   auto r = post_csv("/admin/v1/teamspaces/acme/users/import", csv);
   ASSERT_EQ(r.status, 200) << r.body;
   auto report = body(r);

@@ -1,10 +1,10 @@
 // `mcpgate admin …` against a real SQLite store: what it prints and how it exits.
 #include "admin/admin_cli.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "unit/admin/admin_fixture.hpp"
 
@@ -133,8 +133,8 @@ TEST_F(AdminCliTest, SetsShowsTestsAndRemovesTheTenant) {
   EXPECT_TRUE(mentions(out, "entra test acme")) << out;
 
   ASSERT_EQ(run({"entra", "show", "acme"}), kExitOk);
-  EXPECT_EQ(out, "tenant ID:       " + std::string(kTenant) + "\n" +
-                     "audience:        " + std::string(kAudience) + "\n" +
+  EXPECT_EQ(out, "tenant ID:       " + std::string(kTenant) + "\n" + "audience:        " + std::string(kAudience) +
+                     "\n" +
                      "required scope:  mcp.access\n"
                      "updated:         2027-01-15T08:00:00Z\n");
 
@@ -144,8 +144,8 @@ TEST_F(AdminCliTest, SetsShowsTestsAndRemovesTheTenant) {
 
   idp.serve_issuer(idp.issuer_for(kOtherTenant));
   EXPECT_EQ(run({"entra", "test", "acme"}), kExitRefused);
-  EXPECT_TRUE(err.starts_with("failed (issuer_mismatch): the discovery document's issuer is " +
-                              idp.issuer_for(kOtherTenant)))
+  EXPECT_TRUE(
+      err.starts_with("failed (issuer_mismatch): the discovery document's issuer is " + idp.issuer_for(kOtherTenant)))
       << err;
 
   ASSERT_EQ(run({"entra", "remove", "acme"}), kExitOk);
@@ -185,8 +185,11 @@ TEST_F(AdminCliTest, AddsListsAndRemovesUsers) {
   ASSERT_EQ(run({"user", "list", "acme"}), kExitOk);
   EXPECT_EQ(out,
             "EMAIL              OBJECT ID                             ADDED\n"
-            "alice@contoso.com  " + oid(1) + "  2027-01-15T08:00:00Z\n"
-            "bob@contoso.com    " + oid(2) + "  2027-01-15T08:00:00Z\n");
+            "alice@contoso.com  " +
+                oid(1) +
+                "  2027-01-15T08:00:00Z\n"
+                "bob@contoso.com    " +
+                oid(2) + "  2027-01-15T08:00:00Z\n");
 
   ASSERT_EQ(run({"user", "remove", "acme", "alice@contoso.com"}), kExitOk);
   EXPECT_EQ(out, "removed alice@contoso.com from the Entra users of 'acme'\n");
@@ -291,9 +294,13 @@ TEST_F(AdminCliTest, PrintsTheUsageLog) {
 
   auto ts = store->find_teamspace("acme").value();
   for (int i = 0; i < 2; ++i) {
-    store::UsageRecord record{.time = clock.now(), .teamspace_id = ts.id, .user_label = "ci",
-                              .tool = "resolve-library-id", .arguments_summary = "{\"libraryName\":\"boost\"}",
-                              .result_bytes = 100 + i, .latency_ms = 12};
+    store::UsageRecord record{.time = clock.now(),
+                              .teamspace_id = ts.id,
+                              .user_label = "ci",
+                              .tool = "resolve-library-id",
+                              .arguments_summary = "{\"libraryName\":\"boost\"}",
+                              .result_bytes = 100 + i,
+                              .latency_ms = 12};
     store->record_usage(record).value();
     clock.advance(std::chrono::seconds(1));
   }

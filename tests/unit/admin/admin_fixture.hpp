@@ -2,16 +2,15 @@
 // Shared by the admin unit tests: made-up directory IDs, a stand-in identity provider that serves
 // discovery documents on a loopback port, and a real SQLite store in a temporary directory whose
 // clock the test moves.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "http/server.hpp"
 #include "store/sqlite_store.hpp"

@@ -1,11 +1,10 @@
 #pragma once
 // Shared by the auth unit tests: one tenant's signing keys, a verification policy for the
 // gateway, and helpers that mint the test tokens. Time is a ManualClock fixed at kNow.
-#include <gtest/gtest.h>
+#include <string>
 
 #include <boost/json.hpp>
-
-#include <string>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "auth/key_set.hpp"
@@ -71,7 +70,8 @@ inline json::object header(std::string_view alg = "RS256", std::string_view kid 
 //  "aud":"b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02","tid":"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b",
 //  "scp":"Mcp.Gateway.Access","nbf":1799999700,"exp":1800003600}
 inline json::object claims() {
-  return {{"iss", kIssuer}, {"aud", kGateway}, {"tid", kTenant}, {"scp", kScope}, {"nbf", kNow - 300}, {"exp", kNow + 3600}};
+  return {{"iss", kIssuer}, {"aud", kGateway},   {"tid", kTenant},
+          {"scp", kScope},  {"nbf", kNow - 300}, {"exp", kNow + 3600}};
 }
 
 inline json::object claims_with(json::object changes, std::initializer_list<std::string_view> drop = {}) {

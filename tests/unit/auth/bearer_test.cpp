@@ -24,9 +24,7 @@ BearerError error_of(std::string value) {
   return extract_bearer(h).error();
 }
 
-TEST(ExtractBearer, ReturnsTheToken) {
-  EXPECT_EQ(token_of("Bearer eyJ0.eyJ1.c2ln"), "eyJ0.eyJ1.c2ln");
-}
+TEST(ExtractBearer, ReturnsTheToken) { EXPECT_EQ(token_of("Bearer eyJ0.eyJ1.c2ln"), "eyJ0.eyJ1.c2ln"); }
 
 TEST(ExtractBearer, SchemeIsCaseInsensitive) {
   EXPECT_EQ(token_of("bearer abc"), "abc");

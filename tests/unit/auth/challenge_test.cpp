@@ -1,8 +1,7 @@
 #include "auth/challenge.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "common/base64.hpp"
 
@@ -43,10 +42,10 @@ TEST(TokenRefused, InvalidTokenCarriesTheReason) {
 }
 
 TEST(TokenRefused, EveryOtherFailureIsAnInvalidToken) {
-  for (auto f : {TokenFailure::malformed, TokenFailure::oversized, TokenFailure::disallowed_algorithm,
-                 TokenFailure::unknown_key, TokenFailure::bad_signature, TokenFailure::v1_token,
-                 TokenFailure::issuer_mismatch, TokenFailure::graph_token, TokenFailure::audience_mismatch,
-                 TokenFailure::not_yet_valid, TokenFailure::tenant_mismatch}) {
+  for (auto f :
+       {TokenFailure::malformed, TokenFailure::oversized, TokenFailure::disallowed_algorithm, TokenFailure::unknown_key,
+        TokenFailure::bad_signature, TokenFailure::v1_token, TokenFailure::issuer_mismatch, TokenFailure::graph_token,
+        TokenFailure::audience_mismatch, TokenFailure::not_yet_valid, TokenFailure::tenant_mismatch}) {
     auto r = token_refused({f, "why"}, kContext);
     EXPECT_EQ(r.status, 401) << reason_code(f);
     EXPECT_NE(challenge(r).find(R"(error="invalid_token")"), std::string::npos) << reason_code(f);

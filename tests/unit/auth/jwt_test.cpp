@@ -1,8 +1,7 @@
 #include "auth/jwt.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "common/base64.hpp"
 
@@ -16,9 +15,10 @@ std::string part(const json::object& o) { return base64url_encode(json::serializ
 TEST(Jwt, ParsesAndExposesClaims) {
   auto key = crypto::Key::generate_rsa(2048);
   // {"aud":["a","b"],"scp":"one two","exp":1.9e9,"roles":["r"]}
-  auto token = sign_jwt({{"alg", "RS256"}, {"kid", "k1"}},
-                        {{"aud", json::array{"a", "b"}}, {"scp", "one two"}, {"exp", 1.9e9}, {"roles", json::array{"r"}}},
-                        key, crypto::JwsAlg::RS256);
+  auto token =
+      sign_jwt({{"alg", "RS256"}, {"kid", "k1"}},
+               {{"aud", json::array{"a", "b"}}, {"scp", "one two"}, {"exp", 1.9e9}, {"roles", json::array{"r"}}}, key,
+               crypto::JwsAlg::RS256);
   auto jwt = parse_jwt(token);
   ASSERT_TRUE(jwt);
   EXPECT_EQ(jwt->alg, crypto::JwsAlg::RS256);

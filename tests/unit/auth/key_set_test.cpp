@@ -59,9 +59,8 @@ TEST(KeySet, LoadsRsaAndEcSigningKeysByKid) {
   EXPECT_FALSE(keys.loaded());
   auto x5t_only = rsa_key().public_jwk();
   x5t_only["x5t"] = "thumbprint-1";
-  auto error = keys.update(jwks({jwk(rsa_key(), kRsaKid, {{"issuer", kIssuerTemplate}}), jwk(ec_key(), kEcKid),
-                                 x5t_only}),
-                           clock.now());
+  auto error = keys.update(
+      jwks({jwk(rsa_key(), kRsaKid, {{"issuer", kIssuerTemplate}}), jwk(ec_key(), kEcKid), x5t_only}), clock.now());
   ASSERT_FALSE(error) << *error;
   EXPECT_TRUE(keys.loaded());
   EXPECT_EQ(keys.size(), 3u);
@@ -81,11 +80,9 @@ TEST(KeySet, SkipsKeysItCannotOrMustNotUse) {
   mcpgate::testing::ManualClock clock;
   KeySet keys;
   auto no_kid = rsa_key().public_jwk();
-  auto error = keys.update(jwks({jwk(rsa_key(), kRsaKid),
-                                 jwk(rsa_key(), "encryption", {{"use", "enc"}}),
+  auto error = keys.update(jwks({jwk(rsa_key(), kRsaKid), jwk(rsa_key(), "encryption", {{"use", "enc"}}),
                                  json::object{{"kty", "oct"}, {"kid", "hmac"}, {"k", "c2VjcmV0"}},
-                                 json::object{{"kty", "RSA"}, {"kid", "broken"}, {"n", "!!"}, {"e", "AQAB"}},
-                                 no_kid}),
+                                 json::object{{"kty", "RSA"}, {"kid", "broken"}, {"n", "!!"}, {"e", "AQAB"}}, no_kid}),
                            clock.now());
   ASSERT_FALSE(error) << *error;
   EXPECT_EQ(keys.size(), 1u);
@@ -103,7 +100,8 @@ TEST(KeySet, AFailedUpdateKeepsTheKeysItHad) {
   ASSERT_TRUE(not_json);
   EXPECT_NE(not_json->find("not a JSON object"), std::string::npos) << *not_json;
   EXPECT_TRUE(keys.update(R"({"keys":"none"})", clock.now()));
-  auto nothing_usable = keys.update(jwks({json::object{{"kty", "oct"}, {"kid", "hmac"}, {"k", "c2VjcmV0"}}}), clock.now());
+  auto nothing_usable =
+      keys.update(jwks({json::object{{"kty", "oct"}, {"kid", "hmac"}, {"k", "c2VjcmV0"}}}), clock.now());
   ASSERT_TRUE(nothing_usable);
   EXPECT_NE(nothing_usable->find("no usable signing key"), std::string::npos) << *nothing_usable;
 

@@ -1,11 +1,11 @@
 #include "auth/verified_cache.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <functional>
 #include <map>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "unit/auth/auth_fixture.hpp"
 

@@ -1,7 +1,6 @@
 #include "auth/verifier.hpp"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -94,8 +93,7 @@ TEST_F(VerifierTest, RefusesMalformedTokens) {
   EXPECT_EQ(bad_json.failure, TokenFailure::malformed);
   EXPECT_EQ(bad_json.detail, to_string(JwtParseError::bad_json));
   // Payload decodes to `["a"]`, JSON but not an object.
-  EXPECT_EQ(refused(b64json(header()) + "." + base64url_encode("[\"a\"]") + ".c2ln").failure,
-            TokenFailure::malformed);
+  EXPECT_EQ(refused(b64json(header()) + "." + base64url_encode("[\"a\"]") + ".c2ln").failure, TokenFailure::malformed);
 }
 
 TEST_F(VerifierTest, RequiresANumericExp) {
@@ -195,8 +193,8 @@ TEST_F(VerifierTest, RefusesV1TokensWithTheManifestFix) {
   // {"iss":"https://sts.windows.net/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/",
   //  "aud":"api://b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02","tid":"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b",
   //  "scp":"Mcp.Gateway.Access","nbf":1799999700,"exp":1800003600}
-  auto token = rs256(claims_with({{"iss", std::string("https://sts.windows.net/") + kTenant + "/"},
-                                  {"aud", std::string("api://") + kGateway}}));
+  auto token = rs256(claims_with(
+      {{"iss", std::string("https://sts.windows.net/") + kTenant + "/"}, {"aud", std::string("api://") + kGateway}}));
   auto e = refused(token);
   EXPECT_EQ(e.failure, TokenFailure::v1_token);
   EXPECT_NE(e.detail.find("requestedAccessTokenVersion"), std::string::npos) << e.detail;
@@ -220,9 +218,9 @@ TEST_F(VerifierTest, HonoursAKeysTemplatedIssuerWithTheTokensTid) {
 
 TEST_F(VerifierTest, HonoursAKeysConcreteIssuerExactly) {
   std::string other = std::string("https://login.microsoftonline.com/") + kOtherTenant + "/v2.0";
-  ASSERT_FALSE(keys.update(jwks({jwk(rsa_key(), "ours", {{"issuer", kIssuer}}),
-                                 jwk(rsa_key(), "theirs", {{"issuer", other}})}),
-                           clock.now()));
+  ASSERT_FALSE(
+      keys.update(jwks({jwk(rsa_key(), "ours", {{"issuer", kIssuer}}), jwk(rsa_key(), "theirs", {{"issuer", other}})}),
+                  clock.now()));
   // {"iss":"https://login.microsoftonline.com/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/v2.0",
   //  "aud":"b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02","tid":"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b",
   //  "scp":"Mcp.Gateway.Access","nbf":1799999700,"exp":1800003600}

@@ -17,7 +17,8 @@ TEST(Duration, ParsesUnits) {
 }
 
 TEST(Duration, RejectsNonsense) {
-  for (auto bad : {"", "m", "-5s", "5 s", "5y", "1.5h", "99999999999999999999"}) EXPECT_FALSE(parse_duration(bad)) << bad;
+  for (auto bad : {"", "m", "-5s", "5 s", "5y", "1.5h", "99999999999999999999"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
 }
 
 TEST(Duration, FormatsInTheLargestWholeUnit) {

@@ -17,7 +17,9 @@ TEST(Strings, SplitAndJoin) {
   EXPECT_EQ(join({"a", "b"}, ", "), "a, b");
 }
 
-TEST(Strings, HtmlEscapeNeutralisesMarkup) { EXPECT_EQ(html_escape("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"); }
+TEST(Strings, HtmlEscapeNeutralisesMarkup) {
+  EXPECT_EQ(html_escape("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+}
 
 TEST(Strings, CaseInsensitiveCompare) {
   EXPECT_TRUE(iequals("Content-Type", "content-type"));

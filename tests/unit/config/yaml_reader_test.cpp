@@ -1,9 +1,9 @@
 #include "config/yaml_reader.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <functional>
+
+#include <gtest/gtest.h>
 
 namespace mcpgate::config {
 namespace {
@@ -31,7 +31,8 @@ TEST(YamlReader, ReadsTypedValuesWithDefaults) {
 TEST(YamlReader, ErrorsNameFileAndPath) {
   auto r = YamlReader::from_string("outer:\n  items:\n    - {n: abc}\n", "t.yaml");
   auto items = r.child("outer").list("items");
-  EXPECT_EQ(error_of([&] { items[0].integer("n", 0, 0, 9); }), "t.yaml: outer.items[0].n: must be a whole number, got 'abc'");
+  EXPECT_EQ(error_of([&] { items[0].integer("n", 0, 0, 9); }),
+            "t.yaml: outer.items[0].n: must be a whole number, got 'abc'");
   EXPECT_EQ(error_of([&] { r.str("nope"); }), "t.yaml: nope: is required");
   EXPECT_EQ(error_of([&] { r.child("outer").allow_only({"other"}); }),
             "t.yaml: outer.items: unknown key (expected one of: other)");

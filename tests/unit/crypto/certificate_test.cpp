@@ -30,8 +30,8 @@ TEST(Certificate, CaIssuedServerCertificate) {
   auto ca_key = Key::generate_ec_p256();
   auto ca = Certificate::issue(ca_key, {.common_name = "ca", .is_ca = true}, ca_key);
   auto server_key = Key::generate_ec_p256();
-  auto server = Certificate::issue(server_key, {.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}},
-                                   ca_key, &ca);
+  auto server = Certificate::issue(
+      server_key, {.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}}, ca_key, &ca);
   EXPECT_NE(server.x5t(), ca.x5t());
 }
 

@@ -1,8 +1,7 @@
 #include "devstack/dev_settings.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 #include "idp/config.hpp"
@@ -65,7 +64,8 @@ TEST(DevSettings, TheGatewayYamlIsTheGuidesPolicy) {
 }
 
 TEST(DevSettings, TheServerYamlPointsAtTheIdpAndTheDataDirectory) {
-  auto c = server::parse_server_config(config::YamlReader::from_string(server_yaml(settings(), std::nullopt), "server.yaml"));
+  auto c = server::parse_server_config(
+      config::YamlReader::from_string(server_yaml(settings(), std::nullopt), "server.yaml"));
   EXPECT_EQ(c.port, 18420);
   EXPECT_EQ(c.authority, "http://localhost:18400");
   EXPECT_EQ(c.data_dir, "/var/tmp/mcpgate dev's data/server");
@@ -101,9 +101,9 @@ TEST(DevSettings, DemoUsersComeFromTheDemoTenantAndCarolIsNotProvisioned) {
 
 TEST(DevSettings, TheSummaryNamesTheUrlTheClientsTheUsersAndTheData) {
   auto text = summary(settings(), std::nullopt);
-  for (auto part : {"http://localhost:18410/context7/mcp", "\"servers\"", "claude mcp add --transport http", "mcpServers",
-                    "alice@contoso.dev", "carol@contoso.dev", "user_not_provisioned", "/var/tmp/mcpgate dev's data/config",
-                    "audit.jsonl", "Ctrl-C"})
+  for (auto part : {"http://localhost:18410/context7/mcp", "\"servers\"", "claude mcp add --transport http",
+                    "mcpServers", "alice@contoso.dev", "carol@contoso.dev", "user_not_provisioned",
+                    "/var/tmp/mcpgate dev's data/config", "audit.jsonl", "Ctrl-C"})
     EXPECT_TRUE(mentions(text, part)) << part;
   EXPECT_FALSE(mentions(text, kDemoGatewaySecret));
 }

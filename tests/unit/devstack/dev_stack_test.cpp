@@ -1,10 +1,9 @@
 #include "devstack/dev_stack.hpp"
 
-#include <gtest/gtest.h>
+#include <thread>
 
 #include <boost/json.hpp>
-
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "common/files.hpp"
 #include "http/client.hpp"
@@ -48,8 +47,9 @@ TEST(DevStack, ServesAllThreeComponentsAndStopsCleanly) {
     auto discovery = http::fetch({"GET", authority(s) + "/v2.0/.well-known/openid-configuration"});
     EXPECT_EQ(discovery.status, 200);
     EXPECT_EQ(boost::json::parse(discovery.body).at("issuer").as_string(), authority(s) + "/v2.0");
-    EXPECT_TRUE(mcpgate::testing::eventually(
-        [&] { return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200; }));
+    EXPECT_TRUE(mcpgate::testing::eventually([&] {
+      return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200;
+    }));
     EXPECT_EQ(http::fetch({"GET", server_url(s) + "/ping"}).status, 200);
     stack.stop();
     runner.join();
@@ -75,15 +75,17 @@ TEST(DevStack, WithIdpTlsTheGatewayTrustsTheDevelopmentCa) {
   EXPECT_EQ(boost::json::parse(discovery.body).at("issuer").as_string(),
             "https://localhost:" + std::to_string(s.idp_port) + "/" + kDemoTenant + "/v2.0");
   // Ready means the gateway fetched the tenant's keys, over TLS, trusting the development CA.
-  EXPECT_TRUE(mcpgate::testing::eventually(
-      [&] { return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200; }));
+  EXPECT_TRUE(mcpgate::testing::eventually([&] {
+    return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200;
+  }));
 }
 
 TEST(DevStack, ASecondStartKeepsTheSigningKeys) {
   mcpgate::testing::TempDir dir;
   auto keys = [&] {
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(dir / "idp" / "keys")) names.push_back(e.path().filename());
+    for (const auto& e : std::filesystem::directory_iterator(dir / "idp" / "keys"))
+      names.push_back(e.path().filename());
     std::sort(names.begin(), names.end());
     return names;
   };

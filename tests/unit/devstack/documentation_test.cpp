@@ -1,8 +1,8 @@
 #include "devstack/documentation.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "common/clock.hpp"
 #include "docs/doc_index.hpp"

@@ -14,16 +14,18 @@ TEST(RstToMarkdown, TitlesInOrderOfFirstAdornment) {
 }
 
 TEST(RstToMarkdown, CodeBlocksAndLiteralBlocksBecomeFences) {
-  auto md = rst_to_markdown("Usage\n=====\n\n.. code-block:: python\n   :linenos:\n\n   import x\n   x.run()\n\n"
-                            "Example::\n\n    $ make\n\nAfter.\n");
+  auto md = rst_to_markdown(
+      "Usage\n=====\n\n.. code-block:: python\n   :linenos:\n\n   import x\n   x.run()\n\n"
+      "Example::\n\n    $ make\n\nAfter.\n");
   EXPECT_NE(md.find("```python\nimport x\nx.run()\n```"), std::string::npos) << md;
   EXPECT_NE(md.find("Example:\n\n```\n$ make\n```"), std::string::npos) << md;
   EXPECT_NE(md.find("After."), std::string::npos);
 }
 
 TEST(RstToMarkdown, InlineMarkupAndDirectives) {
-  auto md = rst_to_markdown("Use ``run()`` and :func:`helper`.\n\n.. note:: Mind the gap.\n\n.. toctree::\n   :maxdepth: 2\n\n"
-                            "   intro\n\nEnd.\n");
+  auto md = rst_to_markdown(
+      "Use ``run()`` and :func:`helper`.\n\n.. note:: Mind the gap.\n\n.. toctree::\n   :maxdepth: 2\n\n"
+      "   intro\n\nEnd.\n");
   EXPECT_NE(md.find("Use `run()` and `helper`."), std::string::npos) << md;
   EXPECT_NE(md.find("**Note:** Mind the gap."), std::string::npos);
   EXPECT_EQ(md.find("maxdepth"), std::string::npos);
@@ -48,9 +50,10 @@ TEST(NotebookToMarkdown, MalformedNotebooksAreNamedErrors) {
 }
 
 TEST(HtmlToMarkdown, HeadingsPreParagraphsAndEntities) {
-  auto md = html_to_markdown("<html><head><style>p{}</style><script>var x;</script></head><body><nav>menu</nav>"
-                             "<h2>Install &amp; run</h2><p>Use <code>npm</code>&nbsp;to install.</p>"
-                             "<pre><code>npm i x &lt;y&gt;</code></pre><ul><li>one</li></ul></body></html>");
+  auto md = html_to_markdown(
+      "<html><head><style>p{}</style><script>var x;</script></head><body><nav>menu</nav>"
+      "<h2>Install &amp; run</h2><p>Use <code>npm</code>&nbsp;to install.</p>"
+      "<pre><code>npm i x &lt;y&gt;</code></pre><ul><li>one</li></ul></body></html>");
   EXPECT_NE(md.find("## Install & run"), std::string::npos) << md;
   EXPECT_NE(md.find("Use `npm` to install."), std::string::npos) << md;
   EXPECT_NE(md.find("```\nnpm i x <y>\n```"), std::string::npos) << md;

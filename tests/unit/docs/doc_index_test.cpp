@@ -175,9 +175,11 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
   {
     // What an index written before the scope column looks like.
     store::sqlite::Connection db(dir / "docs.db");
-    db.execute("DROP TABLE snippets_fts; DELETE FROM meta WHERE key = 'fts_layout';"
-               "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code);"
-               "INSERT INTO snippets_fts(rowid, title, headings, body, code) SELECT id, title, '', content, '' FROM snippets;");
+    db.execute(
+        "DROP TABLE snippets_fts; DELETE FROM meta WHERE key = 'fts_layout';"
+        "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code);"
+        "INSERT INTO snippets_fts(rowid, title, headings, body, code) SELECT id, title, '', content, '' FROM "
+        "snippets;");
   }
   DocIndex index(dir / "docs.db", clock);
   EXPECT_EQ(index.match(row, "\"gadgets\"", 10).size(), 1u);
@@ -190,9 +192,7 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
 TEST(DocIndexLayout, VersionsWithoutTheirOwnLinksGainTheColumn) {
   testing::TempDir dir;
   testing::ManualClock clock;
-  {
-    DocIndex index(dir / "docs.db", clock);
-  }
+  { DocIndex index(dir / "docs.db", clock); }
   {
     store::sqlite::Connection db(dir / "docs.db");
     db.execute("ALTER TABLE versions DROP COLUMN source_url");

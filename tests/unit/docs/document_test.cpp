@@ -12,7 +12,8 @@ TEST(Document, FormatsByExtension) {
 }
 
 TEST(Document, PlainTextHasNoMarkup) {
-  auto snippets = split_document("guides/read-me.txt", "# not a heading, just text that is long enough\n\nmore text here\n");
+  auto snippets =
+      split_document("guides/read-me.txt", "# not a heading, just text that is long enough\n\nmore text here\n");
   ASSERT_TRUE(snippets);
   ASSERT_EQ(snippets->size(), 1u);
   EXPECT_EQ((*snippets)[0].breadcrumb_text(), "read me");
@@ -37,7 +38,8 @@ TEST(Document, BrokenFilesAreErrorsNotCrashes) {
 }
 
 TEST(Document, RstAndHtmlGoThroughTheSplitter) {
-  auto rst = split_document("a.rst", "Usage\n=====\n\nRun it like this in a terminal window.\n\n.. code-block:: sh\n\n   make\n");
+  auto rst = split_document(
+      "a.rst", "Usage\n=====\n\nRun it like this in a terminal window.\n\n.. code-block:: sh\n\n   make\n");
   ASSERT_TRUE(rst);
   bool code = false;
   for (auto& s : *rst) code = code || (s.is_code() && s.title == "Usage" && s.code[0].code == "make");

@@ -71,9 +71,10 @@ TEST(Formats, ResolveTextAsContext7PrintsIt) {
             "- Title: Next.js\n- Context7-compatible library ID: /other/next\n- Description: The React Framework\n"
             "- Source Reputation: Unknown\n- Source: https://git.example/other/next");
   EXPECT_EQ(resolve_text({}, false), "No libraries found matching the provided name.");
-  EXPECT_EQ(resolve_text({&a}, true).rfind("**Note:** Your results only include libraries matching your teamspace's "
-                                           "library filters",
-                                           0),
+  EXPECT_EQ(resolve_text({&a}, true)
+                .rfind("**Note:** Your results only include libraries matching your teamspace's "
+                       "library filters",
+                       0),
             0u);
 }
 
@@ -92,13 +93,14 @@ TEST(Formats, LibraryJsonFields) {
 
 TEST(Formats, ContextTextMarkdownWith32DashSeparators) {
   LibraryInfo info{"/vercel/next.js", "Next.js", "", 9, "https://github.com/vercel/next.js/blob/canary", {}, {}};
-  EXPECT_EQ(context_text(info, {code_snippet(), info_snippet()}),
-            "### Middleware\n\nSource: https://github.com/vercel/next.js/blob/canary/docs/middleware.mdx#middleware\n\n"
-            "Use middleware to run code before a request completes.\n\n"
-            "```ts\nexport function middleware() {}\n```\n\n```js\nmodule.exports = {}\n```"
-            "\n\n--------------------------------\n\n"
-            "### Routing > Middleware\n\nSource: https://github.com/vercel/next.js/blob/canary/docs/middleware.mdx#middleware"
-            "\n\nMiddleware allows you to run code.");
+  EXPECT_EQ(
+      context_text(info, {code_snippet(), info_snippet()}),
+      "### Middleware\n\nSource: https://github.com/vercel/next.js/blob/canary/docs/middleware.mdx#middleware\n\n"
+      "Use middleware to run code before a request completes.\n\n"
+      "```ts\nexport function middleware() {}\n```\n\n```js\nmodule.exports = {}\n```"
+      "\n\n--------------------------------\n\n"
+      "### Routing > Middleware\n\nSource: https://github.com/vercel/next.js/blob/canary/docs/middleware.mdx#middleware"
+      "\n\nMiddleware allows you to run code.");
 }
 
 TEST(Formats, ContextJsonShape) {

@@ -1,8 +1,8 @@
 #include "docs/indexer.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -24,11 +24,13 @@ class IndexerTest : public ::testing::Test {
   fs::path source = dir / "src";
 
   void SetUp() override {
-    write(source / "README.md", "# Gizmo\n\nGizmo builds widgets from gadgets, quickly and safely.\n\n## Install\n\n"
-                                "Install it with npm before anything else.\n\n```sh\nnpm install gizmo\n```\n");
-    write(source / "docs/usage.md", "# Usage\n\n## Start\n\nStart the gizmo engine with default options.\n\n```js\n"
-                                    "gizmo.start()\n```\n\n## Copy\n\nInstall it with npm before anything else.\n\n"
-                                    "```sh\nnpm   install gizmo\n```\n");
+    write(source / "README.md",
+          "# Gizmo\n\nGizmo builds widgets from gadgets, quickly and safely.\n\n## Install\n\n"
+          "Install it with npm before anything else.\n\n```sh\nnpm install gizmo\n```\n");
+    write(source / "docs/usage.md",
+          "# Usage\n\n## Start\n\nStart the gizmo engine with default options.\n\n```js\n"
+          "gizmo.start()\n```\n\n## Copy\n\nInstall it with npm before anything else.\n\n"
+          "```sh\nnpm   install gizmo\n```\n");
     write(source / "docs/broken.ipynb", "{ not json");
     write(source / "CHANGELOG.md", "# 1.0\n\nEverything changed in this release, believe it.\n");
   }
@@ -60,7 +62,8 @@ TEST_F(IndexerTest, IndexesFolderDropsDuplicatesAndReportsSkippedFiles) {
 }
 
 TEST_F(IndexerTest, Context7JsonNamesTheProject) {
-  write(source / "context7.json", R"J({"projectTitle":"Gizmo Kit","description":"Widgets","rules":["Prefer start()"]})J");
+  write(source / "context7.json",
+        R"J({"projectTitle":"Gizmo Kit","description":"Widgets","rules":["Prefer start()"]})J");
   IndexRequest request{source, "/acme/gizmo"};
   ASSERT_TRUE(index_folder(index, request));
   auto record = index.library("/acme/gizmo");

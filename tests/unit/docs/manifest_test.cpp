@@ -1,8 +1,8 @@
 #include "docs/manifest.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 #include "support/temp_dir.hpp"

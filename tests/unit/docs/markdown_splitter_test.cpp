@@ -36,7 +36,8 @@ TEST(MarkdownSplitter, CodeSnippetTakesNearestHeadingAndIntroducingProse) {
 }
 
 TEST(MarkdownSplitter, InfoSnippetCarriesBreadcrumbAndProseOnly) {
-  auto snippets = split("# A\n\n## B\n\nSome prose explaining the concept in enough words to count.\n\n```sh\nls\n```\n");
+  auto snippets =
+      split("# A\n\n## B\n\nSome prose explaining the concept in enough words to count.\n\n```sh\nls\n```\n");
   auto info = of_kind(snippets, Snippet::Kind::info);
   ASSERT_EQ(info.size(), 1u);
   EXPECT_EQ(info[0]->breadcrumb_text(), "A > B");
@@ -44,7 +45,8 @@ TEST(MarkdownSplitter, InfoSnippetCarriesBreadcrumbAndProseOnly) {
 }
 
 TEST(MarkdownSplitter, FenceLengthAndTildesAreRespected) {
-  auto snippets = split("# T\n\n````md\n```js\nnot a fence end\n```\n````\n\n~~~python {.numberLines}\nprint(1)\n~~~\n");
+  auto snippets =
+      split("# T\n\n````md\n```js\nnot a fence end\n```\n````\n\n~~~python {.numberLines}\nprint(1)\n~~~\n");
   auto code = of_kind(snippets, Snippet::Kind::code);
   ASSERT_EQ(code.size(), 1u);  // consecutive blocks join into one snippet
   ASSERT_EQ(code[0]->code.size(), 2u);
@@ -66,9 +68,10 @@ TEST(MarkdownSplitter, UnclosedFenceRunsToTheEnd) {
 }
 
 TEST(MarkdownSplitter, SetextHeadingsAndThematicBreaks) {
-  auto snippets = split("Title\n=====\n\nFirst paragraph with enough words in it to be kept.\n\nSub\n---\n\n"
-                        "Second paragraph with enough words in it to be kept too.\n\n---\n\nThird paragraph "
-                        "after a break, still under the sub heading.\n");
+  auto snippets = split(
+      "Title\n=====\n\nFirst paragraph with enough words in it to be kept.\n\nSub\n---\n\n"
+      "Second paragraph with enough words in it to be kept too.\n\n---\n\nThird paragraph "
+      "after a break, still under the sub heading.\n");
   auto info = of_kind(snippets, Snippet::Kind::info);
   ASSERT_EQ(info.size(), 2u);
   EXPECT_EQ(info[0]->breadcrumb_text(), "Title");
@@ -77,18 +80,20 @@ TEST(MarkdownSplitter, SetextHeadingsAndThematicBreaks) {
 }
 
 TEST(MarkdownSplitter, FrontMatterTitleLeadsTheBreadcrumbAndIsNotContent) {
-  auto snippets = split("---\ntitle: \"Routing\"\nsidebar: 2\n---\n\n## Middleware\n\nMiddleware runs before a "
-                        "request is completed, for every matching route.\n");
+  auto snippets = split(
+      "---\ntitle: \"Routing\"\nsidebar: 2\n---\n\n## Middleware\n\nMiddleware runs before a "
+      "request is completed, for every matching route.\n");
   ASSERT_EQ(snippets.size(), 1u);
   EXPECT_EQ(snippets[0].breadcrumb_text(), "Routing > Middleware");
   EXPECT_EQ(snippets[0].content.find("sidebar"), std::string::npos);
 }
 
 TEST(MarkdownSplitter, MdxImportsExportsAndJsxLinesAreDropped) {
-  auto snippets = split("import Tabs from '@theme/Tabs';\nexport const meta = {};\n\n# Install\n\n<Tabs>\n<TabItem "
-                        "value=\"npm\">\n\nInstall the package with your package manager of choice today.\n\n```sh\nnpm i x\n"
-                        "```\n\n</TabItem>\n</Tabs>\n",
-                        true);
+  auto snippets = split(
+      "import Tabs from '@theme/Tabs';\nexport const meta = {};\n\n# Install\n\n<Tabs>\n<TabItem "
+      "value=\"npm\">\n\nInstall the package with your package manager of choice today.\n\n```sh\nnpm i x\n"
+      "```\n\n</TabItem>\n</Tabs>\n",
+      true);
   for (auto& s : snippets) {
     EXPECT_EQ(s.content.find("import Tabs"), std::string::npos);
     EXPECT_EQ(s.content.find("<Tab"), std::string::npos);
@@ -98,16 +103,18 @@ TEST(MarkdownSplitter, MdxImportsExportsAndJsxLinesAreDropped) {
 }
 
 TEST(MarkdownSplitter, CommentsBadgesAndLayoutTagsAreNotProse) {
-  auto snippets = split("# Lib\n\n[![npm](https://img/badge.svg)](https://npm)\n<div align=\"center\">\n<!-- a\nmulti-line "
-                        "comment -->\nThe library does one thing and does it well, quickly.\n</div>\n");
+  auto snippets = split(
+      "# Lib\n\n[![npm](https://img/badge.svg)](https://npm)\n<div align=\"center\">\n<!-- a\nmulti-line "
+      "comment -->\nThe library does one thing and does it well, quickly.\n</div>\n");
   ASSERT_EQ(snippets.size(), 1u);
   EXPECT_EQ(snippets[0].content, "The library does one thing and does it well, quickly.");
 }
 
 TEST(MarkdownSplitter, DuplicateHeadingsGetNumberedAnchorsAndCustomIdsWin) {
-  auto snippets = split("# A\n\n## Options\n\nThe first options section explains something useful.\n\n## Options\n\nThe "
-                        "second options section explains something else useful.\n\n## Custom {#my-id}\n\nA section with "
-                        "a custom identifier and enough text.\n");
+  auto snippets = split(
+      "# A\n\n## Options\n\nThe first options section explains something useful.\n\n## Options\n\nThe "
+      "second options section explains something else useful.\n\n## Custom {#my-id}\n\nA section with "
+      "a custom identifier and enough text.\n");
   ASSERT_EQ(snippets.size(), 3u);
   EXPECT_EQ(snippets[0].anchor, "options");
   EXPECT_EQ(snippets[1].anchor, "options-1");
@@ -142,7 +149,8 @@ TEST(MarkdownSplitter, EmptyAndHeadingOnlyInputGiveNothing) {
 }
 
 TEST(MarkdownSplitter, DeterministicOutput) {
-  std::string text = "# A\n\nIntro text long enough to become a snippet here.\n\n```js\nx()\n```\n\n## B\n\n```\ny\n```\n";
+  std::string text =
+      "# A\n\nIntro text long enough to become a snippet here.\n\n```js\nx()\n```\n\n## B\n\n```\ny\n```\n";
   auto a = split(text), b = split(text);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {

@@ -1,8 +1,8 @@
 #include "docs/retrieval_eval.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -12,15 +12,18 @@ namespace {
 
 TEST(RetrievalEval, ReadsLabelledQuestions) {
   testing::TempDir dir;
-  std::ofstream(dir / "q.jsonl") << R"({"question":"q1","library":"/a/b","libraryName":"B","file":"x.md","section":"`S`","kind":"typo","also":[{"file":"y.md","section":"T"}]})"
-                                 << "\n\n"
-                                 << R"({"question":"q2","library":"/a/b","file":"x.md","section":"U"})" << "\n";
+  std::ofstream(dir / "q.jsonl")
+      << R"({"question":"q1","library":"/a/b","libraryName":"B","file":"x.md","section":"`S`","kind":"typo","also":[{"file":"y.md","section":"T"}]})"
+      << "\n\n"
+      << R"({"question":"q2","library":"/a/b","file":"x.md","section":"U"})"
+      << "\n";
   auto questions = read_questions(dir / "q.jsonl");
   ASSERT_EQ(questions.size(), 2u);
   EXPECT_EQ(questions[0].kind, "typo");
   EXPECT_EQ(questions[0].answers.size(), 2u);
   EXPECT_EQ(questions[1].kind, "plain");
-  std::ofstream(dir / "bad.jsonl") << R"({"question":"q1"})" << "\n";
+  std::ofstream(dir / "bad.jsonl") << R"({"question":"q1"})"
+                                   << "\n";
   try {
     read_questions(dir / "bad.jsonl");
     FAIL();
@@ -36,7 +39,8 @@ TEST(RetrievalEval, ScoresHitsByFileAndSection) {
   LibraryInfo info{"/a/b", "B", "", 5, "", {}, {}};
   auto row = index.begin_version(info, "", "/src");
   std::vector<Snippet> snippets;
-  for (auto [title, text] : {std::pair{"Sockets", "open a socket and send bytes"}, std::pair{"Timers", "schedule a timer"}}) {
+  for (auto [title, text] :
+       {std::pair{"Sockets", "open a socket and send bytes"}, std::pair{"Timers", "schedule a timer"}}) {
     Snippet s;
     s.title = title;
     s.breadcrumb = {"Guide", title};

@@ -29,15 +29,17 @@ class SearchTest : public ::testing::Test {
   void SetUp() override {
     LibraryInfo info{"/acme/server", "Acme Server", "An HTTP server framework", 9, "", {"acme"}, {}};
     row = index.begin_version(info, "", "/src");
-    index.add_snippets(row, {
-        make(Snippet::Kind::info, "Timeouts", "Requests that take too long are aborted after the timeout elapses."),
-        make(Snippet::Kind::code, "Child processes", "Spawn a child process and stop it with a signal.",
-             "const child = spawn('ls'); child.kill('SIGTERM');"),
-        make(Snippet::Kind::info, "Directories", "Create a directory with mkdir, recursively if asked."),
-        make(Snippet::Kind::code, "Reading a file", "Read the whole file into memory.", "fs.readFileSync('a.txt')"),
-        make(Snippet::Kind::info, "Errors", "ERR_INVALID_ARG_TYPE is thrown when an argument has the wrong type."),
-        make(Snippet::Kind::info, "Listening", "Call listen with a port to accept connections on that port."),
-    });
+    index.add_snippets(
+        row,
+        {
+            make(Snippet::Kind::info, "Timeouts", "Requests that take too long are aborted after the timeout elapses."),
+            make(Snippet::Kind::code, "Child processes", "Spawn a child process and stop it with a signal.",
+                 "const child = spawn('ls'); child.kill('SIGTERM');"),
+            make(Snippet::Kind::info, "Directories", "Create a directory with mkdir, recursively if asked."),
+            make(Snippet::Kind::code, "Reading a file", "Read the whole file into memory.", "fs.readFileSync('a.txt')"),
+            make(Snippet::Kind::info, "Errors", "ERR_INVALID_ARG_TYPE is thrown when an argument has the wrong type."),
+            make(Snippet::Kind::info, "Listening", "Call listen with a port to accept connections on that port."),
+        });
     index.finalize_version(row, 0);
     LibraryInfo other{"/other/orm", "Other ORM", "Maps rows to objects", 3, "", {}, {}};
     auto other_row = index.begin_version(other, "v2", "/src");
@@ -101,8 +103,10 @@ TEST_F(SearchTest, BudgetKeepsRankOrderAndPutsCodeFirst) {
   ASSERT_EQ(budgeted.size(), ranked.size());
   bool seen_info = false;
   for (auto& s : budgeted) {
-    if (!s.stored.snippet.is_code()) seen_info = true;
-    else EXPECT_FALSE(seen_info) << "code after info";
+    if (!s.stored.snippet.is_code())
+      seen_info = true;
+    else
+      EXPECT_FALSE(seen_info) << "code after info";
   }
   int one = ranked.front().stored.snippet.tokens();
   auto tight = within_budget(ranked, one);

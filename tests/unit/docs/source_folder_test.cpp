@@ -1,8 +1,8 @@
 #include "docs/source_folder.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
 

@@ -1,8 +1,7 @@
 #include "doctor/check.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 namespace mcpgate::doctor {
 namespace {

@@ -1,12 +1,11 @@
 #pragma once
 // Shared by the doctor unit tests: tokens signed here with keys made here, shaped like the two
 // tokens of the guide's chain, and the expectations a gateway or server configuration produces.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
 #include <stdexcept>
 #include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "crypto/key.hpp"
@@ -40,14 +39,15 @@ inline std::string jwks_of(const crypto::Key& key, const std::string& kid) {
 
 // The client's token for the gateway (the guide's first hop); tests change one claim at a time.
 inline json::object gateway_claims(json::object changes = {}) {
-  json::object c{{"iss", kIssuer},       {"aud", kGatewayApp},   {"tid", kTenant},
-                 {"oid", kAliceOid},     {"scp", "Mcp.Gateway.Access"}, {"ver", "2.0"},
-                 {"nbf", kNow - 300},    {"exp", kNow + 3600}};
+  json::object c{{"iss", kIssuer},    {"aud", kGatewayApp},          {"tid", kTenant},
+                 {"oid", kAliceOid},  {"scp", "Mcp.Gateway.Access"}, {"ver", "2.0"},
+                 {"nbf", kNow - 300}, {"exp", kNow + 3600}};
   for (const auto& [k, v] : changes) c[k] = v;
   return c;
 }
 
-inline std::string sign(const json::object& claims, const crypto::Key& key = signing_key(), const std::string& kid = kKid) {
+inline std::string sign(const json::object& claims, const crypto::Key& key = signing_key(),
+                        const std::string& kid = kKid) {
   return auth::sign_jwt({{"typ", "JWT"}, {"alg", "RS256"}, {"kid", kid}}, claims, key, crypto::JwsAlg::RS256);
 }
 

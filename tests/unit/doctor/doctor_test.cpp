@@ -1,9 +1,9 @@
 #include "doctor/doctor.hpp"
 
-#include <gtest/gtest.h>
-
 #include <mutex>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "config/yaml_reader.hpp"
 #include "http/server.hpp"
@@ -18,7 +18,8 @@ namespace {
 // test sets.
 class StandInTenant {
  public:
-  StandInTenant() : server_({}, [this](const http::Request& r) { return answer(r); }), thread_([this] { server_.run(); }) {}
+  StandInTenant()
+      : server_({}, [this](const http::Request& r) { return answer(r); }), thread_([this] { server_.run(); }) {}
   ~StandInTenant() {
     server_.stop();
     thread_.join();
@@ -34,10 +35,11 @@ class StandInTenant {
   http::Response answer(const http::Request& r) {
     std::string base = "/" + std::string(kTenant);
     if (r.path == base + "/v2.0/.well-known/openid-configuration")
-      return http::Response::json(200, json::object{{"issuer", issuer()},
-                                                    {"jwks_uri", authority() + base + "/discovery/v2.0/keys"},
-                                                    {"authorization_endpoint", authority() + base + "/oauth2/v2.0/authorize"},
-                                                    {"token_endpoint", authority() + base + "/oauth2/v2.0/token"}});
+      return http::Response::json(
+          200, json::object{{"issuer", issuer()},
+                            {"jwks_uri", authority() + base + "/discovery/v2.0/keys"},
+                            {"authorization_endpoint", authority() + base + "/oauth2/v2.0/authorize"},
+                            {"token_endpoint", authority() + base + "/oauth2/v2.0/token"}});
     if (r.path == base + "/discovery/v2.0/keys")
       return http::Response::text(200, jwks_of(signing_key(), kKid), "application/json");
     if (r.path == base + "/oauth2/v2.0/token") {
@@ -57,16 +59,24 @@ class StandInTenant {
 class Doctor : public ::testing::Test {
  protected:
   proxy::GatewayConfig gateway_config(const std::string& upstream = "http://127.0.0.1:1") {
-    return proxy::parse_gateway_config(config::YamlReader::from_string(
-        "entra: {authority: '" + idp.authority() + "', tenant_id: " + kTenant + "}\n"
-        "client: {client_id: " + kGatewayApp + ", client_secret: s3cret-value}\n"
-        "routes:\n"
-        "  - prefix: /context7\n"
-        "    upstream: '" + upstream + "'\n"
-        "    audiences: ['" + kGatewayApp + "']\n"
-        "    scopes: [Mcp.Gateway.Access]\n"
-        "    obo_scope: api://" + kMcpApiApp + "/.default\n",
-        "gateway.yaml"));
+    return proxy::parse_gateway_config(config::YamlReader::from_string("entra: {authority: '" + idp.authority() +
+                                                                           "', tenant_id: " + kTenant +
+                                                                           "}\n"
+                                                                           "client: {client_id: " +
+                                                                           kGatewayApp +
+                                                                           ", client_secret: s3cret-value}\n"
+                                                                           "routes:\n"
+                                                                           "  - prefix: /context7\n"
+                                                                           "    upstream: '" +
+                                                                           upstream +
+                                                                           "'\n"
+                                                                           "    audiences: ['" +
+                                                                           kGatewayApp +
+                                                                           "']\n"
+                                                                           "    scopes: [Mcp.Gateway.Access]\n"
+                                                                           "    obo_scope: api://" +
+                                                                           kMcpApiApp + "/.default\n",
+                                                                       "gateway.yaml"));
   }
 
   // The server side: a teamspace configured as Part 4 says, with alice provisioned.
@@ -161,10 +171,10 @@ TEST_F(Doctor, ConfigurationAloneProbesTheTenantTheUpstreamAndTheOboCredentials)
   EXPECT_EQ(named(checks, "upstream /context7").outcome, Outcome::pass);
   EXPECT_EQ(named(checks, "obo").outcome, Outcome::pass);
 
-  idp.token_answer(http::Response::json(
-      401, json::object{{"error", "invalid_client"},
-                        {"error_description", "AADSTS7000215: Invalid client secret provided."},
-                        {"error_codes", json::array{7000215}}}));
+  idp.token_answer(
+      http::Response::json(401, json::object{{"error", "invalid_client"},
+                                             {"error_description", "AADSTS7000215: Invalid client secret provided."},
+                                             {"error_codes", json::array{7000215}}}));
   in.gateway = gateway_config();
   checks = run_doctor(in, clock);
   EXPECT_EQ(exit_code(checks), 1);

@@ -19,7 +19,9 @@ class TokenChecks : public ::testing::Test {
   Check scope(const json::object& claims, const TokenExpectations& e = gateway_expectations()) {
     return check_scope(decode(sign(claims)), e);
   }
-  Check expiry(const json::object& claims) { return check_expiry(decode(sign(claims)), gateway_expectations(), clock.now()); }
+  Check expiry(const json::object& claims) {
+    return check_expiry(decode(sign(claims)), gateway_expectations(), clock.now());
+  }
   Check tenant(const json::object& claims, const TokenExpectations& e = gateway_expectations()) {
     return check_tenant(decode(sign(claims)), e);
   }
@@ -48,7 +50,8 @@ TEST_F(TokenChecks, AV1IssuerNamesTheManifestSettingAndTheAppOfTheHop) {
 }
 
 TEST_F(TokenChecks, AnotherTenantsIssuerFailsAndWithoutConfigurationAV2IssuerPasses) {
-  auto other = issuer(gateway_claims({{"iss", std::string("https://login.microsoftonline.com/") + kOtherTenant + "/v2.0"}}));
+  auto other =
+      issuer(gateway_claims({{"iss", std::string("https://login.microsoftonline.com/") + kOtherTenant + "/v2.0"}}));
   EXPECT_EQ(other.outcome, Outcome::fail);
   EXPECT_TRUE(mentions(other.message, kIssuer)) << other.message;
   EXPECT_EQ(issuer(gateway_claims(), TokenExpectations{}).outcome, Outcome::pass);
@@ -74,7 +77,8 @@ TEST_F(TokenChecks, TheGatewayTokenAtTheServerSaysToSendItToTheGateway) {
 }
 
 TEST_F(TokenChecks, GraphAndUnknownAudiencesFailAndNoConfigurationSkips) {
-  EXPECT_TRUE(mentions(audience(gateway_claims({{"aud", "00000003-0000-0000-c000-000000000000"}})).message, "Microsoft Graph"));
+  EXPECT_TRUE(
+      mentions(audience(gateway_claims({{"aud", "00000003-0000-0000-c000-000000000000"}})).message, "Microsoft Graph"));
   auto unknown = audience(gateway_claims({{"aud", "11111111-2222-3333-4444-555555555555"}}));
   EXPECT_EQ(unknown.outcome, Outcome::fail);
   EXPECT_TRUE(mentions(unknown.message, "is not the gateway's audience"));

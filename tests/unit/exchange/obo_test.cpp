@@ -1,10 +1,9 @@
 #include "exchange/obo.hpp"
 
-#include <gtest/gtest.h>
+#include <stdexcept>
 
 #include <boost/json.hpp>
-
-#include <stdexcept>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "common/strings.hpp"
@@ -185,33 +184,34 @@ TEST_P(OboResponseCodes, ClassifiesEntraErrors) {
 }
 
 using Kind = OboFailureKind;
-INSTANTIATE_TEST_SUITE_P(
-    AllListedCodes, OboResponseCodes,
-    ::testing::Values(CodeCase{50013, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{500133, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{50173, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{500131, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{500132, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{700082, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{65001, "invalid_grant", 400, Kind::configuration},
-                      CodeCase{65005, "invalid_client", 400, Kind::configuration},
-                      CodeCase{70011, "invalid_scope", 400, Kind::configuration},
-                      CodeCase{7000215, "invalid_client", 401, Kind::configuration},
-                      CodeCase{7000218, "invalid_client", 401, Kind::configuration},
-                      CodeCase{700016, "unauthorized_client", 400, Kind::configuration},
-                      CodeCase{500011, "invalid_resource", 400, Kind::configuration},
-                      CodeCase{90002, "invalid_request", 400, Kind::configuration},
-                      CodeCase{700024, "invalid_client", 401, Kind::configuration},
-                      CodeCase{700027, "invalid_client", 401, Kind::configuration},
-                      CodeCase{9010010, "invalid_request", 400, Kind::configuration},
-                      CodeCase{1002012, "invalid_request", 400, Kind::configuration},
-                      CodeCase{700025, "invalid_client", 401, Kind::configuration},
-                      // Unknown codes fall back on the OAuth error and the status.
-                      CodeCase{12345, "invalid_grant", 400, Kind::invalid_assertion},
-                      CodeCase{12345, "invalid_target", 400, Kind::configuration},
-                      CodeCase{12345, "temporarily_unavailable", 400, Kind::unavailable},
-                      CodeCase{12345, "server_error", 503, Kind::unavailable}),
-    [](const auto& info) { return std::string(info.param.error) + "_" + std::to_string(info.param.code); });
+INSTANTIATE_TEST_SUITE_P(AllListedCodes, OboResponseCodes,
+                         ::testing::Values(CodeCase{50013, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{500133, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{50173, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{500131, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{500132, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{700082, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{65001, "invalid_grant", 400, Kind::configuration},
+                                           CodeCase{65005, "invalid_client", 400, Kind::configuration},
+                                           CodeCase{70011, "invalid_scope", 400, Kind::configuration},
+                                           CodeCase{7000215, "invalid_client", 401, Kind::configuration},
+                                           CodeCase{7000218, "invalid_client", 401, Kind::configuration},
+                                           CodeCase{700016, "unauthorized_client", 400, Kind::configuration},
+                                           CodeCase{500011, "invalid_resource", 400, Kind::configuration},
+                                           CodeCase{90002, "invalid_request", 400, Kind::configuration},
+                                           CodeCase{700024, "invalid_client", 401, Kind::configuration},
+                                           CodeCase{700027, "invalid_client", 401, Kind::configuration},
+                                           CodeCase{9010010, "invalid_request", 400, Kind::configuration},
+                                           CodeCase{1002012, "invalid_request", 400, Kind::configuration},
+                                           CodeCase{700025, "invalid_client", 401, Kind::configuration},
+                                           // Unknown codes fall back on the OAuth error and the status.
+                                           CodeCase{12345, "invalid_grant", 400, Kind::invalid_assertion},
+                                           CodeCase{12345, "invalid_target", 400, Kind::configuration},
+                                           CodeCase{12345, "temporarily_unavailable", 400, Kind::unavailable},
+                                           CodeCase{12345, "server_error", 503, Kind::unavailable}),
+                         [](const auto& info) {
+                           return std::string(info.param.error) + "_" + std::to_string(info.param.code);
+                         });
 
 TEST(OboResponse, ConsentRequiredIsConfigurationWithTheAdminConsentHint) {
   auto result = parse_obo_response(
@@ -228,7 +228,8 @@ TEST(OboResponse, ConsentRequiredIsConfigurationWithTheAdminConsentHint) {
 
 TEST(OboResponse, CodeIsReadFromTheDescriptionWhenErrorCodesAreAbsent) {
   auto result = parse_obo_response(
-      400, R"({"error":"invalid_scope","error_description":"AADSTS70011: The provided value for scope is not valid.\nTrace ID: x"})");
+      400,
+      R"({"error":"invalid_scope","error_description":"AADSTS70011: The provided value for scope is not valid.\nTrace ID: x"})");
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().aadsts, 70011);
   EXPECT_EQ(result.error().kind, OboFailureKind::configuration);
@@ -244,10 +245,12 @@ TEST(OboResponse, ErrorCodesWinOverTheDescription) {
 }
 
 TEST(OboResponse, InteractionRequiredCarriesTheClaimsChallenge) {
-  auto body = json::parse(entra_error("interaction_required", 50079, "Due to a configuration change made by your "
-                                                                     "administrator, you must enroll in MFA."))
+  auto body = json::parse(entra_error("interaction_required", 50079,
+                                      "Due to a configuration change made by your "
+                                      "administrator, you must enroll in MFA."))
                   .as_object();
-  std::string claims = R"({"access_token":{"polids":{"essential":true,"values":["9ab03e19-ed42-4168-b6b7-7001fb3e933a"]}}})";
+  std::string claims =
+      R"({"access_token":{"polids":{"essential":true,"values":["9ab03e19-ed42-4168-b6b7-7001fb3e933a"]}}})";
   body["claims"] = claims;
   auto result = parse_obo_response(400, json::serialize(body));
   ASSERT_FALSE(result);

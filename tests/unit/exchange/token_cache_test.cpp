@@ -1,9 +1,9 @@
 #include "exchange/token_cache.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 
@@ -132,8 +132,10 @@ TEST_F(TokenCacheTest, ConcurrentUseIsSafe) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 500; ++i) {
         auto key = user(t * 1000 + i % 150);
-        if (i % 3 == 0) cache.store_failure(key, failure(50013), clock.now());
-        else cache.store_token(key, token("t", seconds(3600)), clock.now());
+        if (i % 3 == 0)
+          cache.store_failure(key, failure(50013), clock.now());
+        else
+          cache.store_token(key, token("t", seconds(3600)), clock.now());
         (void)cache.find_token(key, clock.now());
         (void)cache.find_failure(key, clock.now());
       }

@@ -1,8 +1,7 @@
 #include "http/message.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 namespace mcpgate::http {
 namespace {

@@ -1,9 +1,9 @@
 // The HTTP server and client over real loopback sockets, in one process.
 #include "http/server.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "common/files.hpp"
 #include "http/client.hpp"
@@ -92,7 +92,8 @@ TEST(Server, ServesTlsWithTheLocalCa) {
   ServerOptions o;
   o.tls = tls.server;
   RunningServer s(o);
-  auto r = fetch({"GET", "https://localhost:" + std::to_string(s.port()) + "/x"}, {.ca_file = tls.ca_certificate.string()});
+  auto r =
+      fetch({"GET", "https://localhost:" + std::to_string(s.port()) + "/x"}, {.ca_file = tls.ca_certificate.string()});
   EXPECT_EQ(r.status, 200);
   // Without trusting the CA the handshake must fail.
   EXPECT_THROW(fetch({"GET", "https://localhost:" + std::to_string(s.port()) + "/x"}), ClientError);

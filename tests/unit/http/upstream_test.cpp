@@ -4,7 +4,10 @@
 // GCC 12 miscompiles some of those forms in coroutines.)
 #include "http/upstream.hpp"
 
-#include <gtest/gtest.h>
+#include <exception>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,11 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <exception>
-#include <optional>
-#include <thread>
-#include <vector>
+#include <gtest/gtest.h>
 
 #include "http/async.hpp"
 
@@ -58,9 +57,10 @@ using UpstreamHandler = std::function<Task<void>(Request&, ResponseWriter&, Gate
 class TestUpstream {
  public:
   explicit TestUpstream(UpstreamHandler handler)
-      : server_(make_streaming_server({}, [this, handler = std::move(handler)](Request& request, ResponseWriter& writer) {
-          return handler(request, writer, *gate_);
-        })) {
+      : server_(
+            make_streaming_server({}, [this, handler = std::move(handler)](Request& request, ResponseWriter& writer) {
+              return handler(request, writer, *gate_);
+            })) {
     gate_.emplace(server_executor(*server_));
     thread_ = std::thread([this] { server_->run(); });
   }
@@ -134,7 +134,7 @@ class UpstreamClientTest : public ::testing::Test {
   }
 
   boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError> open(ClientRequest request,
-                                                                                Deadlines deadlines = {}) {
+                                                                               Deadlines deadlines = {}) {
     return run(io, client.open(std::move(request), deadlines));
   }
 
@@ -242,7 +242,8 @@ TEST_F(UpstreamClientTest, AnUpstreamThatDoesNotAnswerTimesOut) {
 TEST_F(UpstreamClientTest, BadUrlsAreErrors) {
   auto relative = fetch({"GET", "/mcp"});
   ASSERT_FALSE(relative);
-  EXPECT_NE(relative.error().message.find("'/mcp' is not an absolute URL"), std::string::npos) << relative.error().message;
+  EXPECT_NE(relative.error().message.find("'/mcp' is not an absolute URL"), std::string::npos)
+      << relative.error().message;
   auto ftp = fetch({"GET", "ftp://127.0.0.1/mcp"});
   ASSERT_FALSE(ftp);
   EXPECT_NE(ftp.error().message.find("only http and https"), std::string::npos) << ftp.error().message;

@@ -1,9 +1,9 @@
 #include "idp/config.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
 
@@ -80,15 +80,21 @@ TEST(IdpConfig, SecretsComeFromEnvironmentOrFile) {
   testing::TempDir dir;
   std::ofstream(dir / "secret") << "a-secret-from-a-file-123\n";
   ::setenv("MCPGATE_TEST_SECRET", "a-secret-from-the-environment", 1);
-  auto c = parse(std::string(kMinimal) + "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: ['${env:MCPGATE_TEST_SECRET}', '${file:" +
-                 (dir / "secret").string() + "}']}\n");
-  EXPECT_EQ(c.tenants[0].apps[1].secrets, (std::vector<std::string>{"a-secret-from-the-environment", "a-secret-from-a-file-123"}));
-  auto e = error_of(std::string(kMinimal) + "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: ['${env:MCPGATE_TEST_UNSET_VAR}']}\n");
+  auto c = parse(
+      std::string(kMinimal) +
+      "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: ['${env:MCPGATE_TEST_SECRET}', '${file:" +
+      (dir / "secret").string() + "}']}\n");
+  EXPECT_EQ(c.tenants[0].apps[1].secrets,
+            (std::vector<std::string>{"a-secret-from-the-environment", "a-secret-from-a-file-123"}));
+  auto e = error_of(
+      std::string(kMinimal) +
+      "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: ['${env:MCPGATE_TEST_UNSET_VAR}']}\n");
   EXPECT_NE(e.find("MCPGATE_TEST_UNSET_VAR, which is not set"), std::string::npos) << e;
 }
 
 TEST(IdpConfig, ShortSecretsAreRefused) {
-  auto e = error_of(std::string(kMinimal) + "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: [short]}\n");
+  auto e =
+      error_of(std::string(kMinimal) + "      - {client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02, secrets: [short]}\n");
   EXPECT_NE(e.find("at least 16 characters"), std::string::npos);
   EXPECT_EQ(e.find("short]"), std::string::npos);
 }

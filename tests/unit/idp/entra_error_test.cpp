@@ -1,8 +1,7 @@
 #include "idp/entra_error.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 namespace mcpgate::idp {
 namespace {

@@ -76,9 +76,7 @@ TEST_F(IdpTest, UnknownRouteIsA404InEntraShape) {
   EXPECT_TRUE(body(r).contains("error_codes"));
 }
 
-TEST_F(IdpTest, TokenEndpointAnswersGetWith405) {
-  EXPECT_EQ(get(token_path()).status, 405);
-}
+TEST_F(IdpTest, TokenEndpointAnswersGetWith405) { EXPECT_EQ(get(token_path()).status, 405); }
 
 TEST_F(IdpTest, StatsCountGrantsAndOnBehalfOfExchangesPerUser) {
   auto assertion = alice_gateway_token();

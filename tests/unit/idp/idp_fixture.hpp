@@ -1,13 +1,12 @@
 #pragma once
 // Shared by the idp unit tests: the demo tenant behind an in-process IdentityProvider, driven
 // through its request → response function with a clock the tests move.
-#include <gtest/gtest.h>
+#include <map>
+#include <memory>
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-
-#include <map>
-#include <memory>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "http/form.hpp"
@@ -130,7 +129,8 @@ class IdpTest : public ::testing::Test {
     return std::string(body(r).at("access_token").as_string());
   }
 
-  http::Response obo(const std::string& assertion, const std::string& scope = std::string("api://") + kMcpApi + "/.default") {
+  http::Response obo(const std::string& assertion,
+                     const std::string& scope = std::string("api://") + kMcpApi + "/.default") {
     return token({{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
                   {"client_id", kGateway},
                   {"client_secret", kGatewaySecret},

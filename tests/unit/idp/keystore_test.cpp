@@ -1,8 +1,8 @@
 #include "idp/keystore.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -34,7 +34,8 @@ TEST(KeyStore, PrivateKeyFilesAreOwnerOnly) {
   ManualClock clock;
   KeyStore keys(dir.path(), clock);
   auto perms = std::filesystem::status(dir / ("keys/" + keys.current().kid + ".key.pem")).permissions();
-  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all), std::filesystem::perms::none);
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
 }
 
 TEST(KeyStore, RotationIsSeenByARunningStoreAndOldKeysRetireAfterGrace) {

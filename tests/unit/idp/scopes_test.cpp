@@ -39,7 +39,9 @@ TEST_F(Scopes, OpenIdOnlyMeansMicrosoftGraph) {
 }
 
 TEST_F(Scopes, RefusesTwoResourcesUnknownScopesAndUnknownResources) {
-  auto two = parse_scopes(tenant, "api://3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01/mcp.access api://b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02/Mcp.Gateway.Access");
+  auto two = parse_scopes(tenant,
+                          "api://3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01/mcp.access "
+                          "api://b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02/Mcp.Gateway.Access");
   ASSERT_FALSE(two);
   EXPECT_EQ(two.error().code, 70011);
   auto unknown_scope = parse_scopes(tenant, "api://3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01/mcp.write");

@@ -44,14 +44,17 @@ TEST_F(IdpTest, WrongSecretIsAADSTS7000215AndTheSecretIsNotEchoed) {
 }
 
 TEST_F(IdpTest, ConfidentialFlowWithoutCredentialIsAADSTS7000218) {
-  auto r = token({{"grant_type", "client_credentials"}, {"client_id", kGateway},
+  auto r = token({{"grant_type", "client_credentials"},
+                  {"client_id", kGateway},
                   {"scope", std::string("api://") + kMcpApi + "/.default"}});
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(aadsts(r), 7000218);
 }
 
 TEST_F(IdpTest, PublicClientPresentingASecretIsAADSTS700025) {
-  auto r = token({{"grant_type", "client_credentials"}, {"client_id", kVsCode}, {"client_secret", "whatever-secret-value"},
+  auto r = token({{"grant_type", "client_credentials"},
+                  {"client_id", kVsCode},
+                  {"client_secret", "whatever-secret-value"},
                   {"scope", std::string("api://") + kMcpApi + "/.default"}});
   EXPECT_EQ(aadsts(r), 700025);
 }
@@ -102,7 +105,8 @@ TEST_F(IdpTest, MalformedTokenRequestsGetEntraShapedErrors) {
 
 TEST_F(IdpTest, ErrorBodyHasEveryEntraField) {
   auto b = body(token({{"grant_type", "password"}}));
-  for (auto field : {"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri"})
+  for (auto field :
+       {"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id", "error_uri"})
     EXPECT_TRUE(b.contains(field)) << field;
   EXPECT_EQ(std::string(b.at("error_description").as_string()).rfind("AADSTS70003: ", 0), 0u);
 }
@@ -111,12 +115,16 @@ TEST_F(IdpTest, ErrorBodyHasEveryEntraField) {
 
 TEST_F(IdpTest, CodeRedemptionIssuesAccessIdAndRefreshTokensAndClientInfo) {
   auto code = code_for();
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                  {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier},
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", code},
+                  {"redirect_uri", "http://localhost:53682/callback"},
+                  {"code_verifier", kVerifier},
                   {"client_info", "1"}});
   ASSERT_EQ(r.status, 200) << r.body;
   auto b = body(r);
-  EXPECT_EQ(b.at("scope").as_string(), std::string("api://") + kGateway + "/Mcp.Gateway.Access openid profile offline_access");
+  EXPECT_EQ(b.at("scope").as_string(),
+            std::string("api://") + kGateway + "/Mcp.Gateway.Access openid profile offline_access");
   EXPECT_TRUE(b.contains("refresh_token"));
   // {"aud":"<gateway>","scp":"Mcp.Gateway.Access","oid":"<alice>","azp":"<gateway>","azpacr":"0",
   //  "preferred_username":"alice@contoso.dev","ver":"2.0","tid":"<tid>"}
@@ -146,8 +154,10 @@ TEST_F(IdpTest, CodeRedemptionWithoutScopeFallsBackToTheAuthorizeScopes) {
 
 TEST_F(IdpTest, CodeIsSingleUse) {
   auto code = code_for();
-  std::vector<std::pair<std::string, std::string>> redeem{{"grant_type", "authorization_code"}, {"client_id", kGateway},
-                                                          {"code", code}, {"redirect_uri", "http://localhost:53682/callback"},
+  std::vector<std::pair<std::string, std::string>> redeem{{"grant_type", "authorization_code"},
+                                                          {"client_id", kGateway},
+                                                          {"code", code},
+                                                          {"redirect_uri", "http://localhost:53682/callback"},
                                                           {"code_verifier", kVerifier}};
   auto first = token(redeem);
   ASSERT_EQ(first.status, 200) << first.body;
@@ -159,39 +169,59 @@ TEST_F(IdpTest, CodeIsSingleUse) {
 TEST_F(IdpTest, ExpiredCodeIsAADSTS70008) {
   auto code = code_for();
   clock.advance(std::chrono::minutes(11));
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                  {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}});
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", code},
+                  {"redirect_uri", "http://localhost:53682/callback"},
+                  {"code_verifier", kVerifier}});
   EXPECT_EQ(aadsts(r), 70008);
 }
 
 TEST_F(IdpTest, WrongOrMissingVerifierFailsAndBurnsTheCode) {
   auto code = code_for();
-  auto wrong = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                      {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", std::string(43, 'a')}});
+  auto wrong = token({{"grant_type", "authorization_code"},
+                      {"client_id", kGateway},
+                      {"code", code},
+                      {"redirect_uri", "http://localhost:53682/callback"},
+                      {"code_verifier", std::string(43, 'a')}});
   EXPECT_EQ(aadsts(wrong), 501481);
-  auto missing = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code_for()},
+  auto missing = token({{"grant_type", "authorization_code"},
+                        {"client_id", kGateway},
+                        {"code", code_for()},
                         {"redirect_uri", "http://localhost:53682/callback"}});
   EXPECT_EQ(aadsts(missing), 501491);
-  auto retry = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                      {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}});
+  auto retry = token({{"grant_type", "authorization_code"},
+                      {"client_id", kGateway},
+                      {"code", code},
+                      {"redirect_uri", "http://localhost:53682/callback"},
+                      {"code_verifier", kVerifier}});
   EXPECT_EQ(aadsts(retry), 54005);
 }
 
 TEST_F(IdpTest, RedirectUriMustMatchTheAuthorizeLeg) {
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code_for()},
-                  {"redirect_uri", "http://localhost:53682/other"}, {"code_verifier", kVerifier}});
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", code_for()},
+                  {"redirect_uri", "http://localhost:53682/other"},
+                  {"code_verifier", kVerifier}});
   EXPECT_EQ(aadsts(r), 500112);
 }
 
 TEST_F(IdpTest, UnknownCodeIsInvalidGrant) {
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", "nope"},
-                  {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}});
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", "nope"},
+                  {"redirect_uri", "http://localhost:53682/callback"},
+                  {"code_verifier", kVerifier}});
   EXPECT_EQ(body(r).at("error").as_string(), "invalid_grant");
 }
 
 TEST_F(IdpTest, CodeRedemptionWithMismatchedResourceIsInvalidTarget) {
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code_for()},
-                  {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier},
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", code_for()},
+                  {"redirect_uri", "http://localhost:53682/callback"},
+                  {"code_verifier", kVerifier},
                   {"resource", "http://127.0.0.1:1/context7/mcp"}});
   EXPECT_EQ(body(r).at("error").as_string(), "invalid_target");
   EXPECT_EQ(aadsts(r), 9010010);
@@ -199,8 +229,11 @@ TEST_F(IdpTest, CodeRedemptionWithMismatchedResourceIsInvalidTarget) {
 
 TEST_F(IdpTest, OpenIdOnlySignInGivesAGraphTokenThatResourceServersMustRefuse) {
   auto code = code_for({{"scope", "openid profile"}});
-  auto r = token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                  {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}});
+  auto r = token({{"grant_type", "authorization_code"},
+                  {"client_id", kGateway},
+                  {"code", code},
+                  {"redirect_uri", "http://localhost:53682/callback"},
+                  {"code_verifier", kVerifier}});
   ASSERT_EQ(r.status, 200) << r.body;
   auto jwt = *auth::parse_jwt(std::string(body(r).at("access_token").as_string()));
   EXPECT_EQ(jwt.claim_string("aud"), "00000003-0000-0000-c000-000000000000");
@@ -212,10 +245,15 @@ TEST_F(IdpTest, OpenIdOnlySignInGivesAGraphTokenThatResourceServersMustRefuse) {
 
 TEST_F(IdpTest, RefreshTokensRotate) {
   auto code = code_for();
-  auto first = body(token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                           {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}}));
+  auto first = body(token({{"grant_type", "authorization_code"},
+                           {"client_id", kGateway},
+                           {"code", code},
+                           {"redirect_uri", "http://localhost:53682/callback"},
+                           {"code_verifier", kVerifier}}));
   std::string rt(first.at("refresh_token").as_string());
-  auto refreshed = token({{"grant_type", "refresh_token"}, {"client_id", kGateway}, {"refresh_token", rt},
+  auto refreshed = token({{"grant_type", "refresh_token"},
+                          {"client_id", kGateway},
+                          {"refresh_token", rt},
                           {"scope", std::string("api://") + kGateway + "/Mcp.Gateway.Access openid offline_access"}});
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
   auto b = body(refreshed);
@@ -227,10 +265,14 @@ TEST_F(IdpTest, RefreshTokensRotate) {
 
 TEST_F(IdpTest, ExpiredRefreshTokenIsRefused) {
   auto code = code_for();
-  auto first = body(token({{"grant_type", "authorization_code"}, {"client_id", kGateway}, {"code", code},
-                           {"redirect_uri", "http://localhost:53682/callback"}, {"code_verifier", kVerifier}}));
+  auto first = body(token({{"grant_type", "authorization_code"},
+                           {"client_id", kGateway},
+                           {"code", code},
+                           {"redirect_uri", "http://localhost:53682/callback"},
+                           {"code_verifier", kVerifier}}));
   clock.advance(std::chrono::hours(25));
-  auto r = token({{"grant_type", "refresh_token"}, {"client_id", kGateway},
+  auto r = token({{"grant_type", "refresh_token"},
+                  {"client_id", kGateway},
                   {"refresh_token", std::string(first.at("refresh_token").as_string())}});
   EXPECT_EQ(aadsts(r), 700082);
 }
@@ -281,7 +323,9 @@ TEST_F(IdpTest, TamperedAssertionIsAADSTS50013) {
 }
 
 TEST_F(IdpTest, AppOnlyAssertionIsRefused) {
-  auto app_token = token({{"grant_type", "client_credentials"}, {"client_id", kGateway}, {"client_secret", kGatewaySecret},
+  auto app_token = token({{"grant_type", "client_credentials"},
+                          {"client_id", kGateway},
+                          {"client_secret", kGatewaySecret},
                           {"scope", std::string("api://") + kGateway + "/.default"}});
   ASSERT_EQ(app_token.status, 200) << app_token.body;
   auto r = obo(std::string(body(app_token).at("access_token").as_string()));
@@ -292,7 +336,7 @@ TEST_F(IdpTest, AppOnlyAssertionIsRefused) {
 TEST_F(IdpTest, MissingConsentIsAADSTS65001WithConsentRequired) {
   auto config = demo_config();
   config.tenants[0].apps[1].api_permissions[0].admin_consent = false;  // gateway's mcp.access
-  config.tenants[0].apps[0].authorized_clients.clear();                 // MCP API pre-authorizes nobody
+  config.tenants[0].apps[0].authorized_clients.clear();                // MCP API pre-authorizes nobody
   start(std::move(config));
   auto r = obo(alice_gateway_token());
   EXPECT_EQ(body(r).at("error").as_string(), "invalid_grant");
@@ -309,16 +353,20 @@ TEST_F(IdpTest, PreAuthorizationAloneIsEnoughForOnBehalfOf) {
 
 TEST_F(IdpTest, MalformedOrMultiResourceScopeIsAADSTS70011) {
   auto assertion = alice_gateway_token();
-  EXPECT_EQ(aadsts(obo(assertion, std::string("api://") + kMcpApi + "/.default api://" + kGateway + "/.default")), 70011);
-  EXPECT_EQ(aadsts(obo(assertion, std::string("api://") + kMcpApi + "/.default api://" + kMcpApi + "/mcp.access")), 70011);
+  EXPECT_EQ(aadsts(obo(assertion, std::string("api://") + kMcpApi + "/.default api://" + kGateway + "/.default")),
+            70011);
+  EXPECT_EQ(aadsts(obo(assertion, std::string("api://") + kMcpApi + "/.default api://" + kMcpApi + "/mcp.access")),
+            70011);
   EXPECT_EQ(aadsts(obo(assertion, "openid")), 70011);
   auto unknown = obo(assertion, "api://{{mcp-api-app-id}}/.default");
   EXPECT_EQ(aadsts(unknown), 500011);
 }
 
 TEST_F(IdpTest, OnBehalfOfNeedsTheConfidentialClientsSecret) {
-  auto r = token({{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"}, {"client_id", kGateway},
-                  {"assertion", alice_gateway_token()}, {"scope", std::string("api://") + kMcpApi + "/.default"},
+  auto r = token({{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                  {"client_id", kGateway},
+                  {"assertion", alice_gateway_token()},
+                  {"scope", std::string("api://") + kMcpApi + "/.default"},
                   {"requested_token_use", "on_behalf_of"}});
   EXPECT_EQ(aadsts(r), 7000218);
 }
@@ -333,7 +381,8 @@ TEST_F(IdpTest, ConditionalAccessDemandsStepUpThenAcceptsIt) {
   auto claims = json::parse(b.at("claims").as_string());
   EXPECT_TRUE(claims.at("access_token").as_object().contains("capolids"));
   // The client signs in again with the claims challenge; that sign-in is multi-factor.
-  auto stepped_up = alice_gateway_token({{"login_hint", "dave@contoso.dev"}, {"claims", std::string(b.at("claims").as_string())}});
+  auto stepped_up =
+      alice_gateway_token({{"login_hint", "dave@contoso.dev"}, {"claims", std::string(b.at("claims").as_string())}});
   EXPECT_EQ(obo(stepped_up).status, 200);
 }
 
@@ -371,18 +420,27 @@ class ClientAssertionTest : public IdpTest {
   std::string assertion(crypto::JwsAlg alg, bool sha256_thumbprint, int64_t exp_offset = 600,
                         const crypto::Key* signer = nullptr, std::string jti = crypto::random_guid()) {
     json::object header{{"alg", std::string(crypto::to_string(alg))}, {"typ", "JWT"}};
-    if (sha256_thumbprint) header["x5t#S256"] = cert.x5t_s256();
-    else header["x5t"] = cert.x5t();
+    if (sha256_thumbprint)
+      header["x5t#S256"] = cert.x5t_s256();
+    else
+      header["x5t"] = cert.x5t();
     auto now = unix_seconds(clock.now());
-    json::object payload{{"aud", std::string(kBase) + token_path()}, {"iss", kGateway}, {"sub", kGateway},
-                         {"jti", jti}, {"nbf", now}, {"iat", now}, {"exp", now + exp_offset}};
+    json::object payload{{"aud", std::string(kBase) + token_path()},
+                         {"iss", kGateway},
+                         {"sub", kGateway},
+                         {"jti", jti},
+                         {"nbf", now},
+                         {"iat", now},
+                         {"exp", now + exp_offset}};
     return auth::sign_jwt(header, payload, signer ? *signer : key, alg);
   }
 
   http::Response with_assertion(const std::string& a) {
-    return token({{"grant_type", "client_credentials"}, {"client_id", kGateway},
+    return token({{"grant_type", "client_credentials"},
+                  {"client_id", kGateway},
                   {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-                  {"client_assertion", a}, {"scope", std::string("api://") + kMcpApi + "/.default"}});
+                  {"client_assertion", a},
+                  {"scope", std::string("api://") + kMcpApi + "/.default"}});
   }
 
   crypto::Key key = crypto::Key::generate_rsa(2048);

@@ -1,8 +1,7 @@
 #include "idp/token_issuer.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "auth/jwt.hpp"
 #include "common/base64.hpp"
@@ -37,8 +36,8 @@ TEST_F(Issuer, HeaderCarriesKidAndX5tOfTheCurrentKey) {
 TEST_F(Issuer, LifetimeFollowsConfigurationAndIatIsBackdated) {
   config.lifetimes.access_token = std::chrono::minutes(10);
   auto scopes = *parse_scopes(tenant, "api://3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01/mcp.access");
-  auto jwt = *auth::parse_jwt(issuer.user_access_token(tenant, "https://idp", {&tenant.users[0], &tenant.apps[1], "1", false},
-                                                       scopes, {"mcp.access"}));
+  auto jwt = *auth::parse_jwt(issuer.user_access_token(
+      tenant, "https://idp", {&tenant.users[0], &tenant.apps[1], "1", false}, scopes, {"mcp.access"}));
   auto now = unix_seconds(clock.now());
   EXPECT_EQ(*jwt.claim_int("exp"), now + 600);
   EXPECT_EQ(*jwt.claim_int("iat"), now - 300);
@@ -57,7 +56,8 @@ TEST_F(Issuer, PairwiseSubjectsDifferPerAppAndAreStable) {
 }
 
 TEST_F(Issuer, IdTokenEchoesNonceAndMfa) {
-  auto jwt = *auth::parse_jwt(issuer.id_token(tenant, "https://idp", {&tenant.users[0], &tenant.apps[1], "0", true}, "abc"));
+  auto jwt =
+      *auth::parse_jwt(issuer.id_token(tenant, "https://idp", {&tenant.users[0], &tenant.apps[1], "0", true}, "abc"));
   EXPECT_EQ(jwt.claim_string("nonce"), "abc");
   EXPECT_EQ(jwt.claim_list("amr"), (std::vector<std::string>{"pwd", "mfa"}));
   EXPECT_EQ(jwt.claim_string("aud"), tenant.apps[1].client_id);

@@ -1,8 +1,7 @@
 #include "mcp/dispatcher.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "unit/mcp/mcp_fixture.hpp"
 
@@ -87,7 +86,8 @@ TEST_F(Dispatcher, InitializeNeedsAProtocolVersion) {
   EXPECT_EQ(e.at("code"), kInvalidParams);
   e = error(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":20250618}})");
   EXPECT_EQ(e.at("code"), kInvalidParams);
-  e = error(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":1}})");
+  e = error(
+      R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":1}})");
   EXPECT_EQ(e.at("code"), kInvalidParams);
   EXPECT_TRUE(session_.protocol_version.empty());
 }
@@ -112,7 +112,9 @@ TEST_F(Dispatcher, PingAnswersAnEmptyObjectWithTheSameId) {
 
 TEST_F(Dispatcher, ListsToolsAndEmptyPromptsAndResources) {
   EXPECT_EQ(result(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})").at("tools"), json::value(tools_.list()));
-  EXPECT_EQ(result(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"x"}})").at("tools").as_array().size(), 4u);
+  EXPECT_EQ(
+      result(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"x"}})").at("tools").as_array().size(),
+      4u);
   EXPECT_EQ(result(R"({"jsonrpc":"2.0","id":2,"method":"prompts/list"})"), json::parse(R"({"prompts":[]})"));
   EXPECT_EQ(result(R"({"jsonrpc":"2.0","id":3,"method":"resources/list"})"), json::parse(R"({"resources":[]})"));
   EXPECT_EQ(result(R"({"jsonrpc":"2.0","id":4,"method":"resources/templates/list"})"),
@@ -120,7 +122,8 @@ TEST_F(Dispatcher, ListsToolsAndEmptyPromptsAndResources) {
 }
 
 TEST_F(Dispatcher, CallsATool) {
-  auto r = result(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})");
+  auto r =
+      result(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})");
   EXPECT_EQ(r, json::parse(R"({"content":[{"type":"text","text":"hi for alice@contoso.example in 42"}]})"));
   r = result(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo"}})");
   EXPECT_EQ(r.at("content").at(0).at("text"), "(nothing) for alice@contoso.example in 42");
@@ -128,7 +131,8 @@ TEST_F(Dispatcher, CallsATool) {
 
 TEST_F(Dispatcher, ToolFailuresAreResultsWithIsError) {
   auto r = result(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"fail","arguments":{}}})");
-  EXPECT_EQ(r, json::parse(R"({"content":[{"type":"text","text":"Error executing tool fail: backend down"}],"isError":true})"));
+  EXPECT_EQ(r, json::parse(
+                   R"({"content":[{"type":"text","text":"Error executing tool fail: backend down"}],"isError":true})"));
   r = result(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"refuse","arguments":{}}})");
   EXPECT_EQ(r.at("isError"), true);
 }
@@ -138,8 +142,9 @@ TEST_F(Dispatcher, BadToolCallsAreInvalidParams) {
   EXPECT_EQ(e, json::parse(R"({"code":-32602,"message":"Unknown tool: nope"})"));
   EXPECT_EQ(error(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}})").at("code"), kInvalidParams);
   EXPECT_EQ(error(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":3}})").at("code"), kInvalidParams);
-  EXPECT_EQ(error(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":"hi"}})").at("code"),
-            kInvalidParams);
+  EXPECT_EQ(
+      error(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":"hi"}})").at("code"),
+      kInvalidParams);
 }
 
 TEST_F(Dispatcher, ABrokenToolIsAnInternalError) {
@@ -152,8 +157,9 @@ TEST_F(Dispatcher, ABrokenToolIsAnInternalError) {
 TEST_F(Dispatcher, AnUnknownMethodIsMethodNotFound) {
   auto answer = send(R"({"jsonrpc":"2.0","id":"m","method":"sampling/createMessage"})");
   ASSERT_TRUE(answer);
-  EXPECT_EQ(json::serialize(*answer),
-            R"({"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found: sampling/createMessage"},"id":"m"})");
+  EXPECT_EQ(
+      json::serialize(*answer),
+      R"({"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found: sampling/createMessage"},"id":"m"})");
 }
 
 }  // namespace

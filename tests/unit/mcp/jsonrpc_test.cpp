@@ -1,8 +1,7 @@
 #include "mcp/jsonrpc.hpp"
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 namespace mcpgate::mcp {
 namespace {
@@ -73,7 +72,7 @@ TEST(JsonRpc, ShapeErrorsAreInvalidRequestsKeepingAReadableId) {
       {"3", nullptr},
       {R"("ping")", nullptr},
       {R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", nullptr},  // a batch where one message belongs
-      {R"({"id":1,"method":"ping"})", 1},                            // no jsonrpc
+      {R"({"id":1,"method":"ping"})", 1},                          // no jsonrpc
       {R"({"jsonrpc":"1.0","id":"a","method":"ping"})", "a"},
       {R"({"jsonrpc":2.0,"id":1,"method":"ping"})", 1},
       {R"({"jsonrpc":"2.0","id":2,"method":42})", 2},

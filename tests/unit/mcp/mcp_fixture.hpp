@@ -1,9 +1,9 @@
 #pragma once
-#include <boost/json.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "mcp/tools.hpp"
 
@@ -33,16 +33,17 @@ inline json::object read_only_annotations() {
 //   broken → a content item without "type" (a server bug)
 inline ToolRegistry sample_tools() {
   ToolRegistry tools;
-  tools.add({.name = "echo",
-             .title = "Echo",
-             .description = "Says the text back.",
-             .input_schema = parse_object(R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"),
-             .annotations = read_only_annotations(),
-             .handler = [](const json::object& args, const CallContext& c) {
-               auto* text = args.if_contains("text");
-               std::string said = text && text->is_string() ? std::string(text->get_string()) : "(nothing)";
-               return ToolResult::text(said + " for " + c.user + " in " + std::to_string(c.teamspace_id));
-             }});
+  tools.add(
+      {.name = "echo",
+       .title = "Echo",
+       .description = "Says the text back.",
+       .input_schema = parse_object(R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"),
+       .annotations = read_only_annotations(),
+       .handler = [](const json::object& args, const CallContext& c) {
+         auto* text = args.if_contains("text");
+         std::string said = text && text->is_string() ? std::string(text->get_string()) : "(nothing)";
+         return ToolResult::text(said + " for " + c.user + " in " + std::to_string(c.teamspace_id));
+       }});
   tools.add({.name = "refuse",
              .handler = [](const json::object&, const CallContext&) { return ToolResult::text("refused", true); }});
   tools.add({.name = "fail", .handler = [](const json::object&, const CallContext&) -> ToolResult {

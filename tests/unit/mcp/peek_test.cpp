@@ -1,8 +1,8 @@
 #include "mcp/peek.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace mcpgate::mcp {
 namespace {

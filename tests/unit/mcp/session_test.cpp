@@ -1,11 +1,11 @@
 #include "mcp/session.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <set>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 

@@ -1,9 +1,9 @@
 #include "mcp/tools.hpp"
 
-#include <gtest/gtest.h>
+#include <stdexcept>
 
 #include <boost/json.hpp>
-#include <stdexcept>
+#include <gtest/gtest.h>
 
 #include "unit/mcp/mcp_fixture.hpp"
 
@@ -37,7 +37,8 @@ TEST(ToolRegistry, AToolErrorIsAResultWithIsError) {
   auto tools = sample_tools();
   auto result = tools.call("refuse", {}, alice());
   ASSERT_TRUE(result);
-  EXPECT_EQ(json::value(result->to_json()), json::parse(R"({"content":[{"type":"text","text":"refused"}],"isError":true})"));
+  EXPECT_EQ(json::value(result->to_json()),
+            json::parse(R"({"content":[{"type":"text","text":"refused"}],"isError":true})"));
 }
 
 TEST(ToolRegistry, AThrowingHandlerBecomesAnIsErrorResult) {

@@ -1,9 +1,9 @@
 #include "mcp/transport.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 #include "unit/mcp/mcp_fixture.hpp"
@@ -56,7 +56,9 @@ class Transport : public ::testing::Test {
   http::Response send(const http::Request& r) {
     return handle_mcp_http(r, options_, dispatcher_, sessions_, alice(), clock_.now());
   }
-  http::Response post(std::string body, const Fields& fields = {}) { return send(request("POST", std::move(body), fields)); }
+  http::Response post(std::string body, const Fields& fields = {}) {
+    return send(request("POST", std::move(body), fields));
+  }
   // A session opened as a client does it: initialize, then notifications/initialized.
   std::string open_session(std::string_view version = "2025-06-18") {
     auto r = post(initialize_body(version));
@@ -65,9 +67,10 @@ class Transport : public ::testing::Test {
     EXPECT_TRUE(id);
     if (!id) return {};
     std::string session(*id);
-    EXPECT_EQ(post(std::string(kInitialized), {{"Mcp-Session-Id", session}, {"MCP-Protocol-Version", std::string(version)}})
-                  .status,
-              202);
+    EXPECT_EQ(
+        post(std::string(kInitialized), {{"Mcp-Session-Id", session}, {"MCP-Protocol-Version", std::string(version)}})
+            .status,
+        202);
     return session;
   }
 
@@ -111,7 +114,8 @@ TEST_F(Transport, NotAcceptableIs406WithAJsonRpcBody) {
 
 TEST_F(Transport, AnswersJsonWhenBothOrAnythingIsAccepted) {
   options_.stateless = true;
-  for (std::string accept : {std::string(kBothAccepted), std::string("*/*"), std::string("application/json"), std::string()}) {
+  for (std::string accept :
+       {std::string(kBothAccepted), std::string("*/*"), std::string("application/json"), std::string()}) {
     auto r = post(std::string(kPing), {{"Accept", accept}});
     EXPECT_EQ(r.status, 200) << accept;
     EXPECT_EQ(r.headers.get("Content-Type"), "application/json; charset=utf-8") << accept;
@@ -357,8 +361,9 @@ TEST_F(Transport, ToolCallsOverHttp) {
   auto r = post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})",
                 session);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body,
-            R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"hi for alice@contoso.example in 42"}]}})");
+  EXPECT_EQ(
+      r.body,
+      R"({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"hi for alice@contoso.example in 42"}]}})");
 
   r = post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"fail","arguments":{}}})", session);
   EXPECT_EQ(r.status, 200);
@@ -418,9 +423,7 @@ TEST_F(Transport, ABatchAsSseIsOneEvent) {
   EXPECT_EQ(r.body, "event: message\ndata: [{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}]\n\n");
 }
 
-TEST_F(Transport, ABatchWithoutASessionIs400) {
-  EXPECT_EQ(post("[" + std::string(kPing) + "]").status, 400);
-}
+TEST_F(Transport, ABatchWithoutASessionIs400) { EXPECT_EQ(post("[" + std::string(kPing) + "]").status, 400); }
 
 // --- Stateless -------------------------------------------------------------------------------------
 

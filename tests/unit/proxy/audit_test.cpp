@@ -1,15 +1,14 @@
 #include "proxy/audit.hpp"
 
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
 
@@ -47,8 +46,10 @@ class FarFromUtc {
     ::tzset();
   }
   ~FarFromUtc() {
-    if (saved_) ::setenv("TZ", saved_->c_str(), 1);
-    else ::unsetenv("TZ");
+    if (saved_)
+      ::setenv("TZ", saved_->c_str(), 1);
+    else
+      ::unsetenv("TZ");
     ::tzset();
   }
 

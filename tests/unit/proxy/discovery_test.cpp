@@ -76,7 +76,8 @@ TEST(AuthorizationServerMetadata, IsTheGatewaysWithTheTenantsKeys) {
   EXPECT_EQ(doc["code_challenge_methods_supported"], strings({"S256"}));
   EXPECT_EQ(doc["response_types_supported"], strings({"code"}));
   EXPECT_EQ(doc["grant_types_supported"], strings({"authorization_code", "refresh_token"}));
-  EXPECT_EQ(doc["scopes_supported"], strings({"openid", "profile", "email", "offline_access", kClientScope, kDocsScope}));
+  EXPECT_EQ(doc["scopes_supported"],
+            strings({"openid", "profile", "email", "offline_access", kClientScope, kDocsScope}));
   EXPECT_FALSE(doc.contains("registration_endpoint"));
 }
 
@@ -103,14 +104,13 @@ TEST(AuthorizeRedirect, SendsTheQueryToTheTenantWithoutResource) {
   auto q = location.find('?');
   ASSERT_NE(q, std::string::npos) << location;
   EXPECT_EQ(location.substr(0, q), tenant.authorization_endpoint);
-  EXPECT_EQ(form_pairs(location.substr(q + 1)),
-            (Pairs{{"response_type", "code"},
-                   {"client_id", kVsCode},
-                   {"redirect_uri", "http://127.0.0.1:33418/"},
-                   {"scope", std::string(kClientScope) + " offline_access"},
-                   {"state", "st&te"},
-                   {"code_challenge", "abc_-123"},
-                   {"code_challenge_method", "S256"}}));
+  EXPECT_EQ(form_pairs(location.substr(q + 1)), (Pairs{{"response_type", "code"},
+                                                       {"client_id", kVsCode},
+                                                       {"redirect_uri", "http://127.0.0.1:33418/"},
+                                                       {"scope", std::string(kClientScope) + " offline_access"},
+                                                       {"state", "st&te"},
+                                                       {"code_challenge", "abc_-123"},
+                                                       {"code_challenge_method", "S256"}}));
 }
 
 TEST(AuthorizeRedirect, WithoutAQueryGoesToTheBareEndpoint) {
@@ -148,7 +148,8 @@ TEST(TokenRequestBody, DropsResourceAndAddsTheClientScopeToACodeGrant) {
 TEST(TokenRequestBody, AddsTheScopeToARefreshGrantOnlyWhenMissing) {
   auto added = token_request_body(token_request("grant_type=refresh_token&refresh_token=rt"), gateway_config());
   ASSERT_TRUE(added);
-  EXPECT_EQ(form_pairs(*added), (Pairs{{"grant_type", "refresh_token"}, {"refresh_token", "rt"}, {"scope", kClientScope}}));
+  EXPECT_EQ(form_pairs(*added),
+            (Pairs{{"grant_type", "refresh_token"}, {"refresh_token", "rt"}, {"scope", kClientScope}}));
 
   auto kept = token_request_body(token_request("grant_type=refresh_token&refresh_token=rt&scope=openid+offline_access",
                                                "Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
@@ -163,7 +164,8 @@ TEST(TokenRequestBody, LeavesOtherGrantsWithoutScope) {
       token_request("grant_type=client_credentials&client_id=c&client_secret=s&resource=https%3A%2F%2Fx"),
       gateway_config());
   ASSERT_TRUE(body);
-  EXPECT_EQ(form_pairs(*body), (Pairs{{"grant_type", "client_credentials"}, {"client_id", "c"}, {"client_secret", "s"}}));
+  EXPECT_EQ(form_pairs(*body),
+            (Pairs{{"grant_type", "client_credentials"}, {"client_id", "c"}, {"client_secret", "s"}}));
 }
 
 TEST(TokenRequestBody, RefusesOtherContentTypesAndBadEncoding) {
@@ -241,8 +243,8 @@ TEST_F(RegisterClient, RefusesMalformedMetadata) {
 }
 
 TEST_F(RegisterClient, RefusesGrantsOtherThanCodeAndRefresh) {
-  expect_oauth_error(registered(R"({"redirect_uris":["http://127.0.0.1/"],"grant_types":["client_credentials"]})"),
-                     400, "invalid_client_metadata", "authorization_code and refresh_token");
+  expect_oauth_error(registered(R"({"redirect_uris":["http://127.0.0.1/"],"grant_types":["client_credentials"]})"), 400,
+                     "invalid_client_metadata", "authorization_code and refresh_token");
   expect_oauth_error(
       registered(R"({"redirect_uris":["http://127.0.0.1/"],"grant_types":["authorization_code","implicit"]})"), 400,
       "invalid_client_metadata");
@@ -255,7 +257,8 @@ TEST(CorsPreflight, AllowsTheMcpHeadersFromAnyOrigin) {
   expect_cors(r);
   EXPECT_EQ(r.headers.get("Access-Control-Allow-Methods"), "GET, POST, DELETE, OPTIONS");
   auto allowed = std::string(r.headers.get("Access-Control-Allow-Headers").value_or(""));
-  for (auto name : {"Authorization", "Content-Type", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID"})
+  for (auto name :
+       {"Authorization", "Content-Type", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID"})
     EXPECT_NE(allowed.find(name), std::string::npos) << name;
   EXPECT_EQ(r.headers.get("Access-Control-Max-Age"), "86400");
   EXPECT_NE(std::string(r.headers.get("Access-Control-Expose-Headers").value_or("")).find("WWW-Authenticate"),

@@ -1,8 +1,8 @@
 #include "proxy/forwarding.hpp"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "common/strings.hpp"
 #include "unit/proxy/proxy_fixture.hpp"
@@ -118,13 +118,13 @@ TEST(UpstreamRequestHeaders, DropsCredentialsHopByHopAndFramingHeaders) {
 
 TEST(UpstreamRequestHeaders, PassesMcpHeadersUntouched) {
   auto h = upstream_request_headers(caller_request(), "obo");
-  for (auto [name, value] : std::initializer_list<std::pair<std::string, std::string>>{
-           {"Mcp-Session-Id", "session-7"},
-           {"MCP-Protocol-Version", "2025-06-18"},
-           {"Last-Event-ID", "41"},
-           {"Accept", "application/json, text/event-stream"},
-           {"Content-Type", "application/json"},
-           {"User-Agent", "vscode/1.101"}}) {
+  for (auto [name, value] :
+       std::initializer_list<std::pair<std::string, std::string>>{{"Mcp-Session-Id", "session-7"},
+                                                                  {"MCP-Protocol-Version", "2025-06-18"},
+                                                                  {"Last-Event-ID", "41"},
+                                                                  {"Accept", "application/json, text/event-stream"},
+                                                                  {"Content-Type", "application/json"},
+                                                                  {"User-Agent", "vscode/1.101"}}) {
     auto field = std::find_if(h.fields().begin(), h.fields().end(), [&](auto& f) { return f.first == name; });
     ASSERT_NE(field, h.fields().end()) << name << " is missing, or its name was changed";
     EXPECT_EQ(field->second, value);
@@ -145,7 +145,8 @@ TEST(UpstreamRequestHeaders, StartsOrJoinsTheForwardedForChain) {
   fresh.remote_address = "192.0.2.10";
   EXPECT_EQ(all(upstream_request_headers(fresh, "obo"), "X-Forwarded-For"), std::vector<std::string>{"192.0.2.10"});
 
-  auto twice = request("GET", "/context7/mcp", {{"X-Forwarded-For", "203.0.113.9"}, {"x-forwarded-for", "198.51.100.7"}});
+  auto twice =
+      request("GET", "/context7/mcp", {{"X-Forwarded-For", "203.0.113.9"}, {"x-forwarded-for", "198.51.100.7"}});
   twice.remote_address = "192.0.2.10";
   auto h = upstream_request_headers(twice, "obo");
   EXPECT_EQ(all(h, "X-Forwarded-For"), std::vector<std::string>{"203.0.113.9, 198.51.100.7, 192.0.2.10"});
@@ -177,11 +178,13 @@ TEST(ClaimBearerChallenge, PointsTheUpstreamsChallengeAtTheGatewaysMetadata) {
   const std::string ours = "https://gw.test/.well-known/oauth-protected-resource/context7/mcp";
   http::Headers h;
   h.set("WWW-Authenticate",
-        "Bearer resource_metadata=\"http://localhost:8090/.well-known/oauth-protected-resource\", error=\"invalid_token\", "
+        "Bearer resource_metadata=\"http://localhost:8090/.well-known/oauth-protected-resource\", "
+        "error=\"invalid_token\", "
         "error_description=\"user_not_provisioned\"");
   claim_bearer_challenge(h, 401, ours);
-  EXPECT_EQ(h.get("WWW-Authenticate").value_or(""),
-            "Bearer resource_metadata=\"" + ours + "\", error=\"invalid_token\", error_description=\"user_not_provisioned\"");
+  EXPECT_EQ(
+      h.get("WWW-Authenticate").value_or(""),
+      "Bearer resource_metadata=\"" + ours + "\", error=\"invalid_token\", error_description=\"user_not_provisioned\"");
 }
 
 TEST(ClaimBearerChallenge, AddsTheMetadataWhenTheUpstreamGaveNone) {

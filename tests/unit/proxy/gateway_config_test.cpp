@@ -1,9 +1,9 @@
 #include "proxy/gateway_config.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "crypto/certificate.hpp"
 #include "support/temp_dir.hpp"
@@ -17,7 +17,9 @@ using config::ConfigError;
 using config::YamlReader;
 using namespace testing;
 
-GatewayConfig parse(const std::string& yaml) { return parse_gateway_config(YamlReader::from_string(yaml, "test.yaml")); }
+GatewayConfig parse(const std::string& yaml) {
+  return parse_gateway_config(YamlReader::from_string(yaml, "test.yaml"));
+}
 
 std::string error_of(const std::string& yaml) {
   try {
@@ -217,8 +219,9 @@ TEST_F(GatewayConfigTest, AcceptsACertificateInsteadOfASecret) {
 }
 
 TEST_F(GatewayConfigTest, RefusesBadTenantAndClientIds) {
-  expect_error(replace(kMinimal, "tenant_id: 4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b", "tenant_id: contoso.onmicrosoft.com"),
-               "entra.tenant_id", "GUID");
+  expect_error(
+      replace(kMinimal, "tenant_id: 4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b", "tenant_id: contoso.onmicrosoft.com"),
+      "entra.tenant_id", "GUID");
   expect_error(replace(kMinimal, "client_id: b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02", "client_id: my-gateway-app"),
                "client.client_id", "Application (client) ID GUID");
   expect_error(replace(kMinimal, "    scopes:", "    tenant: common\n    scopes:"), "routes[0].tenant", "GUID");
@@ -228,10 +231,10 @@ TEST_F(GatewayConfigTest, RequiresExactlyOneClientCredential) {
   expect_error(replace(kMinimal, "  client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n", ""), "client.client_secret",
                "is required");
   auto [cert, key] = write_certificate();
-  expect_error(replace(kMinimal, "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}",
-                       "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n  certificate: " + cert +
-                           "\n  private_key: " + key),
-               "client.client_secret", "not both");
+  expect_error(
+      replace(kMinimal, "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}",
+              "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n  certificate: " + cert + "\n  private_key: " + key),
+      "client.client_secret", "not both");
   expect_error(replace(kMinimal, "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}", "certificate: " + cert),
                "client.private_key", "go together");
   expect_error(replace(kMinimal, "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}",
@@ -310,8 +313,8 @@ TEST_F(GatewayConfigTest, RefusesBadValues) {
   expect_error(kMinimal + "registration: {enabled: maybe}\n", "registration.enabled", "true or false");
   expect_error(kMinimal + "    scope_match: some\n", "routes[0].scope_match", "must be any or all");
   expect_error(kMinimal + "    rewrite: [{from: mcp, to: /mcp/oauth}]\n", "routes[0].rewrite[0]", "starting with '/'");
-  expect_error(replace(kMinimal, "    audiences: [b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02]\n", ""),
-               "routes[0].audiences", "at least one audience");
+  expect_error(replace(kMinimal, "    audiences: [b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02]\n", ""), "routes[0].audiences",
+               "at least one audience");
 }
 
 TEST_F(GatewayConfigTest, RequiresAtLeastOneRoute) {

@@ -1,8 +1,8 @@
 #include "proxy/metrics.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace mcpgate::proxy {
 namespace {
@@ -61,7 +61,8 @@ TEST(Metrics, ReportsCacheCountersAndOpenStreams) {
 
 TEST(Metrics, StartsAtZeroWithEveryFamilyDeclared) {
   auto text = Metrics().render();
-  for (auto family : {"mcpgate_requests_total", "mcpgate_token_validation_failures_total", "mcpgate_obo_exchanges_total"})
+  for (auto family :
+       {"mcpgate_requests_total", "mcpgate_token_validation_failures_total", "mcpgate_obo_exchanges_total"})
     EXPECT_TRUE(has_line(text, std::string("# TYPE ") + family + " counter")) << family;
   EXPECT_EQ(text.find("mcpgate_requests_total{"), std::string::npos) << text;
   EXPECT_TRUE(has_line(text, "mcpgate_obo_exchange_seconds_sum 0")) << text;

@@ -1,15 +1,14 @@
 #pragma once
 // Shared by the proxy unit tests: the seed's tenant and apps, a gateway configured the way the
 // guide configures API Management (one Context7 route, one docs route), and request helpers.
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
-
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "http/form.hpp"
 #include "http/message.hpp"

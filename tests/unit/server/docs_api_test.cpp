@@ -24,10 +24,12 @@ class DocsApiTest : public ::testing::Test {
     index.add_snippets(row, {s});
     index.finalize_version(row, 0);
     ASSERT_TRUE(store->create_teamspace("contoso", store::Plan::enterprise, std::nullopt));
-    ASSERT_TRUE(store->set_entra_config("contoso", {"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b", "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01", "mcp.access"}));
+    ASSERT_TRUE(store->set_entra_config(
+        "contoso", {"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b", "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01", "mcp.access"}));
   }
 
-  http::Response get(const std::string& target, std::optional<Principal> caller = Principal{1, std::nullopt, "k", "", "", {}}) {
+  http::Response get(const std::string& target,
+                     std::optional<Principal> caller = Principal{1, std::nullopt, "k", "", "", {}}) {
     http::Request r;
     r.method = "GET";
     r.target = target;
@@ -51,9 +53,9 @@ class DocsApiTest : public ::testing::Test {
 
 TEST_F(DocsApiTest, PublicRoutes) {
   http::Request r;
-  for (auto [path, expected] : {std::pair{"/api/health", true}, std::pair{"/api/auth/mcp", true},
-                                std::pair{"/api/v2/entra/config/x", true}, std::pair{"/api/v2/libs/search", false},
-                                std::pair{"/api/v2/context", false}}) {
+  for (auto [path, expected] :
+       {std::pair{"/api/health", true}, std::pair{"/api/auth/mcp", true}, std::pair{"/api/v2/entra/config/x", true},
+        std::pair{"/api/v2/libs/search", false}, std::pair{"/api/v2/context", false}}) {
     r.path = path;
     EXPECT_EQ(api.is_public(r), expected) << path;
   }
@@ -65,8 +67,10 @@ TEST_F(DocsApiTest, PublicRoutes) {
 TEST_F(DocsApiTest, EntraConfigByAudience) {
   auto found = get("/api/v2/entra/config/3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01", std::nullopt);
   ASSERT_EQ(found.status, 200);
-  EXPECT_EQ(json::parse(found.body), (json::value{{"tenantId", "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b"}, {"requiredScope", "mcp.access"}}));
-  EXPECT_EQ(get("/api/v2/entra/config/3f0c2a0e%2D6b7d-4c1e-9a55-7b2f4d8e1c01", std::nullopt).status, 200);  // percent-encoded path
+  EXPECT_EQ(json::parse(found.body),
+            (json::value{{"tenantId", "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b"}, {"requiredScope", "mcp.access"}}));
+  EXPECT_EQ(get("/api/v2/entra/config/3f0c2a0e%2D6b7d-4c1e-9a55-7b2f4d8e1c01", std::nullopt).status,
+            200);  // percent-encoded path
   EXPECT_EQ(get("/api/v2/entra/config/other", std::nullopt).status, 404);
 }
 
@@ -77,7 +81,8 @@ TEST_F(DocsApiTest, SearchContextAndErrors) {
   EXPECT_EQ(search.headers.get("RateLimit-Limit").value_or(""), "100");
   auto context = get("/api/v2/context?libraryId=%2Facme%2Fwidgets&query=charts&type=json");
   ASSERT_EQ(context.status, 200) << context.body;
-  EXPECT_EQ(json::parse(context.body).at("infoSnippets").at(0).at("content").as_string(), "Charts are drawn with render.");
+  EXPECT_EQ(json::parse(context.body).at("infoSnippets").at(0).at("content").as_string(),
+            "Charts are drawn with render.");
   EXPECT_EQ(code(get("/api/v2/context?libraryId=/acme/widgets&query=charts&tokens=x")), "validation_error");
   EXPECT_EQ(code(get("/api/v2/context?libraryId=/acme/widgets&query=%ZZ")), "validation_error");
   EXPECT_EQ(get("/api/v1/acme/widgets?topic=charts").status, 200);

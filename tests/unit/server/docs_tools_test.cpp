@@ -71,10 +71,12 @@ TEST_F(DocsToolsTest, AliasesFillOnlyMissingCanonicalKeys) {
 TEST_F(DocsToolsTest, ValidationErrorsInZodWording) {
   auto [text, error] = call("resolve-library-id", {{"query", 3}});
   EXPECT_TRUE(error);
-  EXPECT_EQ(text,
-            "Input validation error: Invalid arguments for tool resolve-library-id: query: Invalid input: expected string, "
-            "received number; libraryName: Invalid input: expected string, received undefined");
-  auto [tokens, tokens_error] = call("get-library-docs", {{"context7CompatibleLibraryID", "/acme/widgets"}, {"tokens", "many"}});
+  EXPECT_EQ(
+      text,
+      "Input validation error: Invalid arguments for tool resolve-library-id: query: Invalid input: expected string, "
+      "received number; libraryName: Invalid input: expected string, received undefined");
+  auto [tokens, tokens_error] =
+      call("get-library-docs", {{"context7CompatibleLibraryID", "/acme/widgets"}, {"tokens", "many"}});
   EXPECT_TRUE(tokens_error);
   EXPECT_NE(tokens.find("tokens: Invalid input: expected number, received string"), std::string::npos);
 }
@@ -94,7 +96,8 @@ TEST_F(DocsToolsTest, ResolveAndNotFoundTexts) {
 TEST_F(DocsToolsTest, RateLimitedPerUser) {
   mcp::CallContext alice{1, "alice", "tenant", "oid-a", {}};
   mcp::CallContext bob{1, "bob", "tenant", "oid-b", {}};
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(call("resolve-library-id", {{"libraryName", "widgets"}, {"query", "x"}}, alice).second);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(call("resolve-library-id", {{"libraryName", "widgets"}, {"query", "x"}}, alice).second);
   auto [text, error] = call("resolve-library-id", {{"libraryName", "widgets"}, {"query", "x"}}, alice);
   EXPECT_TRUE(error);
   EXPECT_EQ(text.rfind("Rate limited or quota exceeded.", 0), 0u);

@@ -24,8 +24,10 @@ TEST(SqliteSchema, MigratesANewFileToTheLatestVersionOnce) {
   EXPECT_EQ(migrate(db, kFirstOpen + std::chrono::hours(1)), 0);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM schema_version"), int64_t(migrations().size()));
   EXPECT_EQ(count(db, "SELECT MIN(applied_ms) FROM schema_version"), to_millis(kFirstOpen));
-  for (const char* table : {"teamspaces", "users", "memberships", "entra_configs", "entra_users", "api_keys", "usage_log"})
-    EXPECT_EQ(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '" + std::string(table) + "'"), 1)
+  for (const char* table :
+       {"teamspaces", "users", "memberships", "entra_configs", "entra_users", "api_keys", "usage_log"})
+    EXPECT_EQ(
+        count(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '" + std::string(table) + "'"), 1)
         << table;
 }
 
@@ -46,10 +48,12 @@ TEST(SqliteSchema, TrialPlansNeedAnEndAndOthersNone) {
   testing::TempDir dir;
   Connection db(dir / "store.db");
   migrate(db, kFirstOpen);
-  EXPECT_THROW(Statement(db, "INSERT INTO teamspaces (name, plan, created_ms) VALUES ('a', 'enterprise-trial', 0)").run(),
-               Error);
-  EXPECT_THROW(Statement(db, "INSERT INTO teamspaces (name, plan, trial_ends_ms, created_ms) VALUES ('a', 'pro', 1, 0)").run(),
-               Error);
+  EXPECT_THROW(
+      Statement(db, "INSERT INTO teamspaces (name, plan, created_ms) VALUES ('a', 'enterprise-trial', 0)").run(),
+      Error);
+  EXPECT_THROW(
+      Statement(db, "INSERT INTO teamspaces (name, plan, trial_ends_ms, created_ms) VALUES ('a', 'pro', 1, 0)").run(),
+      Error);
   EXPECT_THROW(Statement(db, "INSERT INTO teamspaces (name, plan, created_ms) VALUES ('a', 'gold', 0)").run(), Error);
 }
 

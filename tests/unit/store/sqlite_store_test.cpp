@@ -1,6 +1,5 @@
 #include "store/sqlite_store.hpp"
 
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +7,8 @@
 #include <cstdio>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "crypto/hash.hpp"
 #include "store/sqlite.hpp"
@@ -84,7 +85,8 @@ TEST_F(SqliteStoreTest, RunsInWalModeWithFullSyncForeignKeysAndABusyTimeout) {
 
 TEST_F(SqliteStoreTest, CreatesAPrivateDirectoryAndFile) {
   using std::filesystem::perms;
-  EXPECT_EQ(std::filesystem::status(file.parent_path()).permissions() & (perms::group_all | perms::others_all), perms::none);
+  EXPECT_EQ(std::filesystem::status(file.parent_path()).permissions() & (perms::group_all | perms::others_all),
+            perms::none);
   EXPECT_EQ(std::filesystem::status(file).permissions() & (perms::group_all | perms::others_all), perms::none);
 }
 
@@ -103,7 +105,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
   sqlite::Connection raw(file);
   sqlite::Statement versions(raw, "SELECT COUNT(*), MAX(applied_ms) FROM schema_version");
   ASSERT_TRUE(versions.step());
-  EXPECT_EQ(versions.integer(0), 1);  // V1, once
+  EXPECT_EQ(versions.integer(0), 1);                                // V1, once
   EXPECT_EQ(versions.integer(1), sqlite::to_millis(acme.created));  // applied at the first open, not now
 }
 
@@ -213,8 +215,9 @@ TEST_F(SqliteStoreTest, AddMemberCreatesTheUserOnceAndSetsTheRole) {
 TEST_F(SqliteStoreTest, SetsReadsReplacesAndRemovesTheEntraConfig) {
   auto acme = store->create_teamspace("acme", Plan::enterprise, std::nullopt).value();
   EXPECT_EQ(error_of(store->entra_config("acme")), StoreErrorCode::not_found);
-  auto config = store->set_entra_config("acme", {" 10000000-0000-4000-8000-00000000000F ", std::string(kAudience), "mcp.access"})
-                    .value();
+  auto config =
+      store->set_entra_config("acme", {" 10000000-0000-4000-8000-00000000000F ", std::string(kAudience), "mcp.access"})
+          .value();
   EXPECT_EQ(config.teamspace_id, acme.id);
   EXPECT_EQ(config.tenant_id, "10000000-0000-4000-8000-00000000000f");
   EXPECT_EQ(config.audience, kAudienceLower);
@@ -271,7 +274,8 @@ TEST_F(SqliteStoreTest, RoutesAnAudienceToEntitledTeamspaces) {
   auto trial = store->create_teamspace("trial", Plan::enterprise_trial, clock.now() + hours(1)).value();
   store->set_entra_config("trial", {std::string(kTenant), std::string(kAudience), "mcp.access"}).value();
   auto other = store->create_teamspace("other", Plan::enterprise, std::nullopt).value();
-  store->set_entra_config("other", {std::string(kTenant), "20000000-0000-4000-8000-00000000000b", "mcp.access"}).value();
+  store->set_entra_config("other", {std::string(kTenant), "20000000-0000-4000-8000-00000000000b", "mcp.access"})
+      .value();
 
   auto ids = [&](std::string_view audience) {
     std::vector<int64_t> out;
@@ -282,7 +286,7 @@ TEST_F(SqliteStoreTest, RoutesAnAudienceToEntitledTeamspaces) {
   EXPECT_EQ(ids("20000000-0000-4000-8000-00000000000b"), std::vector<int64_t>{other.id});
   EXPECT_TRUE(ids("nothing").empty());
 
-  clock.advance(hours(1));  // the trial ends
+  clock.advance(hours(1));                                   // the trial ends
   store->set_plan("beta", Plan::pro, std::nullopt).value();  // and beta stops paying
   EXPECT_EQ(ids(kAudienceLower), std::vector<int64_t>{acme.id});
   auto configs = store->teamspaces_for_audience(kAudience).value();
@@ -307,8 +311,9 @@ TEST_F(SqliteStoreTest, AddingAnEntraUserCreatesUserMembershipAndMapping) {
   EXPECT_EQ(members[0].user.id, added.user_id);
   EXPECT_EQ(members[0].role, Role::developer);
 
-  auto found = store->find_entra_user("acme", "10000000-0000-4000-8000-000000000001",
-                                      "30000000-0000-4000-8000-00000000ABCD").value();
+  auto found =
+      store->find_entra_user("acme", "10000000-0000-4000-8000-000000000001", "30000000-0000-4000-8000-00000000ABCD")
+          .value();
   ASSERT_TRUE(found);
   EXPECT_EQ(found->email, "alice@contoso.com");
   EXPECT_FALSE(store->find_entra_user("acme", kOtherTenant, added.oid).value());
@@ -351,7 +356,8 @@ TEST_F(SqliteStoreTest, RefusesAnOidMappedToAnotherEmailInTheTenant) {
 
   auto same_teamspace = store->add_entra_user("acme", "bob@contoso.com", oid(1));
   EXPECT_EQ(error_of(same_teamspace), StoreErrorCode::conflict);
-  EXPECT_EQ(same_teamspace.error().message, "object ID " + oid(1) + " is already mapped to alice@contoso.com in tenant " +
+  EXPECT_EQ(same_teamspace.error().message, "object ID " + oid(1) +
+                                                " is already mapped to alice@contoso.com in tenant " +
                                                 std::string(kTenant) + "; one object ID is one person");
   // In another teamspace of the tenant the holder is not named.
   auto other_teamspace = store->add_entra_user("beta", "bob@contoso.com", oid(1));
@@ -410,7 +416,7 @@ TEST_F(SqliteStoreTest, RemovesEntraUsersByEmailOrOid) {
   store->remove_entra_user("acme", "Alice@Contoso.com").value();
   store->remove_entra_user("acme", oid(2)).value();
   EXPECT_TRUE(store->list_entra_users("acme").value().empty());
-  EXPECT_TRUE(store->list_members("acme").value().empty());  // their developer memberships went with them
+  EXPECT_TRUE(store->list_members("acme").value().empty());              // their developer memberships went with them
   EXPECT_TRUE(store->find_entra_user("beta", kTenant, oid(1)).value());  // other teamspaces untouched
   EXPECT_EQ(rows("users"), 2);
 
@@ -445,7 +451,8 @@ TEST_F(SqliteStoreTest, ConfigRemovalKeepsTheUsers) {
 // 8 the oid of line 2 for another email, 9 a repeat of line 2.
 std::string mixed_csv() {
   return "email,oid\n" + email(1) + "," + oid(1) + "\n" + "not-an-email," + oid(2) + "\n\n" + email(3) + "," + oid(3) +
-         "\n" + email(4) + ",12345\n" + email(5) + "\n" + email(6) + "," + oid(1) + "\n" + email(1) + "," + oid(1) + "\n";
+         "\n" + email(4) + ",12345\n" + email(5) + "\n" + email(6) + "," + oid(1) + "\n" + email(1) + "," + oid(1) +
+         "\n";
 }
 
 TEST_F(SqliteStoreTest, CsvImportWritesGoodRowsAndReportsEveryRow) {
@@ -518,7 +525,8 @@ TEST_F(SqliteStoreTest, ApiKeyIsShownOnceStoredHashedAndFoundByItsSecret) {
   const auto& secret = created.secret;
   EXPECT_TRUE(secret.starts_with("ctx7sk-"));
   EXPECT_EQ(secret.size(), 7u + 43u);
-  EXPECT_EQ(secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 7), std::string::npos);
+  EXPECT_EQ(secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 7),
+            std::string::npos);
   EXPECT_EQ(created.key.prefix, secret.substr(0, 15));
   EXPECT_EQ(created.key.name, "CI");
   EXPECT_EQ(created.key.teamspace_id, acme.id);

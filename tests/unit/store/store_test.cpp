@@ -1,8 +1,8 @@
 #include "store/store.hpp"
 
-#include <gtest/gtest.h>
-
 #include <type_traits>
+
+#include <gtest/gtest.h>
 
 namespace mcpgate::store {
 namespace {

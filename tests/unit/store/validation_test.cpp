@@ -21,11 +21,29 @@ TEST(NormalizeEmail, TrimsAndLowerCases) {
 }
 
 TEST(NormalizeEmail, RefusesWhatIsNoAddress) {
-  for (const char* bad : {"", "   ", "alice", "alice@", "@contoso.com", "alice@@contoso.com", "a@b@contoso.com",
-                          "alice@contoso", "alice@contoso.", "alice@.contoso.com", "alice@contoso..com",
-                          ".alice@contoso.com", "alice.@contoso.com", "al..ice@contoso.com", "al ice@contoso.com",
-                          "alice@-contoso.com", "alice@contoso-.com", "alice@contoso.123", "alice@con_toso.com",
-                          "al(ice@contoso.com", "\"alice\"@contoso.com", "alice@[10.0.0.1]", "élise@contoso.com"})
+  for (const char* bad : {"",
+                          "   ",
+                          "alice",
+                          "alice@",
+                          "@contoso.com",
+                          "alice@@contoso.com",
+                          "a@b@contoso.com",
+                          "alice@contoso",
+                          "alice@contoso.",
+                          "alice@.contoso.com",
+                          "alice@contoso..com",
+                          ".alice@contoso.com",
+                          "alice.@contoso.com",
+                          "al..ice@contoso.com",
+                          "al ice@contoso.com",
+                          "alice@-contoso.com",
+                          "alice@contoso-.com",
+                          "alice@contoso.123",
+                          "alice@con_toso.com",
+                          "al(ice@contoso.com",
+                          "\"alice\"@contoso.com",
+                          "alice@[10.0.0.1]",
+                          "élise@contoso.com"})
     EXPECT_TRUE(refused(normalize_email(bad))) << bad;
 }
 
@@ -117,13 +135,20 @@ TEST(TeamspaceIdReference, DigitsAreAnIdAnythingElseAName) {
 TEST(TruncateUtf8, CutsOnACharacterBoundary) {
   EXPECT_EQ(truncate_utf8("short", 10), "short");
   EXPECT_EQ(truncate_utf8("abcdef", 3), "abc");
-  EXPECT_EQ(truncate_utf8("a\xC3\xBC" "b", 2), "a");  // would split ü
-  EXPECT_EQ(truncate_utf8("a\xC3\xBC" "b", 3), "a\xC3\xBC");
+  EXPECT_EQ(truncate_utf8("a\xC3\xBC"
+                          "b",
+                          2),
+            "a");  // would split ü
+  EXPECT_EQ(truncate_utf8("a\xC3\xBC"
+                          "b",
+                          3),
+            "a\xC3\xBC");
 }
 
 TEST(ParseEntraUsersCsv, SkipsHeaderBlankLinesAndBomAndNumbersLines) {
   auto rows = parse_entra_users_csv(
-      "\xEF\xBB\xBF" "Email,OID\r\n"
+      "\xEF\xBB\xBF"
+      "Email,OID\r\n"
       "alice@contoso.com, 11111111-1111-4111-8111-111111111111\r\n"
       "\r\n"
       "\"bob@contoso.com\",\"22222222-2222-4222-8222-222222222222\",,\n"
