@@ -29,15 +29,17 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 
 import { codeFrom, followSignIn } from "./support/headless-browser.mjs";
 import { McpgateProcess } from "./support/mcpgate-process.mjs";
+import { callText, HeadlessOAuthProvider, recordingFetch, signInAndConnect, steps } from "./support/mcp-oauth-client.mjs";
+import { DEMO } from "./support/demo-tenant.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, "../..");
 const CORPUS = join(REPO_ROOT, "corpus", "sources");
 const BROWSER_PROGRAM = join(HERE, "support", "headless-browser.mjs");
 
-// The demo tenant (src/idp/demo.yaml), as tests/support/idp_client.hpp names it.
-const ALICE_OID = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
-const VSCODE_CLIENT_ID = "aebc6443-996d-45c2-90f0-388ff96faa56";
+// The demo tenant (src/idp/demo_tenant.hpp).
+const ALICE_OID = DEMO.AliceOid;
+const VSCODE_CLIENT_ID = DEMO.VsCodeClient;
 
 const FASTIFY_ID = "/fastify/fastify";
 const FASTIFY_SOURCE = "Source: https://github.com/fastify/fastify/blob/";
@@ -104,129 +106,8 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // What the clients see
 
-// Records every request a client makes (MCP and OAuth alike): the transport's `fetch` option is
-// also the one its OAuth calls go through. Bodies of failures are kept: the SDK reads them too.
-function recordingFetch() {
-  const log = [];
-  const fetchFn = async (input, init = {}) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const method = init.method ?? (input instanceof Request ? input.method : "GET");
-    const response = await fetch(input, init);
-    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
-    const entry = {
-      method, url, status: response.status, withToken: headers.has("authorization"),
-      wwwAuthenticate: response.headers.get("www-authenticate"),
-    };
-    if (!response.ok) entry.body = response.clone().text();
-    log.push(entry);
-    return response;
-  };
-  return { fetch: fetchFn, log };
-}
-
-function steps(log) {
-  return log.map((e) => `${e.method} ${e.url.pathname} ${e.status}`);
-}
-
 function show(title, lines) {
   if (VERBOSE) console.error(`--- ${title} ---\n${[].concat(lines).join("\n")}`);
-}
-
-// The OAuth client of an MCP host that cannot show a browser: the authorization URL the SDK hands
-// over is followed by the headless browser, and the code waits for finishAuth().
-class HeadlessOAuthProvider {
-  constructor({ loginHint, clientId } = {}) {
-    this.loginHint = loginHint;
-    this.preconfigured = clientId ? { client_id: clientId } : undefined;
-    this.registered = undefined;
-    this.savedTokens = undefined;
-    this.verifier = undefined;
-    this.expectedState = undefined;
-    this.authorizationUrls = [];
-    this.redirects = [];
-    this.code = undefined;
-    // Never listened on: the code is read from the redirect, as a native app reads its own URI.
-    this.redirect = "http://127.0.0.1:33418/callback";
-    if (!clientId) {
-      // Only a provider that can store a registration makes the SDK register.
-      this.saveClientInformation = (info) => {
-        this.registered = info;
-      };
-    }
-  }
-
-  get redirectUrl() {
-    return this.redirect;
-  }
-
-  get clientMetadata() {
-    return {
-      client_name: "mcpgate e2e (MCP TypeScript SDK)",
-      redirect_uris: [this.redirect],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-
-  state() {
-    this.expectedState = randomBytes(16).toString("base64url");
-    return this.expectedState;
-  }
-
-  clientInformation() {
-    return this.registered ?? this.preconfigured;
-  }
-
-  tokens() {
-    return this.savedTokens;
-  }
-
-  saveTokens(tokens) {
-    this.savedTokens = tokens;
-  }
-
-  saveCodeVerifier(verifier) {
-    this.verifier = verifier;
-  }
-
-  codeVerifier() {
-    return this.verifier;
-  }
-
-  async redirectToAuthorization(url) {
-    this.authorizationUrls.push(new URL(url));
-    const redirect = await followSignIn(url, { loginHint: this.loginHint });
-    this.redirects.push(redirect);
-    assert.equal(redirect.searchParams.get("state"), this.expectedState, `the redirect echoes state: ${redirect}`);
-    this.code = codeFrom(redirect);
-  }
-}
-
-// The host's first connection fails with UnauthorizedError after the sign-in; finishAuth redeems
-// the code; a second connection carries the token. Returns the connected client.
-async function signInAndConnect(provider, recorder) {
-  const url = new URL(stack.mcp_url);
-  const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
-  const firstClient = new Client({ name: "mcpgate-e2e", version: "0.0.0" });
-  await assert.rejects(firstClient.connect(first), UnauthorizedError, "the first connection asks for a sign-in");
-  await firstClient.close();
-  assert.ok(provider.code, `the sign-in produced a code:\n${steps(recorder.log).join("\n")}`);
-  await first.finishAuth(provider.code);
-  assert.ok(provider.savedTokens?.access_token, "finishAuth stored an access token");
-
-  const transport = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
-  const client = new Client({ name: "mcpgate-e2e", version: "0.0.0" });
-  await client.connect(transport);
-  return client;
-}
-
-async function callText(client, name, args) {
-  const result = await client.callTool({ name, arguments: args });
-  const texts = (result.content ?? []).filter((c) => c.type === "text");
-  assert.equal(texts.length, 1, `${name} returns one text item: ${JSON.stringify(result).slice(0, 1000)}`);
-  assert.ok(!result.isError, `${name} succeeded: ${texts[0].text.slice(0, 1000)}`);
-  return texts[0].text;
 }
 
 async function useTheTools(client) {
@@ -315,7 +196,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     assert.equal(await oboExchangesFor(ALICE_OID), 0, "no exchange for alice before her first call");
     const recorder = recordingFetch();
     const provider = new HeadlessOAuthProvider();
-    const client = await signInAndConnect(provider, recorder);
+    const client = await signInAndConnect(stack.mcp_url, provider, recorder);
     try {
       const flow = steps(recorder.log);
       show("SDK flow with registration", flow);
@@ -358,7 +239,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     const before = await oboExchangesFor(ALICE_OID);
     const recorder = recordingFetch();
     const provider = new HeadlessOAuthProvider({ clientId: VSCODE_CLIENT_ID, loginHint: "alice@contoso.dev" });
-    const client = await signInAndConnect(provider, recorder);
+    const client = await signInAndConnect(stack.mcp_url, provider, recorder);
     try {
       const flow = steps(recorder.log);
       assert.ok(!flow.some((s) => s.includes("/register")), `no registration request:\n${flow.join("\n")}`);

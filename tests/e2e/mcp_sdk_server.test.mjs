@@ -21,14 +21,15 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { decodeJwt } from "jose";
 
 import { startMcpgate } from "./support/mcpgate-process.mjs";
+import { DEMO } from "./support/demo-tenant.mjs";
 
-// The built-in demo tenant (src/idp/demo.yaml).
-const TENANT = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-const GATEWAY_ID = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02"; // public client, loopback redirects
-const MCP_API_ID = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
+// The built-in demo tenant (src/idp/demo_tenant.hpp).
+const TENANT = DEMO.TenantId;
+const GATEWAY_ID = DEMO.GatewayApp; // public client, loopback redirects
+const MCP_API_ID = DEMO.McpApiApp;
 const MCP_SCOPE = `api://${MCP_API_ID}/mcp.access`;
-const ALICE = { upn: "alice@contoso.dev", oid: "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01" };
-const CAROL = { upn: "carol@contoso.dev", oid: "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a03" };
+const ALICE = { upn: DEMO.AliceUpn, oid: DEMO.AliceOid };
+const CAROL = { upn: DEMO.CarolUpn, oid: DEMO.CarolOid };
 // Never listened on: the authorization response is read from the 302 itself.
 const REDIRECT_URI = "http://127.0.0.1:53682/callback";
 

@@ -19,14 +19,15 @@ import {
   PublicClientApplication,
 } from "@azure/msal-node";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { DEMO } from "./support/demo-tenant.mjs";
 
-// The built-in demo tenant (src/idp/demo.yaml).
-const TENANT = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-const GATEWAY_ID = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";
-const GATEWAY_SECRET = "demo-gateway-secret-not-for-production";
-const MCP_API_ID = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
-const ALICE = { upn: "alice@contoso.dev", oid: "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01" };
-const DAVE = { upn: "dave@contoso.dev", oid: "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a04" };
+// The built-in demo tenant (src/idp/demo_tenant.hpp).
+const TENANT = DEMO.TenantId;
+const GATEWAY_ID = DEMO.GatewayApp;
+const GATEWAY_SECRET = DEMO.GatewaySecret;
+const MCP_API_ID = DEMO.McpApiApp;
+const ALICE = { upn: DEMO.AliceUpn, oid: DEMO.AliceOid };
+const DAVE = { upn: DEMO.DaveUpn, oid: DEMO.DaveOid };
 const MCP_API_DEFAULT = [`api://${MCP_API_ID}/.default`];
 const GATEWAY_SCOPES = [`api://${GATEWAY_ID}/Mcp.Gateway.Access`];
 const REDIRECT_URI = "http://localhost:53682/callback";
