@@ -12,6 +12,7 @@
 #include "auth/verifier.hpp"
 #include "crypto/key.hpp"
 #include "exchange/token_cache.hpp"
+#include "idp/demo_tenant.hpp"
 #include "mcp/peek.hpp"
 #include "proxy/forwarding.hpp"
 
@@ -88,7 +89,7 @@ void BM_OboCacheHit(benchmark::State& state) {
   auto& f = fixture();
   exchange::TokenCache cache({});
   exchange::TokenCache::Key key{"72f988bf-0000-4000-8000-000000000000", "0f1e2d3c-0000-4000-8000-000000000002",
-                                "api://3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01/.default"};
+                                std::string("api://") + idp::demo::kMcpApiApp + "/.default"};
   cache.store_token(key, exchange::OboToken{f.token, std::chrono::seconds(3600), "mcp.access"}, f.now);
   for (auto _ : state) benchmark::DoNotOptimize(cache.find_token(key, f.now));
 }

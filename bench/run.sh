@@ -107,11 +107,16 @@ ok200() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$@")" = 200 ]; }
 
 # ---- fixture ------------------------------------------------------------------------------
 
-tenant=4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b
-gateway_app=b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02
-gateway_secret=demo-gateway-secret-not-for-production
-mcp_api_app=3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01
-vscode_app=aebc6443-996d-45c2-90f0-388ff96faa56
+# The demo tenant's IDs from their one definition.
+demo() { sed -n "s/^inline constexpr const char\* k$1 = \"\(.*\)\";$/\1/p" "$root/src/idp/demo_tenant.hpp"; }
+tenant=$(demo TenantId)
+gateway_app=$(demo GatewayApp)
+gateway_secret=$(demo GatewaySecret)
+mcp_api_app=$(demo McpApiApp)
+vscode_app=$(demo VsCodeClient)
+for id in tenant gateway_app gateway_secret mcp_api_app vscode_app; do
+  [ -n "${!id}" ] || { echo "run.sh: src/idp/demo_tenant.hpp defines no $id" >&2; exit 2; }
+done
 
 # The demo tenant plus one user per On-Behalf-Of miss (each request of that run is a new user).
 "$mcpgate" idp print-config > "$work/idp-demo.yaml"

@@ -1,8 +1,10 @@
 #pragma once
-// Subcommands that live in files of their own. Each adds itself to the command line and returns
-// what main() runs when it was the one parsed; main() keeps only the dispatch.
+// The command registry. Each subcommand lives in <name>_command.cpp: it adds itself to the command
+// line and returns what main() runs when it was the one parsed. commands.cpp lists them all;
+// main() only parses and dispatches.
 #include <filesystem>
 #include <functional>
+#include <span>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,9 +16,19 @@ struct Command {
   std::function<int()> run;
 };
 
-Command add_dev_command(CLI::App& app);     // dev_command.cpp
-Command add_doctor_command(CLI::App& app);  // doctor_command.cpp
-Command add_index_command(CLI::App& app);   // index_command.cpp
+using AddCommand = Command (*)(CLI::App&);
+
+Command add_idp_command(CLI::App& app);                   // idp_command.cpp
+Command add_gateway_command(CLI::App& app);               // gateway_command.cpp
+Command add_check_gateway_config_command(CLI::App& app);  // check_gateway_config_command.cpp
+Command add_server_command(CLI::App& app);                // server_command.cpp
+Command add_admin_command(CLI::App& app);                 // admin_command.cpp
+Command add_index_command(CLI::App& app);                 // index_command.cpp
+Command add_dev_command(CLI::App& app);                   // dev_command.cpp
+Command add_doctor_command(CLI::App& app);                // doctor_command.cpp
+
+// Every subcommand, in the order `mcpgate --help` lists them.
+std::span<const AddCommand> all_commands();
 
 // Where a component keeps its data when no --data-dir is given: $XDG_DATA_HOME/mcpgate/<component>,
 // else ~/.local/share/mcpgate/<component>.

@@ -229,6 +229,7 @@ Command add_index_command(CLI::App& app) {
     if (search->parsed()) {
       auto answer = service.resolve(o.name, o.query, docs::Viewer{});
       std::vector<const docs::LibraryRecord*> found;
+      found.reserve(answer.libraries.size());
       for (auto& l : answer.libraries) found.push_back(&l);
       std::cout << docs::resolve_text(found, answer.filter_applied) << "\n";
       return found.empty() ? 1 : 0;

@@ -122,7 +122,7 @@ std::string plan_text(const store::Teamspace& ts) {
 }
 
 int teamspace_create(Context& c, const Invocation& in) {
-  return report(c, c.service.create_teamspace(in.args[0], *in.option("--plan"), in.option("--trial-ends")),
+  return report(c, c.service.create_teamspace(in.args[0], in.option("--plan").value(), in.option("--trial-ends")),
                 [&](const store::Teamspace& ts) {
                   c.out << "created teamspace " << in_quotes(ts.name) << " (id " << ts.id << "), " << plan_text(ts)
                         << '\n';
@@ -153,8 +153,9 @@ void print_entra(std::ostream& out, const store::EntraConfig& config) {
 }
 
 int entra_set(Context& c, const Invocation& in) {
-  store::EntraSettings settings{std::string(*in.option("--tenant")), std::string(*in.option("--audience")),
-                                std::string(*in.option("--scope"))};
+  store::EntraSettings settings{std::string(in.option("--tenant").value()),
+                                std::string(in.option("--audience").value()),
+                                std::string(in.option("--scope").value())};
   return report(c, c.service.set_entra(in.args[0], settings), [&](const store::EntraConfig& config) {
     c.out << "saved the Microsoft Entra ID tenant of " << in_quotes(in.args[0]) << ":\n";
     print_entra(c.out, config);

@@ -30,6 +30,7 @@ std::string shown(std::string_view value) {
 
 std::string shown(const std::vector<std::string>& values) {
   std::vector<std::string> parts;
+  parts.reserve(values.size());
   for (const auto& v : values) parts.push_back(shown(v));
   return parts.empty() ? "(none)" : join(parts, ", ");
 }
@@ -238,11 +239,11 @@ boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view 
     return fail(TokenFailure::unknown_key, "signing key " + shown(*kid) + " is not among the tenant's " +
                                                std::to_string(keys.size()) + " published keys");
   if (auto e = check_key_issuer(jwt, *kid, entry->issuer)) return std::move(*e);
-  if (!entry->key.fits(*jwt.alg))
+  if (!entry->key.fits(jwt.alg.value()))
     return fail(TokenFailure::disallowed_algorithm, "algorithm " + shown(jwt.alg_name) + " does not fit signing key " +
                                                         shown(*kid) + " (an " + (entry->key.is_rsa() ? "RSA" : "EC") +
                                                         " key)");
-  if (!entry->key.verify(*jwt.alg, jwt.signing_input, jwt.signature))
+  if (!entry->key.verify(jwt.alg.value(), jwt.signing_input, jwt.signature))
     return fail(TokenFailure::bad_signature, "the token's signature does not verify with signing key " + shown(*kid));
   return verified_claims(jwt);
 }

@@ -9,8 +9,8 @@
 
 namespace mcpgate::config {
 
-YamlReader::YamlReader(YAML::Node node, std::string path, std::string source)
-    : node_(std::move(node)), path_(std::move(path)), source_(std::move(source)) {}
+YamlReader::YamlReader(const YAML::Node& node, std::string path, std::string source)
+    : node_(node), path_(std::move(path)), source_(std::move(source)) {}
 
 YamlReader YamlReader::from_file(const std::filesystem::path& file) {
   auto text = read_file(file);

@@ -24,7 +24,7 @@ class ConfigError : public std::runtime_error {
 // Scalars may be written as ${env:NAME} or ${file:/path} to keep secrets out of the file.
 class YamlReader {
  public:
-  YamlReader(YAML::Node node, std::string path, std::string source);
+  YamlReader(const YAML::Node& node, std::string path, std::string source);
 
   static YamlReader from_file(const std::filesystem::path& file);
   static YamlReader from_string(std::string_view text, std::string source_name);

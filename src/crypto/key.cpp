@@ -346,7 +346,7 @@ bool Key::verify(JwsAlg alg, std::string_view data, std::string_view signature) 
   if (!fits(alg)) return false;
   std::string der;
   if (is_ecdsa(alg)) {
-    if (signature.size() != size_t(2 * ec_field_bytes(native()))) return false;
+    if (signature.size() != 2 * size_t(ec_field_bytes(native()))) return false;
     auto converted = raw_to_der(signature);
     if (!converted) return false;
     der = std::move(*converted);

@@ -36,7 +36,7 @@ DevLayout layout(const DevSettings& s) {
 
 std::vector<DemoUser> demo_users() {
   auto config = idp::demo_config();
-  const auto* tenant = config.tenant(kDemoTenant);
+  const auto* tenant = config.tenant(idp::demo::kTenantId);
   std::vector<DemoUser> users;
   if (!tenant) return users;
   for (const auto& u : tenant->users) {
@@ -59,7 +59,7 @@ std::string idp_url(const DevSettings& s) { return url(s, s.idp_tls, s.idp_port)
 std::string gateway_url(const DevSettings& s) { return url(s, false, s.gateway_port); }
 std::string server_url(const DevSettings& s) { return url(s, false, s.server_port); }
 std::string mcp_url(const DevSettings& s) { return gateway_url(s) + kRoutePrefix + "/mcp"; }
-std::string authority(const DevSettings& s) { return idp_url(s) + "/" + kDemoTenant; }
+std::string authority(const DevSettings& s) { return idp_url(s) + "/" + idp::demo::kTenantId; }
 
 std::string idp_yaml(const DevSettings& s) {
   return "# mcpgate dev: the built-in demo tenant (mcpgate idp print-config) with one public URL, so\n"
@@ -85,12 +85,12 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       idp_url(s) +
       "\n"
       "  tenant_id: " +
-      kDemoTenant + "\n";
+      idp::demo::kTenantId + "\n";
   if (ca_file) out += "  ca_file: " + q(ca_file->string()) + "\n";
   out +=
       "client:                                  # the Context7 APIM Gateway app (Part 2 Step 2)\n"
       "  client_id: " +
-      std::string(kGatewayApp) +
+      std::string(idp::demo::kGatewayApp) +
       "\n"
       "  client_secret: " +
       q("${file:" + l.secret_file.string() + "}") +
@@ -99,7 +99,7 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       "registration:                            # answers MCP clients' DCR with the gateway app's ID\n"
       "  enabled: true\n"
       "  client_id: " +
-      std::string(kGatewayApp) +
+      std::string(idp::demo::kGatewayApp) +
       "\n"
       "  allowed_redirect_uris: [https://vscode.dev/redirect]\n"
       "routes:\n"
@@ -111,12 +111,12 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       "\n"
       "    rewrite: [{from: /mcp, to: /mcp/oauth}]   # <rewrite-uri template=\"/mcp/oauth\" />\n"
       "    audiences: ['" +
-      kGatewayApp +
+      idp::demo::kGatewayApp +
       "']\n"
       "    scopes: [Mcp.Gateway.Access]\n"
       "    scope_match: any\n"
       "    obo_scope: api://" +
-      kMcpApiApp +
+      idp::demo::kMcpApiApp +
       "/.default\n"
       "limits: {shutdown_grace: 2s}\n"
       "audit_log: " +
@@ -163,11 +163,16 @@ std::string claude_code_command(const std::string& mcp_url) {
 }
 
 std::string stack_json(const DevSettings& s) {
-  json::object o{{"mcp_url", mcp_url(s)},      {"gateway", gateway_url(s)},
-                 {"server", server_url(s)},    {"idp", idp_url(s)},
-                 {"authority", authority(s)},  {"tenant_id", kDemoTenant},
-                 {"gateway_app", kGatewayApp}, {"mcp_api_app", kMcpApiApp},
-                 {"teamspace", kTeamspace},    {"data_dir", s.data_dir.string()}};
+  json::object o{{"mcp_url", mcp_url(s)},
+                 {"gateway", gateway_url(s)},
+                 {"server", server_url(s)},
+                 {"idp", idp_url(s)},
+                 {"authority", authority(s)},
+                 {"tenant_id", idp::demo::kTenantId},
+                 {"gateway_app", idp::demo::kGatewayApp},
+                 {"mcp_api_app", idp::demo::kMcpApiApp},
+                 {"teamspace", kTeamspace},
+                 {"data_dir", s.data_dir.string()}};
   return json::serialize(o) + "\n";
 }
 
@@ -177,10 +182,11 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   std::string out;
   out += "\nmcpgate dev is running: identity provider, MCP server and gateway, wired as in the guide.\n\n";
   out += "MCP URL      " + mcp + "\n";
-  out += "Tenant       " + std::string(kDemoTenant) + " (Contoso, development), authority " + authority(s) + "\n";
-  out += "Gateway app  " + std::string(kGatewayApp) +
+  out +=
+      "Tenant       " + std::string(idp::demo::kTenantId) + " (Contoso, development), authority " + authority(s) + "\n";
+  out += "Gateway app  " + std::string(idp::demo::kGatewayApp) +
          " (clients sign in with this ID; the gateway registers it for them)\n";
-  out += "MCP API app  " + std::string(kMcpApiApp) + " (audience of the On-Behalf-Of token)\n\n";
+  out += "MCP API app  " + std::string(idp::demo::kMcpApiApp) + " (audience of the On-Behalf-Of token)\n\n";
   out += "VS Code (.vscode/mcp.json):\n" + vscode_mcp_json(mcp) + "\n";
   out += "Claude Code:\n  " + claude_code_command(mcp) + "\n";
   out += "Cursor (~/.cursor/mcp.json):\n" + cursor_mcp_json(mcp) + "\n";

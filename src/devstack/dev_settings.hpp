@@ -8,13 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "idp/demo_tenant.hpp"
+
 namespace mcpgate::devstack {
 
-// The demo tenant of src/idp/demo.yaml (the guide's Part 2).
-inline constexpr const char* kDemoTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-inline constexpr const char* kGatewayApp = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";
-inline constexpr const char* kMcpApiApp = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
-inline constexpr const char* kDemoGatewaySecret = "demo-gateway-secret-not-for-production";
+// The demo tenant (the guide's Part 2) is idp::demo (src/idp/demo_tenant.hpp); these are the
+// names `mcpgate dev` adds to it.
 inline constexpr const char* kTeamspace = "contoso";
 inline constexpr const char* kRoutePrefix = "/context7";
 

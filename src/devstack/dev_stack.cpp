@@ -171,7 +171,7 @@ struct DevStack::Impl {
   void start_gateway() {
     // The demo secret is public (src/idp/demo.yaml); it still goes through a file reference so
     // the written gateway.yaml shows how a real secret is kept out of the configuration.
-    write_file_atomically(paths.secret_file, kDemoGatewaySecret);
+    write_file_atomically(paths.secret_file, idp::demo::kGatewaySecret);
     if (settings.gateway_port == 0) settings.gateway_port = pick_free_port(settings.host);
     auto file = paths.config_dir / "gateway.yaml";
     write_config(file, gateway_yaml(settings, ca_file));

@@ -27,22 +27,22 @@ ProvisioningReport provision_demo_teamspace(admin::AdminService& admin) {
     throw std::runtime_error("cannot read the store: " + existing.error().message);
   }
 
-  store::EntraSettings wanted{kDemoTenant, kMcpApiApp, "mcp.access"};
+  store::EntraSettings wanted{idp::demo::kTenantId, idp::demo::kMcpApiApp, "mcp.access"};
   auto current = admin.entra(kTeamspace);
   if (current && current->tenant_id == wanted.tenant_id && current->audience == wanted.audience &&
       current->required_scope == wanted.required_scope) {
     report.steps.push_back("Entra ID configuration already in place");
   } else {
     must(admin.set_entra(kTeamspace, wanted), "configure the teamspace's Microsoft Entra ID tenant");
-    report.steps.push_back(std::string("Entra ID: tenant ") + kDemoTenant + ", audience " + kMcpApiApp +
-                           " (the MCP API app), scope mcp.access");
+    report.steps.push_back(std::string("Entra ID: tenant ") + idp::demo::kTenantId + ", audience " +
+                           idp::demo::kMcpApiApp + " (the MCP API app), scope mcp.access");
   }
 
   auto listed = must(admin.users(kTeamspace), "list the teamspace's users");
   for (const auto& user : demo_users()) {
     if (!user.provisioned) continue;
     bool present = false;
-    for (const auto& u : listed) present = present || (u.oid == user.oid && u.tenant_id == kDemoTenant);
+    for (const auto& u : listed) present = present || (u.oid == user.oid && u.tenant_id == idp::demo::kTenantId);
     if (present) continue;
     must(admin.add_user(kTeamspace, user.upn, user.oid), "provision " + user.upn);
     report.steps.push_back("provisioned " + user.upn);

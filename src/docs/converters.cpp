@@ -180,7 +180,7 @@ boost::system::result<std::string, DocsError> notebook_to_markdown(std::string_v
     if (type->as_string() == "markdown")
       out += text + "\n\n";
     else if (type->as_string() == "code")
-      out += "```" + language + "\n" + text + "\n```\n\n";
+      out.append("```").append(language).append("\n").append(text).append("\n```\n\n");
   }
   return boost::system::result<std::string, DocsError>(boost::system::in_place_value, std::move(out));
 }
@@ -238,9 +238,8 @@ std::string html_to_markdown(std::string_view html) {
             if (std::isspace(static_cast<unsigned char>(c)))
               space = true;
             else {
-              if (space && !collapsed.empty())
-                collapsed += ' ';
-              else if (space && !out.empty() && out.back() != '\n' && out.back() != ' ')
+              // One space between words, also across the previous piece of output.
+              if (space && (!collapsed.empty() || (!out.empty() && out.back() != '\n' && out.back() != ' ')))
                 collapsed += ' ';
               space = false;
               collapsed += c;

@@ -412,8 +412,9 @@ void DocIndex::add_snippets(int64_t version_row, const std::vector<Snippet>& sni
     std::string body = s.description + "\n" + s.content;
     impl_->insert_fts(row, version_row, s);
     std::vector<std::string> seen;
-    for (auto& w : index_words(s.title + " " + s.breadcrumb_text() + " " + body + " " + code))
-      seen.push_back(std::move(w));
+    std::string text = s.title;
+    text.append(" ").append(s.breadcrumb_text()).append(" ").append(body).append(" ").append(code);
+    for (auto& w : index_words(text)) seen.push_back(std::move(w));
     std::sort(seen.begin(), seen.end());
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     for (auto& w : seen) ++words[w];

@@ -291,7 +291,10 @@ class Splitter {
       std::string before;
       for (size_t j = i, taken = 0; j-- > 0 && taken < 2;) {
         if (blocks[j].is_code) break;
-        before = before.empty() ? blocks[j].text : blocks[j].text + "\n\n" + before;
+        if (before.empty())
+          before = blocks[j].text;
+        else
+          before.insert(0, blocks[j].text + "\n\n");
         ++taken;
       }
       size_t last = i;

@@ -378,6 +378,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   auto candidates = index.match(version_row, fts_expression(terms), 200);
   if (candidates.empty()) return ranked;
   std::vector<int64_t> rows;
+  rows.reserve(candidates.size());
   for (auto& [row, score] : candidates) rows.push_back(row);
   auto stored = index.snippets(rows);
   double total_weight = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "auth/jwt.hpp"
 #include "auth/key_set.hpp"
 #include "doctor/token_checks.hpp"
@@ -188,9 +190,10 @@ std::vector<Check> server_token_checks(const auth::Jwt& token, const DoctorInput
             pass("provisioned", "oid " + *oid + " is provisioned in teamspace " + name + " as " + (*user)->email);
         break;
       } else if (!found_check) {
-        found_check = fail("provisioned", "oid " + *oid + " (tenant " + *tid + ") is not provisioned in teamspace " +
-                                              name + "; add the user: mcpgate admin --data-dir " + in.store_dir +
-                                              " user add " + name + " <email> " + *oid + " (Part 4 Step 2)");
+        found_check = fail("provisioned", fmt::format("oid {} (tenant {}) is not provisioned in teamspace {}; add the "
+                                                      "user: mcpgate admin --data-dir {} user add {} <email> {} "
+                                                      "(Part 4 Step 2)",
+                                                      *oid, *tid, name, in.store_dir, name, *oid));
       }
     }
     checks.push_back(*found_check);

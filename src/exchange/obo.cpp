@@ -48,7 +48,7 @@ std::optional<int64_t> parse_digits(std::string_view text) {
 
 // The private_key_jwt client assertion: signed with the certificate's key, named by its SHA-256 thumbprint.
 std::string client_assertion(const ClientCredential& client, std::string_view token_endpoint, SysTime now) {
-  const auto& key = *client.certificate_key;
+  const auto& key = client.certificate_key.value();
   auto alg = key.is_rsa() ? crypto::JwsAlg::PS256 : crypto::JwsAlg::ES256;
   if (!key.fits(alg) && key.fits(crypto::JwsAlg::ES384)) alg = crypto::JwsAlg::ES384;
   json::object header{{"alg", crypto::to_string(alg)}, {"typ", "JWT"}, {"x5t#S256", client.certificate->x5t_s256()}};

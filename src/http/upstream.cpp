@@ -122,7 +122,7 @@ struct UpstreamClient::Impl {
     if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
   }
 
-  Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(const HttpTarget& origin) {
+  Task<boost::system::result<std::unique_ptr<Connection>, Error>> connect(HttpTarget origin) {
     tcp::resolver::results_type endpoints;
     boost::system::error_code not_ip;
     auto address = asio::ip::make_address(origin.host, not_ip);
@@ -177,6 +177,8 @@ class StreamedResponse final : public UpstreamResponse {
 
   Task<boost::system::error_code> read_head() {
     boost::system::error_code ec;
+    // The stream is the connection's, which outlives the awaited visit.
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
     co_await connection_->visit([&](auto& s) -> Task<void> {
       auto [result_ec, result_n] = co_await bhttp::async_read_header(s, connection_->buffer, parser_, as_tuple);
       ec = result_ec;
@@ -200,6 +202,8 @@ class StreamedResponse final : public UpstreamResponse {
       parser_.get().body().size = Connection::kBodyBuffer;
       connection_->lowest().expires_after(deadlines_.body_idle);
       boost::system::error_code ec;
+      // The stream is the connection's, which outlives the awaited visit.
+      // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
       co_await connection_->visit([&](auto& s) -> Task<void> {
         auto [result_ec, result_n] = co_await bhttp::async_read_some(s, connection_->buffer, parser_, as_tuple);
         ec = result_ec;
@@ -277,6 +281,8 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     if (plain_fields(request.headers)) {
       auto wire = serialize_request(request.method, *origin, request.headers, request.body,
                                     !request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put);
+      // The stream is the connection's, which outlives the awaited visit.
+      // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
       co_await connection->visit([&](auto& s) -> Task<void> {
         auto [result_ec, result_n] = co_await asio::async_write(s, asio::buffer(wire), as_tuple);
         ec = result_ec;
@@ -288,6 +294,8 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       out.body() = request.body;
       if (!out.body().empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();
       out.keep_alive(true);
+      // The stream is the connection's, which outlives the awaited visit.
+      // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
       co_await connection->visit([&](auto& s) -> Task<void> {
         auto [result_ec, result_n] = co_await bhttp::async_write(s, out, as_tuple);
         ec = result_ec;

@@ -53,18 +53,31 @@ class UpstreamResponse {
   virtual bool done() const = 0;
 };
 
-class UpstreamClient {
+// Where the gateway sends what it forwards and fetches: an interface, so the gateway's request
+// handling is tested without sockets (tests/unit/proxy), and the pooled client below in production.
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+  // Requests are taken by value: coroutine parameters must own what they refer to.
+  // Sends the request and returns once the response head has arrived; errors are sentences
+  // naming the upstream and what failed (refused, timed out, TLS, malformed response).
+  virtual Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(ClientRequest request,
+                                                                                             Deadlines deadlines) = 0;
+  // The whole response, body included (bounded to 8 MiB).
+  virtual Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request,
+                                                                     std::chrono::milliseconds timeout) = 0;
+};
+
+// HTTP/1.1 with keep-alive pooling per origin.
+class UpstreamClient final : public Upstream {
  public:
   UpstreamClient(boost::asio::any_io_executor executor, UpstreamOptions options);
   ~UpstreamClient();
 
-  // Requests are taken by value: coroutine parameters must own what they refer to.
-  // Sends the request and returns once the response head has arrived; errors are sentences
-  // naming the upstream and what failed (refused, timed out, TLS, malformed response).
   Task<boost::system::result<std::unique_ptr<UpstreamResponse>, UpstreamError>> open(ClientRequest request,
-                                                                                     Deadlines deadlines);
-  // The whole response, body included (bounded to 8 MiB).
-  Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request, std::chrono::milliseconds timeout);
+                                                                                     Deadlines deadlines) override;
+  Task<boost::system::result<Response, UpstreamError>> fetch(ClientRequest request,
+                                                             std::chrono::milliseconds timeout) override;
 
   size_t idle_connections() const;
 

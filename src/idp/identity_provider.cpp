@@ -163,7 +163,6 @@ Response IdentityProvider::discovery(const Tenant* tenant, const std::string& se
                                      bool v1) {
   // Templated documents (common, organizations) use {tenantid} in the issuer as Entra does.
   std::string tid = tenant ? tenant->id : "{tenantid}";
-  std::string path_tenant = tenant ? segment : segment;
   std::string issuer;
   if (v1)
     issuer = "https://sts.windows.net/" + tid + "/";
@@ -171,7 +170,7 @@ Response IdentityProvider::discovery(const Tenant* tenant, const std::string& se
     issuer = issuer_.issuer(*tenant, base);
   else
     issuer = base + "/{tenantid}/v2.0";
-  std::string prefix = base + "/" + path_tenant;
+  std::string prefix = base + "/" + segment;
   json::object d;
   d["token_endpoint"] = prefix + (v1 ? "/oauth2/token" : "/oauth2/v2.0/token");
   d["token_endpoint_auth_methods_supported"] =

@@ -80,7 +80,7 @@ boost::system::result<ScopeSet, EntraError> parse_scopes(const Tenant& tenant, s
       return invalid_scope("The scope '" + token + "' is not one that " +
                            (app ? app->name : std::string("Microsoft Graph")) + " exposes" +
                            (app ? " (exposed: " + join(app->scopes, ", ") + ")." : "."));
-    set.scopes.push_back(app ? name : name);
+    set.scopes.push_back(name);
   }
   if (set.default_scope && !set.scopes.empty())
     return invalid_scope("'/.default' cannot be combined with other scopes of the same resource.");
@@ -122,9 +122,8 @@ boost::system::result<std::vector<std::string>, EntraError> delegated_grant(cons
 
   if (scopes.default_scope) {
     if (!allowed.empty()) return allowed;
-  } else if (std::all_of(scopes.scopes.begin(), scopes.scopes.end(), [&](auto& s) { return contains(allowed, s); })) {
-    return scopes.scopes;
-  } else if (interactive && tenant.user_consent) {
+  } else if ((interactive && tenant.user_consent) ||
+             std::all_of(scopes.scopes.begin(), scopes.scopes.end(), [&](auto& s) { return contains(allowed, s); })) {
     return scopes.scopes;
   }
 
@@ -158,6 +157,7 @@ std::string response_scope(const ScopeSet& scopes, const std::vector<std::string
   std::string prefix = scopes.resource && !scopes.resource->identifier_uris.empty()
                            ? scopes.resource->identifier_uris.front() + "/"
                            : (scopes.resource ? scopes.resource->client_id + "/" : std::string());
+  parts.reserve(granted.size() + 4);
   for (auto& s : granted) parts.push_back(prefix + s);
   if (scopes.openid) parts.push_back("openid");
   if (scopes.profile) parts.push_back("profile");

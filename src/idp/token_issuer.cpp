@@ -46,7 +46,7 @@ std::string TokenIssuer::service_principal_oid(const Tenant& tenant, const App& 
   return crypto::name_based_guid("service-principal|" + tenant.id + "|" + app.client_id);
 }
 
-std::string TokenIssuer::sign(json::object payload, bool graph_nonce) const {
+std::string TokenIssuer::sign(const json::object& payload, bool graph_nonce) const {
   auto key = keys_.current();
   json::object header{{"typ", "JWT"}};
   // Graph tokens carry a nonce in the header that breaks standard JWS checks, as Entra's do:
@@ -113,7 +113,7 @@ std::string TokenIssuer::user_access_token(const Tenant& tenant, const std::stri
     p["uti"] = crypto::random_token(16);
     p["ver"] = "2.0";
   }
-  return sign(std::move(p), scopes.graph());
+  return sign(p, scopes.graph());
 }
 
 std::string TokenIssuer::app_access_token(const Tenant& tenant, const std::string& base_url, const App& client,
@@ -144,7 +144,7 @@ std::string TokenIssuer::app_access_token(const Tenant& tenant, const std::strin
   p["tid"] = tenant.id;
   p["uti"] = crypto::random_token(16);
   p["ver"] = v1 ? "1.0" : "2.0";
-  return sign(std::move(p));
+  return sign(p);
 }
 
 std::string TokenIssuer::id_token(const Tenant& tenant, const std::string& base_url, const UserGrant& grant,
@@ -171,7 +171,7 @@ std::string TokenIssuer::id_token(const Tenant& tenant, const std::string& base_
   p["tid"] = tenant.id;
   p["uti"] = crypto::random_token(16);
   p["ver"] = "2.0";
-  return sign(std::move(p));
+  return sign(p);
 }
 
 }  // namespace mcpgate::idp

@@ -46,7 +46,7 @@ class TokenIssuer {
   std::chrono::seconds access_token_lifetime() const { return config_.lifetimes.access_token; }
 
  private:
-  std::string sign(boost::json::object payload, bool graph_nonce = false) const;
+  std::string sign(const boost::json::object& payload, bool graph_nonce = false) const;
 
   KeyStore& keys_;
   const IdpConfig& config_;

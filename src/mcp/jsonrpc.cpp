@@ -7,7 +7,7 @@ namespace {
 
 bool valid_id(const json::value& id) { return id.is_string() || id.is_number(); }
 
-MessageError invalid(std::string reason, json::value id = nullptr) {
+MessageError invalid(const std::string& reason, json::value id = nullptr) {
   return {{kInvalidRequest, "Invalid Request: " + reason}, std::move(id)};
 }
 

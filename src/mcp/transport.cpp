@@ -104,9 +104,10 @@ std::optional<std::string> request_version(const http::Request& request, const S
 }
 
 http::Response unsupported_version(const http::Request& request) {
-  return rpc_error(400, kServerError,
-                   "Bad Request: Unsupported protocol version: " + std::string(*request.header(kVersionHeader)) +
-                       " (supported versions: " + supported_versions() + ")");
+  return rpc_error(
+      400, kServerError,
+      "Bad Request: Unsupported protocol version: " + std::string(request.header(kVersionHeader).value_or("")) +
+          " (supported versions: " + supported_versions() + ")");
 }
 
 // The session a request belongs to, or the error to answer with.

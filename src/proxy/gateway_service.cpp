@@ -1,4 +1,4 @@
-#include "proxy/gateway.hpp"
+#include "proxy/gateway_service.hpp"
 
 #include <array>
 #include <unordered_map>
@@ -32,7 +32,8 @@ constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-http::Response json_error(int status, const std::string& error, const std::string& message, json::object extra = {}) {
+http::Response json_error(int status, const std::string& error, const std::string& message,
+                          const json::object& extra = {}) {
   json::object body{{"error", error}, {"message", message}};
   for (auto& [k, v] : extra) body[k] = v;
   return http::Response::json(status, body);
@@ -52,11 +53,10 @@ std::string cache_key_string(const exchange::TokenCache::Key& k) { return k.tena
 
 }  // namespace
 
-struct Gateway::Impl {
+struct GatewayService::Impl {
   GatewayConfig config;
   const Clock& clock;
-  std::unique_ptr<http::Server> server;
-  std::unique_ptr<http::UpstreamClient> upstream;
+  http::Upstream& upstream;
   auth::KeySet keys;
   exchange::TokenCache tokens;
   std::vector<std::unique_ptr<auth::VerifiedTokenCache>> verified;  // per route
@@ -70,9 +70,10 @@ struct Gateway::Impl {
   std::unordered_map<std::string, std::shared_ptr<PendingExchange>> exchanges;
   bool keys_warned = false;
 
-  Impl(GatewayConfig c, const Clock& clk)
+  Impl(GatewayConfig c, const Clock& clk, http::Upstream& up)
       : config(std::move(c)),
         clock(clk),
+        upstream(up),
         keys({config.jwks_refresh_interval, config.unknown_kid_refetch_interval}),
         tokens({config.obo_expiry_margin, config.obo_negative_ttl, 100'000}),
         audit(config.audit_log) {
@@ -104,32 +105,34 @@ struct Gateway::Impl {
 
   // ---- keys -------------------------------------------------------------------------------
 
+  bool key_fetch_failed(const std::string& why) {
+    keys.fetch_failed(clock.now());
+    if (!keys_warned || !keys.loaded())
+      spdlog::warn("tenant signing keys: {}{}", why,
+                   keys.loaded() ? "; validating with the keys fetched before" : "; requests get 503 until this works");
+    keys_warned = true;
+    return false;
+  }
+
   Task<bool> refresh_keys() {
     auto discovery_url = config.authority + "/" + config.tenant_id + "/v2.0/.well-known/openid-configuration";
-    auto failed = [&](const std::string& why) {
-      keys.fetch_failed(clock.now());
-      if (!keys_warned || !keys.loaded())
-        spdlog::warn(
-            "tenant signing keys: {}{}", why,
-            keys.loaded() ? "; validating with the keys fetched before" : "; requests get 503 until this works");
-      keys_warned = true;
-      return false;
-    };
     // Named requests, not temporaries: GCC 12 mishandles temporaries that live across co_await.
     http::ClientRequest discovery_request{"GET", discovery_url, {}, {}};
-    auto doc = co_await upstream->fetch(std::move(discovery_request), std::chrono::seconds(10));
-    if (!doc) co_return failed("cannot fetch " + discovery_url + ": " + doc.error().message);
-    if (doc->status != 200) co_return failed(discovery_url + " answered " + std::to_string(doc->status));
+    auto doc = co_await upstream.fetch(std::move(discovery_request), std::chrono::seconds(10));
+    if (!doc) co_return key_fetch_failed("cannot fetch " + discovery_url + ": " + doc.error().message);
+    if (doc->status != 200) co_return key_fetch_failed(discovery_url + " answered " + std::to_string(doc->status));
     std::string error;
     auto metadata = auth::parse_openid_metadata(doc->body, error);
-    if (!metadata) co_return failed(discovery_url + ": " + error);
+    if (!metadata) co_return key_fetch_failed(discovery_url + ": " + error);
     if (metadata->issuer.find(config.tenant_id) == std::string::npos)
-      co_return failed("the discovery document's issuer " + metadata->issuer + " is not tenant " + config.tenant_id);
+      co_return key_fetch_failed("the discovery document's issuer " + metadata->issuer + " is not tenant " +
+                                 config.tenant_id);
     http::ClientRequest jwks_request{"GET", metadata->jwks_uri, {}, {}};
-    auto jwks = co_await upstream->fetch(std::move(jwks_request), std::chrono::seconds(10));
-    if (!jwks) co_return failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
-    if (jwks->status != 200) co_return failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
-    if (auto e = keys.update(jwks->body, clock.now())) co_return failed(metadata->jwks_uri + ": " + *e);
+    auto jwks = co_await upstream.fetch(std::move(jwks_request), std::chrono::seconds(10));
+    if (!jwks) co_return key_fetch_failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
+    if (jwks->status != 200)
+      co_return key_fetch_failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
+    if (auto e = keys.update(jwks->body, clock.now())) co_return key_fetch_failed(metadata->jwks_uri + ": " + *e);
     {
       std::lock_guard guard(state_mutex);
       bool changed = endpoints.issuer != metadata->issuer;
@@ -184,14 +187,14 @@ struct Gateway::Impl {
 
   // ---- On-Behalf-Of -----------------------------------------------------------------------
 
-  Task<ExchangeOutcome> exchange_once(const exchange::TokenCache::Key& key, std::string assertion) {
+  Task<ExchangeOutcome> exchange_once(exchange::TokenCache::Key key, std::string assertion) {
     auto started = std::chrono::steady_clock::now();
     auto endpoint = current_endpoints().token_endpoint;
     http::ClientRequest request{"POST", endpoint, {}, {}};
     request.headers.add("Content-Type", "application/x-www-form-urlencoded");
     request.headers.add("Accept", "application/json");
     request.body = exchange::obo_request_body(config.client, endpoint, assertion, key.scope, clock.now());
-    auto answer = co_await upstream->fetch(std::move(request), config.obo_timeout);
+    auto answer = co_await upstream.fetch(std::move(request), config.obo_timeout);
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!answer) {
       exchange::OboFailure f;
@@ -216,7 +219,7 @@ struct Gateway::Impl {
     co_return parsed->access_token;
   }
 
-  Task<ExchangeOutcome> exchanged_token(const exchange::TokenCache::Key& key, std::string_view assertion) {
+  Task<ExchangeOutcome> exchanged_token(exchange::TokenCache::Key key, std::string_view assertion) {
     auto now = clock.now();
     auto cached = tokens.find_token(key, now);
     if (cached) {
@@ -243,12 +246,12 @@ struct Gateway::Impl {
                                                         asio::steady_timer::time_point::max());
       {
         std::lock_guard guard(pending->mutex);
-        if (pending->outcome) co_return *pending->outcome;
+        if (pending->outcome) co_return pending->outcome.value();
         pending->waiters.push_back(timer);
       }
       co_await timer->async_wait(as_tuple);
       std::lock_guard guard(pending->mutex);
-      if (pending->outcome) co_return *pending->outcome;
+      if (pending->outcome) co_return pending->outcome.value();
       co_return exchange::OboFailure{exchange::OboFailureKind::unavailable, 0,  "aborted",
                                      "the exchange was abandoned",          {}, {}};
     }
@@ -265,6 +268,8 @@ struct Gateway::Impl {
     }
     std::lock_guard guard(pending->mutex);
     pending->outcome = outcome;
+    // clang-tidy 16 takes a lambda inside a coroutine for a coroutine; this one is not.
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
     for (auto& t : pending->waiters) asio::post(t->get_executor(), [t] { t->cancel(); });
     co_return outcome;
   }
@@ -324,6 +329,8 @@ struct Gateway::Impl {
     return std::nullopt;
   }
 
+  // References: the connection's request and writer, which outlive the call (awaited at once).
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> handle(http::Request& req, http::ResponseWriter& out) {
     // Declared outside the `if`: GCC 12 does not keep condition variables alive across co_await.
     auto local = local_response(req);
@@ -335,7 +342,9 @@ struct Gateway::Impl {
       co_await token_bridge(req, out);
       co_return;
     }
-    co_await proxy(req, out, *match_route(config.routes, req.path));
+    // A named value, not a temporary: GCC 12 mishandles temporaries bound to coroutine parameters.
+    RouteMatch match = match_route(config.routes, req.path).value();  // local_response() answered the others
+    co_await proxy(req, out, std::move(match));
   }
 
   std::string route_list() const {
@@ -344,6 +353,8 @@ struct Gateway::Impl {
     return s;
   }
 
+  // References: the connection's request and writer, which outlive the call (awaited at once).
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> token_bridge(http::Request& req, http::ResponseWriter& out) {
     auto body = token_request_body(req, config);
     if (!body) {
@@ -354,7 +365,7 @@ struct Gateway::Impl {
     http::ClientRequest forward{"POST", current_endpoints().token_endpoint, {}, std::move(*body)};
     forward.headers.add("Content-Type", "application/x-www-form-urlencoded");
     if (auto auth_header = req.header("Authorization")) forward.headers.add("Authorization", std::string(*auth_header));
-    auto answer = co_await upstream->fetch(std::move(forward), config.obo_timeout);
+    auto answer = co_await upstream.fetch(std::move(forward), config.obo_timeout);
     if (!answer) {
       auto refusal = json_error(502, "idp_unavailable", answer.error().message);
       co_await out.send(refusal);
@@ -368,7 +379,9 @@ struct Gateway::Impl {
     co_await out.send(r);
   }
 
-  Task<void> proxy(http::Request& req, http::ResponseWriter& out, const RouteMatch& match) {
+  // References: the connection's request and writer, which outlive the call (awaited at once).
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
+  Task<void> proxy(http::Request& req, http::ResponseWriter& out, RouteMatch match) {
     auto started = std::chrono::steady_clock::now();
     const RouteConfig& route = *match.route;
     size_t route_index = size_t(&route - config.routes.data());
@@ -427,12 +440,10 @@ struct Gateway::Impl {
       else if (bearer.error() == auth::BearerError::empty)
         e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
       metrics.validation_failure(std::string(auth::reason_code(e.failure)));
-      {
-        http::Response refusal = auth::token_refused(e, context());
-        std::string refusal_reason = std::string(auth::reason_code(e.failure));
-        co_await refuse(std::move(refusal), std::move(refusal_reason));
-        co_return;
-      }
+      http::Response refusal = auth::token_refused(e, context());
+      std::string refusal_reason = std::string(auth::reason_code(e.failure));
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
     }
     // A view into the request's headers, which outlive this handler.
     std::string_view token = *bearer;
@@ -440,12 +451,10 @@ struct Gateway::Impl {
     if (!verified_token) {
       auto reason = std::string(auth::reason_code(verified_token.error().failure));
       metrics.validation_failure(reason);
-      {
-        http::Response refusal = auth::token_refused(verified_token.error(), context());
-        std::string refusal_reason = reason;
-        co_await refuse(std::move(refusal), std::move(refusal_reason));
-        co_return;
-      }
+      http::Response refusal = auth::token_refused(verified_token.error(), context());
+      std::string refusal_reason = reason;
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
     }
     const auth::VerifiedToken& claims = **verified_token;
     if (auditing) {
@@ -458,29 +467,25 @@ struct Gateway::Impl {
     auto obo = co_await exchanged_token(obo_key, token);
     if (!obo) {
       auto response = exchange_refused(obo.error(), context());
-      {
-        http::Response refusal = response;
-        std::string refusal_reason =
-            "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts) : obo.error().error);
-        co_await refuse(std::move(refusal), std::move(refusal_reason));
-        co_return;
-      }
+      http::Response refusal = response;
+      std::string refusal_reason =
+          "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts) : obo.error().error);
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
     }
 
     http::ClientRequest upstream_request{
         req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
         upstream_request_headers(req, *obo), std::move(req.body)};
     http::Deadlines deadlines{route.response_timeout, route.stream_idle_timeout};
-    auto opened = co_await upstream->open(std::move(upstream_request), deadlines);
+    auto opened = co_await upstream.open(std::move(upstream_request), deadlines);
     if (!opened) {
       bool timeout = opened.error().timed_out;
-      {
-        http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
-                                            opened.error().message);
-        std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
-        co_await refuse(std::move(refusal), std::move(refusal_reason));
-        co_return;
-      }
+      http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                                          opened.error().message);
+      std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
     }
     auto response = std::move(*opened);
     auto headers = downstream_response_headers(response->headers);
@@ -527,42 +532,26 @@ struct Gateway::Impl {
   }
 };
 
-Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_unique<Impl>(std::move(config), clock)) {
-  auto& c = impl_->config;
-  http::ServerOptions options;
-  options.host = c.host;
-  options.port = c.port;
-  options.threads = c.threads;
-  options.tls = c.tls;
-  options.max_header_bytes = c.max_header_bytes;
-  options.max_body_bytes = c.max_body_bytes;
-  options.read_timeout = c.request_timeout;
-  options.idle_timeout = c.idle_timeout;
-  options.stop_on_signals = true;
-  options.shutdown_grace = c.shutdown_grace;
-  impl_->server = http::make_streaming_server(
-      options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->handle(r, w); },
-      [](int status, std::string_view message) {
-        return json_error(status,
-                          status == 413   ? "request_too_large"
-                          : status == 431 ? "headers_too_large"
-                                          : "bad_request",
-                          std::string(message));
-      });
-  http::UpstreamOptions upstream_options;
-  upstream_options.ca_file = c.ca_file;
-  impl_->upstream = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), upstream_options);
+GatewayService::GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream)
+    : impl_(std::make_unique<Impl>(std::move(config), clock, upstream)) {}
+
+GatewayService::~GatewayService() = default;
+
+const GatewayConfig& GatewayService::config() const { return impl_->config; }
+
+Task<void> GatewayService::handle(http::Request& request, http::ResponseWriter& out) {
+  return impl_->handle(request, out);
 }
 
-Gateway::~Gateway() = default;
+Task<void> GatewayService::refresh_keys_forever() { return impl_->key_refresh_loop(); }
 
-uint16_t Gateway::port() const { return impl_->server->port(); }
-
-void Gateway::run() {
-  asio::co_spawn(http::server_executor(*impl_->server), impl_->key_refresh_loop(), asio::detached);
-  impl_->server->run();
+http::Response GatewayService::error_response(int status, std::string_view message) {
+  return json_error(status,
+                    status == 413   ? "request_too_large"
+                    : status == 431 ? "headers_too_large"
+                    : status == 408 ? "request_timeout"
+                                    : "bad_request",
+                    std::string(message));
 }
-
-void Gateway::stop() { impl_->server->stop(); }
 
 }  // namespace mcpgate::proxy

@@ -133,8 +133,8 @@ http::Response DocsApi::search(const http::Form& form, const docs::Viewer& viewe
       200, json::object{{"results", std::move(results)}, {"searchFilterApplied", answer.filter_applied}});
 }
 
-http::Response DocsApi::context(const http::Request& request, const docs::Viewer& viewer, std::string library,
-                                std::string query, int tokens, std::string type) {
+http::Response DocsApi::context(const http::Request& request, const docs::Viewer& viewer, const std::string& library,
+                                const std::string& query, int tokens, const std::string& type) {
   if (type != "txt" && type != "json")
     return api_error(400, "validation_error", "type must be txt (Markdown, the default) or json");
   auto answer = service_.context(library, query, tokens, viewer);

@@ -33,8 +33,8 @@ class DocsApi {
 
  private:
   http::Response search(const http::Form& form, const docs::Viewer& viewer);
-  http::Response context(const http::Request& request, const docs::Viewer& viewer, std::string library,
-                         std::string query, int tokens, std::string type);
+  http::Response context(const http::Request& request, const docs::Viewer& viewer, const std::string& library,
+                         const std::string& query, int tokens, const std::string& type);
   http::Response entra_config(const std::string& audience);
 
   docs::DocsService& service_;

@@ -128,6 +128,7 @@ void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, Ra
     if (auto refused = rate_limited(limiter, context)) return *refused;
     auto answer = service.resolve(std::string(name->as_string()), std::string(query->as_string()), viewer_of(context));
     std::vector<const docs::LibraryRecord*> found;
+    found.reserve(answer.libraries.size());
     for (auto& l : answer.libraries) found.push_back(&l);
     return mcp::ToolResult::text(docs::resolve_text(found, answer.filter_applied));
   };

@@ -7,20 +7,28 @@
 
 namespace mcpgate::server {
 
+TenantKeys::Fetch TenantKeys::http_fetch(std::optional<std::string> ca_file) {
+  return [options = http::ClientOptions{std::move(ca_file), std::chrono::seconds(10)}](const std::string& url) {
+    return http::fetch({"GET", url, {}, {}}, options);
+  };
+}
+
 TenantKeys::TenantKeys(std::string authority, std::optional<std::string> ca_file, auth::KeySetPolicy policy,
                        const Clock& clock)
-    : authority_(std::move(authority)), ca_file_(std::move(ca_file)), policy_(policy), clock_(clock) {}
+    : TenantKeys(std::move(authority), http_fetch(std::move(ca_file)), policy, clock) {}
+
+TenantKeys::TenantKeys(std::string authority, Fetch fetch, auth::KeySetPolicy policy, const Clock& clock)
+    : authority_(std::move(authority)), fetch_(std::move(fetch)), policy_(policy), clock_(clock) {}
 
 std::optional<std::string> TenantKeys::fetch(const std::string& tenant_id, Entry& entry) {
   auto url = authority_ + "/" + tenant_id + "/v2.0/.well-known/openid-configuration";
-  http::ClientOptions options{ca_file_, std::chrono::seconds(10)};
   try {
-    auto doc = http::fetch({"GET", url, {}, {}}, options);
+    auto doc = fetch_(url);
     if (doc.status != 200) return url + " answered " + std::to_string(doc.status);
     std::string error;
     auto metadata = auth::parse_openid_metadata(doc.body, error);
     if (!metadata) return url + ": " + error;
-    auto jwks = http::fetch({"GET", metadata->jwks_uri, {}, {}}, options);
+    auto jwks = fetch_(metadata->jwks_uri);
     if (jwks.status != 200) return metadata->jwks_uri + " answered " + std::to_string(jwks.status);
     if (auto e = entry.keys->update(jwks.body, clock_.now())) return metadata->jwks_uri + ": " + *e;
     entry.issuer = metadata->issuer;
@@ -52,6 +60,11 @@ boost::system::result<TenantKeys::Snapshot, AuthFailure> TenantKeys::get(const s
         return AuthFailure{"keys_unavailable", "cannot fetch the signing keys of tenant " + tenant_id + ": " + *error};
     }
   }
+  // Between retries after a failed first fetch there are no keys to check against: that is the
+  // answer, not the issuer or signature mismatch that checking against nothing would report.
+  if (!entry->keys->loaded())
+    return AuthFailure{"keys_unavailable",
+                       "the signing keys of tenant " + tenant_id + " could not be fetched yet; retrying shortly"};
   return Snapshot{entry->issuer, entry->keys};
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "auth/key_set.hpp"
 #include "common/clock.hpp"
+#include "http/message.hpp"
 #include "store/store.hpp"
 
 namespace mcpgate::server {
@@ -39,7 +41,14 @@ struct AuthFailure {
 // keys already loaded.
 class TenantKeys {
  public:
+  // GETs a URL and returns the answer; throws http::ClientError when nothing answers. The seam
+  // that lets tests serve discovery documents and key sets without sockets.
+  using Fetch = std::function<http::Response(const std::string& url)>;
+  // Fetches with http::fetch, trusting ca_file besides the system's CAs.
+  static Fetch http_fetch(std::optional<std::string> ca_file);
+
   TenantKeys(std::string authority, std::optional<std::string> ca_file, auth::KeySetPolicy policy, const Clock& clock);
+  TenantKeys(std::string authority, Fetch fetch, auth::KeySetPolicy policy, const Clock& clock);
 
   struct Snapshot {
     std::string issuer;
@@ -58,7 +67,7 @@ class TenantKeys {
   std::optional<std::string> fetch(const std::string& tenant_id, Entry& entry);
 
   std::string authority_;
-  std::optional<std::string> ca_file_;
+  Fetch fetch_;
   auth::KeySetPolicy policy_;
   const Clock& clock_;
   std::mutex mutex_;

@@ -143,7 +143,7 @@ struct McpServer::Impl {
           json::object{{"error", "not_found"}, {"message", "this server serves /mcp, /mcp/oauth, /api/… and /ping"}}));
 
     auto principal = path == "/mcp" ? by_api_key(req) : by_entra_token(req);
-    if (!principal) return with_cors(std::move(principal.error()));
+    if (!principal) return with_cors(principal.error());
     return with_cors(serve_mcp(req, *principal));
   }
 
@@ -245,6 +245,8 @@ struct McpServer::Impl {
     return response;
   }
 
+  // The connection's request and writer, which outlive the call (awaited at once).
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   http::Task<void> serve(http::Request& req, http::ResponseWriter& out) {
     auto response = co_await asio::co_spawn(
         workers, [this, &req]() -> http::Task<http::Response> { co_return handle(req); }, asio::use_awaitable);
@@ -252,7 +254,7 @@ struct McpServer::Impl {
   }
 };
 
-McpServer::McpServer(ServerConfig config, const Clock& clock, ToolInstaller install_tools)
+McpServer::McpServer(ServerConfig config, const Clock& clock, const ToolInstaller& install_tools)
     : impl_(std::make_unique<Impl>(std::move(config), clock)) {
   auto& impl = *impl_;
   if (impl.config.diagnostic_tools) impl.install_diagnostics();

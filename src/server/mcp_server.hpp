@@ -16,7 +16,7 @@ namespace mcpgate::server {
 class McpServer {
  public:
   using ToolInstaller = std::function<void(mcp::ToolRegistry&, store::Store&)>;
-  McpServer(ServerConfig config, const Clock& clock, ToolInstaller install_tools = {});
+  McpServer(ServerConfig config, const Clock& clock, const ToolInstaller& install_tools = {});
   ~McpServer();
   uint16_t port() const;
   store::Store& store();

@@ -622,7 +622,7 @@ class SqliteStore final : public Store {
     auto now = to_millis(clock_.now());
     Statement(db_, kInsertMembershipIfAbsent, ts.id, *user_id, to_string(Role::developer), now).run();
     Statement(db_, kInsertEntraUser, ts.id, *user_id, tenant, *valid_oid, now).run();
-    return Added{*first_row(Statement(db_, kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row), true};
+    return Added{first_row(Statement(db_, kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row).value(), true};
   }
 
   static std::string secret_hash(std::string_view secret) { return crypto::hex(crypto::sha256(secret)); }

@@ -122,11 +122,12 @@ TEST_F(DevProcess, TheDiscoverySurfaceOfPart5Answers) {
                                            "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=x"});
   EXPECT_EQ(authorize.status, 302);
   auto location = std::string(authorize.headers.get("Location").value_or(""));
-  EXPECT_EQ(location.rfind(idp_base + "/" + kDemoTenant + "/oauth2/v2.0/authorize?", 0), 0u) << location;
+  EXPECT_EQ(location.rfind(idp_base + "/" + idp::demo::kTenantId + "/oauth2/v2.0/authorize?", 0), 0u) << location;
 
-  auto discovery = http::fetch({"GET", idp_base + "/" + kDemoTenant + "/v2.0/.well-known/openid-configuration"});
+  auto discovery =
+      http::fetch({"GET", idp_base + "/" + idp::demo::kTenantId + "/v2.0/.well-known/openid-configuration"});
   ASSERT_EQ(discovery.status, 200);
-  EXPECT_EQ(json::parse(discovery.body).at("issuer").as_string(), idp_base + "/" + kDemoTenant + "/v2.0");
+  EXPECT_EQ(json::parse(discovery.body).at("issuer").as_string(), idp_base + "/" + idp::demo::kTenantId + "/v2.0");
 }
 
 TEST_F(DevProcess, SigtermStopsCleanlyAndARestartReusesTheData) {
@@ -165,7 +166,7 @@ TEST_F(DevProcess, PrintsTheUrlTheClientConfigurationAndTheUsers) {
   for (const auto& part : {mcp_url, std::string("claude mcp add --transport http context7 ") + mcp_url,
                            std::string("\"mcpServers\""), std::string("carol@contoso.dev"), data.string()})
     EXPECT_NE(output.find(part), std::string::npos) << part << "\n" << output;
-  EXPECT_EQ(output.find(kDemoGatewaySecret), std::string::npos);
+  EXPECT_EQ(output.find(idp::demo::kGatewaySecret), std::string::npos);
   auto vscode = json::parse(*read_file(data / "clients" / "vscode-mcp.json"));
   EXPECT_EQ(vscode.at("servers").at("context7").at("url").as_string(), mcp_url);
 }

@@ -6,6 +6,7 @@
 #include "binaries.hpp"
 #include "common/clock.hpp"
 #include "common/files.hpp"
+#include "idp/demo_tenant.hpp"
 #include "store/sqlite_store.hpp"
 #include "support/idp_client.hpp"
 #include "support/process.hpp"
@@ -17,7 +18,7 @@ namespace {
 namespace json = boost::json;
 using namespace testing;
 
-constexpr const char* kCarolOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a03";
+constexpr const char* kCarolOid = mcpgate::idp::demo::kCarolOid;
 
 class DoctorProcess : public ::testing::Test {
  protected:

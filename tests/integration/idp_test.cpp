@@ -17,6 +17,7 @@
 #include "crypto/hash.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
+#include "idp/demo_tenant.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,9 +28,9 @@ namespace json = boost::json;
 using testing::ChildProcess;
 using testing::TempDir;
 
-constexpr const char* kTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-constexpr const char* kGateway = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";
-constexpr const char* kMcpApi = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
+constexpr const char* kTenant = mcpgate::idp::demo::kTenantId;
+constexpr const char* kGateway = mcpgate::idp::demo::kGatewayApp;
+constexpr const char* kMcpApi = mcpgate::idp::demo::kMcpApiApp;
 
 class IdpProcess : public ::testing::Test {
  protected:

@@ -11,20 +11,21 @@
 #include "auth/verifier.hpp"
 #include "common/base64.hpp"
 #include "crypto/key.hpp"
+#include "idp/demo_tenant.hpp"
 #include "support/manual_clock.hpp"
 
 namespace mcpgate::auth::testing {
 
 namespace json = boost::json;
 
-inline constexpr const char* kTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
+inline constexpr const char* kTenant = mcpgate::idp::demo::kTenantId;
 inline constexpr const char* kOtherTenant = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a";
 inline constexpr const char* kIssuer = "https://login.microsoftonline.com/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/v2.0";
 inline constexpr const char* kIssuerTemplate = "https://login.microsoftonline.com/{tenantid}/v2.0";
-inline constexpr const char* kGateway = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";  // the gateway API: the aud we want
-inline constexpr const char* kMcpApi = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";   // the MCP server's own API
-inline constexpr const char* kVsCode = "aebc6443-996d-45c2-90f0-388ff96faa56";
-inline constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
+inline constexpr const char* kGateway = mcpgate::idp::demo::kGatewayApp;  // the gateway API: the aud we want
+inline constexpr const char* kMcpApi = mcpgate::idp::demo::kMcpApiApp;    // the MCP server's own API
+inline constexpr const char* kVsCode = mcpgate::idp::demo::kVsCodeClient;
+inline constexpr const char* kAliceOid = mcpgate::idp::demo::kAliceOid;
 inline constexpr const char* kScope = "Mcp.Gateway.Access";
 inline constexpr const char* kRsaKid = "rsa-key-1";
 inline constexpr const char* kEcKid = "ec-key-1";

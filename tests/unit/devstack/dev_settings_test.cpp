@@ -26,7 +26,7 @@ TEST(DevSettings, OneHostNameThroughout) {
   auto s = settings();
   EXPECT_EQ(idp_url(s), "http://localhost:18400");
   EXPECT_EQ(mcp_url(s), "http://localhost:18410/context7/mcp");
-  EXPECT_EQ(authority(s), std::string("http://localhost:18400/") + kDemoTenant);
+  EXPECT_EQ(authority(s), std::string("http://localhost:18400/") + idp::demo::kTenantId);
   s.idp_tls = true;
   EXPECT_EQ(idp_url(s), "https://localhost:18400");
 }
@@ -34,13 +34,13 @@ TEST(DevSettings, OneHostNameThroughout) {
 TEST(DevSettings, TheIdpYamlIsTheDemoTenantWithAPublicUrl) {
   auto config = idp::parse_config(config::YamlReader::from_string(idp_yaml(settings()), "idp.yaml"));
   EXPECT_EQ(config.public_url, "http://localhost:18400");
-  ASSERT_NE(config.tenant(kDemoTenant), nullptr);
+  ASSERT_NE(config.tenant(idp::demo::kTenantId), nullptr);
 }
 
 TEST(DevSettings, TheGatewayYamlIsTheGuidesPolicy) {
   // The secret is a ${file:} reference; the file need not exist to check the rest.
   auto text = gateway_yaml(settings(), std::nullopt);
-  EXPECT_FALSE(mentions(text, kDemoGatewaySecret));
+  EXPECT_FALSE(mentions(text, idp::demo::kGatewaySecret));
   EXPECT_TRUE(mentions(text, "${file:/var/tmp/mcpgate dev''s data/secrets/gateway-client-secret}"));
   auto yaml = text;
   yaml.replace(yaml.find("client_secret: "), std::string("client_secret: ").size(), "client_secret: x\n  #");
@@ -48,17 +48,17 @@ TEST(DevSettings, TheGatewayYamlIsTheGuidesPolicy) {
   EXPECT_EQ(c.public_url, "http://localhost:18410");
   EXPECT_EQ(c.port, 18410);
   EXPECT_EQ(c.authority, "http://localhost:18400");
-  EXPECT_EQ(c.tenant_id, kDemoTenant);
-  EXPECT_EQ(c.client.client_id, kGatewayApp);
+  EXPECT_EQ(c.tenant_id, idp::demo::kTenantId);
+  EXPECT_EQ(c.client.client_id, idp::demo::kGatewayApp);
   EXPECT_TRUE(c.registration.enabled);
   ASSERT_EQ(c.routes.size(), 1u);
   auto& r = c.routes[0];
   EXPECT_EQ(r.prefix, "/context7");
   EXPECT_EQ(r.upstream, "http://127.0.0.1:18420");
   EXPECT_EQ(r.rewrites, (std::vector<std::pair<std::string, std::string>>{{"/mcp", "/mcp/oauth"}}));
-  EXPECT_EQ(r.audiences, std::vector<std::string>{kGatewayApp});
+  EXPECT_EQ(r.audiences, std::vector<std::string>{idp::demo::kGatewayApp});
   EXPECT_EQ(r.scopes, std::vector<std::string>{"Mcp.Gateway.Access"});
-  EXPECT_EQ(r.obo_scope, std::string("api://") + kMcpApiApp + "/.default");
+  EXPECT_EQ(r.obo_scope, std::string("api://") + idp::demo::kMcpApiApp + "/.default");
   EXPECT_EQ(c.audit_log, "/var/tmp/mcpgate dev's data/logs/audit.jsonl");
   EXPECT_FALSE(c.ca_file);
 }
@@ -105,14 +105,14 @@ TEST(DevSettings, TheSummaryNamesTheUrlTheClientsTheUsersAndTheData) {
                     "mcpServers", "alice@contoso.dev", "carol@contoso.dev", "user_not_provisioned",
                     "/var/tmp/mcpgate dev's data/config", "audit.jsonl", "Ctrl-C"})
     EXPECT_TRUE(mentions(text, part)) << part;
-  EXPECT_FALSE(mentions(text, kDemoGatewaySecret));
+  EXPECT_FALSE(mentions(text, idp::demo::kGatewaySecret));
 }
 
 TEST(DevSettings, StackJsonListsEveryUrl) {
   auto doc = boost::json::parse(stack_json(settings())).as_object();
   EXPECT_EQ(doc.at("mcp_url").as_string(), "http://localhost:18410/context7/mcp");
   EXPECT_EQ(doc.at("idp").as_string(), "http://localhost:18400");
-  EXPECT_EQ(doc.at("tenant_id").as_string(), kDemoTenant);
+  EXPECT_EQ(doc.at("tenant_id").as_string(), idp::demo::kTenantId);
 }
 
 TEST(DevSettings, LayoutKeepsEachComponentInItsOwnFolder) {

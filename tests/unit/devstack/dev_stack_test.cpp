@@ -73,7 +73,7 @@ TEST(DevStack, WithIdpTlsTheGatewayTrustsTheDevelopmentCa) {
   auto discovery = http::fetch({"GET", authority(s) + "/v2.0/.well-known/openid-configuration"}, trust);
   ASSERT_EQ(discovery.status, 200);
   EXPECT_EQ(boost::json::parse(discovery.body).at("issuer").as_string(),
-            "https://localhost:" + std::to_string(s.idp_port) + "/" + kDemoTenant + "/v2.0");
+            "https://localhost:" + std::to_string(s.idp_port) + "/" + idp::demo::kTenantId + "/v2.0");
   // Ready means the gateway fetched the tenant's keys, over TLS, trusting the development CA.
   EXPECT_TRUE(mcpgate::testing::eventually([&] {
     return http::fetch({"GET", gateway_url(s) + "/readyz"}).status == 200;

@@ -24,8 +24,8 @@ TEST_F(Provisioning, SetsUpTheGuidesPart4) {
   auto ts = store->find_teamspace(kTeamspace).value();
   EXPECT_EQ(ts.plan, store::Plan::enterprise);
   auto entra = store->entra_config(kTeamspace).value();
-  EXPECT_EQ(entra.tenant_id, kDemoTenant);
-  EXPECT_EQ(entra.audience, kMcpApiApp);  // the MCP API app, not the gateway's
+  EXPECT_EQ(entra.tenant_id, idp::demo::kTenantId);
+  EXPECT_EQ(entra.audience, idp::demo::kMcpApiApp);  // the MCP API app, not the gateway's
   EXPECT_EQ(entra.required_scope, "mcp.access");
   auto users = store->list_entra_users(kTeamspace).value();
   std::vector<std::string> emails;

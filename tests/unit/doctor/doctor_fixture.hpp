@@ -10,18 +10,19 @@
 #include "auth/jwt.hpp"
 #include "crypto/key.hpp"
 #include "doctor/token_checks.hpp"
+#include "idp/demo_tenant.hpp"
 #include "support/manual_clock.hpp"
 
 namespace mcpgate::doctor::testing {
 
 namespace json = boost::json;
 
-inline constexpr const char* kTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
+inline constexpr const char* kTenant = mcpgate::idp::demo::kTenantId;
 inline constexpr const char* kOtherTenant = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a";
 inline constexpr const char* kIssuer = "https://login.microsoftonline.com/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/v2.0";
-inline constexpr const char* kGatewayApp = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";
-inline constexpr const char* kMcpApiApp = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
-inline constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
+inline constexpr const char* kGatewayApp = mcpgate::idp::demo::kGatewayApp;
+inline constexpr const char* kMcpApiApp = mcpgate::idp::demo::kMcpApiApp;
+inline constexpr const char* kAliceOid = mcpgate::idp::demo::kAliceOid;
 inline constexpr const char* kKid = "doctor-key-1";
 inline constexpr int64_t kNow = 1'800'000'000;  // ManualClock's default start
 

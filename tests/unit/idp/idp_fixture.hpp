@@ -11,18 +11,19 @@
 #include "auth/jwt.hpp"
 #include "http/form.hpp"
 #include "idp/config.hpp"
+#include "idp/demo_tenant.hpp"
 #include "idp/identity_provider.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mcpgate::idp::testing {
 
-inline constexpr const char* kTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-inline constexpr const char* kMcpApi = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";
-inline constexpr const char* kGateway = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";
-inline constexpr const char* kGatewaySecret = "demo-gateway-secret-not-for-production";
-inline constexpr const char* kVsCode = "aebc6443-996d-45c2-90f0-388ff96faa56";
-inline constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
+inline constexpr const char* kTenant = mcpgate::idp::demo::kTenantId;
+inline constexpr const char* kMcpApi = mcpgate::idp::demo::kMcpApiApp;
+inline constexpr const char* kGateway = mcpgate::idp::demo::kGatewayApp;
+inline constexpr const char* kGatewaySecret = mcpgate::idp::demo::kGatewaySecret;
+inline constexpr const char* kVsCode = mcpgate::idp::demo::kVsCodeClient;
+inline constexpr const char* kAliceOid = mcpgate::idp::demo::kAliceOid;
 inline constexpr const char* kBase = "http://idp.test";
 // A fixed PKCE pair: the challenge is base64url(SHA-256(verifier)).
 inline constexpr const char* kVerifier = "dBjftJeZ4CVP-mJ0kGxL6TTEeFmfbSQTiaB8YYVo03c";

@@ -12,16 +12,17 @@
 
 #include "http/form.hpp"
 #include "http/message.hpp"
+#include "idp/demo_tenant.hpp"
 #include "proxy/gateway_config.hpp"
 
 namespace mcpgate::proxy::testing {
 
 namespace json = boost::json;
 
-inline constexpr const char* kTenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
-inline constexpr const char* kGatewayApp = "b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02";  // the OBO intermediary
-inline constexpr const char* kMcpApi = "3f0c2a0e-6b7d-4c1e-9a55-7b2f4d8e1c01";      // the MCP server's API
-inline constexpr const char* kVsCode = "aebc6443-996d-45c2-90f0-388ff96faa56";      // a public client
+inline constexpr const char* kTenant = mcpgate::idp::demo::kTenantId;
+inline constexpr const char* kGatewayApp = mcpgate::idp::demo::kGatewayApp;  // the OBO intermediary
+inline constexpr const char* kMcpApi = mcpgate::idp::demo::kMcpApiApp;       // the MCP server's API
+inline constexpr const char* kVsCode = mcpgate::idp::demo::kVsCodeClient;    // a public client
 inline constexpr const char* kClientScope = "api://b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02/Mcp.Gateway.Access";
 inline constexpr const char* kDocsScope = "api://b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02/Docs.Read";
 inline constexpr const char* kPublicUrl = "https://gw.contoso.dev";

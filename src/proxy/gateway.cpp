@@ -1,0 +1,53 @@
+#include "proxy/gateway.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "http/async.hpp"
+#include "http/upstream.hpp"
+#include "proxy/gateway_service.hpp"
+
+namespace mcpgate::proxy {
+
+// Destroyed bottom-up: the pooled client before the server whose executor it uses, the service
+// after the server, whose unfinished handlers may still refer to it.
+struct Gateway::Impl {
+  std::unique_ptr<GatewayService> service;  // set before the server serves anything
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<http::UpstreamClient> upstream;
+};
+
+Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_unique<Impl>()) {
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.threads = config.threads;
+  options.tls = config.tls;
+  options.max_header_bytes = config.max_header_bytes;
+  options.max_body_bytes = config.max_body_bytes;
+  options.read_timeout = config.request_timeout;
+  options.idle_timeout = config.idle_timeout;
+  options.stop_on_signals = true;
+  options.shutdown_grace = config.shutdown_grace;
+  impl_->server = http::make_streaming_server(
+      options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->service->handle(r, w); },
+      &GatewayService::error_response);
+  http::UpstreamOptions upstream_options;
+  upstream_options.ca_file = config.ca_file;
+  impl_->upstream = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), upstream_options);
+  impl_->service = std::make_unique<GatewayService>(std::move(config), clock, *impl_->upstream);
+}
+
+Gateway::~Gateway() = default;
+
+uint16_t Gateway::port() const { return impl_->server->port(); }
+
+void Gateway::run() {
+  boost::asio::co_spawn(http::server_executor(*impl_->server), impl_->service->refresh_keys_forever(),
+                        boost::asio::detached);
+  impl_->server->run();
+}
+
+void Gateway::stop() { impl_->server->stop(); }
+
+}  // namespace mcpgate::proxy

@@ -1,0 +1,38 @@
+#pragma once
+#include <memory>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "http/async.hpp"
+#include "proxy/gateway_config.hpp"
+
+namespace mcpgate::http {
+class Upstream;
+}
+
+namespace mcpgate::proxy {
+
+// What the gateway does with one request, without sockets: route; answer locally (discovery,
+// health, metrics, registration); bridge /token; or verify → exchange On-Behalf-Of → forward →
+// relay, with metrics and the audit line. Everything it sends goes through an http::Upstream, so
+// all of it is tested with a fake one (tests/unit/proxy/gateway_service_test.cpp); Gateway wires
+// it to a listening server and the pooled client.
+class GatewayService {
+ public:
+  GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream);
+  ~GatewayService();
+
+  const GatewayConfig& config() const;
+  // The caller keeps `request` and `out` alive until the returned task completes.
+  http::Task<void> handle(http::Request& request, http::ResponseWriter& out);
+  // Keeps the tenant's signing keys fresh; runs until its executor stops.
+  http::Task<void> refresh_keys_forever();
+  // What the HTTP layer answers for requests it refuses itself (too large, malformed, too slow).
+  static http::Response error_response(int status, std::string_view message);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpgate::proxy

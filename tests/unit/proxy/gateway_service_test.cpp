@@ -1,0 +1,321 @@
+// The gateway's request handling without sockets: a fake upstream plays the tenant (discovery,
+// keys, the token endpoint) and the MCP server; a recording writer plays the client's connection.
+// Each test runs the handler to completion on one io_context.
+#include "proxy/gateway_service.hpp"
+
+#include <deque>
+#include <map>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include "common/files.hpp"
+#include "http/upstream.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/auth/auth_fixture.hpp"
+#include "unit/proxy/proxy_fixture.hpp"
+
+namespace mcpgate::proxy {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using auth::testing::jwk;
+using auth::testing::jwks;
+using auth::testing::kRsaKid;
+using auth::testing::rs256;
+using auth::testing::rsa_key;
+using http::Task;
+using testing::kGatewayApp;
+using testing::kTenant;
+
+constexpr const char* kAuthority = "https://login.test";
+const std::string kIssuer = std::string(kAuthority) + "/" + kTenant + "/v2.0";
+const std::string kDiscovery = kIssuer + "/.well-known/openid-configuration";
+const std::string kKeys = std::string(kAuthority) + "/" + kTenant + "/discovery/v2.0/keys";
+const std::string kTokenEndpoint = std::string(kAuthority) + "/" + kTenant + "/oauth2/v2.0/token";
+constexpr const char* kAlice = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
+constexpr const char* kBob = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02";
+
+// A response whose body arrives in the given pieces; without a content length it is a stream.
+class ScriptedResponse final : public http::UpstreamResponse {
+ public:
+  explicit ScriptedResponse(std::deque<std::string> pieces) : pieces_(std::move(pieces)) {}
+  Task<boost::system::result<std::string, http::UpstreamError>> read_some() override {
+    if (pieces_.empty()) co_return std::string();
+    std::string piece = std::move(pieces_.front());
+    pieces_.pop_front();
+    co_return piece;
+  }
+  bool done() const override { return pieces_.empty(); }
+
+ private:
+  std::deque<std::string> pieces_;
+};
+
+struct Forwarded {
+  std::string method, url, body;
+  http::Headers headers;
+};
+
+// The tenant's endpoints and the MCP server behind the route. What each user is exchanged for
+// is a token naming them, so a forwarded request shows whose it is.
+class FakeUpstream final : public http::Upstream {
+ public:
+  FakeUpstream() {
+    answers[kDiscovery] = http::Response::json(200, json::object{{"issuer", kIssuer},
+                                                                 {"jwks_uri", kKeys},
+                                                                 {"authorization_endpoint", kIssuer + "/authorize"},
+                                                                 {"token_endpoint", kTokenEndpoint}});
+    answers[kKeys] = http::Response::json(200, json::parse(jwks({jwk(rsa_key(), kRsaKid)})));
+  }
+
+  Task<boost::system::result<http::Response, http::UpstreamError>> fetch(http::ClientRequest request,
+                                                                         std::chrono::milliseconds) override {
+    ++fetches[request.url];
+    if (request.url == kTokenEndpoint) co_return exchange(request.body);
+    auto it = answers.find(request.url);
+    if (it == answers.end())
+      co_return http::UpstreamError::because("cannot connect to the identity provider: connection refused");
+    co_return it->second;
+  }
+
+  Task<boost::system::result<std::unique_ptr<http::UpstreamResponse>, http::UpstreamError>> open(
+      http::ClientRequest request, http::Deadlines) override {
+    forwarded.push_back({request.method, request.url, request.body, request.headers});
+    if (refuse_connections) co_return http::UpstreamError::because("cannot connect to the MCP server");
+    auto response = std::make_unique<ScriptedResponse>(reply_pieces);
+    response->status = reply_status;
+    response->headers = reply_headers;
+    if (!streaming) {
+      size_t size = 0;
+      for (auto& p : reply_pieces) size += p.size();
+      response->content_length = size;
+    }
+    co_return std::unique_ptr<http::UpstreamResponse>(std::move(response));
+  }
+
+  // The On-Behalf-Of answer for the assertion's user, or the configured refusal.
+  http::Response exchange(const std::string& form) {
+    if (obo_refusal) return *obo_refusal;
+    auto assertion = testing::form_pairs(form);
+    std::string oid;
+    for (auto& [name, value] : assertion)
+      if (name == "assertion") oid = auth::parse_jwt(value)->claim_string("oid").value_or("?");
+    return http::Response::json(
+        200, json::object{{"token_type", "Bearer"}, {"access_token", "obo-for-" + oid}, {"expires_in", 3600}});
+  }
+
+  std::map<std::string, http::Response> answers;
+  std::map<std::string, int> fetches;
+  std::vector<Forwarded> forwarded;
+  std::optional<http::Response> obo_refusal;
+  bool refuse_connections = false;
+  int reply_status = 200;
+  http::Headers reply_headers = [] {
+    http::Headers h;
+    h.add("Content-Type", "application/json");
+    return h;
+  }();
+  std::deque<std::string> reply_pieces{R"({"jsonrpc":"2.0","id":1,"result":{}})"};
+  bool streaming = false;
+};
+
+// The client's side of the connection, recorded.
+class RecordingWriter final : public http::ResponseWriter {
+ public:
+  Task<bool> start(int s, const http::Headers& h, std::optional<size_t> length) override {
+    started_ = true;
+    status = s;
+    headers = h;
+    content_length = length;
+    co_return true;
+  }
+  Task<bool> write(std::string_view data) override {
+    pieces.emplace_back(data);
+    body += data;
+    co_return true;
+  }
+  Task<bool> finish() override {
+    finished = true;
+    co_return true;
+  }
+  Task<void> client_gone() override {  // a client that stays: completes only when cancelled
+    asio::steady_timer never(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    co_await never.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  int status = 0;
+  http::Headers headers;
+  std::optional<size_t> content_length;
+  std::vector<std::string> pieces;
+  std::string body;
+  bool finished = false;
+};
+
+class GatewayServiceTest : public ::testing::Test {
+ protected:
+  GatewayServiceTest() {
+    config.authority = kAuthority;
+    config.audit_log = (dir / "audit.jsonl").string();
+  }
+
+  GatewayService& service() {
+    if (!service_) service_ = std::make_unique<GatewayService>(config, clock, upstream);
+    return *service_;
+  }
+
+  RecordingWriter send(http::Request request) {
+    RecordingWriter out;
+    asio::io_context io;
+    auto& s = service();
+    asio::co_spawn(io, s.handle(request, out), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+    io.run();
+    return out;
+  }
+
+  static std::string token_for(const std::string& oid) {
+    return rs256(auth::testing::claims_with(
+        {{"iss", kIssuer}, {"oid", oid}, {"preferred_username", oid == kAlice ? "alice@contoso.dev" : "bob"}}));
+  }
+
+  static http::Request mcp_post(const std::string& oid, std::string body = R"({"jsonrpc":"2.0","id":1,
+      "method":"tools/call","params":{"name":"query-docs","arguments":{"libraryId":"/fastify/fastify"}}})") {
+    return testing::request("POST", "/context7/mcp",
+                            {{"Authorization", "Bearer " + token_for(oid)},
+                             {"Content-Type", "application/json"},
+                             {"Accept", "application/json, text/event-stream"}},
+                            std::move(body));
+  }
+
+  mcpgate::testing::TempDir dir;
+  mcpgate::testing::ManualClock clock;
+  GatewayConfig config = testing::gateway_config();
+  FakeUpstream upstream;
+  std::unique_ptr<GatewayService> service_;
+};
+
+TEST_F(GatewayServiceTest, LocalAnswersNeedNoUpstream) {
+  EXPECT_EQ(send(testing::request("GET", "/healthz")).status, 200);
+  auto prm = send(testing::request("GET", "/.well-known/oauth-protected-resource/context7/mcp"));
+  EXPECT_EQ(prm.status, 200);
+  EXPECT_EQ(json::parse(prm.body).at("resource").as_string(), std::string(testing::kPublicUrl) + "/context7/mcp");
+  EXPECT_EQ(send(testing::request("GET", "/nowhere")).status, 404);
+  EXPECT_TRUE(upstream.forwarded.empty());
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 0);
+}
+
+TEST_F(GatewayServiceTest, MissingTokenIsAChallengeNamingTheGatewaysMetadata) {
+  auto out = send(testing::request("POST", "/context7/mcp", {}, "{}"));
+  EXPECT_EQ(out.status, 401);
+  auto challenge = std::string(out.headers.get("WWW-Authenticate").value_or(""));
+  EXPECT_NE(challenge.find(std::string("resource_metadata=\"") + testing::kPublicUrl +
+                           "/.well-known/oauth-protected-resource/context7/mcp\""),
+            std::string::npos)
+      << challenge;
+  EXPECT_TRUE(upstream.forwarded.empty());
+}
+
+TEST_F(GatewayServiceTest, ValidTokenIsExchangedAndForwardedWithTheRouteRewrite) {
+  auto out = send(mcp_post(kAlice));
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(out.body, R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(out.content_length, out.body.size());
+  ASSERT_EQ(upstream.forwarded.size(), 1u);
+  const auto& f = upstream.forwarded[0];
+  EXPECT_EQ(f.url, "https://mcp.context7.com/mcp/oauth");
+  EXPECT_EQ(f.headers.get("Authorization"), std::string("Bearer obo-for-") + kAlice);
+  EXPECT_EQ(f.headers.count("Authorization"), 1u) << "the caller's own token is not forwarded";
+  EXPECT_NE(f.body.find("tools/call"), std::string::npos);
+}
+
+TEST_F(GatewayServiceTest, OneExchangePerUserAndEachUsersOwnToken) {
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+    EXPECT_EQ(send(mcp_post(kBob)).status, 200);
+  }
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 2) << "one On-Behalf-Of exchange for each user, then the cache";
+  ASSERT_EQ(upstream.forwarded.size(), 6u);
+  for (size_t i = 0; i < upstream.forwarded.size(); ++i) {
+    auto expected = std::string("Bearer obo-for-") + (i % 2 == 0 ? kAlice : kBob);
+    EXPECT_EQ(upstream.forwarded[i].headers.get("Authorization"), expected) << "request " << i;
+  }
+}
+
+TEST_F(GatewayServiceTest, UpstreamChallengeIsReplacedByTheGatewaysOwn) {
+  upstream.reply_status = 401;
+  upstream.reply_headers.add("WWW-Authenticate",
+                             "Bearer resource_metadata=\"http://10.0.0.5:9420/.well-known/oauth-protected-resource\"");
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 401);
+  auto challenge = std::string(out.headers.get("WWW-Authenticate").value_or(""));
+  EXPECT_EQ(challenge.find("10.0.0.5"), std::string::npos) << "the internal server is not named: " << challenge;
+  EXPECT_NE(challenge.find(testing::kPublicUrl), std::string::npos) << challenge;
+}
+
+TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
+  upstream.streaming = true;
+  upstream.reply_headers = {};
+  upstream.reply_headers.add("Content-Type", "text/event-stream");
+  upstream.reply_pieces = {"event: message\ndata: {\"id\":1}\n\n", "event: message\ndata: {\"id\":2}\n\n"};
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 200);
+  EXPECT_FALSE(out.content_length.has_value());
+  EXPECT_EQ(out.pieces, (std::vector<std::string>{upstream.reply_pieces.begin(), upstream.reply_pieces.end()}));
+  EXPECT_TRUE(out.finished);
+}
+
+TEST_F(GatewayServiceTest, UnreachableMcpServerIs502) {
+  upstream.refuse_connections = true;
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 502);
+  EXPECT_EQ(json::parse(out.body).at("error").as_string(), "upstream_unavailable");
+}
+
+TEST_F(GatewayServiceTest, RefusedExchangeIsAnInvalidTokenWithTheAadstsCode) {
+  upstream.obo_refusal = http::Response::json(
+      400, json::object{{"error", "invalid_grant"},
+                        {"error_description", "AADSTS50013: Assertion failed signature validation."},
+                        {"error_codes", json::array{50013}}});
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 401);
+  EXPECT_NE(out.body.find("50013"), std::string::npos) << out.body;
+  EXPECT_TRUE(upstream.forwarded.empty());
+}
+
+TEST_F(GatewayServiceTest, TenantKeysUnreachableIs503ThenRecovers) {
+  auto discovery = upstream.answers[kDiscovery];
+  upstream.answers.erase(kDiscovery);
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 503);
+  EXPECT_EQ(json::parse(out.body).at("error").as_string(), "keys_unavailable");
+  upstream.answers[kDiscovery] = discovery;
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+}
+
+TEST_F(GatewayServiceTest, TokenForAnotherAudienceIsRefusedBeforeAnyExchange) {
+  auto wrong = rs256(auth::testing::claims_with({{"iss", kIssuer}, {"oid", kAlice}, {"aud", testing::kMcpApi}}));
+  auto out = send(testing::request("POST", "/context7/mcp", {{"Authorization", "Bearer " + wrong}}, "{}"));
+  EXPECT_EQ(out.status, 401);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 0);
+  EXPECT_TRUE(upstream.forwarded.empty());
+}
+
+TEST_F(GatewayServiceTest, AuditLineNamesTheUserTheMethodAndTheTool) {
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+  auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
+  EXPECT_EQ(line.at("oid").as_string(), kAlice);
+  EXPECT_EQ(line.at("rpc_method").as_string(), "tools/call");
+  EXPECT_EQ(line.at("tool").as_string(), "query-docs");
+  EXPECT_EQ(line.at("status").as_int64(), 200);
+}
+
+}  // namespace
+}  // namespace mcpgate::proxy
