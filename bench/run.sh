@@ -246,7 +246,7 @@ public_url: http://127.0.0.1:$1
 entra: {authority: '$idp', tenant_id: $tenant}
 client: {client_id: $gateway_app, client_secret: '\${env:MCPGATE_BENCH_SECRET}'}
 audit_log: '${GATEWAY_AUDIT:-off}'
-limits: {idle_timeout: 300s}
+limits: {idle_timeout: 300s, max_connections: 32768, max_connections_per_client: 32768}  # 10k streams from one address
 routes:
   - prefix: /ctx
     upstream: 'http://127.0.0.1:$port_up'

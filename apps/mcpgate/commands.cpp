@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdlib>
 
+#include "common/files.hpp"
+
 namespace mcpgate::app {
 
 namespace {
@@ -17,6 +19,16 @@ constexpr std::array kCommands{
 }  // namespace
 
 std::span<const AddCommand> all_commands() { return kCommands; }
+
+void add_port_options(CLI::App* cmd, int& port, std::string& port_file, const std::string& port_help) {
+  auto* option = cmd->add_option("-p,--port", port, port_help + " (0: any free port)")->check(CLI::Range(0, 65535));
+  if (port >= 0) option->capture_default_str();
+  cmd->add_option("--port-file", port_file, "write the bound port to this file once listening");
+}
+
+void write_port_file(const std::string& port_file, uint16_t port) {
+  if (!port_file.empty()) write_file_atomically(port_file, std::to_string(port) + "\n");
+}
 
 std::filesystem::path default_data_dir(const std::string& component) {
   namespace fs = std::filesystem;

@@ -27,6 +27,13 @@ Command add_index_command(CLI::App& app);                 // index_command.cpp
 Command add_dev_command(CLI::App& app);                   // dev_command.cpp
 Command add_doctor_command(CLI::App& app);                // doctor_command.cpp
 
+// -p/--port and --port-file, as every listening subcommand takes them; `port` keeps its value
+// when the option is absent (a default port, or -1 for "as configured").
+void add_port_options(CLI::App* cmd, int& port, std::string& port_file, const std::string& port_help);
+// Once listening: the bound port into --port-file, when one was given (how tests and scripts
+// find a port that was chosen with --port 0).
+void write_port_file(const std::string& port_file, uint16_t port);
+
 // Every subcommand, in the order `mcpgate --help` lists them.
 std::span<const AddCommand> all_commands();
 

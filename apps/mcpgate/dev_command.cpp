@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "common/files.hpp"
 #include "devstack/dev_stack.hpp"
 
 namespace mcpgate::app {
@@ -39,7 +38,7 @@ int run_dev(const DevOptions& o) {
   devstack::DevStack stack(std::move(settings));
   spdlog::warn("mcpgate dev runs the development identity provider: for development only, never production");
   std::cout << devstack::summary(stack.settings(), stack.ca_file()) << std::flush;
-  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(stack.settings().gateway_port) + "\n");
+  write_port_file(o.port_file, stack.settings().gateway_port);
   return stack.run();
 }
 
@@ -52,9 +51,7 @@ Command add_dev_command(CLI::App& app) {
   cmd->add_option("--data-dir", options->data_dir,
                   "where keys, the store, configuration and logs live "
                   "(default: ~/.local/share/mcpgate/dev)");
-  cmd->add_option("-p,--port", options->port, "the gateway's port, the one MCP clients use (0: any free port)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+  add_port_options(cmd, options->port, options->port_file, "the gateway's port, the one MCP clients use");
   cmd->add_option("--server-port", options->server_port, "the MCP server's port (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
@@ -65,7 +62,6 @@ Command add_dev_command(CLI::App& app) {
   cmd->add_flag("--idp-tls", options->idp_tls,
                 "serve the identity provider over HTTPS with a development CA (for MSAL, which refuses http "
                 "authorities; MCP clients only talk to the gateway and need no https)");
-  cmd->add_option("--port-file", options->port_file, "write the gateway's port to this file once listening");
   return {cmd, [options] { return run_dev(*options); }};
 }
 

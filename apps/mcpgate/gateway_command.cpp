@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "common/files.hpp"
 #include "config/yaml_reader.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/gateway_config.hpp"
@@ -22,7 +21,7 @@ int run_gateway(const GatewayOptions& o) {
   if (o.port >= 0) config.port = uint16_t(o.port);
   proxy::Gateway gateway(std::move(config), SystemClock::instance());
   spdlog::info("gateway listening on port {}", gateway.port());
-  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(gateway.port()) + "\n");
+  write_port_file(o.port_file, gateway.port());
   gateway.run();
   spdlog::info("gateway stopped");
   return 0;
@@ -35,8 +34,7 @@ Command add_gateway_command(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("gateway", "Entra ID gateway in front of MCP servers (validation, On-Behalf-Of, streaming)");
   cmd->add_option("-c,--config", o->config_file, "YAML configuration")->required();
-  cmd->add_option("-p,--port", o->port, "override listen.port (0: any free port)")->check(CLI::Range(0, 65535));
-  cmd->add_option("--port-file", o->port_file, "write the bound port to this file once listening");
+  add_port_options(cmd, o->port, o->port_file, "override listen.port");
   return {cmd, [o] { return run_gateway(*o); }};
 }
 

@@ -26,7 +26,7 @@ struct IdpOptions {
   std::string config_file;
   std::string data_dir;
   std::string host = "127.0.0.1";
-  uint16_t port = 9400;
+  int port = 9400;
   bool tls = false;
   bool allow_remote = false;
   std::string port_file;
@@ -52,7 +52,7 @@ int run_idp(const IdpOptions& o) {
 
   http::ServerOptions server_options;
   server_options.host = o.host;
-  server_options.port = o.port;
+  server_options.port = uint16_t(o.port);
   server_options.threads = o.threads;
   server_options.max_body_bytes = 64 * 1024;
   server_options.stop_on_signals = true;
@@ -77,7 +77,7 @@ int run_idp(const IdpOptions& o) {
   spdlog::info("signing keys in {}; rotate with: mcpgate idp rotate-keys --data-dir {}", (data / "keys").string(),
                data.string());
   spdlog::info("listening on {}", base);
-  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(server.port()) + "\n");
+  write_port_file(o.port_file, server.port());
   server.run();
   spdlog::info("stopped");
   return 0;
@@ -106,10 +106,9 @@ Command add_idp_command(CLI::App& app) {
   cmd->add_option("-c,--config", o->config_file, "YAML configuration (default: the built-in demo tenant)");
   cmd->add_option("--data-dir", o->data_dir, "where signing keys and TLS files live");
   cmd->add_option("--host", o->host, "address to listen on")->capture_default_str();
-  cmd->add_option("-p,--port", o->port, "port to listen on (0: any free port)")->capture_default_str();
+  add_port_options(cmd, o->port, o->port_file, "port to listen on");
   cmd->add_flag("--tls", o->tls, "serve HTTPS with a local development CA (MSAL needs https)");
   cmd->add_flag("--allow-remote", o->allow_remote, "allow listening on a non-loopback address");
-  cmd->add_option("--port-file", o->port_file, "write the bound port to this file once listening");
   cmd->add_option("--threads", o->threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 64));
 
   auto* rotate = cmd->add_subcommand("rotate-keys", "Add a new signing key and retire the others after a grace period");

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "common/files.hpp"
 #include "config/yaml_reader.hpp"
 #include "server/mcp_server.hpp"
 #include "server/server_config.hpp"
@@ -27,7 +26,7 @@ int run_server(const ServerOptions& o) {
   if (o.port >= 0) config.port = uint16_t(o.port);
   server::McpServer mcp_server(std::move(config), SystemClock::instance());
   spdlog::info("MCP server listening on port {} (/mcp with API keys, /mcp/oauth with Entra tokens)", mcp_server.port());
-  if (!o.port_file.empty()) write_file_atomically(o.port_file, std::to_string(mcp_server.port()) + "\n");
+  write_port_file(o.port_file, mcp_server.port());
   mcp_server.run();
   return 0;
 }
@@ -39,8 +38,7 @@ Command add_server_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("server", "The MCP server: teamspaces, Entra tenant configuration, provisioned users");
   cmd->add_option("-c,--config", o->config_file, "YAML configuration (default: built-in defaults)");
   cmd->add_option("--data-dir", o->data_dir, "where the SQLite store lives");
-  cmd->add_option("-p,--port", o->port, "override listen.port (0: any free port)")->check(CLI::Range(0, 65535));
-  cmd->add_option("--port-file", o->port_file, "write the bound port to this file once listening");
+  add_port_options(cmd, o->port, o->port_file, "override listen.port");
   return {cmd, [o] { return run_server(*o); }};
 }
 

@@ -24,6 +24,8 @@ std::string_view to_string(JwtParseError e) {
       return "token header or payload is not a JSON object";
     case JwtParseError::missing_alg:
       return "token header has no alg";
+    case JwtParseError::unsupported_crit:
+      return "token header has a crit parameter naming extensions this verifier does not implement";
   }
   return "malformed token";
 }
@@ -70,7 +72,7 @@ std::vector<std::string> Jwt::audiences() const {
 namespace {
 
 boost::system::result<boost::json::object, JwtParseError> decode_part(std::string_view part) {
-  auto bytes = base64url_decode(part);
+  auto bytes = base64url_decode_canonical(part);
   if (!bytes) return JwtParseError::bad_base64;
   boost::system::error_code ec;
   auto value = boost::json::parse(*bytes, ec);
@@ -92,7 +94,7 @@ boost::system::result<Jwt, JwtParseError> parse_jwt(std::string_view token, size
   if (!header) return header.error();
   auto payload = decode_part(token.substr(first + 1, second - first - 1));
   if (!payload) return payload.error();
-  auto signature = base64url_decode(token.substr(second + 1));
+  auto signature = base64url_decode_canonical(token.substr(second + 1));
   if (!signature) return JwtParseError::bad_base64;
 
   Jwt jwt;
@@ -102,6 +104,8 @@ boost::system::result<Jwt, JwtParseError> parse_jwt(std::string_view token, size
   jwt.signature = std::move(*signature);
   auto alg = jwt.header_string("alg");
   if (!alg) return JwtParseError::missing_alg;
+  // RFC 7515 §4.1.11: a recipient must refuse a crit it does not understand, and understands none.
+  if (jwt.header.contains("crit")) return JwtParseError::unsupported_crit;
   jwt.alg_name = *alg;
   jwt.alg = crypto::parse_jws_alg(*alg);
   return jwt;

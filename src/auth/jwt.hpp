@@ -13,7 +13,15 @@
 namespace mcpgate::auth {
 
 // Why a compact JWS could not even be read. Verification failures are a separate matter.
-enum class JwtParseError { oversized, not_three_parts, bad_base64, bad_json, not_an_object, missing_alg };
+enum class JwtParseError {
+  oversized,
+  not_three_parts,
+  bad_base64,  // includes padding and non-canonical trailing bits (RFC 7515 §2)
+  bad_json,
+  not_an_object,
+  missing_alg,
+  unsupported_crit,  // a crit header (RFC 7515 §4.1.11): no extension is understood here
+};
 std::string_view to_string(JwtParseError e);
 
 // A decoded, not yet trusted, compact JWS.

@@ -103,6 +103,37 @@ Check check_lifetime(const Jwt& jwt, const VerificationPolicy& policy, SysTime n
   return {};
 }
 
+// The claims whose shape Entra fixes: a token that bends them was not minted by Entra, and a
+// lenient reading of one (an scp array, a ver of 1.0 under a v2 issuer) is how confusion starts.
+Check check_claim_shapes(const Jwt& jwt, const VerificationPolicy& policy, SysTime now) {
+  if (jwt.payload.contains("scp") && !jwt.payload.at("scp").is_string())
+    return fail(TokenFailure::malformed, "the token's scp claim is not a space-separated string");
+  if (jwt.payload.contains("roles")) {
+    const auto& roles = jwt.payload.at("roles");
+    if (!roles.is_array() || !std::all_of(roles.as_array().begin(), roles.as_array().end(),
+                                          [](const boost::json::value& v) { return v.is_string(); }))
+      return fail(TokenFailure::malformed, "the token's roles claim is not an array of strings");
+  }
+  if (jwt.payload.contains("ver")) {
+    auto ver = jwt.claim_string("ver");
+    if (ver == "1.0")
+      return fail(TokenFailure::v1_token,
+                  "the token is a v1.0 token (ver 1.0); set \"requestedAccessTokenVersion\": 2 in the manifest of "
+                  "the app it was issued for");
+    if (ver != "2.0") return fail(TokenFailure::malformed, "the token's ver claim is not \"2.0\"");
+  }
+  if (jwt.payload.contains("iat")) {
+    auto iat = jwt.claim_int("iat");
+    if (!iat) return fail(TokenFailure::malformed, "the token's iat claim is not a number");
+    const int64_t t = unix_seconds(now);
+    if (*iat - policy.clock_skew.count() > t)
+      return fail(TokenFailure::not_yet_valid, "the token was issued " + std::to_string(*iat - t) +
+                                                   " s in the future (iat), beyond the allowed clock skew; check the "
+                                                   "clocks of this machine and the identity provider");
+  }
+  return {};
+}
+
 // Before the issuer: a Graph token is a v1 token too, and "wrong kind of token" is the useful answer.
 Check check_not_graph(const Jwt& jwt) {
   for (const auto& a : jwt.audiences())
@@ -226,6 +257,7 @@ boost::system::result<VerifiedToken, VerifyError> verify_token(std::string_view 
   if (auto e = check_algorithm(jwt, policy)) return std::move(*e);
   if (auto e = check_not_graph(jwt)) return std::move(*e);
   if (auto e = check_issuer(jwt, policy)) return std::move(*e);
+  if (auto e = check_claim_shapes(jwt, policy, now)) return std::move(*e);
   if (auto e = check_lifetime(jwt, policy, now)) return std::move(*e);
   if (auto e = check_audience(jwt, policy)) return std::move(*e);
   if (auto e = check_tenant(jwt, policy)) return std::move(*e);

@@ -47,7 +47,9 @@ struct VerificationPolicy {
   bool require_all_scopes = false;           // APIM's match="all"; default "any"
   std::optional<std::string> required_tenant;
   std::chrono::seconds clock_skew{300};
-  std::vector<crypto::JwsAlg> allowed_algorithms{crypto::JwsAlg::RS256, crypto::JwsAlg::PS256, crypto::JwsAlg::ES256};
+  // Entra signs access tokens with RS256 only: anything else from an Entra issuer is a forgery
+  // or a misconfiguration. Widen per issuer where another IdP signs otherwise.
+  std::vector<crypto::JwsAlg> allowed_algorithms{crypto::JwsAlg::RS256};
   size_t max_token_bytes = 16 * 1024;
 };
 

@@ -43,8 +43,9 @@ std::array<int8_t, 256> make_table(const char* alphabet) {
   return t;
 }
 
-std::optional<std::string> decode(std::string_view in, const std::array<int8_t, 256>& table) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+std::optional<std::string> decode(std::string_view in, const std::array<int8_t, 256>& table, bool canonical = false) {
+  if (!canonical)
+    while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(in.size() * 3 / 4);
@@ -60,6 +61,7 @@ std::optional<std::string> decode(std::string_view in, const std::array<int8_t, 
       out += char((acc >> bits) & 0xFF);
     }
   }
+  if (canonical && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 
@@ -75,6 +77,11 @@ std::optional<std::string> base64_decode(std::string_view text) {
 std::optional<std::string> base64url_decode(std::string_view text) {
   static const auto table = make_table(kUrl);
   return decode(text, table);
+}
+
+std::optional<std::string> base64url_decode_canonical(std::string_view text) {
+  static const auto table = make_table(kUrl);
+  return decode(text, table, true);
 }
 
 }  // namespace mcpgate

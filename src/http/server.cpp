@@ -1,6 +1,8 @@
 #include "http/server.hpp"
 
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +10,7 @@
 #include "common/strings.hpp"
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
+#include "http/framing.hpp"
 
 namespace mcpgate::http {
 namespace asio = boost::asio;
@@ -23,7 +26,8 @@ Response default_error(int status, std::string_view message) {
   return Response::text(status, std::string(message) + "\n");
 }
 
-Request to_request(bhttp::request<bhttp::string_body>&& in, std::string_view scheme, std::string remote) {
+// The request as handlers see it, without its body (which is read only once the head passed).
+Request request_head(const bhttp::request<bhttp::string_body>& in, std::string_view scheme, const std::string& remote) {
   Request r;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
@@ -31,10 +35,15 @@ Request to_request(bhttp::request<bhttp::string_body>&& in, std::string_view sch
   r.path = r.target.substr(0, q);
   if (q != std::string::npos) r.query = r.target.substr(q + 1);
   for (auto& f : in) r.headers.add(std::string(f.name_string()), std::string(f.value()));
-  r.body = std::move(in.body());
   r.scheme = std::string(scheme);
-  r.remote_address = std::move(remote);
+  r.remote_address = remote;
   return r;
+}
+
+RequestHead framing_view(const bhttp::request<bhttp::string_body>& in) {
+  RequestHead head{in.method_string(), in.target(), in.version(), {}};
+  for (auto& f : in) head.fields.emplace_back(f.name_string(), f.value());
+  return head;
 }
 
 bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
@@ -86,12 +95,23 @@ std::optional<std::string> plain_head(int status, unsigned version, const Header
 }
 
 int status_for_read_error(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return 408;
   if (ec == bhttp::error::body_limit) return 413;
   if (ec == bhttp::error::header_limit) return 431;
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
   if (ec.category() == boost::system::error_code(bhttp::error::bad_target).category()) return 400;
   return 0;  // a transport failure: nobody to answer
 }
+
+// A request's read deadline, shared with its timer's handler (see Server::Impl::serve).
+struct DeadlineState {
+  bool late = false;
+  bool done = false;
+};
+struct MarkDone {
+  std::shared_ptr<DeadlineState> state;
+  ~MarkDone() { state->done = true; }
+};
 
 // Writes one response on a connection, at once or as a stream.
 template <class Stream>
@@ -216,6 +236,9 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
   std::atomic<long> in_flight{0};
+  std::mutex clients_mutex;  // guards connections and per_client
+  size_t connections = 0;
+  std::unordered_map<std::string, size_t> per_client;
 
   Task<void> drain_then_stop() {
     asio::steady_timer timer(ioc);
@@ -227,33 +250,100 @@ struct Server::Impl {
     ioc.stop();
   }
 
+  // Answers what the server refuses by itself; the caller then closes the connection, since
+  // after a framing error or an unread body nothing further on it can be trusted.
+  template <class Stream>
+  Task<void> refuse(Stream* stream, int status, std::string message, unsigned version) {
+    auto answer = to_beast(on_error(status, message), version, false);
+    beast::get_lowest_layer(*stream).expires_after(options.read_timeout);
+    co_await bhttp::async_write(*stream, answer, as_tuple);
+  }
+
+  static std::string_view read_refusal(int status) {
+    switch (status) {
+      case 408:
+        return "the request did not arrive in time; send the whole request at once";
+      case 413:
+        return "the request body is larger than the server accepts";
+      case 431:
+        return "the request headers are larger than the server accepts";
+      default:
+        return "the request is not valid HTTP/1.1";
+    }
+  }
+
+  // Reads the head, checks its framing (http/framing.hpp) and lets `admit` refuse it, all before
+  // a byte of the body is read; then "100 Continue" if the client waits for it, then the body.
   template <class Stream>
   // The stream lives in session(), which awaits serve() to the end.
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
     beast::flat_buffer buffer;
     for (;;) {
-      beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+      // A kept-alive connection may wait idle_timeout for its next request; from its first
+      // byte on, the whole request must arrive within read_timeout, or it is answered 408.
+      if (buffer.size() == 0) {
+        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple);
+        if (ec) co_return;  // closed, reset or idle: nobody waits for an answer
+        buffer.commit(n);
+      }
+      // The stream's own timer would close the socket on expiry, leaving no way to say 408; this
+      // one cancels the pending read instead, and the connection can still carry the answer.
+      // Its state is shared: an expiry already queued when this request ends finds `done` and
+      // touches nothing (handler and coroutine run on the connection's one strand).
+      auto& lowest = beast::get_lowest_layer(stream);
+      lowest.expires_never();
+      asio::steady_timer deadline(lowest.get_executor());
+      auto deadline_state = std::make_shared<DeadlineState>();
+      MarkDone mark_done{deadline_state};
+      deadline.expires_after(options.read_timeout);
+      deadline.async_wait([deadline_state, &lowest](boost::system::error_code ec) {
+        if (ec || deadline_state->done) return;
+        deadline_state->late = true;
+        boost::system::error_code ignored;
+        lowest.socket().cancel(ignored);
+      });
+      const bool& late = deadline_state->late;
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(std::uint32_t(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
-      if (ec) {
-        int status = status_for_read_error(ec);
-        if (status) {
-          std::string what = status == 413   ? "the request body is larger than the server accepts"
-                             : status == 431 ? "the request headers are larger than the server accepts"
-                                             : "the request is not valid HTTP/1.1";
-          auto answer = to_beast(on_error(status, what), 11, false);
-          beast::get_lowest_layer(stream).expires_after(options.read_timeout);
-          co_await bhttp::async_write(stream, answer, as_tuple);
-        }
-        co_return;  // end of stream, timeout or reset: the peer has gone, nothing to log
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple);
+      if (hec) {
+        int status = late ? 408 : status_for_read_error(hec);
+        if (status) co_await refuse(&stream, status, std::string(read_refusal(status)), 11);
+        co_return;
       }
-      auto beast_request = parser.release();
-      unsigned version = beast_request.version();
-      bool keep_alive = beast_request.keep_alive();
-      auto request = to_request(std::move(beast_request), scheme, remote);
+      unsigned version = parser.get().version();
+      auto refusal = check_request_head(framing_view(parser.get()));
+      if (refusal) {
+        co_await refuse(&stream, refusal->status, std::move(refusal->message), version);
+        co_return;
+      }
+      auto request = request_head(parser.get(), scheme, remote);
+      if (options.admit) {
+        auto verdict = options.admit(request);
+        if (verdict) {
+          // The body stays unread, so the connection cannot carry another request.
+          auto answer = to_beast(std::move(*verdict), version, false);
+          co_await bhttp::async_write(stream, answer, as_tuple);
+          co_return;
+        }
+      }
+      if (!parser.is_done() && expects_continue(framing_view(parser.get()))) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple);
+        if (cec) co_return;
+      }
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
+      deadline.cancel();
+      if (bec) {
+        int status = late ? 408 : status_for_read_error(bec);
+        if (status) co_await refuse(&stream, status, std::string(read_refusal(status)), version);
+        co_return;
+      }
+      bool keep_alive = parser.get().keep_alive();
+      request.body = std::move(parser.get().body());
       auto started = std::chrono::steady_clock::now();
       StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout);
       ++in_flight;
@@ -274,10 +364,53 @@ struct Server::Impl {
     }
   }
 
+  // Counts a connection against the limits while it lives; `admitted` is false when a limit is
+  // reached, and the connection is then answered 503 and closed.
+  class ConnectionSlot {
+   public:
+    ConnectionSlot(Impl& impl, std::string client) : impl_(impl), client_(std::move(client)) {
+      std::lock_guard guard(impl_.clients_mutex);
+      auto& mine = impl_.per_client[client_];
+      const auto& o = impl_.options;
+      admitted_ = (o.max_connections == 0 || impl_.connections < o.max_connections) &&
+                  (o.max_connections_per_client == 0 || mine < o.max_connections_per_client);
+      if (!admitted_) {
+        if (mine == 0) impl_.per_client.erase(client_);
+        return;
+      }
+      ++impl_.connections;
+      ++mine;
+    }
+    ~ConnectionSlot() {
+      if (!admitted_) return;
+      std::lock_guard guard(impl_.clients_mutex);
+      --impl_.connections;
+      auto it = impl_.per_client.find(client_);
+      if (it != impl_.per_client.end() && --it->second == 0) impl_.per_client.erase(it);
+    }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    bool admitted() const { return admitted_; }
+
+   private:
+    Impl& impl_;
+    std::string client_;
+    bool admitted_ = false;
+  };
+
   Task<void> session(tcp::socket socket) {
     boost::system::error_code ignored;
     auto peer = socket.remote_endpoint(ignored);
     std::string remote = ignored ? std::string() : peer.address().to_string();
+    ConnectionSlot slot(*this, remote);
+    if (!slot.admitted()) {
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      beast::tcp_stream stream(std::move(socket));
+      stream.expires_after(std::chrono::seconds(1));
+      if (!ssl) co_await asio::async_write(stream, asio::buffer(kBusy), as_tuple);  // TLS: a plain close
+      co_return;
+    }
     socket.set_option(asio::socket_base::keep_alive(true), ignored);
     socket.set_option(tcp::no_delay(true), ignored);
     if (!ssl) {

@@ -23,9 +23,17 @@ struct ServerOptions {
   std::optional<TlsFiles> tls;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{30'000};  // one request, headers and body
+  std::chrono::milliseconds read_timeout{30'000};  // one request, head and body, from its first byte (else 408)
   std::chrono::milliseconds idle_timeout{75'000};  // a kept-alive connection with no request
-  bool stop_on_signals = false;                    // SIGINT/SIGTERM end run()
+  // Connections open at once, in all and from one client address (0: no limit); more are
+  // answered 503 and closed, before a byte of their request is read.
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
+  // Called with each request's head (no body yet) once its framing passed: an answer refuses
+  // the request without reading its body (the gateway refuses bad tokens here). Runs on an I/O
+  // thread: no blocking.
+  std::function<std::optional<Response>(const Request& head)> admit;
+  bool stop_on_signals = false;  // SIGINT/SIGTERM end run()
   // On stop, requests in flight (streams included) get this long to finish before the server
   // closes them; new connections are refused at once.
   std::chrono::milliseconds shutdown_grace{0};

@@ -172,40 +172,50 @@ class StreamedResponse final : public UpstreamResponse {
   StreamedResponse(std::shared_ptr<UpstreamClient::Impl> pool, std::unique_ptr<Connection> connection,
                    Deadlines deadlines, std::string origin)
       : pool_(std::move(pool)), connection_(std::move(connection)), deadlines_(deadlines), origin_(std::move(origin)) {
-    parser_.body_limit(boost::none);  // streams have no size cap
+    new_parser();
   }
 
+  // The head of the final response. Interim 1xx responses (100 Continue, 103 Early Hints) are
+  // read and dropped: relayed as if final, they would leave the real answer on the pooled
+  // connection for the next request, another user's. 101 is refused: nothing is upgraded here.
   Task<boost::system::error_code> read_head() {
-    boost::system::error_code ec;
-    // The stream is the connection's, which outlives the awaited visit.
-    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
-    co_await connection_->visit([&](auto& s) -> Task<void> {
-      auto [result_ec, result_n] = co_await bhttp::async_read_header(s, connection_->buffer, parser_, as_tuple);
-      ec = result_ec;
-    });
-    if (!ec) {
-      auto& head = parser_.get();
-      status = int(head.result_int());
+    for (;;) {
+      boost::system::error_code ec;
+      // The stream is the connection's, which outlives the awaited visit.
+      // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
+      co_await connection_->visit([&](auto& s) -> Task<void> {
+        auto [result_ec, result_n] = co_await bhttp::async_read_header(s, connection_->buffer, *parser_, as_tuple);
+        ec = result_ec;
+      });
+      if (ec) co_return ec;
+      auto& head = parser_->get();
+      int code = int(head.result_int());
+      if (code == 101) co_return bhttp::error::bad_status;
+      if (code >= 100 && code < 200) {
+        new_parser();
+        continue;
+      }
+      status = code;
       for (auto& f : head) headers.add(std::string(f.name_string()), std::string(f.value()));
-      if (auto len = parser_.content_length()) content_length = size_t(*len);
+      if (auto len = parser_->content_length()) content_length = size_t(*len);
       keep_alive_ = head.keep_alive();
       release_if_done();
+      co_return ec;
     }
-    co_return ec;
   }
 
   Task<boost::system::result<std::string, Error>> read_some() override {
-    while (!parser_.is_done()) {
+    while (!parser_->is_done()) {
       if (!connection_) co_return fail("upstream " + origin_ + " connection is gone");
       char* buf = connection_->body_buffer.get();
-      parser_.get().body().data = buf;
-      parser_.get().body().size = Connection::kBodyBuffer;
+      parser_->get().body().data = buf;
+      parser_->get().body().size = Connection::kBodyBuffer;
       connection_->lowest().expires_after(deadlines_.body_idle);
       boost::system::error_code ec;
       // The stream is the connection's, which outlives the awaited visit.
       // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
       co_await connection_->visit([&](auto& s) -> Task<void> {
-        auto [result_ec, result_n] = co_await bhttp::async_read_some(s, connection_->buffer, parser_, as_tuple);
+        auto [result_ec, result_n] = co_await bhttp::async_read_some(s, connection_->buffer, *parser_, as_tuple);
         ec = result_ec;
       });
       if (ec == bhttp::error::need_buffer) ec = {};
@@ -213,7 +223,7 @@ class StreamedResponse final : public UpstreamResponse {
         connection_.reset();
         co_return fail("upstream " + origin_ + " broke off the response: " + ec.message(), ec == beast::error::timeout);
       }
-      size_t got = Connection::kBodyBuffer - parser_.get().body().size;
+      size_t got = Connection::kBodyBuffer - parser_->get().body().size;
       // Copied out before the connection may go back to the pool, where another request
       // (on another thread) may read into the same buffer.
       std::string piece(buf, got);
@@ -223,18 +233,24 @@ class StreamedResponse final : public UpstreamResponse {
     co_return std::string();
   }
 
-  bool done() const override { return parser_.is_done(); }
+  bool done() const override { return parser_->is_done(); }
 
  private:
+  void new_parser() {
+    parser_.emplace();
+    parser_->body_limit(boost::none);  // streams have no size cap
+  }
+
+  // Only a complete, well-framed final response leaves the connection reusable.
   void release_if_done() {
-    if (parser_.is_done() && keep_alive_ && connection_) pool_->give_back(std::move(connection_));
+    if (parser_->is_done() && keep_alive_ && connection_) pool_->give_back(std::move(connection_));
   }
 
   std::shared_ptr<UpstreamClient::Impl> pool_;
   std::unique_ptr<Connection> connection_;
   Deadlines deadlines_;
   std::string origin_;
-  bhttp::response_parser<bhttp::buffer_body> parser_;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   bool keep_alive_ = false;
 };
 

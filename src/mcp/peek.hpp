@@ -5,10 +5,13 @@
 namespace mcpgate::mcp {
 
 // What an MCP request is about, for the audit line and metrics: the JSON-RPC method and, for
-// tools/call, the tool's name. Empty fields when the body is not a JSON-RPC message.
+// tools/call, the tool's name. A batch (JSON-RPC 2.0, allowed by MCP 2025-03-26) lists each
+// call's method and tool, comma-separated, so the audit sees every call it forwards.
 struct McpCall {
+  bool json = false;  // the body is one JSON value in valid UTF-8: what a JSON-RPC peer can read
   std::string method;
   std::string tool;
+  size_t calls = 0;  // messages with a method (1 for a single request, n for a batch)
 };
 
 McpCall peek_mcp_call(std::string_view body);

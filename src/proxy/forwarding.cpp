@@ -9,7 +9,8 @@
 namespace mcpgate::proxy {
 namespace {
 
-constexpr std::array<std::string_view, 10> kHopByHop{"connection",
+// Expect is answered by the gateway itself: forwarded, it makes an upstream send 100 Continue.
+constexpr std::array<std::string_view, 11> kHopByHop{"connection",
                                                      "keep-alive",
                                                      "proxy-authenticate",
                                                      "proxy-authorization",
@@ -18,7 +19,8 @@ constexpr std::array<std::string_view, 10> kHopByHop{"connection",
                                                      "trailer",
                                                      "transfer-encoding",
                                                      "upgrade",
-                                                     "host"};
+                                                     "host",
+                                                     "expect"};
 
 // The header names a message's Connection fields list: hop-by-hop for that message only.
 std::vector<std::string_view> connection_tokens(const http::Headers& headers) {

@@ -29,6 +29,10 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_uni
   options.idle_timeout = config.idle_timeout;
   options.stop_on_signals = true;
   options.shutdown_grace = config.shutdown_grace;
+  options.max_connections = config.max_connections;
+  options.max_connections_per_client = config.max_connections_per_client;
+  // The token is judged before the body is read: a request without a valid one costs a head.
+  options.admit = [impl = impl_.get()](const http::Request& head) { return impl->service->admit(head); };
   impl_->server = http::make_streaming_server(
       options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->service->handle(r, w); },
       &GatewayService::error_response);

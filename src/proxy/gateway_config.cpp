@@ -113,7 +113,17 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
                 "is required (as ${env:NAME} or ${file:/path}), unless certificate + private_key are given");
 
   auto v = root.child("validation");
-  v.allow_only({"clock_skew", "jwks_refresh_interval", "unknown_kid_refetch_interval"});
+  v.allow_only({"clock_skew", "jwks_refresh_interval", "unknown_kid_refetch_interval", "algorithms"});
+  if (v.has("algorithms")) {
+    c.algorithms.clear();
+    for (const auto& name : v.strings("algorithms")) {
+      auto alg = crypto::parse_jws_alg(name);
+      if (!alg || name.starts_with("HS") || name == "none")
+        v.fail("algorithms", "'" + name + "' is not an asymmetric JWS algorithm (Entra signs with RS256)");
+      c.algorithms.push_back(*alg);
+    }
+    if (c.algorithms.empty()) v.fail("algorithms", "name at least one algorithm (Entra signs with RS256)");
+  }
   auto secs = [](std::chrono::milliseconds ms) { return std::chrono::duration_cast<std::chrono::seconds>(ms); };
   c.clock_skew = secs(v.duration("clock_skew", c.clock_skew));
   c.jwks_refresh_interval = secs(v.duration("jwks_refresh_interval", c.jwks_refresh_interval));
@@ -138,12 +148,16 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
       if (c.routes[i].prefix == c.routes[j].prefix) root.fail("routes", "two routes have prefix " + c.routes[i].prefix);
 
   auto limits = root.child("limits");
-  limits.allow_only({"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "shutdown_grace"});
+  limits.allow_only({"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "shutdown_grace",
+                     "max_connections", "max_connections_per_client"});
   c.max_header_bytes = size_t(limits.integer("max_header_bytes", (long long)c.max_header_bytes, 1024, 1 << 20));
   c.max_body_bytes = size_t(limits.integer("max_body_bytes", (long long)c.max_body_bytes, 1024, 1LL << 30));
   c.request_timeout = limits.duration("request_timeout", c.request_timeout);
   c.idle_timeout = limits.duration("idle_timeout", c.idle_timeout);
   c.shutdown_grace = limits.duration("shutdown_grace", c.shutdown_grace);
+  c.max_connections = size_t(limits.integer("max_connections", (long long)c.max_connections, 1, 1 << 20));
+  c.max_connections_per_client =
+      size_t(limits.integer("max_connections_per_client", (long long)c.max_connections_per_client, 1, 1 << 20));
   c.audit_log = root.str_or("audit_log", "-");
   return c;
 }

@@ -48,6 +48,8 @@ struct GatewayConfig {
 
   exchange::ClientCredential client;  // the gateway app (OBO intermediary)
   std::chrono::seconds clock_skew{300};
+  // The algorithms the tenant's tokens may be signed with; Entra uses RS256 only.
+  std::vector<crypto::JwsAlg> algorithms{crypto::JwsAlg::RS256};
   std::chrono::seconds jwks_refresh_interval{3600};
   std::chrono::seconds unknown_kid_refetch_interval{300};
   std::chrono::milliseconds obo_timeout{20'000};
@@ -62,6 +64,10 @@ struct GatewayConfig {
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds idle_timeout{75'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Open connections: enough for thousands of SSE streams, few enough that the process stays
+  // within its file limit; one address may hold a quarter of them.
+  size_t max_connections = 16'384;
+  size_t max_connections_per_client = 4'096;
   std::string audit_log = "-";  // a file path, "-" for standard output, "off"
 };
 

@@ -16,6 +16,8 @@
 #include "exchange/token_cache.hpp"
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
+#include "http/form.hpp"
+#include "http/path.hpp"
 #include "http/upstream.hpp"
 #include "mcp/peek.hpp"
 #include "proxy/audit.hpp"
@@ -92,7 +94,10 @@ struct GatewayService::Impl {
       p->audiences = r.audiences;
       p->required_scopes = r.scopes;
       p->require_all_scopes = r.require_all_scopes;
-      p->required_tenant = r.required_tenant;
+      // The authority names one tenant, so its tokens must say so too, whether or not the route
+      // repeats it.
+      p->required_tenant = r.required_tenant ? r.required_tenant : std::optional<std::string>(config.tenant_id);
+      p->allowed_algorithms = config.algorithms;
       p->clock_skew = config.clock_skew;
       policies.push_back(std::move(p));
     }
@@ -162,12 +167,14 @@ struct GatewayService::Impl {
 
   using Verified = std::shared_ptr<const auth::VerifiedToken>;
 
-  Task<boost::system::result<Verified, auth::VerifyError>> verify(size_t route, std::string_view token) {
+  // What can be decided without I/O: the route's cache of verified tokens, then the keys
+  // already loaded. A success is cached for the token's next request.
+  boost::system::result<Verified, auth::VerifyError> verify_now(size_t route, std::string_view token) {
     auto now = clock.now();
     auto hit = verified[route]->find_shared(token, now);
     if (hit) {
       ++metrics.verified_cache_hits;
-      co_return hit;
+      return hit;
     }
     std::shared_ptr<const auth::VerificationPolicy> policy;
     {
@@ -175,14 +182,20 @@ struct GatewayService::Impl {
       policy = policies[route];
     }
     auto result = auth::verify_token(token, *policy, keys, now);
-    if (!result && result.error().failure == auth::TokenFailure::unknown_key && keys.claim_unknown_kid_refetch(now)) {
+    if (!result) return result.error();
+    verified[route]->insert(token, *result, now);
+    return std::make_shared<const auth::VerifiedToken>(std::move(*result));
+  }
+
+  Task<boost::system::result<Verified, auth::VerifyError>> verify(size_t route, std::string_view token) {
+    auto result = verify_now(route, token);
+    if (!result && result.error().failure == auth::TokenFailure::unknown_key &&
+        keys.claim_unknown_kid_refetch(clock.now())) {
       // Keys may have rotated since the last fetch: one refetch, then one more try.
       co_await refresh_keys();
-      result = auth::verify_token(token, *policy, keys, clock.now());
+      result = verify_now(route, token);
     }
-    if (!result) co_return result.error();
-    verified[route]->insert(token, *result, clock.now());
-    co_return std::make_shared<const auth::VerifiedToken>(std::move(*result));
+    co_return result;
   }
 
   // ---- On-Behalf-Of -----------------------------------------------------------------------
@@ -200,7 +213,10 @@ struct GatewayService::Impl {
       exchange::OboFailure f;
       f.kind = exchange::OboFailureKind::unavailable;
       f.error = answer.error().timed_out ? "timeout" : "unreachable";
-      f.description = "the On-Behalf-Of exchange failed: " + answer.error().message;
+      spdlog::warn("On-Behalf-Of exchange: {}", answer.error().message);
+      f.description = answer.error().timed_out
+                          ? "the identity provider did not answer the On-Behalf-Of exchange in time; retry shortly"
+                          : "the identity provider could not be reached for the On-Behalf-Of exchange; retry shortly";
       metrics.exchange(f.error, seconds);
       co_return f;  // not cached: an unreachable IdP should be retried by the next request
     }
@@ -275,7 +291,9 @@ struct GatewayService::Impl {
   }
 
   http::Response exchange_refused(const exchange::OboFailure& f, const auth::ChallengeContext& context) {
+    // Entra's descriptions start with their code already; it is added only where one does not.
     std::string code = f.aadsts ? "AADSTS" + std::to_string(f.aadsts) + ": " : std::string();
+    if (!code.empty() && f.description.starts_with(code)) code.clear();
     json::object extra{{"aadsts", f.aadsts}};
     if (!f.hint.empty()) extra["hint"] = f.hint;
     switch (f.kind) {
@@ -325,13 +343,22 @@ struct GatewayService::Impl {
     if (req.method == "POST" && path == "/register" && config.registration.enabled)
       return register_client(req, config.registration, clock.now());
     if (!match_route(config.routes, path) && !(req.method == "POST" && path == "/token"))
-      return json_error(404, "not_found", "no route for " + path + "; routes: " + route_list());
+      return json_error(404, "not_found", "nothing is served at " + path + "; check the MCP URL the client uses");
     return std::nullopt;
   }
 
   // References: the connection's request and writer, which outlive the call (awaited at once).
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> handle(http::Request& req, http::ResponseWriter& out) {
+    // Routing, the upstream path and the challenge all see the one normalised spelling.
+    std::string path_error;
+    auto normalized = http::normalize_path(req.path, path_error);
+    if (!normalized) {
+      auto refusal = bad_path(path_error);
+      co_await out.send(refusal);
+      co_return;
+    }
+    req.path = std::move(*normalized);
     // Declared outside the `if`: GCC 12 does not keep condition variables alive across co_await.
     auto local = local_response(req);
     if (local) {
@@ -347,10 +374,80 @@ struct GatewayService::Impl {
     co_await proxy(req, out, std::move(match));
   }
 
-  std::string route_list() const {
-    std::string s;
-    for (auto& r : config.routes) s += (s.empty() ? "" : ", ") + r.prefix;
-    return s;
+  static http::Response bad_path(const std::string& why) {
+    return json_error(400, "invalid_request", "the request path cannot be routed unambiguously: " + why);
+  }
+
+  // RFC 6750 §2.1: the header only. A token in the URL ends up in logs, histories and
+  // Referer headers, so it is refused rather than ignored (and the query is never forwarded).
+  static std::optional<http::Response> token_outside_header(const http::Request& req, bool body_read) {
+    auto has_token = [](std::string_view encoded) {
+      auto form = http::parse_form(encoded);
+      return form && form->get("access_token").has_value();
+    };
+    bool in_query = !req.query.empty() && has_token(req.query);
+    bool in_form = body_read && !req.body.empty() &&
+                   req.header("Content-Type").value_or("").starts_with("application/x-www-form-urlencoded") &&
+                   has_token(req.body);
+    if (!in_query && !in_form) return std::nullopt;
+    return json_error(400, "invalid_request",
+                      std::string("send the access token in the Authorization header (Bearer), not in the ") +
+                          (in_query ? "URL" : "form body"));
+  }
+
+  std::optional<http::Response> admit(const http::Request& head) {
+    std::string path_error;
+    auto path = http::normalize_path(head.path, path_error);
+    if (!path) return bad_path(path_error);
+    auto match = match_route(config.routes, *path);
+    if (!match || head.method == "OPTIONS") return std::nullopt;  // answered by the gateway itself
+    auto misplaced = token_outside_header(head, false);
+    if (misplaced) return misplaced;
+    if (!keys.loaded()) return std::nullopt;  // handle() fetches them and answers
+    const RouteConfig& route = *match->route;
+    size_t route_index = size_t(&route - config.routes.data());
+    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + *path,
+                                   route.client_scope};
+    auto bearer = auth::extract_bearer(head.headers);
+    if (!bearer)
+      return admission_refused(route_index, head, auth::token_refused(bearer_error(bearer.error()), context),
+                               bearer_error(bearer.error()).failure);
+    auto verified_token = verify_now(route_index, *bearer);
+    // An unknown key may be a rotation: handle() refetches once, which needs I/O.
+    if (verified_token || verified_token.error().failure == auth::TokenFailure::unknown_key) return std::nullopt;
+    return admission_refused(route_index, head, auth::token_refused(verified_token.error(), context),
+                             verified_token.error().failure);
+  }
+
+  // A refusal before the body was read: counted and audited like one after it.
+  http::Response admission_refused(size_t route_index, const http::Request& head, http::Response refusal,
+                                   auth::TokenFailure failure) {
+    auto reason = std::string(auth::reason_code(failure));
+    metrics.validation_failure(reason);
+    metrics.request(route_slots[route_index], refusal.status);
+    if (audit.enabled()) {
+      AuditRecord record;
+      record.time = clock.now();
+      record.route = config.routes[route_index].prefix;
+      record.http_method = head.method;
+      record.status = refusal.status;
+      record.outcome = reason + " (body not read)";
+      audit.write(record);
+    }
+    return refusal;
+  }
+
+  static auth::VerifyError bearer_error(auth::BearerError error) {
+    switch (error) {
+      case auth::BearerError::duplicate_header:
+        return {auth::TokenFailure::malformed, "send exactly one Authorization header"};
+      case auth::BearerError::not_bearer:
+        return {auth::TokenFailure::malformed, "the Authorization header must use the Bearer scheme"};
+      case auth::BearerError::empty:
+        return {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
+      default:
+        return {auth::TokenFailure::missing, "this MCP server needs a bearer token; sign in first"};
+    }
   }
 
   // References: the connection's request and writer, which outlive the call (awaited at once).
@@ -367,7 +464,8 @@ struct GatewayService::Impl {
     if (auto auth_header = req.header("Authorization")) forward.headers.add("Authorization", std::string(*auth_header));
     auto answer = co_await upstream.fetch(std::move(forward), config.obo_timeout);
     if (!answer) {
-      auto refusal = json_error(502, "idp_unavailable", answer.error().message);
+      spdlog::warn("token bridge: {}", answer.error().message);
+      auto refusal = json_error(502, "idp_unavailable", "the identity provider could not be reached; retry shortly");
       co_await out.send(refusal);
       co_return;
     }
@@ -393,13 +491,16 @@ struct GatewayService::Impl {
     // With the audit log off, nothing reads the record: the body is not parsed for it.
     const bool auditing = audit.enabled();
     AuditRecord audit_record;
+    // What the audit cannot read is not forwarded: it would reach the MCP server unrecorded.
+    bool unreadable_body = false;
     if (auditing) {
       audit_record.time = clock.now();
       audit_record.route = route.prefix;
       audit_record.http_method = req.method;
       audit_record.request_bytes = req.body.size();
-      if (req.method == "POST") {
+      if (req.method == "POST" && !req.body.empty()) {
         auto call = mcp::peek_mcp_call(req.body);
+        unreadable_body = !call.json;
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);
       }
@@ -418,6 +519,17 @@ struct GatewayService::Impl {
       co_await out.send(response);
     };
 
+    if (unreadable_body) {
+      http::Response refusal = http::Response::json(
+          400, json::object{{"jsonrpc", "2.0"},
+                            {"id", nullptr},
+                            {"error", json::object{{"code", -32700},
+                                                   {"message", "Parse error: the body is not JSON in valid UTF-8"}}}});
+      std::string refusal_reason = "unparsable_body";
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
+
     if (!keys.loaded()) {
       co_await refresh_keys();
       if (!keys.loaded()) {
@@ -430,15 +542,16 @@ struct GatewayService::Impl {
       }
     }
 
+    auto misplaced = token_outside_header(req, true);
+    if (misplaced) {
+      http::Response refusal = std::move(*misplaced);
+      std::string refusal_reason = "token_outside_header";
+      co_await refuse(std::move(refusal), std::move(refusal_reason));
+      co_return;
+    }
     auto bearer = auth::extract_bearer(req.headers);
     if (!bearer) {
-      auth::VerifyError e{auth::TokenFailure::missing, "this MCP server needs a bearer token; sign in first"};
-      if (bearer.error() == auth::BearerError::duplicate_header)
-        e = {auth::TokenFailure::malformed, "send exactly one Authorization header"};
-      else if (bearer.error() == auth::BearerError::not_bearer)
-        e = {auth::TokenFailure::malformed, "the Authorization header must use the Bearer scheme"};
-      else if (bearer.error() == auth::BearerError::empty)
-        e = {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
+      auth::VerifyError e = bearer_error(bearer.error());
       metrics.validation_failure(std::string(auth::reason_code(e.failure)));
       http::Response refusal = auth::token_refused(e, context());
       std::string refusal_reason = std::string(auth::reason_code(e.failure));
@@ -481,8 +594,12 @@ struct GatewayService::Impl {
     auto opened = co_await upstream.open(std::move(upstream_request), deadlines);
     if (!opened) {
       bool timeout = opened.error().timed_out;
-      http::Response refusal = json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
-                                          opened.error().message);
+      // The internal address and the query stay in the log, not in the client's answer.
+      spdlog::warn("route {}: {}", route.prefix, opened.error().message);
+      http::Response refusal =
+          json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                     timeout ? "the MCP server behind " + route.prefix + " did not answer in time; retry shortly"
+                             : "the MCP server behind " + route.prefix + " could not be reached; retry shortly");
       std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
       co_await refuse(std::move(refusal), std::move(refusal_reason));
       co_return;
@@ -542,6 +659,8 @@ const GatewayConfig& GatewayService::config() const { return impl_->config; }
 Task<void> GatewayService::handle(http::Request& request, http::ResponseWriter& out) {
   return impl_->handle(request, out);
 }
+
+std::optional<http::Response> GatewayService::admit(const http::Request& head) { return impl_->admit(head); }
 
 Task<void> GatewayService::refresh_keys_forever() { return impl_->key_refresh_loop(); }
 

@@ -25,6 +25,10 @@ class GatewayService {
   const GatewayConfig& config() const;
   // The caller keeps `request` and `out` alive until the returned task completes.
   http::Task<void> handle(http::Request& request, http::ResponseWriter& out);
+  // The verdict on a request's head, before its body is read: a refusal for a path that cannot
+  // be routed unambiguously, a token in the query, a missing or invalid bearer token (judged
+  // with the keys already loaded; anything that needs a fetch is left to handle()). Never blocks.
+  std::optional<http::Response> admit(const http::Request& head);
   // Keeps the tenant's signing keys fresh; runs until its executor stops.
   http::Task<void> refresh_keys_forever();
   // What the HTTP layer answers for requests it refuses itself (too large, malformed, too slow).

@@ -51,4 +51,18 @@ bool RawConnection::read_until(const std::string& needle, std::chrono::milliseco
   return true;
 }
 
+bool RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, int(left.count())) <= 0) return false;
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+    received_.append(buf, size_t(n));
+  }
+}
+
 }  // namespace mcpgate::testing

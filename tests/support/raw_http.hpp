@@ -16,6 +16,8 @@ class RawConnection {
   void send(const std::string& bytes);
   // Reads until `needle` has arrived (true) or the timeout passes or the peer closes (false).
   bool read_until(const std::string& needle, std::chrono::milliseconds timeout);
+  // Reads until the peer closes (true) or the timeout passes (false).
+  bool read_until_closed(std::chrono::milliseconds timeout);
   const std::string& received() const { return received_; }
   void close();
 

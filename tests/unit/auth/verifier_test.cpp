@@ -52,12 +52,14 @@ TEST_F(VerifierTest, FallsBackToUpnAndAppidOfOlderClaimSets) {
   EXPECT_EQ(v->azp, kVsCode);
 }
 
-TEST_F(VerifierTest, AcceptsEs256FromAnEcKey) {
+TEST_F(VerifierTest, AcceptsEs256FromAnEcKeyWhereTheIssuersAllowListSaysSo) {
   // claims() as in auth_fixture.hpp:
   // {"iss":"https://login.microsoftonline.com/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/v2.0",
   //  "aud":"b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02","tid":"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b",
   //  "scp":"Mcp.Gateway.Access","nbf":1799999700,"exp":1800003600}
   auto token = sign_jwt(header("ES256", kEcKid), claims(), ec_key(), JwsAlg::ES256);
+  EXPECT_EQ(refused(token).failure, TokenFailure::disallowed_algorithm) << "Entra signs RS256 only: the default";
+  policy.allowed_algorithms = {JwsAlg::RS256, JwsAlg::ES256};
   EXPECT_TRUE(verify(token));
 }
 
@@ -431,6 +433,46 @@ TEST(ReasonCode, NamesEveryFailure) {
       {TokenFailure::scope_missing, "scope_missing"},
   };
   for (auto [failure, code] : all) EXPECT_EQ(reason_code(failure), code);
+}
+
+// ---- strictness (RFC 7515, RFC 8725) ------------------------------------------------------------
+
+TEST_F(VerifierTest, PaddedOrNonCanonicalBase64IsNotAnotherSpellingOfTheSameToken) {
+  auto token = rs256(claims());
+  ASSERT_TRUE(verify(token));
+  auto signature = token.substr(token.rfind('.') + 1);
+  // 256 signature bytes: 342 characters, the last carrying 4 unused bits.
+  EXPECT_EQ(refused(token + "==").failure, TokenFailure::malformed);
+  std::string flipped = token;
+  char& last = flipped.back();
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  last = alphabet[alphabet.find(last) ^ 1];  // same decoded bytes, a non-zero unused bit
+  EXPECT_EQ(refused(flipped).failure, TokenFailure::malformed);
+}
+
+TEST_F(VerifierTest, CritIsRefused) {
+  json::object h = header();
+  h["crit"] = json::array{"exp"};
+  EXPECT_EQ(refused(sign_jwt(h, claims(), rsa_key(), JwsAlg::RS256)).failure, TokenFailure::malformed);
+  h["crit"] = "not-an-array";
+  EXPECT_EQ(refused(sign_jwt(h, claims(), rsa_key(), JwsAlg::RS256)).failure, TokenFailure::malformed);
+}
+
+TEST_F(VerifierTest, ClaimShapesAreEntras) {
+  EXPECT_EQ(refused(rs256(claims_with({{"scp", json::array{"Mcp.Gateway.Access"}}}))).failure, TokenFailure::malformed);
+  EXPECT_EQ(refused(rs256(claims_with({{"roles", "Admin"}}))).failure, TokenFailure::malformed);
+  EXPECT_EQ(refused(rs256(claims_with({{"roles", json::array{1}}}))).failure, TokenFailure::malformed);
+  EXPECT_TRUE(verify(rs256(claims_with({{"roles", json::array{"Reader"}}}))));
+  EXPECT_EQ(refused(rs256(claims_with({{"ver", "1.0"}}))).failure, TokenFailure::v1_token);
+  EXPECT_EQ(refused(rs256(claims_with({{"ver", 2}}))).failure, TokenFailure::malformed);
+  EXPECT_TRUE(verify(rs256(claims_with({{"ver", "2.0"}}))));
+}
+
+TEST_F(VerifierTest, IssuedInTheFutureBeyondSkewIsRefused) {
+  EXPECT_EQ(refused(rs256(claims_with({{"iat", kNow + 3600}}))).failure, TokenFailure::not_yet_valid);
+  EXPECT_EQ(refused(rs256(claims_with({{"iat", "yesterday"}}))).failure, TokenFailure::malformed);
+  EXPECT_TRUE(verify(rs256(claims_with({{"iat", kNow + 60}})))) << "within the skew";
+  EXPECT_TRUE(verify(rs256(claims_with({{"iat", kNow - 300}}))));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "common/files.hpp"
 #include "http/client.hpp"
 #include "http/local_tls.hpp"
+#include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mcpgate::http {
@@ -101,6 +102,118 @@ TEST(Server, ServesTlsWithTheLocalCa) {
   auto ca_before = read_file(tls.ca_certificate);
   ensure_local_tls(dir.path());
   EXPECT_EQ(read_file(tls.ca_certificate), ca_before);
+}
+
+// ---- framing: one request is one request ---------------------------------------------------
+
+using namespace std::chrono_literals;
+using testing::RawConnection;
+
+// Sends raw bytes, reads until the server closes, and returns what came back.
+std::string exchange_raw(const RunningServer& s, const std::string& bytes) {
+  RawConnection c(s.port());
+  c.send(bytes);
+  EXPECT_TRUE(c.read_until_closed(5s)) << "the server kept the connection open after: " << bytes;
+  return c.received();
+}
+
+int count(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(ServerFraming, AmbiguousBodiesAreRefusedAndNothingAfterThemIsServed) {
+  RunningServer s({});
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
+  for (std::string te : {"xchunked", "chunked, identity", "gzip, chunked", "identity"}) {
+    auto out = exchange_raw(s, "POST /mcp HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: " + te + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << te << ": " << out;
+    EXPECT_EQ(out.find("/smuggled"), std::string::npos) << te << ": the bytes after it were served: " << out;
+    EXPECT_EQ(count(out, "HTTP/1.1 "), 1) << te;
+  }
+  auto both = exchange_raw(
+      s,
+      "POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
+  EXPECT_EQ(both.rfind("HTTP/1.1 400", 0), 0u) << both;
+  EXPECT_EQ(both.find("/smuggled"), std::string::npos) << both;
+}
+
+TEST(ServerFraming, HostMustBeOneValidField) {
+  RunningServer s({});
+  EXPECT_EQ(exchange_raw(s, "GET /x HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(exchange_raw(s, "GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(exchange_raw(s, "GET /x HTTP/1.1\r\nHost: a b\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(exchange_raw(s, "GET http://evil/x HTTP/1.1\r\nHost: a\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  auto ok = exchange_raw(s, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(ok.rfind("HTTP/1.1 200", 0), 0u) << ok;
+}
+
+TEST(ServerFraming, ExpectContinueGetsAnInterimAnswerThenTheFinalOne) {
+  RunningServer s({});
+  RawConnection c(s.port());
+  c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(c.read_until("HTTP/1.1 100 Continue\r\n\r\n", 5s)) << c.received();
+  c.send("hello");
+  ASSERT_TRUE(c.read_until("POST /upload ? hello", 5s)) << c.received();
+  EXPECT_EQ(count(c.received(), "HTTP/1.1 200"), 1);
+}
+
+TEST(ServerFraming, AdmissionRefusesBeforeTheBodyIsRead) {
+  ServerOptions o;
+  o.admit = [](const Request& head) -> std::optional<Response> {
+    if (head.header("Authorization")) return std::nullopt;
+    return Response::text(401, "sign in first");
+  };
+  RunningServer s(o);
+  RawConnection c(s.port());
+  // A large body announced and never sent: the answer must not wait for it.
+  c.send("POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(c.read_until_closed(5s)) << c.received();
+  EXPECT_EQ(c.received().rfind("HTTP/1.1 401", 0), 0u) << c.received();
+  EXPECT_EQ(c.received().find("100 Continue"), std::string::npos) << "no invitation to send a refused body";
+  auto admitted = exchange_raw(s,
+                               "POST /mcp HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer x\r\nContent-Length: 2\r\n"
+                               "Connection: close\r\n\r\nok");
+  EXPECT_EQ(admitted.rfind("HTTP/1.1 200", 0), 0u) << admitted;
+}
+
+TEST(ServerFraming, ARequestThatDoesNotArriveInTimeIs408) {
+  ServerOptions o;
+  o.read_timeout = 300ms;
+  RunningServer s(o);
+  RawConnection c(s.port());
+  c.send("POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");  // 7 bytes never come
+  ASSERT_TRUE(c.read_until_closed(5s)) << c.received();
+  EXPECT_EQ(c.received().rfind("HTTP/1.1 408", 0), 0u) << c.received();
+  RawConnection head_only(s.port());
+  head_only.send("GET /x HTTP/1.1\r\nHost: h\r\n");  // the head never ends
+  ASSERT_TRUE(head_only.read_until_closed(5s));
+  EXPECT_EQ(head_only.received().rfind("HTTP/1.1 408", 0), 0u) << head_only.received();
+}
+
+TEST(ServerLimits, ConnectionsBeyondTheClientsShareAre503) {
+  ServerOptions o;
+  o.max_connections_per_client = 2;
+  RunningServer s(o);
+  RawConnection first(s.port()), second(s.port());
+  first.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+  second.send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(first.read_until("GET /a", 5s));
+  ASSERT_TRUE(second.read_until("GET /b", 5s));
+  RawConnection third(s.port());
+  ASSERT_TRUE(third.read_until_closed(5s));
+  EXPECT_EQ(third.received().rfind("HTTP/1.1 503", 0), 0u) << third.received();
+  first.close();
+  // The slot is given back once the first connection is gone; polled, not slept for.
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    RawConnection again(s.port());
+    again.send("GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    again.read_until_closed(5s);
+    served = again.received().find("GET /c") != std::string::npos;
+  }
+  EXPECT_TRUE(served);
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 // GCC 12 miscompiles some of those forms in coroutines.)
 #include "http/upstream.hpp"
 
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cctype>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -12,9 +16,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include "http/async.hpp"
@@ -237,6 +243,89 @@ TEST_F(UpstreamClientTest, AnUpstreamThatDoesNotAnswerTimesOut) {
   EXPECT_NE(opened.error().message.find("upstream " + upstream.origin() + " did not answer within 100 ms"),
             std::string::npos)
       << opened.error().message;
+}
+
+// A raw HTTP/1.1 server on loopback that writes exactly the bytes a test gives it: here, an
+// interim 100 Continue before each final answer, which the streaming server never sends. Serves
+// requests on one keep-alive connection, echoing each body, until the test ends.
+class InterimUpstream {
+ public:
+  explicit InterimUpstream(std::string interim) : interim_(std::move(interim)) {
+    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~InterimUpstream() {
+    // shutdown(), unlike close(), wakes a thread blocked in accept or recv on that socket.
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    if (int fd = connection_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + path;
+  }
+
+ private:
+  void serve() {
+    boost::system::error_code ec;
+    socket_.emplace(io_);
+    acceptor_.accept(*socket_, ec);
+    if (!ec) connection_fd_ = socket_->native_handle();
+    std::string buffer;
+    while (!ec) {
+      size_t head_end;
+      while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        char chunk[4096];
+        size_t n = socket_->read_some(asio::buffer(chunk), ec);
+        if (ec) return;
+        buffer.append(chunk, n);
+      }
+      auto head = buffer.substr(0, head_end);
+      for (auto& c : head) c = char(std::tolower(static_cast<unsigned char>(c)));
+      size_t length = 0;
+      auto at = head.find("content-length:");
+      if (at != std::string::npos) length = std::stoul(head.substr(at + 15));
+      while (buffer.size() < head_end + 4 + length) {
+        char chunk[4096];
+        size_t n = socket_->read_some(asio::buffer(chunk), ec);
+        if (ec) return;
+        buffer.append(chunk, n);
+      }
+      auto body = buffer.substr(head_end + 4, length);
+      buffer.erase(0, head_end + 4 + length);
+      auto answer = interim_ + "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      asio::write(*socket_, asio::buffer(answer), ec);
+    }
+  }
+
+  std::string interim_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_{io_, asio::ip::tcp::v4()};
+  std::optional<asio::ip::tcp::socket> socket_;
+  std::atomic<int> connection_fd_{-1};
+  std::thread thread_;
+};
+
+TEST_F(UpstreamClientTest, InterimResponsesAreSkippedSoEachAnswerReachesItsOwnRequest) {
+  InterimUpstream upstream("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+  auto first = fetch({"POST", upstream.url("/mcp"), {}, "alice's call"});
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "alice's call");
+  EXPECT_FALSE(first->headers.get("Link")) << "an interim response's fields are not the final one's";
+  // The same pooled connection: before the fix, this got the answer left behind by the first.
+  auto second = fetch({"POST", upstream.url("/mcp"), {}, "bob's call"});
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, "bob's call");
+  EXPECT_EQ(client.idle_connections(), 1u);
+}
+
+TEST_F(UpstreamClientTest, SwitchingProtocolsIsRefusedAndTheConnectionClosed) {
+  InterimUpstream upstream("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+  auto answer = fetch({"POST", upstream.url("/mcp"), {}, "x"});
+  EXPECT_FALSE(answer);
+  EXPECT_EQ(client.idle_connections(), 0u);
 }
 
 TEST_F(UpstreamClientTest, BadUrlsAreErrors) {

@@ -317,5 +317,121 @@ TEST_F(GatewayServiceTest, AuditLineNamesTheUserTheMethodAndTheTool) {
   EXPECT_EQ(line.at("status").as_int64(), 200);
 }
 
+// ---- hostile requests ------------------------------------------------------------------------
+
+TEST_F(GatewayServiceTest, DotSegmentsAreResolvedBeforeRouting) {
+  auto escape = mcp_post(kAlice);
+  escape.path = "/context7/mcp/../../admin";
+  EXPECT_EQ(send(escape).status, 404) << "normalised to /admin, which no route serves";
+  auto encoded = mcp_post(kAlice);
+  encoded.path = "/context7/mcp/%2e%2e/%2e%2e/admin";
+  EXPECT_EQ(send(encoded).status, 404);
+  EXPECT_TRUE(upstream.forwarded.empty()) << "nothing left its route";
+  auto doubled = mcp_post(kAlice);
+  doubled.path = "//context7//mcp";
+  EXPECT_EQ(send(doubled).status, 200);
+  ASSERT_EQ(upstream.forwarded.size(), 1u);
+  EXPECT_EQ(upstream.forwarded[0].url, "https://mcp.context7.com/mcp/oauth");
+}
+
+TEST_F(GatewayServiceTest, EncodedSlashesAreRefused) {
+  auto slash = mcp_post(kAlice);
+  slash.path = "/context7/mcp%2F..%2F..%2Fadmin";
+  auto out = send(slash);
+  EXPECT_EQ(out.status, 400);
+  EXPECT_EQ(json::parse(out.body).at("error").as_string(), "invalid_request");
+  EXPECT_TRUE(upstream.forwarded.empty());
+}
+
+TEST_F(GatewayServiceTest, TokenInTheQueryIsRefusedAndNeverForwarded) {
+  auto request = mcp_post(kAlice);
+  request.query = "access_token=" + token_for(kAlice);
+  auto out = send(request);
+  EXPECT_EQ(out.status, 400);
+  EXPECT_NE(out.body.find("Authorization header"), std::string::npos) << out.body;
+  EXPECT_EQ(out.body.find(token_for(kAlice)), std::string::npos);
+  EXPECT_TRUE(upstream.forwarded.empty());
+  auto form = testing::request(
+      "POST", "/context7/mcp",
+      {{"Authorization", "Bearer " + token_for(kAlice)}, {"Content-Type", "application/x-www-form-urlencoded"}},
+      "access_token=" + token_for(kAlice));
+  EXPECT_EQ(send(form).status, 400);
+  EXPECT_TRUE(upstream.forwarded.empty());
+}
+
+TEST_F(GatewayServiceTest, ErrorAnswersNameNoInternalAddressOrRoute) {
+  auto missing = send(testing::request("GET", "/nowhere"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body.find("/context7"), std::string::npos) << "404s do not list the routes: " << missing.body;
+  upstream.refuse_connections = true;
+  auto unreachable = send(mcp_post(kAlice));
+  EXPECT_EQ(unreachable.status, 502);
+  EXPECT_EQ(unreachable.body.find("mcp.context7.com"), std::string::npos) << unreachable.body;
+}
+
+TEST_F(GatewayServiceTest, AadstsCodeIsSaidOnce) {
+  upstream.obo_refusal = http::Response::json(
+      400, json::object{{"error", "invalid_grant"},
+                        {"error_description", "AADSTS50013: Assertion failed signature validation."},
+                        {"error_codes", json::array{50013}}});
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.body.find("AADSTS50013: AADSTS50013"), std::string::npos) << out.body;
+}
+
+TEST_F(GatewayServiceTest, WhatTheAuditCannotReadIsNotForwarded) {
+  auto out = send(
+      mcp_post(kAlice, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"q\xff\"}}"));
+  EXPECT_EQ(out.status, 400);
+  EXPECT_EQ(json::parse(out.body).at("error").at("code").as_int64(), -32700);
+  EXPECT_TRUE(upstream.forwarded.empty());
+  auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
+  EXPECT_EQ(line.at("outcome").as_string(), "unparsable_body");
+}
+
+TEST_F(GatewayServiceTest, ABatchIsAuditedCallByCall) {
+  EXPECT_EQ(send(mcp_post(kAlice, R"([{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query-docs"}},
+                                      {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"resolve-library-id"}}])"))
+                .status,
+            200);
+  auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
+  EXPECT_EQ(line.at("rpc_method").as_string(), "tools/call,tools/call");
+  EXPECT_EQ(line.at("tool").as_string(), "query-docs,resolve-library-id");
+}
+
+TEST_F(GatewayServiceTest, TheRoutesTenantIsRequiredEvenWhenTheRouteDoesNotNameIt) {
+  ASSERT_FALSE(config.routes[0].required_tenant.has_value());
+  auto other =
+      rs256(auth::testing::claims_with({{"iss", kIssuer}, {"oid", kAlice}, {"tid", auth::testing::kOtherTenant}}));
+  auto out = send(testing::request("POST", "/context7/mcp", {{"Authorization", "Bearer " + other}}, "{}"));
+  EXPECT_EQ(out.status, 401);
+  EXPECT_NE(out.body.find("tenant_mismatch"), std::string::npos) << out.body;
+}
+
+TEST_F(GatewayServiceTest, AdmissionJudgesTheTokenBeforeTheBody) {
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);  // the keys are loaded from here on
+  auto head = mcp_post(kAlice);
+  head.body.clear();
+  EXPECT_FALSE(service().admit(head)) << "a valid token is admitted";
+  auto anonymous = testing::request("POST", "/context7/mcp", {{"Content-Length", "4194304"}});
+  auto refused = service().admit(anonymous);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_TRUE(refused->headers.get("WWW-Authenticate").has_value());
+  auto forged = testing::request("POST", "/context7/mcp",
+                                 {{"Authorization", "Bearer " + rs256(auth::testing::claims_with({{"iss", kIssuer}}),
+                                                                      kRsaKid, auth::testing::stranger_rsa_key())}});
+  ASSERT_TRUE(service().admit(forged));
+  EXPECT_EQ(service().admit(forged)->status, 401);
+  auto traversal = testing::request("POST", "/context7/%2f..%2fadmin");
+  ASSERT_TRUE(service().admit(traversal));
+  EXPECT_EQ(service().admit(traversal)->status, 400);
+  EXPECT_FALSE(service().admit(testing::request("GET", "/healthz"))) << "local endpoints need no token";
+  auto rotated =
+      testing::request("POST", "/context7/mcp",
+                       {{"Authorization", "Bearer " + rs256(auth::testing::claims_with({{"iss", kIssuer}}),
+                                                            "rotated-key", auth::testing::stranger_rsa_key())}});
+  EXPECT_FALSE(service().admit(rotated)) << "an unknown key may be a rotation: handle() refetches";
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy
