@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   nginx-light haproxy wrk   # bench/run.sh: the contenders and the load generator
   clang-format-16 clang-tidy-16 python3   # scripts/format.sh, scripts/lint.sh, scripts/check-layering.py
+  clang-16 libclang-rt-16-dev             # scripts/fuzz.sh: libFuzzer (clang 14 cannot instrument coroutines)
 )
 
 missing=()

@@ -21,3 +21,6 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEB
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -j"$jobs" --output-on-failure --timeout 300 -L unit)
+
+echo "== fuzz targets, a few seconds each (clang, libFuzzer, ASan + UBSan)"
+bash scripts/fuzz.sh --smoke
