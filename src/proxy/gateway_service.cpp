@@ -477,22 +477,147 @@ struct GatewayService::Impl {
     co_await out.send(r);
   }
 
+  // ---- the proxied request, step by step ----------------------------------------------------
+  // Each step returns what the next needs, or the refusal to answer (metrics and audit are
+  // written once, by proxy()). None touches a socket except through `upstream` and `out`.
+
+  struct Refusal {
+    http::Response response;
+    std::string reason;  // the metrics label and the audit outcome
+  };
+  template <class T>
+  using Step = boost::system::result<T, Refusal>;
+  struct Authenticated {
+    Verified claims;
+    std::string_view token;  // into the request's headers, which outlive the request
+  };
+
+  // What the audit cannot read is not forwarded: it would reach the MCP server unrecorded.
+  static std::optional<Refusal> unreadable_body(const mcp::McpCall& call, const http::Request& req) {
+    if (req.method != "POST" || req.body.empty() || call.json) return std::nullopt;
+    return Refusal{
+        http::Response::json(400, json::object{{"jsonrpc", "2.0"},
+                                               {"id", nullptr},
+                                               {"error", json::object{{"code", -32700},
+                                                                      {"message",
+                                                                       "Parse error: the body is not JSON in "
+                                                                       "valid UTF-8"}}}}),
+        "unparsable_body"};
+  }
+
+  Task<std::optional<Refusal>> ensure_keys() {
+    if (keys.loaded()) co_return std::nullopt;
+    co_await refresh_keys();
+    if (keys.loaded()) co_return std::nullopt;
+    co_return Refusal{json_error(503, "keys_unavailable",
+                                 "the gateway has not yet fetched tenant " + config.tenant_id +
+                                     "'s signing keys from " + config.authority + "; retry shortly"),
+                      "keys_unavailable"};
+  }
+
+  // The caller's token: in the header only, well-formed, verified for the route.
+  Task<Step<Authenticated>> authenticate(const http::Request* req, size_t route_index, auth::ChallengeContext context) {
+    auto misplaced = token_outside_header(*req, true);
+    if (misplaced) co_return Refusal{std::move(*misplaced), "token_outside_header"};
+    auto bearer = auth::extract_bearer(req->headers);
+    if (!bearer) {
+      auth::VerifyError e = bearer_error(bearer.error());
+      std::string reason(auth::reason_code(e.failure));
+      metrics.validation_failure(reason);
+      co_return Refusal{auth::token_refused(e, context), reason};
+    }
+    std::string_view token = *bearer;
+    auto verified = co_await verify(route_index, token);
+    if (!verified) {
+      std::string reason(auth::reason_code(verified.error().failure));
+      metrics.validation_failure(reason);
+      co_return Refusal{auth::token_refused(verified.error(), context), reason};
+    }
+    co_return Authenticated{std::move(*verified), token};
+  }
+
+  // The On-Behalf-Of token for this user and route (cached, single-flight).
+  Task<Step<std::string>> on_behalf_of(const auth::VerifiedToken* claims, std::string_view token,
+                                       const RouteConfig* route, auth::ChallengeContext context) {
+    exchange::TokenCache::Key key{claims->tid, claims->oid, route->obo_scope};
+    auto obo = co_await exchanged_token(std::move(key), token);
+    if (obo) co_return std::move(*obo);
+    const auto& f = obo.error();
+    co_return Refusal{exchange_refused(f, context),
+                      "obo_" + (f.aadsts ? "AADSTS" + std::to_string(f.aadsts) : f.error)};
+  }
+
+  // What goes upstream: the rewritten, normalised path, the query, the caller's headers less its
+  // credentials, and the exchanged token.
+  static http::ClientRequest upstream_request(http::Request& req, const RouteMatch& match, const std::string& obo) {
+    const RouteConfig& route = *match.route;
+    return {req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
+            upstream_request_headers(req, obo), std::move(req.body)};
+  }
+
+  Task<Step<std::unique_ptr<http::UpstreamResponse>>> open_upstream(http::ClientRequest request,
+                                                                    const RouteConfig* route) {
+    http::Deadlines deadlines{route->response_timeout, route->stream_idle_timeout};
+    auto opened = co_await upstream.open(std::move(request), deadlines);
+    if (opened) co_return std::move(*opened);
+    bool timeout = opened.error().timed_out;
+    // The internal address and the query stay in the log, not in the client's answer.
+    spdlog::warn("route {}: {}", route->prefix, opened.error().message);
+    co_return Refusal{
+        json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
+                   timeout ? "the MCP server behind " + route->prefix + " did not answer in time; retry shortly"
+                           : "the MCP server behind " + route->prefix + " could not be reached; retry shortly"),
+        timeout ? "upstream_timeout" : "upstream_unavailable"};
+  }
+
+  // Relays the upstream's answer as it arrives; returns the outcome for the audit line. A stream
+  // ends with whichever comes first: its end, or the client hanging up (which must cancel the
+  // upstream request rather than leave it streaming into the void).
+  Task<std::string> relay(http::UpstreamResponse* response, http::ResponseWriter* out, http::Headers headers,
+                          size_t* response_bytes) {
+    bool streaming = !response->content_length;
+    bool head_sent = co_await out->start(response->status, headers, response->content_length);
+    if (!head_sent) co_return "client_gone";
+    std::string outcome = "forwarded";
+    auto pieces = [&]() -> Task<void> {
+      while (!response->done()) {
+        auto piece = co_await response->read_some();
+        if (!piece) {
+          outcome = "upstream_broke_off";
+          co_return;
+        }
+        *response_bytes += piece->size();
+        bool written = co_await out->write(*piece);
+        if (!written) {
+          outcome = "client_gone";
+          co_return;
+        }
+      }
+      bool finished = co_await out->finish();
+      if (!finished) outcome = "client_gone";
+    };
+    if (streaming) {
+      auto first = co_await (pieces() || out->client_gone());
+      if (first.index() == 1) outcome = "client_gone";
+    } else {
+      // A sized answer ends by itself; watching the client would only cost a read per request.
+      co_await pieces();
+    }
+    co_return outcome;
+  }
+
   // References: the connection's request and writer, which outlive the call (awaited at once).
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> proxy(http::Request& req, http::ResponseWriter& out, RouteMatch match) {
     auto started = std::chrono::steady_clock::now();
     const RouteConfig& route = *match.route;
     size_t route_index = size_t(&route - config.routes.data());
-    // Only refusals need the challenge, so it is built only for them.
-    auto context = [&] {
-      return auth::ChallengeContext{config.public_url + "/.well-known/oauth-protected-resource" + req.path,
-                                    route.client_scope};
-    };
+    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + req.path,
+                                   route.client_scope};
     // With the audit log off, nothing reads the record: the body is not parsed for it.
     const bool auditing = audit.enabled();
     AuditRecord audit_record;
-    // What the audit cannot read is not forwarded: it would reach the MCP server unrecorded.
-    bool unreadable_body = false;
+    std::optional<Refusal> refusal;
     if (auditing) {
       audit_record.time = clock.now();
       audit_record.route = route.prefix;
@@ -500,7 +625,7 @@ struct GatewayService::Impl {
       audit_record.request_bytes = req.body.size();
       if (req.method == "POST" && !req.body.empty()) {
         auto call = mcp::peek_mcp_call(req.body);
-        unreadable_body = !call.json;
+        refusal = unreadable_body(call, req);
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);
       }
@@ -514,138 +639,58 @@ struct GatewayService::Impl {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       audit.write(audit_record);
     };
-    auto refuse = [&](http::Response response, std::string reason) -> Task<void> {
-      finish(response.status, reason);
-      co_await out.send(response);
-    };
 
-    if (unreadable_body) {
-      http::Response refusal = http::Response::json(
-          400, json::object{{"jsonrpc", "2.0"},
-                            {"id", nullptr},
-                            {"error", json::object{{"code", -32700},
-                                                   {"message", "Parse error: the body is not JSON in valid UTF-8"}}}});
-      std::string refusal_reason = "unparsable_body";
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
+    // (Each step's result is named before it is tested: GCC 12 and co_await in conditions.)
+    if (!refusal) refusal = co_await ensure_keys();
+    std::optional<Authenticated> who;
+    if (!refusal) {
+      auto authenticated = co_await authenticate(&req, route_index, context);
+      if (authenticated)
+        who = std::move(*authenticated);
+      else
+        refusal = std::move(authenticated).error();
     }
-
-    if (!keys.loaded()) {
-      co_await refresh_keys();
-      if (!keys.loaded()) {
-        http::Response refusal = json_error(503, "keys_unavailable",
-                                            "the gateway has not yet fetched tenant " + config.tenant_id +
-                                                "'s signing keys from " + config.authority + "; retry shortly");
-        std::string refusal_reason = "keys_unavailable";
-        co_await refuse(std::move(refusal), std::move(refusal_reason));
-        co_return;
+    std::string obo;
+    if (!refusal) {
+      const auth::VerifiedToken& claims = *who->claims;
+      if (auditing) {
+        audit_record.tid = claims.tid;
+        audit_record.oid = claims.oid;
+        audit_record.preferred_username = claims.preferred_username;
       }
+      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, context);
+      if (exchanged)
+        obo = std::move(*exchanged);
+      else
+        refusal = std::move(exchanged).error();
     }
-
-    auto misplaced = token_outside_header(req, true);
-    if (misplaced) {
-      http::Response refusal = std::move(*misplaced);
-      std::string refusal_reason = "token_outside_header";
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
+    std::unique_ptr<http::UpstreamResponse> response;
+    if (!refusal) {
+      auto request = upstream_request(req, match, obo);
+      auto opened = co_await open_upstream(std::move(request), &route);
+      if (opened)
+        response = std::move(*opened);
+      else
+        refusal = std::move(opened).error();
     }
-    auto bearer = auth::extract_bearer(req.headers);
-    if (!bearer) {
-      auth::VerifyError e = bearer_error(bearer.error());
-      metrics.validation_failure(std::string(auth::reason_code(e.failure)));
-      http::Response refusal = auth::token_refused(e, context());
-      std::string refusal_reason = std::string(auth::reason_code(e.failure));
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
-    // A view into the request's headers, which outlive this handler.
-    std::string_view token = *bearer;
-    auto verified_token = co_await verify(route_index, token);
-    if (!verified_token) {
-      auto reason = std::string(auth::reason_code(verified_token.error().failure));
-      metrics.validation_failure(reason);
-      http::Response refusal = auth::token_refused(verified_token.error(), context());
-      std::string refusal_reason = reason;
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
-    const auth::VerifiedToken& claims = **verified_token;
-    if (auditing) {
-      audit_record.tid = claims.tid;
-      audit_record.oid = claims.oid;
-      audit_record.preferred_username = claims.preferred_username;
-    }
-
-    exchange::TokenCache::Key obo_key{claims.tid, claims.oid, route.obo_scope};
-    auto obo = co_await exchanged_token(obo_key, token);
-    if (!obo) {
-      auto response = exchange_refused(obo.error(), context());
-      http::Response refusal = response;
-      std::string refusal_reason =
-          "obo_" + (obo.error().aadsts ? "AADSTS" + std::to_string(obo.error().aadsts) : obo.error().error);
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
+    if (refusal) {
+      finish(refusal->response.status, refusal->reason);
+      co_await out.send(refusal->response);
       co_return;
     }
 
-    http::ClientRequest upstream_request{
-        req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
-        upstream_request_headers(req, *obo), std::move(req.body)};
-    http::Deadlines deadlines{route.response_timeout, route.stream_idle_timeout};
-    auto opened = co_await upstream.open(std::move(upstream_request), deadlines);
-    if (!opened) {
-      bool timeout = opened.error().timed_out;
-      // The internal address and the query stay in the log, not in the client's answer.
-      spdlog::warn("route {}: {}", route.prefix, opened.error().message);
-      http::Response refusal =
-          json_error(timeout ? 504 : 502, timeout ? "upstream_timeout" : "upstream_unavailable",
-                     timeout ? "the MCP server behind " + route.prefix + " did not answer in time; retry shortly"
-                             : "the MCP server behind " + route.prefix + " could not be reached; retry shortly");
-      std::string refusal_reason = timeout ? "upstream_timeout" : "upstream_unavailable";
-      co_await refuse(std::move(refusal), std::move(refusal_reason));
-      co_return;
-    }
-    auto response = std::move(*opened);
     auto headers = downstream_response_headers(response->headers);
     if (response->status == 401 || response->status == 403)
-      claim_bearer_challenge(headers, response->status, context().resource_metadata_url);
+      claim_bearer_challenge(headers, response->status, context.resource_metadata_url);
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
-    std::string outcome = "forwarded";
-    bool head_sent = co_await out.start(response->status, headers, response->content_length);
-    if (head_sent) {
-      auto relay = [&]() -> Task<void> {
-        while (!response->done()) {
-          auto piece = co_await response->read_some();
-          if (!piece) {
-            outcome = "upstream_broke_off";
-            co_return;
-          }
-          if (auditing) audit_record.response_bytes += piece->size();
-          bool written = co_await out.write(*piece);
-          if (!written) {
-            outcome = "client_gone";
-            co_return;
-          }
-        }
-        bool finished = co_await out.finish();
-        if (!finished) outcome = "client_gone";
-      };
-      // A stream ends with whichever comes first: its end, or the client hanging up (which must
-      // cancel the upstream request rather than leave it streaming into the void).
-      if (streaming) {
-        auto first = co_await (relay() || out.client_gone());
-        if (first.index() == 1) outcome = "client_gone";
-      } else {
-        // A sized answer ends by itself; watching the client would only cost a read per request.
-        co_await relay();
-      }
-    } else {
-      outcome = "client_gone";
-    }
+    size_t response_bytes = 0;
+    auto outcome = co_await relay(response.get(), &out, std::move(headers), &response_bytes);
     if (streaming) --metrics.open_streams;
+    audit_record.response_bytes = response_bytes;
     int status = response->status;
     response.reset();  // an unfinished upstream response closes its connection here
-    finish(status, outcome);
+    finish(status, std::move(outcome));
   }
 };
 
