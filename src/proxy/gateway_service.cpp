@@ -442,7 +442,9 @@ struct GatewayService::Impl {
       case auth::BearerError::duplicate_header:
         return {auth::TokenFailure::malformed, "send exactly one Authorization header"};
       case auth::BearerError::not_bearer:
-        return {auth::TokenFailure::malformed, "the Authorization header must use the Bearer scheme"};
+        // RFC 6750 §3.1: another scheme is no Bearer attempt, so the challenge carries no error code.
+        return {auth::TokenFailure::missing,
+                "the Authorization header must use the Bearer scheme; sign in for a token"};
       case auth::BearerError::empty:
         return {auth::TokenFailure::malformed, "the Authorization header has no token after Bearer"};
       default:

@@ -223,6 +223,15 @@ TEST_F(GatewayServiceTest, MissingTokenIsAChallengeNamingTheGatewaysMetadata) {
   EXPECT_TRUE(upstream.forwarded.empty());
 }
 
+TEST_F(GatewayServiceTest, AnotherSchemeIsChallengedWithoutAnErrorCode) {
+  auto out = send(testing::request("POST", "/context7/mcp", {{"Authorization", "Basic dXNlcjpwYXNz"}}, "{}"));
+  EXPECT_EQ(out.status, 401);
+  auto challenge = std::string(out.headers.get("WWW-Authenticate").value_or(""));
+  EXPECT_EQ(challenge.find("error="), std::string::npos) << "RFC 6750 §3.1: " << challenge;
+  EXPECT_NE(challenge.find("resource_metadata="), std::string::npos) << challenge;
+  EXPECT_NE(out.body.find("Bearer scheme"), std::string::npos) << out.body;
+}
+
 TEST_F(GatewayServiceTest, ValidTokenIsExchangedAndForwardedWithTheRouteRewrite) {
   auto out = send(mcp_post(kAlice));
   ASSERT_EQ(out.status, 200) << out.body;
