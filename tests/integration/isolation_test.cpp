@@ -21,6 +21,7 @@
 #include "auth/jwt.hpp"
 #include "binaries.hpp"
 #include "common/files.hpp"
+#include "gateway_yaml.hpp"
 #include "http/client.hpp"
 #include "support/idp_client.hpp"
 #include "support/process.hpp"
@@ -128,27 +129,8 @@ class HostileUpstream {
 };
 
 std::string gateway_yaml(int idp_port, int upstream_port) {
-  return "listen: {host: 127.0.0.1, port: 0}\n"
-         "public_url: https://gateway.test\n"
-         "threads: 2\n"
-         "entra: {authority: 'http://127.0.0.1:" +
-         std::to_string(idp_port) + "', tenant_id: " + kDemoTenant +
-         "}\n"
-         "client: {client_id: " +
-         kDemoGatewayApp +
-         ", client_secret: '${env:MCPGATE_TEST_GATEWAY_SECRET}'}\n"
-         "audit_log: 'off'\n"
-         "routes:\n"
-         "  - prefix: /context7\n"
-         "    upstream: 'http://127.0.0.1:" +
-         std::to_string(upstream_port) +
-         "'\n"
-         "    audiences: ['" +
-         kDemoGatewayApp +
-         "']\n"
-         "    scopes: [Mcp.Gateway.Access]\n"
-         "    obo_scope: api://" +
-         kDemoMcpApiApp + "/.default\n";
+  return demo_gateway_yaml(idp_port, demo_route_yaml("/context7", "http://127.0.0.1:" + std::to_string(upstream_port)),
+                           "off", "threads: 2\n");
 }
 
 struct Tally {

@@ -19,6 +19,7 @@
 
 #include "binaries.hpp"
 #include "common/files.hpp"
+#include "gateway_yaml.hpp"
 #include "http/client.hpp"
 #include "support/idp_client.hpp"
 #include "support/process.hpp"
@@ -167,16 +168,8 @@ class Nginx {
 bool nginx_installed() { return ::system("command -v nginx >/dev/null 2>&1") == 0; }
 
 std::string gateway_yaml(int idp_port, int capture_port, int nginx_port) {
-  auto route = [](const std::string& prefix, int port) {
-    return "  - prefix: " + prefix + "\n    upstream: 'http://127.0.0.1:" + std::to_string(port) +
-           "'\n    audiences: ['" + kDemoGatewayApp + "']\n    scopes: [Mcp.Gateway.Access]\n    obo_scope: api://" +
-           kDemoMcpApiApp + "/.default\n";
-  };
-  return "listen: {host: 127.0.0.1, port: 0}\npublic_url: https://gateway.test\nentra: {authority: "
-         "'http://127.0.0.1:" +
-         std::to_string(idp_port) + "', tenant_id: " + kDemoTenant + "}\nclient: {client_id: " + kDemoGatewayApp +
-         ", client_secret: '${env:MCPGATE_TEST_GATEWAY_SECRET}'}\naudit_log: 'off'\nroutes:\n" +
-         route("/cap", capture_port) + route("/ngx", nginx_port);
+  return demo_gateway_yaml(idp_port, demo_route_yaml("/cap", "http://127.0.0.1:" + std::to_string(capture_port)) +
+                                         demo_route_yaml("/ngx", "http://127.0.0.1:" + std::to_string(nginx_port)));
 }
 
 struct Case {

@@ -36,32 +36,32 @@ void RawConnection::send(const std::string& bytes) {
   }
 }
 
+// Waits for bytes until the deadline: Data when some arrived, Closed when the peer closed,
+// Timeout otherwise.
+RawConnection::Read RawConnection::read_more(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return Read::timeout;
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, int(left.count())) <= 0) return Read::timeout;
+  char buf[4096];
+  auto n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) return Read::closed;
+  received_.append(buf, size_t(n));
+  return Read::data;
+}
+
 bool RawConnection::read_until(const std::string& needle, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (received_.find(needle) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, int(left.count())) <= 0) return false;
-    char buf[4096];
-    auto n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return received_.find(needle) != std::string::npos;
-    received_.append(buf, size_t(n));
-  }
+  while (received_.find(needle) == std::string::npos)
+    if (read_more(deadline) != Read::data) return received_.find(needle) != std::string::npos;
   return true;
 }
 
 bool RawConnection::read_until_closed(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, int(left.count())) <= 0) return false;
-    char buf[4096];
-    auto n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return true;
-    received_.append(buf, size_t(n));
+    auto read = read_more(deadline);
+    if (read != Read::data) return read == Read::closed;
   }
 }
 

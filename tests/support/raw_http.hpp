@@ -22,6 +22,8 @@ class RawConnection {
   void close();
 
  private:
+  enum class Read { data, closed, timeout };
+  Read read_more(std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
   std::string received_;
 };
