@@ -150,7 +150,11 @@ ListenSection read_listen(const YamlReader& root, std::string default_host, uint
 void YamlReader::allow_only(std::initializer_list<std::string_view> keys) const {
   if (!node_.IsMap()) return;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    auto name = it->first.as<std::string>();
+    // `{[a]: 1}` or `{? {x: 1}}` make a list or mapping the key (found by fuzz/yaml_config.cpp);
+    // converting it threw yaml-cpp's "bad conversion", which names neither the file nor the place.
+    if (!it->first.IsScalar())
+      fail_here("a key must be a plain name, not a list or mapping (check the braces and brackets)");
+    auto name = it->first.Scalar();
     bool known = false;
     for (auto k : keys) known = known || k == name;
     if (!known) {

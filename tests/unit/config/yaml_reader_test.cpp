@@ -45,6 +45,18 @@ TEST(YamlReader, RangeAndShapeErrors) {
   EXPECT_NE(error_of([&] { r.boolean("b", false); }).find("true or false"), std::string::npos);
 }
 
+TEST(YamlReader, AKeyThatIsAListIsAConfigErrorNamingThePlace) {
+  // Found by fuzz/yaml_config.cpp: yaml-cpp's own "bad conversion" escaped before.
+  auto r = YamlReader::from_string("validation: {clock_skew: 5m, [RS256]}\n", "gateway.yaml");
+  try {
+    r.child("validation").allow_only({"clock_skew", "algorithms"});
+    FAIL() << "accepted a list as a key";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("gateway.yaml: validation: a key must be a plain name"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(YamlReader, InvalidYamlReportsLine) {
   EXPECT_NE(error_of([] { YamlReader::from_string("a: [\n", "t.yaml"); }).find("t.yaml: line"), std::string::npos);
   EXPECT_NE(error_of([] { YamlReader::from_string("- a\n", "t.yaml"); }).find("top level must be a mapping"),
