@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang under ASan + UBSan into build-fuzz/ and runs
 # each on its committed seed corpus (fuzz/corpus/<target>/).
-#   bash scripts/fuzz.sh --smoke          every target for a few seconds (CI)
+#   bash scripts/fuzz.sh --smoke          every target for 20,000 inputs from a fixed seed (CI):
+#                                         the same inputs on every run, so a red CI means a change,
+#                                         not luck; new crashes are found by the longer runs below
 #   bash scripts/fuzz.sh jwt 600          one target for ten minutes; new inputs go to build-fuzz/found/
 # A crash leaves its input in build-fuzz/crashes/; add it to the corpus and a regression test.
 set -euo pipefail
@@ -10,7 +12,9 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 targets=(jwt jwks request_head path form jsonrpc upstream_response yaml_config)
 seconds=5
+smoke=0
 if [ "${1:-}" = "--smoke" ]; then
+  smoke=1
   shift
 elif [ $# -ge 1 ]; then
   targets=("$1")
@@ -27,12 +31,22 @@ cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 mkdir -p build-fuzz/crashes build-fuzz/found
 failed=0
 for t in "${targets[@]}"; do
-  mkdir -p "build-fuzz/found/$t"
-  # Runs read the committed seeds and write what they find to build-fuzz/found (never to the checkout).
+  if ((smoke)); then
+    # Deterministic: a fixed seed, a fixed number of inputs, and only the committed corpus.
+    found="$(mktemp -d)"
+    budget=(-seed=1 -runs=20000)
+    what="20000 inputs"
+  else
+    # Runs read the committed seeds and write what they find to build-fuzz/found (never to the checkout).
+    found="build-fuzz/found/$t"
+    mkdir -p "$found"
+    budget=(-max_total_time="$seconds")
+    what="${seconds}s"
+  fi
   if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
-    -artifact_prefix="build-fuzz/crashes/$t-" "build-fuzz/found/$t" "fuzz/corpus/$t" >"build-fuzz/$t.log" 2>&1; then
-    echo "fuzz: $t ran ${seconds}s: $(grep -o 'cov: [0-9]*' "build-fuzz/$t.log" | tail -1), no crash"
+    "build-fuzz/fuzz/fuzz_$t" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+    -artifact_prefix="build-fuzz/crashes/$t-" "$found" "fuzz/corpus/$t" >"build-fuzz/$t.log" 2>&1; then
+    echo "fuzz: $t ran $what: $(grep -o 'cov: [0-9]*' "build-fuzz/$t.log" | tail -1), no crash"
   else
     echo "fuzz: $t FAILED; input in build-fuzz/crashes/, log:" >&2
     tail -n 40 "build-fuzz/$t.log" >&2
