@@ -315,7 +315,9 @@ struct Server::Impl {
         co_return;
       }
       unsigned version = parser.get().version();
-      auto refusal = check_request_head(framing_view(parser.get()));
+      // One view of the head (fields as string_views into the parser) for every rule below.
+      const auto head = framing_view(parser.get());
+      auto refusal = check_request_head(head);
       if (refusal) {
         co_await refuse(&stream, refusal->status, std::move(refusal->message), version);
         co_return;
@@ -330,7 +332,7 @@ struct Server::Impl {
           co_return;
         }
       }
-      if (!parser.is_done() && expects_continue(framing_view(parser.get()))) {
+      if (!parser.is_done() && expects_continue(head)) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple);
         if (cec) co_return;

@@ -406,17 +406,22 @@ struct GatewayService::Impl {
     if (!keys.loaded()) return std::nullopt;  // handle() fetches them and answers
     const RouteConfig& route = *match->route;
     size_t route_index = size_t(&route - config.routes.data());
-    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + *path,
-                                   route.client_scope};
+    auto context = challenge_context(route, *path);
     auto bearer = auth::extract_bearer(head.headers);
-    if (!bearer)
-      return admission_refused(route_index, head, auth::token_refused(bearer_error(bearer.error()), context),
-                               bearer_error(bearer.error()).failure);
+    if (!bearer) {
+      auto error = bearer_error(bearer.error());
+      return admission_refused(route_index, head, auth::token_refused(error, context), error.failure);
+    }
     auto verified_token = verify_now(route_index, *bearer);
     // An unknown key may be a rotation: handle() refetches once, which needs I/O.
     if (verified_token || verified_token.error().failure == auth::TokenFailure::unknown_key) return std::nullopt;
     return admission_refused(route_index, head, auth::token_refused(verified_token.error(), context),
                              verified_token.error().failure);
+  }
+
+  // What a refusal's WWW-Authenticate points at: the route's protected-resource metadata.
+  auth::ChallengeContext challenge_context(const RouteConfig& route, const std::string& path) const {
+    return {config.public_url + "/.well-known/oauth-protected-resource" + path, route.client_scope};
   }
 
   // A refusal before the body was read: counted and audited like one after it.
@@ -518,7 +523,9 @@ struct GatewayService::Impl {
   }
 
   // The caller's token: in the header only, well-formed, verified for the route.
-  Task<Step<Authenticated>> authenticate(const http::Request* req, size_t route_index, auth::ChallengeContext context) {
+  Task<Step<Authenticated>> authenticate(const http::Request* req, size_t route_index) {
+    // Only refusals need the challenge, so it is built only for them.
+    auto context = [&] { return challenge_context(config.routes[route_index], req->path); };
     auto misplaced = token_outside_header(*req, true);
     if (misplaced) co_return Refusal{std::move(*misplaced), "token_outside_header"};
     auto bearer = auth::extract_bearer(req->headers);
@@ -526,26 +533,26 @@ struct GatewayService::Impl {
       auth::VerifyError e = bearer_error(bearer.error());
       std::string reason(auth::reason_code(e.failure));
       metrics.validation_failure(reason);
-      co_return Refusal{auth::token_refused(e, context), reason};
+      co_return Refusal{auth::token_refused(e, context()), reason};
     }
     std::string_view token = *bearer;
     auto verified = co_await verify(route_index, token);
     if (!verified) {
       std::string reason(auth::reason_code(verified.error().failure));
       metrics.validation_failure(reason);
-      co_return Refusal{auth::token_refused(verified.error(), context), reason};
+      co_return Refusal{auth::token_refused(verified.error(), context()), reason};
     }
     co_return Authenticated{std::move(*verified), token};
   }
 
   // The On-Behalf-Of token for this user and route (cached, single-flight).
   Task<Step<std::string>> on_behalf_of(const auth::VerifiedToken* claims, std::string_view token,
-                                       const RouteConfig* route, auth::ChallengeContext context) {
+                                       const RouteConfig* route, const std::string* path) {
     exchange::TokenCache::Key key{claims->tid, claims->oid, route->obo_scope};
     auto obo = co_await exchanged_token(std::move(key), token);
     if (obo) co_return std::move(*obo);
     const auto& f = obo.error();
-    co_return Refusal{exchange_refused(f, context),
+    co_return Refusal{exchange_refused(f, challenge_context(*route, *path)),
                       "obo_" + (f.aadsts ? "AADSTS" + std::to_string(f.aadsts) : f.error)};
   }
 
@@ -614,8 +621,6 @@ struct GatewayService::Impl {
     auto started = std::chrono::steady_clock::now();
     const RouteConfig& route = *match.route;
     size_t route_index = size_t(&route - config.routes.data());
-    auth::ChallengeContext context{config.public_url + "/.well-known/oauth-protected-resource" + req.path,
-                                   route.client_scope};
     // With the audit log off, nothing reads the record: the body is not parsed for it.
     const bool auditing = audit.enabled();
     AuditRecord audit_record;
@@ -646,7 +651,7 @@ struct GatewayService::Impl {
     if (!refusal) refusal = co_await ensure_keys();
     std::optional<Authenticated> who;
     if (!refusal) {
-      auto authenticated = co_await authenticate(&req, route_index, context);
+      auto authenticated = co_await authenticate(&req, route_index);
       if (authenticated)
         who = std::move(*authenticated);
       else
@@ -660,7 +665,7 @@ struct GatewayService::Impl {
         audit_record.oid = claims.oid;
         audit_record.preferred_username = claims.preferred_username;
       }
-      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, context);
+      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, &req.path);
       if (exchanged)
         obo = std::move(*exchanged);
       else
@@ -683,7 +688,7 @@ struct GatewayService::Impl {
 
     auto headers = downstream_response_headers(response->headers);
     if (response->status == 401 || response->status == 403)
-      claim_bearer_challenge(headers, response->status, context.resource_metadata_url);
+      claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
     size_t response_bytes = 0;
