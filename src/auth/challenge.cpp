@@ -1,5 +1,7 @@
 #include "auth/challenge.hpp"
 
+#include <cctype>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/base64.hpp"
+#include "common/strings.hpp"
 
 namespace mcpgate::auth {
 namespace {
@@ -92,6 +95,82 @@ http::Response claims_challenge(const std::string& claims_json, const std::strin
                   {"claims", base64_encode(minified(claims_json))},
                   {"error_description", message}},
                  "insufficient_claims", "insufficient_claims", message);
+}
+
+namespace {
+
+bool is_tchar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// A cursor over one header value: tokens, token68s and quoted-strings, nothing more.
+struct ChallengeScanner {
+  std::string_view rest;
+
+  void skip_spaces() {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  }
+  void skip_separators() {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == ',')) rest.remove_prefix(1);
+  }
+  std::string_view token() {
+    size_t n = 0;
+    while (n < rest.size() && is_tchar(rest[n])) ++n;
+    auto out = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return out;
+  }
+  // After the opening quote; nullopt when the string never closes.
+  std::optional<std::string> quoted() {
+    std::string out;
+    for (size_t i = 0; i < rest.size(); ++i) {
+      if (rest[i] == '\\' && i + 1 < rest.size()) {
+        out += rest[++i];
+      } else if (rest[i] == '"') {
+        rest.remove_prefix(i + 1);
+        return out;
+      } else {
+        out += rest[i];
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+std::string bearer_error_code(std::string_view www_authenticate) {
+  ChallengeScanner scan{www_authenticate};
+  bool in_bearer = false;
+  for (;;) {
+    scan.skip_separators();
+    if (scan.rest.empty()) return {};
+    auto word = scan.token();
+    if (word.empty()) return {};  // a character no challenge may hold here
+    // A word not followed by '=' starts a challenge (a token68 like "abc==" is read as a
+    // parameter without a name and skipped below).
+    auto before_equals = scan.rest;
+    scan.skip_spaces();
+    if (scan.rest.empty() || scan.rest.front() != '=') {
+      in_bearer = iequals(word, "Bearer");
+      scan.rest = before_equals;
+      continue;
+    }
+    scan.rest.remove_prefix(1);
+    scan.skip_spaces();
+    std::string value;
+    if (!scan.rest.empty() && scan.rest.front() == '"') {
+      scan.rest.remove_prefix(1);
+      auto text = scan.quoted();
+      if (!text) return {};
+      value = std::move(*text);
+    } else {
+      value = std::string(scan.token());
+      while (!scan.rest.empty() && scan.rest.front() == '=') scan.rest.remove_prefix(1);  // token68 padding
+    }
+    if (in_bearer && iequals(word, "error")) return value;
+  }
 }
 
 }  // namespace mcpgate::auth

@@ -37,4 +37,10 @@ http::Response invalid_token(std::string_view reason, const std::string& detail,
 http::Response claims_challenge(const std::string& claims_json, const std::string& message,
                                 const ChallengeContext& context);
 
+// The `error` auth-param of the Bearer challenge in a WWW-Authenticate value ("invalid_token",
+// "insufficient_scope", …), or empty when there is no Bearer challenge or it names no error.
+// Reads RFC 9110 §11.6.1 syntax: several challenges in one value, quoted-strings with escapes
+// and commas, any case for names; anything malformed ends the scan with what was read so far.
+std::string bearer_error_code(std::string_view www_authenticate);
+
 }  // namespace mcpgate::auth

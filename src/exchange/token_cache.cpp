@@ -56,6 +56,14 @@ void TokenCache::store_failure(const Key& key, const OboFailure& failure, SysTim
                 settings_.max_entries);
 }
 
+bool TokenCache::evict_token(const Key& key, std::string_view token) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(flatten(key));
+  if (it == entries_.end() || !it->second.access_token || *it->second.access_token != token) return false;
+  entries_.erase(it);
+  return true;
+}
+
 size_t TokenCache::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();

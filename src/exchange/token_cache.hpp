@@ -2,6 +2,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "common/clock.hpp"
@@ -36,6 +37,9 @@ class TokenCache {
 
   void store_token(const Key& key, const OboToken& token, SysTime now);
   void store_failure(const Key& key, const OboFailure& failure, SysTime now);
+  // Forgets the key's token if it is still `token` (the one a server just refused), so a newer
+  // token stored meanwhile by a concurrent exchange survives. True when something was forgotten.
+  bool evict_token(const Key& key, std::string_view token);
   size_t size() const;
 
  private:

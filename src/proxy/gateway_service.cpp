@@ -235,9 +235,11 @@ struct GatewayService::Impl {
     co_return parsed->access_token;
   }
 
-  Task<ExchangeOutcome> exchanged_token(exchange::TokenCache::Key key, std::string_view assertion) {
+  // `from_cache` tells whether the answer is a token exchanged before this request.
+  Task<ExchangeOutcome> exchanged_token(exchange::TokenCache::Key key, std::string_view assertion, bool* from_cache) {
     auto now = clock.now();
     auto cached = tokens.find_token(key, now);
+    *from_cache = bool(cached);
     if (cached) {
       ++metrics.obo_cache_hits;
       co_return *cached;
@@ -545,11 +547,14 @@ struct GatewayService::Impl {
     co_return Authenticated{std::move(*verified), token};
   }
 
+  static exchange::TokenCache::Key exchange_key(const auth::VerifiedToken& claims, const RouteConfig& route) {
+    return {claims.tid, claims.oid, route.obo_scope};
+  }
+
   // The On-Behalf-Of token for this user and route (cached, single-flight).
   Task<Step<std::string>> on_behalf_of(const auth::VerifiedToken* claims, std::string_view token,
-                                       const RouteConfig* route, const std::string* path) {
-    exchange::TokenCache::Key key{claims->tid, claims->oid, route->obo_scope};
-    auto obo = co_await exchanged_token(std::move(key), token);
+                                       const RouteConfig* route, const std::string* path, bool* from_cache) {
+    auto obo = co_await exchanged_token(exchange_key(*claims, *route), token, from_cache);
     if (obo) co_return std::move(*obo);
     const auto& f = obo.error();
     co_return Refusal{exchange_refused(f, challenge_context(*route, *path)),
@@ -557,11 +562,30 @@ struct GatewayService::Impl {
   }
 
   // What goes upstream: the rewritten, normalised path, the query, the caller's headers less its
-  // credentials, and the exchanged token.
-  static http::ClientRequest upstream_request(http::Request& req, const RouteMatch& match, const std::string& obo) {
+  // credentials, and the exchanged token. The body is copied, not moved: a request sent with a
+  // cached token may have to be sent again (see refused_cached_token).
+  static http::ClientRequest upstream_request(const http::Request& req, const RouteMatch& match,
+                                              const std::string& obo) {
     const RouteConfig& route = *match.route;
     return {req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
-            upstream_request_headers(req, obo), std::move(req.body)};
+            upstream_request_headers(req, obo), req.body};
+  }
+
+  // The MCP server refused a token that came from the cache as invalid: the token was good when
+  // exchanged but is no longer (keys rotated, consent revoked, the user re-provisioned). Keeping
+  // it would lock the user out until it expires, since signing in again reaches the same cache
+  // entry; it is forgotten so the request can be exchanged and sent once more.
+  bool refused_cached_token(const http::UpstreamResponse& response, const auth::VerifiedToken& claims,
+                            const RouteConfig& route, const std::string& obo) {
+    if (response.status != 401) return false;
+    auto challenge = response.headers.get("WWW-Authenticate");
+    if (!challenge || auth::bearer_error_code(*challenge) != "invalid_token") return false;
+    if (tokens.evict_token(exchange_key(claims, route), obo)) ++metrics.obo_cache_evictions;
+    spdlog::info(
+        "route {}: the MCP server refused the cached On-Behalf-Of token of user {} as invalid; "
+        "exchanging again",
+        route.prefix, claims.oid);
+    return true;
   }
 
   Task<Step<std::unique_ptr<http::UpstreamResponse>>> open_upstream(http::ClientRequest request,
@@ -658,27 +682,31 @@ struct GatewayService::Impl {
         refusal = std::move(authenticated).error();
     }
     std::string obo;
-    if (!refusal) {
+    bool obo_from_cache = false;
+    std::unique_ptr<http::UpstreamResponse> response;
+    // Twice at most: the second time only after the server refused a cached token.
+    for (int attempt = 0; attempt < 2 && !refusal; ++attempt) {
       const auth::VerifiedToken& claims = *who->claims;
       if (auditing) {
         audit_record.tid = claims.tid;
         audit_record.oid = claims.oid;
         audit_record.preferred_username = claims.preferred_username;
       }
-      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, &req.path);
-      if (exchanged)
-        obo = std::move(*exchanged);
-      else
+      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, &req.path, &obo_from_cache);
+      if (!exchanged) {
         refusal = std::move(exchanged).error();
-    }
-    std::unique_ptr<http::UpstreamResponse> response;
-    if (!refusal) {
+        break;
+      }
+      obo = std::move(*exchanged);
       auto request = upstream_request(req, match, obo);
       auto opened = co_await open_upstream(std::move(request), &route);
-      if (opened)
-        response = std::move(*opened);
-      else
+      if (!opened) {
         refusal = std::move(opened).error();
+        break;
+      }
+      response = std::move(*opened);
+      if (attempt > 0 || !obo_from_cache || !refused_cached_token(*response, claims, route, obo)) break;
+      response.reset();  // its connection closes unread; the answer was a short refusal
     }
     if (refusal) {
       finish(refusal->response.status, refusal->reason);

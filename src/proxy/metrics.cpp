@@ -62,6 +62,11 @@ std::string Metrics::render() const {
   out += fmt::format("mcpgate_obo_cache_hits_total {}\n", obo_cache_hits.load());
   out += "# TYPE mcpgate_obo_cache_misses_total counter\n";
   out += fmt::format("mcpgate_obo_cache_misses_total {}\n", obo_cache_misses.load());
+  out +=
+      "# HELP mcpgate_obo_cache_evictions_total Cached On-Behalf-Of tokens dropped because the MCP server "
+      "refused them as invalid.\n";
+  out += "# TYPE mcpgate_obo_cache_evictions_total counter\n";
+  out += fmt::format("mcpgate_obo_cache_evictions_total {}\n", obo_cache_evictions.load());
   out += "# TYPE mcpgate_verified_token_cache_hits_total counter\n";
   out += fmt::format("mcpgate_verified_token_cache_hits_total {}\n", verified_cache_hits.load());
   out += "# HELP mcpgate_open_streams Responses currently streaming to clients.\n";

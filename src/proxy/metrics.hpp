@@ -23,6 +23,7 @@ class Metrics {
   std::atomic<long> verified_cache_hits{0};
   std::atomic<long> obo_cache_hits{0};
   std::atomic<long> obo_cache_misses{0};
+  std::atomic<long> obo_cache_evictions{0};  // cached tokens the MCP server refused as invalid
   std::atomic<long> open_streams{0};
 
   std::string render() const;  // text exposition format 0.0.4

@@ -91,5 +91,27 @@ TEST(ClaimsChallenge, PassesClaimsThatAreNotJsonAsTheyAre) {
   EXPECT_NE(challenge(r).find("claims=\"" + base64_encode("not json") + "\""), std::string::npos) << challenge(r);
 }
 
+TEST(BearerErrorCode, ReadsOurOwnChallengesBack) {
+  auto refused = token_refused({TokenFailure::unknown_key, "signed by a key, \"k1\", that is gone"}, kContext);
+  EXPECT_EQ(bearer_error_code(challenge(refused)), "invalid_token");
+  auto forbidden = token_refused({TokenFailure::scope_missing, "needs a, b"}, kContext);
+  EXPECT_EQ(bearer_error_code(challenge(forbidden)), "insufficient_scope");
+  EXPECT_EQ(bearer_error_code(challenge(token_refused({TokenFailure::missing, "sign in"}, kContext))), "");
+}
+
+TEST(BearerErrorCode, ReadsOnlyTheBearerChallengesErrorWhateverTheSpelling) {
+  EXPECT_EQ(bearer_error_code(R"(bearer ERROR=invalid_token)"), "invalid_token");
+  EXPECT_EQ(bearer_error_code(R"(Basic realm="x", error="invalid_token")"), "") << "another scheme's parameter";
+  EXPECT_EQ(bearer_error_code(R"(Basic realm="a, error=invalid_token", Bearer error="insufficient_scope")"),
+            "insufficient_scope");
+  EXPECT_EQ(bearer_error_code(R"(Bearer error_description="error=invalid_token", realm="x")"), "")
+      << "inside a quoted string is not a parameter";
+  EXPECT_EQ(bearer_error_code(R"(Negotiate abc==, Bearer error = "invalid_token")"), "invalid_token");
+  EXPECT_EQ(bearer_error_code(R"(Bearer error="invalid_token)"), "") << "an unclosed quote is no value";
+  EXPECT_EQ(bearer_error_code(R"(Bearer error="inv\alid")"), "invalid");
+  EXPECT_EQ(bearer_error_code(""), "");
+  EXPECT_EQ(bearer_error_code("Bearer \x01error=invalid_token"), "");
+}
+
 }  // namespace
 }  // namespace mcpgate::auth

@@ -103,6 +103,20 @@ std::string numbered(std::string prefix, int i) { return prefix.append(std::to_s
 
 TokenCache::Key user(int i) { return {"tenant-1", numbered("oid-", i), "api://mcp/.default"}; }
 
+TEST_F(TokenCacheTest, EvictionForgetsOnlyTheRefusedToken) {
+  cache.store_token(kAlice, token("old", seconds(3600)), clock.now());
+  cache.store_token(kBob, token("bobs", seconds(3600)), clock.now());
+  EXPECT_FALSE(cache.evict_token(kAlice, "another")) << "a newer token stored meanwhile stays";
+  EXPECT_EQ(cache.find_token(kAlice, clock.now()), "old");
+  EXPECT_TRUE(cache.evict_token(kAlice, "old"));
+  EXPECT_EQ(cache.find_token(kAlice, clock.now()), std::nullopt);
+  EXPECT_FALSE(cache.evict_token(kAlice, "old")) << "already gone";
+  EXPECT_EQ(cache.find_token(kBob, clock.now()), "bobs") << "other users keep theirs";
+  cache.store_failure(kAlice, failure(65001), clock.now());
+  EXPECT_FALSE(cache.evict_token(kAlice, "")) << "a remembered failure is not a token";
+  EXPECT_TRUE(cache.find_failure(kAlice, clock.now()));
+}
+
 TEST_F(TokenCacheTest, CapacityDropsExpiredEntriesFirst) {
   TokenCache small({.expiry_margin = seconds(120), .negative_ttl = seconds(10), .max_entries = 3});
   small.store_failure(user(0), failure(65001), clock.now());

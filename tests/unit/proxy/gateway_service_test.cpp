@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -89,6 +90,14 @@ class FakeUpstream final : public http::Upstream {
       http::ClientRequest request, http::Deadlines) override {
     forwarded.push_back({request.method, request.url, request.body, request.headers});
     if (refuse_connections) co_return http::UpstreamError::because("cannot connect to the MCP server");
+    if (refused_tokens.contains(std::string(request.headers.get("Authorization").value_or("")))) {
+      const std::string body = R"({"error":"invalid_token"})";
+      auto refusal = std::make_unique<ScriptedResponse>(std::deque<std::string>{body});
+      refusal->status = 401;
+      refusal->headers.add("WWW-Authenticate", refusal_challenge);
+      refusal->content_length = body.size();
+      co_return std::unique_ptr<http::UpstreamResponse>(std::move(refusal));
+    }
     auto response = std::make_unique<ScriptedResponse>(reply_pieces);
     response->status = reply_status;
     response->headers = reply_headers;
@@ -108,13 +117,19 @@ class FakeUpstream final : public http::Upstream {
     for (auto& [name, value] : assertion)
       if (name == "assertion") oid = auth::parse_jwt(value)->claim_string("oid").value_or("?");
     return http::Response::json(
-        200, json::object{{"token_type", "Bearer"}, {"access_token", "obo-for-" + oid}, {"expires_in", 3600}});
+        200,
+        json::object{{"token_type", "Bearer"}, {"access_token", "obo-for-" + oid + obo_suffix}, {"expires_in", 3600}});
   }
 
   std::map<std::string, http::Response> answers;
   std::map<std::string, int> fetches;
   std::vector<Forwarded> forwarded;
   std::optional<http::Response> obo_refusal;
+  std::string obo_suffix;  // appended to exchanged tokens, to tell a re-exchanged one apart
+  // The MCP server answers 401 with this challenge to these Authorization values.
+  std::set<std::string> refused_tokens;
+  std::string refusal_challenge = R"(Bearer resource_metadata="http://10.0.0.5/x", error="invalid_token", )"
+                                  R"(error_description="signed by an unknown key")";
   bool refuse_connections = false;
   int reply_status = 200;
   http::Headers reply_headers = [] {
@@ -256,6 +271,51 @@ TEST_F(GatewayServiceTest, OneExchangePerUserAndEachUsersOwnToken) {
     auto expected = std::string("Bearer obo-for-") + (i % 2 == 0 ? kAlice : kBob);
     EXPECT_EQ(upstream.forwarded[i].headers.get("Authorization"), expected) << "request " << i;
   }
+}
+
+TEST_F(GatewayServiceTest, CachedTokenTheServerRefusesIsForgottenAndExchangedAgainOnce) {
+  ASSERT_EQ(send(mcp_post(kAlice)).status, 200);
+  ASSERT_EQ(send(mcp_post(kBob)).status, 200);
+  // The server stops accepting what was exchanged before (keys rotated, the user re-provisioned).
+  upstream.refused_tokens = {std::string("Bearer obo-for-") + kAlice};
+  upstream.obo_suffix = "-renewed";
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 3) << "one more exchange, for Alice only";
+  ASSERT_EQ(upstream.forwarded.size(), 4u);
+  EXPECT_EQ(upstream.forwarded[3].headers.get("Authorization"), std::string("Bearer obo-for-") + kAlice + "-renewed");
+  EXPECT_EQ(upstream.forwarded[3].body, upstream.forwarded[2].body) << "the same request, sent again";
+  // From now on the renewed token is the cached one; Bob's was never touched.
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+  EXPECT_EQ(send(mcp_post(kBob)).status, 200);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 3);
+  auto metrics = send(testing::request("GET", "/metrics")).body;
+  EXPECT_NE(metrics.find("mcpgate_obo_cache_evictions_total 1\n"), std::string::npos) << metrics;
+}
+
+TEST_F(GatewayServiceTest, AFreshTokenTheServerRefusesIsRelayedNotRetried) {
+  upstream.refused_tokens = {std::string("Bearer obo-for-") + kAlice};
+  auto fresh = send(mcp_post(kAlice));
+  EXPECT_EQ(fresh.status, 401);
+  EXPECT_EQ(upstream.forwarded.size(), 1u) << "a token exchanged for this very request is not retried";
+  // A cached one is retried once; when the renewed one is refused too, that refusal is the answer.
+  auto cached = send(mcp_post(kAlice));
+  EXPECT_EQ(cached.status, 401);
+  EXPECT_EQ(upstream.forwarded.size(), 3u);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 2);
+  EXPECT_NE(std::string(cached.headers.get("WWW-Authenticate").value_or("")).find(testing::kPublicUrl),
+            std::string::npos);
+}
+
+TEST_F(GatewayServiceTest, OtherRefusalsOfACachedTokenKeepIt) {
+  ASSERT_EQ(send(mcp_post(kAlice)).status, 200);
+  upstream.refused_tokens = {std::string("Bearer obo-for-") + kAlice};
+  upstream.refusal_challenge = R"(Bearer error="insufficient_scope", scope="mcp.access")";
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 401);
+  upstream.refusal_challenge = R"(Bearer resource_metadata="x")";
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 401);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 1) << "only invalid_token says the token itself is no good";
+  EXPECT_EQ(upstream.forwarded.size(), 3u);
 }
 
 TEST_F(GatewayServiceTest, UpstreamChallengeIsReplacedByTheGatewaysOwn) {
