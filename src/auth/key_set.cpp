@@ -1,5 +1,6 @@
 #include "auth/key_set.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -103,6 +104,16 @@ bool KeySet::loaded() const {
 size_t KeySet::size() const {
   std::lock_guard lock(mutex_);
   return keys_.size();
+}
+
+std::vector<std::string> KeySet::kids() const {
+  std::vector<std::string> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [kid, entry] : keys_) out.push_back(kid);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool KeySet::refresh_due(SysTime now) const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "crypto/key.hpp"
@@ -47,6 +48,7 @@ class KeySet {
   std::optional<Entry> find(std::string_view kid) const;
   bool loaded() const;
   size_t size() const;
+  std::vector<std::string> kids() const;  // sorted
   bool refresh_due(SysTime now) const;
   // True at most once per unknown_kid_min_interval: the caller then refetches and retries.
   bool claim_unknown_kid_refetch(SysTime now);

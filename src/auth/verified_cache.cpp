@@ -41,6 +41,13 @@ void VerifiedTokenCache::insert(std::string_view token, const VerifiedToken& ver
   shard.entries.insert_or_assign(std::move(key), std::move(stored));
 }
 
+void VerifiedTokenCache::clear() {
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    shard.entries.clear();
+  }
+}
+
 size_t VerifiedTokenCache::size() const {
   size_t n = 0;
   for (auto& shard : shards_) {

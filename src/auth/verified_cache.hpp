@@ -28,6 +28,8 @@ class VerifiedTokenCache {
   // that has already expired).
   void insert(std::string_view token, const VerifiedToken& verified, SysTime now);
   size_t size() const;
+  // Forgets everything: a signing key was retired, and what it signed must be checked again.
+  void clear();
 
   // Only what is stored is hashed: a verified token's signature, whose last bytes are as good
   // as random and which nobody can choose without the signing key. Hashing the whole

@@ -1,10 +1,13 @@
 #include "proxy/gateway_service.hpp"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <unordered_map>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "auth/bearer.hpp"
@@ -137,7 +140,9 @@ struct GatewayService::Impl {
     if (!jwks) co_return key_fetch_failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
     if (jwks->status != 200)
       co_return key_fetch_failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
+    auto kids_before = keys.kids();
     if (auto e = keys.update(jwks->body, clock.now())) co_return key_fetch_failed(metadata->jwks_uri + ": " + *e);
+    forget_tokens_of_retired_keys(kids_before, keys.kids());
     {
       std::lock_guard guard(state_mutex);
       bool changed = endpoints.issuer != metadata->issuer;
@@ -151,6 +156,17 @@ struct GatewayService::Impl {
     if (keys_warned) spdlog::info("tenant signing keys loaded from {} ({} keys)", metadata->jwks_uri, keys.size());
     keys_warned = false;
     co_return true;
+  }
+
+  // A key that left the tenant's set may have been retired because it leaked: tokens it signed
+  // are verified again (and refused) rather than served from the cache until they expire.
+  void forget_tokens_of_retired_keys(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+    std::vector<std::string> retired;
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(retired));
+    if (retired.empty()) return;
+    for (auto& cache : verified) cache->clear();
+    spdlog::info("tenant signing key{} {} retired; tokens verified with {} are checked again",
+                 retired.size() > 1 ? "s" : "", fmt::join(retired, ", "), retired.size() > 1 ? "them" : "it");
   }
 
   Task<void> key_refresh_loop() {

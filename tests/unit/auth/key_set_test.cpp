@@ -1,5 +1,7 @@
 #include "auth/key_set.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "unit/auth/auth_fixture.hpp"
@@ -74,6 +76,9 @@ TEST(KeySet, LoadsRsaAndEcSigningKeysByKid) {
   EXPECT_FALSE(ec->issuer);
   EXPECT_TRUE(keys.find("thumbprint-1"));
   EXPECT_FALSE(keys.find("nope"));
+  auto expected = std::vector<std::string>{kRsaKid, kEcKid, "thumbprint-1"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(keys.kids(), expected);
 }
 
 TEST(KeySet, SkipsKeysItCannotOrMustNotUse) {

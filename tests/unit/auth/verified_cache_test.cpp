@@ -51,6 +51,17 @@ TEST(VerifiedTokenCache, ReturnsWhatWasVerifiedForTheSameTokenOnly) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST(VerifiedTokenCache, ClearForgetsEveryToken) {
+  mcpgate::testing::ManualClock clock;
+  VerifiedTokenCache cache;
+  for (auto& [shard, tokens] : tokens_by_shard(2))
+    for (auto& token : tokens) cache.insert(token, verified(kAliceOid, kNow + 3600), clock.now());
+  EXPECT_EQ(cache.size(), 32u);
+  cache.clear();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_FALSE(cache.find(tokens_by_shard(1).begin()->second.front(), clock.now()));
+}
+
 TEST(VerifiedTokenCache, ForgetsATokenAtItsExpiry) {
   mcpgate::testing::ManualClock clock;
   VerifiedTokenCache cache;

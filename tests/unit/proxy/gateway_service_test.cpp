@@ -369,6 +369,21 @@ TEST_F(GatewayServiceTest, TenantKeysUnreachableIs503ThenRecovers) {
   EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
 }
 
+TEST_F(GatewayServiceTest, TokensOfARetiredKeyAreVerifiedAgainNotServedFromTheCache) {
+  ASSERT_EQ(send(mcp_post(kAlice)).status, 200) << "Alice's token is verified and cached";
+  // The tenant rotates without grace (say, after a leak): only a new key is published, and the
+  // first token it signed makes the gateway refetch.
+  upstream.answers[kKeys] =
+      http::Response::json(200, json::parse(jwks({jwk(auth::testing::stranger_rsa_key(), "rsa-key-2")})));
+  auto renewed = rs256(auth::testing::claims_with({{"iss", kIssuer}, {"oid", kBob}}), "rsa-key-2",
+                       auth::testing::stranger_rsa_key());
+  auto bob = send(testing::request("POST", "/context7/mcp", {{"Authorization", "Bearer " + renewed}}, "{}"));
+  EXPECT_EQ(bob.status, 200) << bob.body;
+  auto alice = send(mcp_post(kAlice));
+  EXPECT_EQ(alice.status, 401) << "signed by a key the tenant no longer publishes";
+  EXPECT_NE(std::string(alice.headers.get("WWW-Authenticate").value_or("")).find("invalid_token"), std::string::npos);
+}
+
 TEST_F(GatewayServiceTest, TokenForAnotherAudienceIsRefusedBeforeAnyExchange) {
   auto wrong = rs256(auth::testing::claims_with({{"iss", kIssuer}, {"oid", kAlice}, {"aud", testing::kMcpApi}}));
   auto out = send(testing::request("POST", "/context7/mcp", {{"Authorization", "Bearer " + wrong}}, "{}"));
