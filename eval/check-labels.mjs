@@ -1,6 +1,7 @@
-// Confirms that every file and section named in questions.jsonl exists in corpus/sources, so a
+// Confirms that every file and section named in the question sets exists in corpus/sources, so a
 // new nodejs-doc or package version that renames a heading is caught before it skews hit@k.
-// Usage: node eval/check-labels.mjs   (after scripts/fetch-corpus.sh)
+// Usage: node eval/check-labels.mjs [set.jsonl ...]   (after scripts/fetch-corpus.sh; all sets
+// of eval/ when none is named)
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,14 +42,16 @@ function headings(file) {
   return found;
 }
 
-const kinds = new Set(['plain', 'typo', 'synonym', 'error', 'one-word']);
+const kinds = new Set(['plain', 'typo', 'synonym', 'error', 'one-word', 'flag', 'short', 'neighbour']);
+const sets = process.argv.length > 2 ? process.argv.slice(2)
+  : ['questions.jsonl', 'heldout.jsonl', 'dev.jsonl', 'heldout-2.jsonl'].map((f) => join(root, 'eval', f));
 let bad = 0;
 let count = 0;
-readFileSync(join(root, 'eval', 'questions.jsonl'), 'utf8').split('\n').forEach((line, i) => {
+for (const set of sets) readFileSync(set, 'utf8').split('\n').forEach((line, i) => {
   if (!line.trim()) return;
   count++;
   const q = JSON.parse(line);
-  const where = `line ${i + 1} (${q.question.slice(0, 50)})`;
+  const where = `${set.split('/').pop()} line ${i + 1} (${q.question.slice(0, 50)})`;
   const folder = folders.get(q.library);
   if (!folder) { console.log(`${where}: library ${q.library} is not in corpus/libraries.yaml`); bad++; return; }
   if (!kinds.has(q.kind)) { console.log(`${where}: unknown kind ${q.kind}`); bad++; }
