@@ -48,7 +48,7 @@ int status_of(ErrorCode code) {
     case ErrorCode::store_failure:
       break;
   }
-  return 500;
+  return 503;  // the store, not the request, failed: a full disk, a read-only folder, a damaged file
 }
 
 Response failure(const Error& e) { return problem(status_of(e.code), to_string(e.code), e.message); }

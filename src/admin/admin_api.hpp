@@ -25,8 +25,9 @@ struct AdminApiOptions {
 // it: 401 {"error":"unauthorized","message":…} with `WWW-Authenticate: Bearer realm="mcpgate-admin"`.
 // Errors are {"error":"<code>","message":"<what is wrong and how to fix it>"}: 400 invalid,
 // 403 plan_refused, 404 not_found, 405 method_not_allowed (with Allow), 409 conflict,
-// 415 unsupported_media_type, 500 store_failure. Every answer carries Cache-Control: no-store;
-// an API key's secret appears only in the answer that creates it, and nothing is logged.
+// 415 unsupported_media_type, 503 store_failure (the store failed: a full disk, a read-only folder; no path or query is
+// said). Every answer carries Cache-Control: no-store; an API key's secret appears only in the answer that creates it,
+// and nothing is logged.
 //
 //   GET  POST       /admin/v1/teamspaces                 POST {"name","plan","trial_ends"?}
 //   GET             /admin/v1/teamspaces/{ts}

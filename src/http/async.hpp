@@ -27,8 +27,11 @@ class ResponseWriter {
   virtual Task<bool> write(std::string_view data) = 0;
   virtual Task<bool> finish() = 0;
   // Completes when the client closes its side of the connection (or on cancellation), so
-  // long-lived upstream work can be stopped; race it against the work.
+  // long-lived upstream work can be stopped; race it against the work. Also completes when a
+  // stopping server ends its streams, with shutting_down() then true: the connection still
+  // works, and a stream can write a last word and finish cleanly.
   virtual Task<void> client_gone() = 0;
+  virtual bool shutting_down() const { return false; }
   // Convenience: a whole response at once.
   Task<bool> send(const Response& response);
   bool started() const { return started_; }

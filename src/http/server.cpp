@@ -3,8 +3,10 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/strings.hpp"
@@ -18,7 +20,12 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto as_tuple = asio::as_tuple(use_awaitable);
+
+// What a stop leaves to requests still running after shutdown_grace: streams are told to end
+// and get this long to write their last event and close cleanly before everything is cut.
+constexpr std::chrono::milliseconds kStreamEndAllowance{1000};
 
 namespace {
 
@@ -113,19 +120,44 @@ struct MarkDone {
   ~MarkDone() { state->done = true; }
 };
 
+// How a stopping server reaches one connection from another thread. Its fields are touched only
+// on the connection's executor, except `idle`, which is guarded by the server's clients_mutex.
+struct ConnectionControl {
+  explicit ConnectionControl(const asio::any_io_executor& executor)
+      : executor(executor), end_streams(executor, asio::steady_timer::time_point::max()) {}
+  asio::any_io_executor executor;
+  bool idle = false;                   // waiting for the next request, nothing read of it yet
+  std::function<void()> cancel_reads;  // set by serve(): cancels the socket's pending read
+  asio::steady_timer end_streams;      // cancelled when streams must end (shutdown_grace is over)
+};
+
+// The server's state as a stopping connection sees it.
+struct StopState {
+  std::atomic<bool> draining{false};        // no new request, no more keep-alive
+  std::atomic<bool> ending_streams{false};  // shutdown_grace is over: streams end now
+};
+
 // Writes one response on a connection, at once or as a stream.
 template <class Stream>
 class StreamWriter final : public ResponseWriter {
  public:
   StreamWriter(Stream& stream, beast::flat_buffer& buffer, unsigned version, bool keep_alive,
-               std::chrono::milliseconds write_timeout)
-      : stream_(stream), buffer_(buffer), version_(version), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
+               std::chrono::milliseconds write_timeout, const StopState& stop, ConnectionControl& control)
+      : stream_(stream),
+        buffer_(buffer),
+        version_(version),
+        keep_alive_(keep_alive),
+        write_timeout_(write_timeout),
+        stop_(stop),
+        control_(control) {}
 
   // Headers by reference on the hot path: every caller awaits at once with headers it owns.
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<bool> start(int status, const Headers& headers, std::optional<size_t> content_length) override {
     if (started_) co_return false;
     started_ = true;
+    // A draining server answers what it has begun and says it will read nothing more.
+    keep_alive_ = keep_alive_ && !stop_.draining.load();
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};
     for (auto& [name, value] : headers.fields()) head.insert(name, value);
     if (head.find(bhttp::field::cache_control) == head.end()) head.set(bhttp::field::cache_control, "no-store");
@@ -191,16 +223,18 @@ class StreamWriter final : public ResponseWriter {
   }
 
   Task<void> client_gone() override {
-    // Bytes a client sends meanwhile (a pipelined request) stay in the connection's buffer.
-    for (;;) {
-      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), as_tuple);
-      if (ec) co_return;
-      buffer_.commit(n);
+    if (stop_.ending_streams.load()) {
+      shutting_down_ = true;
+      co_return;
     }
+    auto first = co_await (watch_client() || control_.end_streams.async_wait(as_tuple));
+    shutting_down_ = first.index() == 1;
   }
 
+  bool shutting_down() const override { return shutting_down_; }
   bool finished() const { return finished_; }
   bool ok() const { return ok_; }
+  bool keeps_alive() const { return keep_alive_; }
 
  private:
   Stream& stream_;
@@ -208,10 +242,22 @@ class StreamWriter final : public ResponseWriter {
   unsigned version_;
   bool keep_alive_;
   std::chrono::milliseconds write_timeout_;
+  const StopState& stop_;
+  ConnectionControl& control_;
   bool chunked_ = false;
   bool ok_ = true;
   bool finished_ = false;
+  bool shutting_down_ = false;
   std::string pending_head_;  // a sized answer's head, until its body goes with it
+
+  Task<void> watch_client() {
+    // Bytes a client sends meanwhile (a pipelined request) stay in the connection's buffer.
+    for (;;) {
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), as_tuple);
+      if (ec) co_return;
+      buffer_.commit(n);
+    }
+  }
 };
 
 }  // namespace
@@ -228,24 +274,107 @@ Task<bool> ResponseWriter::send(const Response& response) {
 }
 
 struct Server::Impl {
+  // Declared before the io_context, so they outlive it: destroying it destroys the coroutines of
+  // unfinished connections, whose destructors still count and unregister themselves.
+  StopState stop_state;
+  std::atomic<bool> torn_down{false};  // set once the io_context runs no more
+  // Requests between their first byte and the end of their answer.
+  std::atomic<long> in_flight{0};
+  std::mutex clients_mutex;  // guards connections, per_client, live and every ConnectionControl::idle
+  size_t connections = 0;
+  std::unordered_map<std::string, size_t> per_client;
+  std::unordered_set<ConnectionControl*> live;
+
   ServerOptions options;
   AsyncHandler handler;
   ErrorResponder on_error;
   asio::io_context ioc;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor{ioc};
+  uint16_t port = 0;  // as bound, still known once the acceptor is closed
   asio::signal_set signals{ioc};
-  std::atomic<long> in_flight{0};
-  std::mutex clients_mutex;  // guards connections and per_client
-  size_t connections = 0;
-  std::unordered_map<std::string, size_t> per_client;
+  // The drain runs on its own strand; the last request to finish wakes it through this timer.
+  asio::strand<asio::io_context::executor_type> drain_strand{ioc.get_executor()};
+  asio::steady_timer drained{drain_strand};
 
+  // Counts a request in flight while it lives; the last one of a draining server ends the drain.
+  class InFlight {
+   public:
+    explicit InFlight(Impl& impl) : impl_(impl) { ++impl_.in_flight; }
+    ~InFlight() {
+      if (--impl_.in_flight != 0 || !impl_.stop_state.draining.load() || impl_.torn_down.load()) return;
+      try {
+        asio::post(impl_.drain_strand, [&impl = impl_] { impl.drained.cancel(); });
+      } catch (const std::exception&) {
+        // Only an allocation can fail here; the drain then ends at its deadline instead.
+      }
+    }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
+  // Registers a connection for stop() while it lives.
+  class Registration {
+   public:
+    Registration(Impl& impl, ConnectionControl& control) : impl_(impl), control_(control) {
+      std::lock_guard guard(impl_.clients_mutex);
+      impl_.live.insert(&control_);
+    }
+    ~Registration() {
+      std::lock_guard guard(impl_.clients_mutex);
+      impl_.live.erase(&control_);
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    // Marks the connection idle (or not); false when the server is draining and it should close.
+    bool set_idle(bool idle) {
+      std::lock_guard guard(impl_.clients_mutex);
+      control_.idle = idle;
+      // Read after `idle` is published under the lock stop() takes: either stop() sees this
+      // connection idle and interrupts its read, or this sees the drain and does not start one.
+      return !(idle && impl_.stop_state.draining.load());
+    }
+
+   private:
+    Impl& impl_;
+    ConnectionControl& control_;
+  };
+
+  // Runs `action` on the executor of every live connection. By the time it runs, the connection
+  // may have ended: it is looked up again under the lock, which `action` may release.
+  template <class Action>
+  void for_each_connection(Action action) {
+    std::lock_guard guard(clients_mutex);
+    for (auto* control : live)
+      asio::post(control->executor, [this, control, action] {
+        std::unique_lock lock(clients_mutex);
+        if (!live.contains(control)) return;
+        action(*control, lock);
+      });
+  }
+
+  // SIGTERM's drain: no new request is read; those in flight finish, answered with
+  // Connection: close; after shutdown_grace, streams are asked to end, then everything is cut.
   Task<void> drain_then_stop() {
-    asio::steady_timer timer(ioc);
-    auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
-    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      timer.expires_after(std::chrono::milliseconds(20));
-      co_await timer.async_wait(as_tuple);
+    auto wait_drained = [this](std::chrono::steady_clock::time_point until) -> Task<void> {
+      while (in_flight.load() > 0 && std::chrono::steady_clock::now() < until) {
+        drained.expires_at(until);
+        co_await drained.async_wait(as_tuple);
+      }
+    };
+    co_await wait_drained(std::chrono::steady_clock::now() + options.shutdown_grace);
+    if (in_flight.load() > 0) {
+      spdlog::info("{} request(s) still running after the shutdown grace of {} ms; ending streams", in_flight.load(),
+                   options.shutdown_grace.count());
+      stop_state.ending_streams = true;
+      // clang-tidy 16 takes a lambda inside a coroutine for a coroutine; this one is not.
+      // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
+      for_each_connection([](ConnectionControl& c, std::unique_lock<std::mutex>&) { c.end_streams.cancel(); });
+      co_await wait_drained(std::chrono::steady_clock::now() + kStreamEndAllowance);
+      if (in_flight.load() > 0) spdlog::warn("{} request(s) cut at shutdown", in_flight.load());
     }
     ioc.stop();
   }
@@ -279,15 +408,24 @@ struct Server::Impl {
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
   Task<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
     beast::flat_buffer buffer;
+    ConnectionControl control(beast::get_lowest_layer(stream).get_executor());
+    control.cancel_reads = [&stream] {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(stream).socket().cancel(ignored);
+    };
+    Registration registration(*this, control);
     for (;;) {
       // A kept-alive connection may wait idle_timeout for its next request; from its first
       // byte on, the whole request must arrive within read_timeout, or it is answered 408.
       if (buffer.size() == 0) {
+        if (!registration.set_idle(true)) co_return;  // draining: close rather than wait
         beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple);
-        if (ec) co_return;  // closed, reset or idle: nobody waits for an answer
+        registration.set_idle(false);
+        if (ec) co_return;  // closed, reset, idle, or interrupted by a drain: nobody waits for an answer
         buffer.commit(n);
       }
+      InFlight counted(*this);
       // The stream's own timer would close the socket on expiry, leaving no way to say 408; this
       // one cancels the pending read instead, and the connection can still carry the answer.
       // Its state is shared: an expiry already queued when this request ends finds `done` and
@@ -347,8 +485,7 @@ struct Server::Impl {
       bool keep_alive = parser.get().keep_alive();
       request.body = std::move(parser.get().body());
       auto started = std::chrono::steady_clock::now();
-      StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout);
-      ++in_flight;
+      StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout, stop_state, control);
       try {
         co_await handler(request, writer);
       } catch (const std::exception& e) {
@@ -358,11 +495,11 @@ struct Server::Impl {
         auto failure = on_error(500, "internal error; see the server log");
         co_await writer.send(failure);
       }
-      --in_flight;
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
       spdlog::debug("{} {} {:.2f}ms", request.method, request.path, elapsed.count());
-      // A response cut off midway leaves the connection in an unknown state: close it.
-      if (!writer.finished() || !keep_alive) co_return;
+      // A response cut off midway leaves the connection in an unknown state: close it. A
+      // draining server reads nothing more, even from a connection whose answer began before.
+      if (!writer.finished() || !writer.keeps_alive() || stop_state.draining.load()) co_return;
     }
   }
 
@@ -489,6 +626,7 @@ Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, 
                              " is already in use; stop what uses it or choose another port");
   if (ec) throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
   acc.listen(asio::socket_base::max_listen_connections);
+  impl_->port = acc.local_endpoint().port();
   if (o.tls) {
     auto& ctx = impl_->ssl.emplace(asio::ssl::context::tls_server);
     ctx.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -501,9 +639,12 @@ Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, 
   }
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Unfinished coroutines are destroyed with the io_context below; they must not post to it.
+  impl_->torn_down = true;
+}
 
-uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t Server::port() const { return impl_->port; }
 
 void Server::run() {
   auto& impl = *impl_;
@@ -522,15 +663,24 @@ void Server::run() {
 }
 
 void Server::stop() {
-  asio::post(impl_->ioc, [this] {
+  asio::post(impl_->drain_strand, [this] {
+    auto& impl = *impl_;
+    if (impl.stop_state.draining.exchange(true)) return;  // a second signal changes nothing
     boost::system::error_code ignored;
-    impl_->acceptor.close(ignored);
-    impl_->signals.cancel(ignored);
-    if (impl_->options.shutdown_grace.count() <= 0 || impl_->in_flight.load() == 0) {
-      impl_->ioc.stop();
+    impl.acceptor.close(ignored);
+    impl.signals.cancel(ignored);
+    if (impl.options.on_drain) impl.options.on_drain();
+    if (impl.options.shutdown_grace.count() <= 0) {
+      impl.ioc.stop();
       return;
     }
-    asio::co_spawn(impl_->ioc, impl_->drain_then_stop(), asio::detached);
+    // Connections waiting for their next request are closed; busy ones close after their answer.
+    impl.for_each_connection([](ConnectionControl& c, std::unique_lock<std::mutex>& lock) {
+      if (!c.idle) return;
+      lock.unlock();
+      c.cancel_reads();
+    });
+    asio::co_spawn(impl.drain_strand, impl.drain_then_stop(), asio::detached);
   });
 }
 

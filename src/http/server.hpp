@@ -34,9 +34,13 @@ struct ServerOptions {
   // thread: no blocking.
   std::function<std::optional<Response>(const Request& head)> admit;
   bool stop_on_signals = false;  // SIGINT/SIGTERM end run()
-  // On stop, requests in flight (streams included) get this long to finish before the server
-  // closes them; new connections are refused at once.
+  // On stop the listener closes at once, connections waiting for a request are closed, and
+  // requests in flight get this long to finish, answered with Connection: close. Then streams
+  // still open are asked to end (ResponseWriter::client_gone completes, shutting_down() is true)
+  // and get a second more; whatever still runs is cut.
   std::chrono::milliseconds shutdown_grace{0};
+  // Called once when a stop begins, before anything is closed (e.g. to turn /readyz unready).
+  std::function<void()> on_drain;
 };
 
 // Handlers are plain functions: request in, response out, no I/O of their own.

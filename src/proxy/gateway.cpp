@@ -31,6 +31,7 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_uni
   options.shutdown_grace = config.shutdown_grace;
   options.max_connections = config.max_connections;
   options.max_connections_per_client = config.max_connections_per_client;
+  options.on_drain = [impl = impl_.get()] { impl->service->begin_drain(); };
   // The token is judged before the body is read: a request without a valid one costs a head.
   options.admit = [impl = impl_.get()](const http::Request& head) { return impl->service->admit(head); };
   impl_->server = http::make_streaming_server(

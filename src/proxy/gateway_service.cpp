@@ -15,6 +15,7 @@
 #include "auth/key_set.hpp"
 #include "auth/verified_cache.hpp"
 #include "auth/verifier.hpp"
+#include "common/strings.hpp"
 #include "exchange/obo.hpp"
 #include "exchange/token_cache.hpp"
 #include "http/async.hpp"
@@ -46,6 +47,14 @@ http::Response json_error(int status, const std::string& error, const std::strin
 
 using ExchangeOutcome = boost::system::result<std::string, exchange::OboFailure>;
 
+template <class Action>
+struct OnScopeExit {
+  Action action;
+  ~OnScopeExit() { action(); }
+};
+template <class Action>
+OnScopeExit(Action) -> OnScopeExit<Action>;
+
 // Concurrent misses for one user share one exchange: the first caller does it, the others
 // wait on their own timers (on their own executors) and are woken when it is done.
 struct PendingExchange {
@@ -74,6 +83,7 @@ struct GatewayService::Impl {
   std::vector<std::shared_ptr<const auth::VerificationPolicy>> policies;  // per route
   std::unordered_map<std::string, std::shared_ptr<PendingExchange>> exchanges;
   bool keys_warned = false;
+  std::atomic<bool> draining{false};
 
   Impl(GatewayConfig c, const Clock& clk, http::Upstream& up)
       : config(std::move(c)),
@@ -294,7 +304,9 @@ struct GatewayService::Impl {
       std::string assertion_copy(assertion);
       outcome = co_await exchange_once(key, std::move(assertion_copy));
     } catch (const std::exception& e) {
-      outcome = exchange::OboFailure{exchange::OboFailureKind::configuration, 0, "gateway_error", e.what(), {}, {}};
+      spdlog::error("On-Behalf-Of exchange failed: {}", e.what());
+      outcome = exchange::OboFailure{exchange::OboFailureKind::configuration,      0,  "gateway_error",
+                                     "the exchange failed; see the gateway's log", {}, {}};
     }
     {
       std::lock_guard guard(state_mutex);
@@ -341,6 +353,8 @@ struct GatewayService::Impl {
     if (req.method == "OPTIONS") return cors_preflight();
     if (path == "/healthz") return http::Response::json(200, json::object{{"status", "ok"}});
     if (path == "/readyz") {
+      if (draining.load())
+        return http::Response::json(503, json::object{{"status", "draining"}, {"keys", keys.size()}});
       bool ready = keys.loaded();
       std::string status = ready ? "ready" : "waiting for the tenant's signing keys";
       return http::Response::json(ready ? 200 : 503, json::object{{"status", status}, {"keys", keys.size()}});
@@ -535,8 +549,8 @@ struct GatewayService::Impl {
     co_await refresh_keys();
     if (keys.loaded()) co_return std::nullopt;
     co_return Refusal{json_error(503, "keys_unavailable",
-                                 "the gateway has not yet fetched tenant " + config.tenant_id +
-                                     "'s signing keys from " + config.authority + "; retry shortly"),
+                                 "the gateway could not yet fetch the signing keys of tenant " + config.tenant_id +
+                                     " from the identity provider; retry shortly (the gateway's log says why)"),
                       "keys_unavailable"};
   }
 
@@ -628,6 +642,7 @@ struct GatewayService::Impl {
     bool head_sent = co_await out->start(response->status, headers, response->content_length);
     if (!head_sent) co_return "client_gone";
     std::string outcome = "forwarded";
+    bool at_event_boundary = true;  // nothing of an event has been relayed without its end
     auto pieces = [&]() -> Task<void> {
       while (!response->done()) {
         auto piece = co_await response->read_some();
@@ -636,6 +651,7 @@ struct GatewayService::Impl {
           co_return;
         }
         *response_bytes += piece->size();
+        if (!piece->empty()) at_event_boundary = piece->ends_with("\n\n") || piece->ends_with("\r\n\r\n");
         bool written = co_await out->write(*piece);
         if (!written) {
           outcome = "client_gone";
@@ -647,12 +663,32 @@ struct GatewayService::Impl {
     };
     if (streaming) {
       auto first = co_await (pieces() || out->client_gone());
-      if (first.index() == 1) outcome = "client_gone";
+      if (first.index() == 1 && out->shutting_down()) {
+        auto ended = co_await end_stream_for_shutdown(response, out, at_event_boundary);
+        outcome = std::move(ended);
+      } else if (first.index() == 1) {
+        outcome = "client_gone";
+      }
     } else {
       // A sized answer ends by itself; watching the client would only cost a read per request.
       co_await pieces();
     }
     co_return outcome;
+  }
+
+  // The gateway is stopping and its grace is over: a stream ends cleanly instead of being cut. An
+  // event stream that stands between events gets a last comment and a reconnection delay (SSE
+  // `retry`), which clients of every MCP revision ignore or honour; then the body ends properly.
+  static Task<std::string> end_stream_for_shutdown(const http::UpstreamResponse* response, http::ResponseWriter* out,
+                                                   bool at_event_boundary) {
+    auto type = response->headers.get("Content-Type").value_or("");
+    bool event_stream = type.size() >= 17 && iequals(type.substr(0, 17), "text/event-stream");
+    if (event_stream && at_event_boundary) {
+      bool written = co_await out->write(": the gateway is restarting; reconnect\nretry: 1000\n\n");
+      if (!written) co_return "cut_by_shutdown";
+    }
+    bool finished = co_await out->finish();
+    co_return finished ? "ended_by_shutdown" : "cut_by_shutdown";
   }
 
   // References: the connection's request and writer, which outlive the call (awaited at once).
@@ -677,7 +713,10 @@ struct GatewayService::Impl {
         audit_record.tool = std::move(call.tool);
       }
     }
+    bool finished = false;
+    int upstream_status = 0;
     auto finish = [&](int status, std::string outcome) {
+      finished = true;
       metrics.request(route_slots[route_index], status);
       if (!auditing) return;
       audit_record.status = status;
@@ -686,6 +725,12 @@ struct GatewayService::Impl {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       audit.write(audit_record);
     };
+
+    // A request still running when a stopping gateway cuts everything has its coroutine
+    // destroyed, not resumed: it is counted and audited then, with what was known of it.
+    OnScopeExit audit_if_cut{[&] {
+      if (!finished) finish(upstream_status, "cut_by_shutdown");
+    }};
 
     // (Each step's result is named before it is tested: GCC 12 and co_await in conditions.)
     if (!refusal) refusal = co_await ensure_keys();
@@ -730,6 +775,7 @@ struct GatewayService::Impl {
       co_return;
     }
 
+    upstream_status = response->status;
     auto headers = downstream_response_headers(response->headers);
     if (response->status == 401 || response->status == 403)
       claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
@@ -757,6 +803,8 @@ Task<void> GatewayService::handle(http::Request& request, http::ResponseWriter& 
 }
 
 std::optional<http::Response> GatewayService::admit(const http::Request& head) { return impl_->admit(head); }
+
+void GatewayService::begin_drain() { impl_->draining = true; }
 
 Task<void> GatewayService::refresh_keys_forever() { return impl_->key_refresh_loop(); }
 

@@ -29,6 +29,8 @@ class GatewayService {
   // be routed unambiguously, a token in the query, a missing or invalid bearer token (judged
   // with the keys already loaded; anything that needs a fetch is left to handle()). Never blocks.
   std::optional<http::Response> admit(const http::Request& head);
+  // A stop has begun: /readyz answers 503 so load balancers send nothing more.
+  void begin_drain();
   // Keeps the tenant's signing keys fresh; runs until its executor stops.
   http::Task<void> refresh_keys_forever();
   // What the HTTP layer answers for requests it refuses itself (too large, malformed, too slow).

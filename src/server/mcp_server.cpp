@@ -1,11 +1,13 @@
 #include "server/mcp_server.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_api.hpp"
@@ -68,6 +70,11 @@ struct McpServer::Impl {
   RateLimiter rate_limiter;
   DocsApi docs_api;
   std::unique_ptr<http::Server> server;
+  // Operations state: a stop in progress, and whether tool calls are still being recorded.
+  std::atomic<bool> draining{false};
+  std::atomic<long> usage_written{0};
+  std::atomic<long> usage_lost{0};
+  std::atomic<bool> usage_failing{false};  // the last record could not be written
 
   Impl(ServerConfig c, const Clock& clk)
       : config(std::move(c)),
@@ -126,6 +133,9 @@ struct McpServer::Impl {
     }
     if (path == "/ping")
       return with_cors(http::Response::json(200, json::object{{"status", "ok"}, {"message", "pong"}}));
+    if (path == "/healthz") return http::Response::json(200, json::object{{"status", "ok"}});
+    if (path == "/readyz") return readiness();
+    if (path == "/metrics") return http::Response::text(200, metrics_text(), "text/plain; version=0.0.4");
     if (req.method == "GET" && path.rfind("/.well-known/oauth-protected-resource", 0) == 0) {
       json::array servers, scopes;
       for (auto& s : config.authorization_servers) servers.emplace_back(s);
@@ -145,6 +155,36 @@ struct McpServer::Impl {
     auto principal = path == "/mcp" ? by_api_key(req) : by_entra_token(req);
     if (!principal) return with_cors(principal.error());
     return with_cors(serve_mcp(req, *principal));
+  }
+
+  // Unready while stopping, so a load balancer sends no more. A store that cannot record tool
+  // calls (a full disk) leaves the server serving, since answers do not need the write, but
+  // degraded: the operator must know that calls go unrecorded.
+  http::Response readiness() const {
+    if (draining.load()) return http::Response::json(503, json::object{{"status", "draining"}});
+    if (usage_failing.load())
+      return http::Response::json(
+          200, json::object{{"status", "degraded"},
+                            {"usage_records", "failing"},
+                            {"message",
+                             "tool calls are answered but not recorded: the store cannot write (see the server "
+                             "log; a full disk is the usual cause)"}});
+    return http::Response::json(200, json::object{{"status", "ready"}, {"usage_records", "ok"}});
+  }
+
+  std::string metrics_text() const {
+    return fmt::format(
+        "# HELP mcpgate_server_usage_records_total Tool-call usage records, by whether the store wrote them.\n"
+        "# TYPE mcpgate_server_usage_records_total counter\n"
+        "mcpgate_server_usage_records_total{{result=\"written\"}} {}\n"
+        "mcpgate_server_usage_records_total{{result=\"lost\"}} {}\n"
+        "# HELP mcpgate_server_usage_records_failing 1 while the last usage record could not be written.\n"
+        "# TYPE mcpgate_server_usage_records_failing gauge\n"
+        "mcpgate_server_usage_records_failing {}\n"
+        "# HELP mcpgate_server_draining 1 while the server is stopping.\n"
+        "# TYPE mcpgate_server_draining gauge\n"
+        "mcpgate_server_draining {}\n",
+        usage_written.load(), usage_lost.load(), usage_failing.load() ? 1 : 0, draining.load() ? 1 : 0);
   }
 
   // The REST API accepts what the MCP endpoints accept: an API key, or an Entra access token of
@@ -239,8 +279,17 @@ struct McpServer::Impl {
       usage.outcome = response.status != 200 ? "http_" + std::to_string(response.status)
                       : response.body.find("\"isError\":true") != std::string::npos ? "tool_error"
                                                                                     : "ok";
-      if (auto recorded = store->record_usage(usage); !recorded)
-        spdlog::warn("usage record not written: {}", recorded.error().message);
+      auto recorded = store->record_usage(usage);
+      if (recorded) {
+        ++usage_written;
+        if (usage_failing.exchange(false))
+          spdlog::info("usage records are written again ({} lost in all since start)", usage_lost.load());
+      } else {
+        ++usage_lost;
+        if (!usage_failing.exchange(true))
+          spdlog::error("usage records are not being written (tool calls go unrecorded until this clears): {}",
+                        recorded.error().message);
+      }
     }
     return response;
   }
@@ -270,6 +319,7 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, const ToolInstalle
   options.tls = impl.config.tls;
   options.stop_on_signals = true;
   options.shutdown_grace = std::chrono::seconds(5);
+  options.on_drain = [impl = impl_.get()] { impl->draining = true; };
   impl.server = http::make_streaming_server(
       options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->serve(r, w); },
       [](int status, std::string_view message) { return jsonrpc_refusal(status, std::string(message), ""); });

@@ -6,6 +6,29 @@ namespace mcpgate::store::sqlite {
 
 bool Error::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
 
+std::string Error::public_cause() const {
+  switch (code_ & 0xff) {
+    case SQLITE_FULL:
+      return "the disk holding the server's data is full; nothing was written; free space and retry";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return "the server cannot write its data folder (read-only or not permitted); see the server log";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the database is busy with another writer; retry shortly";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "the database file is damaged; see the server log and run `mcpgate doctor`";
+    case SQLITE_IOERR:
+      return "the disk failed a read or write; nothing was written; see the server log";
+    case SQLITE_CONSTRAINT:
+      return "it conflicts with data written at the same time; retry";
+    default:
+      return "the database failed; see the server log";
+  }
+}
+
 Connection::Connection(const std::filesystem::path& file) : file_(file) {
   int rc =
       sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

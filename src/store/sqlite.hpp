@@ -28,6 +28,8 @@ class Error : public std::runtime_error {
   Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
   int code() const { return code_; }  // the extended result code
   bool is_constraint() const;         // UNIQUE, FOREIGN KEY, CHECK, NOT NULL …
+  // What went wrong in words fit for a client: no file path, no SQL (what() has both, for the log).
+  std::string public_cause() const;
 
  private:
   int code_;

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "common/files.hpp"
 #include "common/strings.hpp"
 #include "crypto/hash.hpp"
@@ -543,7 +545,9 @@ class SqliteStore final : public Store {
     try {
       return body();
     } catch (const sqlite::Error& e) {
-      std::string message = "cannot " + std::string(action) + ": " + e.what();
+      // The file path and the statement are for the operator's log, not for the client.
+      spdlog::error("store: cannot {}: {}", action, e.what());
+      std::string message = "cannot " + std::string(action) + ": " + e.public_cause();
       return e.is_constraint() ? StoreError::conflict(std::move(message)) : StoreError::io(std::move(message));
     }
   }

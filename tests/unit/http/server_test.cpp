@@ -1,13 +1,17 @@
 // The HTTP server and client over real loopback sockets, in one process.
 #include "http/server.hpp"
 
+#include <atomic>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "common/files.hpp"
+#include "http/async.hpp"
 #include "http/client.hpp"
 #include "http/local_tls.hpp"
+#include "support/process.hpp"
 #include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,7 +21,10 @@ namespace {
 class RunningServer {
  public:
   explicit RunningServer(ServerOptions options, Handler handler = echo)
-      : server_(std::move(options), std::move(handler)), thread_([this] { server_.run(); }) {}
+      : server_(std::move(options), std::move(handler)), thread_([this] {
+          server_.run();
+          returned_ = true;
+        }) {}
   ~RunningServer() {
     server_.stop();
     thread_.join();
@@ -26,6 +33,13 @@ class RunningServer {
     return scheme + "://127.0.0.1:" + std::to_string(server_.port()) + path;
   }
   uint16_t port() const { return server_.port(); }
+  void stop() { server_.stop(); }
+  // Waits for run() to return after a stop; false if it is still running after the timeout.
+  bool stopped_within(std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (!returned_ && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    return returned_;
+  }
 
  private:
   static Response echo(const Request& r) {
@@ -34,6 +48,7 @@ class RunningServer {
     return res;
   }
   Server server_;
+  std::atomic<bool> returned_{false};
   std::thread thread_;
 };
 
@@ -214,6 +229,82 @@ TEST(ServerLimits, ConnectionsBeyondTheClientsShareAre503) {
     served = again.received().find("GET /c") != std::string::npos;
   }
   EXPECT_TRUE(served);
+}
+
+TEST(ServerDrain, StopClosesIdleConnectionsAndAnswersRequestsInFlightWithConnectionClose) {
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  std::atomic<bool> drain_announced{false};
+  ServerOptions o;
+  o.threads = 2;  // the slow handler blocks one thread
+  o.shutdown_grace = 30s;
+  o.on_drain = [&] { drain_announced = true; };
+  RunningServer s(o, [&](const Request& r) {
+    if (r.path == "/slow") {
+      entered.set_value();
+      released.wait();
+    }
+    return Response::text(200, "done " + r.path);
+  });
+  RawConnection idle(s.port()), busy(s.port());
+  idle.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(idle.read_until("done /first", 5s));
+  busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+  entered.get_future().wait();
+  s.stop();
+  // The idle keep-alive connection is closed at once, not left to its idle timeout.
+  EXPECT_TRUE(idle.read_until_closed(5s));
+  EXPECT_EQ(idle.received().find("HTTP/1.1", 10), std::string::npos) << "nothing more was sent: " << idle.received();
+  EXPECT_TRUE(drain_announced);
+  // New connections are refused (the listener closes; polled, since stop() is asynchronous).
+  EXPECT_TRUE(testing::poll_until(
+      [&] {
+        try {
+          fetch({"GET", s.url("/late")}, {.timeout = 1s});
+          return false;
+        } catch (const ClientError&) {
+          return true;
+        }
+      },
+      5s));
+  EXPECT_FALSE(s.stopped_within(0ms)) << "the request in flight holds the drain";
+  release.set_value();
+  ASSERT_TRUE(busy.read_until_closed(5s)) << busy.received();
+  EXPECT_NE(busy.received().find("done /slow"), std::string::npos);
+  EXPECT_NE(busy.received().find("Connection: close"), std::string::npos) << busy.received();
+  EXPECT_TRUE(s.stopped_within(5s)) << "the last request ends the drain, not the 30 s grace";
+}
+
+TEST(ServerDrain, StreamsStillOpenAfterTheGraceAreAskedToEndAndEndCleanly) {
+  ServerOptions o;
+  o.shutdown_grace = 200ms;
+  std::atomic<int> gone_by_shutdown{0};
+  auto server = make_streaming_server(o, [&](Request&, ResponseWriter& out) -> Task<void> {
+    Headers headers;
+    headers.add("Content-Type", "text/event-stream");
+    co_await out.start(200, headers, std::nullopt);
+    co_await out.write("data: hello\n\n");
+    co_await out.client_gone();
+    if (!out.shutting_down()) co_return;
+    ++gone_by_shutdown;
+    co_await out.write(": bye\n\n");
+    co_await out.finish();
+  });
+  std::atomic<bool> returned{false};
+  std::thread runner([&] {
+    server->run();
+    returned = true;
+  });
+  RawConnection stream(server->port());
+  stream.send("GET /events HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(stream.read_until("data: hello", 5s));
+  server->stop();
+  ASSERT_TRUE(stream.read_until_closed(10s)) << stream.received();
+  EXPECT_NE(stream.received().find(": bye"), std::string::npos) << stream.received();
+  EXPECT_NE(stream.received().find("\r\n0\r\n\r\n"), std::string::npos) << "the chunked body ends properly";
+  EXPECT_EQ(gone_by_shutdown, 1);
+  runner.join();
+  EXPECT_TRUE(returned);
 }
 
 }  // namespace

@@ -46,17 +46,24 @@ constexpr const char* kBob = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02";
 // A response whose body arrives in the given pieces; without a content length it is a stream.
 class ScriptedResponse final : public http::UpstreamResponse {
  public:
-  explicit ScriptedResponse(std::deque<std::string> pieces) : pieces_(std::move(pieces)) {}
+  explicit ScriptedResponse(std::deque<std::string> pieces, bool endless = false)
+      : pieces_(std::move(pieces)), endless_(endless) {}
   Task<boost::system::result<std::string, http::UpstreamError>> read_some() override {
+    if (pieces_.empty() && endless_) {  // a stream that stays open: waits until cancelled
+      asio::steady_timer never(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+      co_await never.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_return http::UpstreamError::because("cancelled");
+    }
     if (pieces_.empty()) co_return std::string();
     std::string piece = std::move(pieces_.front());
     pieces_.pop_front();
     co_return piece;
   }
-  bool done() const override { return pieces_.empty(); }
+  bool done() const override { return pieces_.empty() && !endless_; }
 
  private:
   std::deque<std::string> pieces_;
+  bool endless_;
 };
 
 struct Forwarded {
@@ -98,7 +105,7 @@ class FakeUpstream final : public http::Upstream {
       refusal->content_length = body.size();
       co_return std::unique_ptr<http::UpstreamResponse>(std::move(refusal));
     }
-    auto response = std::make_unique<ScriptedResponse>(reply_pieces);
+    auto response = std::make_unique<ScriptedResponse>(reply_pieces, endless_stream);
     response->status = reply_status;
     response->headers = reply_headers;
     if (!streaming) {
@@ -139,6 +146,7 @@ class FakeUpstream final : public http::Upstream {
   }();
   std::deque<std::string> reply_pieces{R"({"jsonrpc":"2.0","id":1,"result":{}})"};
   bool streaming = false;
+  bool endless_stream = false;  // the stream stays open after its pieces
 };
 
 // The client's side of the connection, recorded.
@@ -160,10 +168,17 @@ class RecordingWriter final : public http::ResponseWriter {
     finished = true;
     co_return true;
   }
-  Task<void> client_gone() override {  // a client that stays: completes only when cancelled
+  Task<void> client_gone() override {
+    if (server_stopping) {  // the server ends its streams, once what is queued has run
+      for (int i = 0; i < 10; ++i) co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      co_return;
+    }
+    // A client that stays: completes only when cancelled.
     asio::steady_timer never(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
     co_await never.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  bool shutting_down() const override { return server_stopping; }
+  bool server_stopping = false;
 
   int status = 0;
   http::Headers headers;
@@ -399,6 +414,38 @@ TEST_F(GatewayServiceTest, AuditLineNamesTheUserTheMethodAndTheTool) {
   EXPECT_EQ(line.at("rpc_method").as_string(), "tools/call");
   EXPECT_EQ(line.at("tool").as_string(), "query-docs");
   EXPECT_EQ(line.at("status").as_int64(), 200);
+}
+
+TEST_F(GatewayServiceTest, AStreamOpenAtShutdownEndsWithAReconnectHintAndIsAudited) {
+  upstream.streaming = true;
+  upstream.endless_stream = true;
+  upstream.reply_headers = {};
+  upstream.reply_headers.add("Content-Type", "text/event-stream");
+  upstream.reply_pieces = {"event: message\ndata: {\"id\":1}\n\n"};
+  RecordingWriter out;
+  out.server_stopping = true;
+  asio::io_context io;
+  auto request = mcp_post(kAlice);
+  asio::co_spawn(io, service().handle(request, out), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  EXPECT_EQ(out.status, 200);
+  EXPECT_TRUE(out.body.starts_with("event: message\ndata: {\"id\":1}\n\n")) << out.body;
+  EXPECT_TRUE(out.body.ends_with("\nretry: 1000\n\n")) << out.body;
+  EXPECT_TRUE(out.finished) << "the chunked body is ended properly, not cut";
+  auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
+  EXPECT_EQ(line.at("outcome").as_string(), "ended_by_shutdown");
+}
+
+TEST_F(GatewayServiceTest, ReadinessTurnsUnreadyWhenADrainBegins) {
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200) << "keys loaded";
+  EXPECT_EQ(send(testing::request("GET", "/readyz")).status, 200);
+  service().begin_drain();
+  auto draining = send(testing::request("GET", "/readyz"));
+  EXPECT_EQ(draining.status, 503);
+  EXPECT_EQ(json::parse(draining.body).at("status").as_string(), "draining");
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200) << "requests still reaching it are served";
 }
 
 // ---- hostile requests ------------------------------------------------------------------------

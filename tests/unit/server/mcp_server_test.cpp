@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "http/client.hpp"
+#include "store/sqlite.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -34,11 +35,13 @@ class McpServerTest : public ::testing::Test {
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server->port()) + path; }
 
-  http::Response mcp(const std::string& path, const std::string& body, const std::string& bearer = "") {
+  http::Response mcp(const std::string& path, const std::string& body, const std::string& bearer = "",
+                     const std::string& session = "") {
     http::ClientRequest request{"POST", url(path), {}, body};
     request.headers.add("Content-Type", "application/json");
     request.headers.add("Accept", "application/json, text/event-stream");
     if (!bearer.empty()) request.headers.add("Authorization", "Bearer " + bearer);
+    if (!session.empty()) request.headers.add("Mcp-Session-Id", session);
     return http::fetch(request);
   }
 
@@ -80,6 +83,42 @@ TEST_F(McpServerTest, PingAndMetadataAnswerWithoutCredentials) {
   EXPECT_EQ(http::fetch({"GET", url("/ping")}).status, 200);
   auto prm = http::fetch({"GET", url("/.well-known/oauth-protected-resource/mcp/oauth")});
   EXPECT_EQ(prm.status, 200) << prm.body;
+}
+
+TEST_F(McpServerTest, ReadinessAndMetricsSayWhenToolCallsGoUnrecorded) {
+  auto ready = http::fetch({"GET", url("/readyz")});
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find("\"ready\""), std::string::npos) << ready.body;
+  auto session = std::string(mcp("/mcp", initialize(), api_key).headers.get("Mcp-Session-Id").value_or(""));
+  auto call = [&](int id) {
+    auto r = mcp(
+        "/mcp",
+        R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
+            R"(,"method":"tools/call","params":{"name":"resolve-library-id","arguments":{"query":"x","libraryName":"zod"}}})",
+        api_key, session);
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  call(1);
+  {
+    // The injected fault: the usage table is gone, as writes fail on a full disk.
+    store::sqlite::Connection db(dir / "mcpgate.db");
+    db.execute("ALTER TABLE usage_log RENAME TO usage_log_away");
+  }
+  call(2);  // still answered
+  auto degraded = http::fetch({"GET", url("/readyz")});
+  EXPECT_EQ(degraded.status, 200) << "answers do not need the write";
+  EXPECT_NE(degraded.body.find("\"degraded\""), std::string::npos) << degraded.body;
+  EXPECT_EQ(degraded.body.find(dir.path().string()), std::string::npos) << "no file path: " << degraded.body;
+  auto metrics = http::fetch({"GET", url("/metrics")}).body;
+  EXPECT_NE(metrics.find("mcpgate_server_usage_records_total{result=\"written\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mcpgate_server_usage_records_total{result=\"lost\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mcpgate_server_usage_records_failing 1\n"), std::string::npos) << metrics;
+  {
+    store::sqlite::Connection db(dir / "mcpgate.db");
+    db.execute("ALTER TABLE usage_log_away RENAME TO usage_log");
+  }
+  call(3);
+  EXPECT_NE(http::fetch({"GET", url("/readyz")}).body.find("\"ready\""), std::string::npos) << "recovered";
 }
 
 TEST_F(McpServerTest, StoreIsTheOneInTheDataFolder) {

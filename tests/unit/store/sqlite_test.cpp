@@ -61,6 +61,19 @@ TEST_F(SqliteTest, ConstraintViolationThrowsAConstraintError) {
   }
 }
 
+TEST(SqliteError, PublicCauseNamesTheProblemButNoPathOrStatement) {
+  Error full(SQLITE_FULL, "/var/lib/mcpgate/mcpgate.db: database or disk is full (in: INSERT INTO usage_log …)");
+  EXPECT_NE(full.public_cause().find("disk"), std::string::npos);
+  EXPECT_NE(full.public_cause().find("full"), std::string::npos);
+  for (int code : {SQLITE_FULL, SQLITE_READONLY, SQLITE_BUSY, SQLITE_CORRUPT, SQLITE_IOERR_WRITE,
+                   SQLITE_CONSTRAINT_UNIQUE, SQLITE_ERROR}) {
+    Error e(code, "/var/lib/mcpgate/mcpgate.db: x (in: INSERT INTO usage_log)");
+    EXPECT_EQ(e.public_cause().find("/var/lib"), std::string::npos) << code;
+    EXPECT_EQ(e.public_cause().find("INSERT"), std::string::npos) << code;
+    EXPECT_FALSE(e.public_cause().empty());
+  }
+}
+
 TEST_F(SqliteTest, BadSqlThrowsNamingTheStatement) {
   try {
     Statement(db, "SELEKT 1");
