@@ -83,6 +83,12 @@ void Statement::bind(int index, std::string_view value) {
   check_bind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
+void Statement::reset() {
+  // sqlite3_reset repeats the last step's error, which step() has already reported.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -87,6 +87,16 @@ class Statement {
       bind(index, std::nullopt);
   }
 
+  // Binds the arguments to ?1, ?2, … in order, after reset().
+  template <class... Args>
+  void rebind(const Args&... args) {
+    reset();
+    int index = 0;
+    (bind(++index, args), ...);
+  }
+  // Ready to run again: stepping restarts, bindings are cleared, a read snapshot is released.
+  void reset();
+
   bool step();  // true: a row is ready to read; false: the statement is done
   void run();   // steps to the end (statements without rows)
 

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -194,6 +196,27 @@ UsageRecord usage_row(const Statement& s) {
 template <class Read>
 auto first_row(Statement&& s, Read read) -> std::optional<decltype(read(s))> {
   if (s.step()) return read(s);
+  return std::nullopt;
+}
+
+// A statement prepared once per connection, for the paths that run it once per row (a CSV
+// import): reset, releasing what it holds, when this handle goes.
+class Reused {
+ public:
+  explicit Reused(Statement& statement) : statement_(statement) {}
+  ~Reused() { statement_.reset(); }
+  Reused(const Reused&) = delete;
+  Reused& operator=(const Reused&) = delete;
+  Statement& operator*() { return statement_; }
+  Statement* operator->() { return &statement_; }
+
+ private:
+  Statement& statement_;
+};
+
+template <class Read>
+auto first_row(Reused&& s, Read read) -> std::optional<decltype(read(*s))> {
+  if (s->step()) return read(*s);
   return std::nullopt;
 }
 
@@ -411,19 +434,21 @@ class SqliteStore final : public Store {
       if (rows.size() > kMaxCsvRows)
         return StoreError::invalid("the CSV has " + std::to_string(rows.size()) +
                                    " rows; split it into files of at most " + std::to_string(kMaxCsvRows));
+      // One transaction and statements prepared once: a savepoint per row would make SQLite keep
+      // every row's pages in a temporary sub-journal until the commit (about 40 KB a row).
+      // add_entra_user_locked checks everything before it writes, so a refused row writes
+      // nothing; a failure of the database itself rolls the whole import back.
       Transaction transaction(db_);
       std::vector<CsvRowReport> reports;
+      reports.reserve(rows.size());
       size_t failed = 0;
       for (const auto& row : rows) {
         CsvRowReport report{.line = row.line, .email = row.email, .oid = row.oid};
         if (row.error) {
           report.message = *row.error;
         } else {
-          // Each row in a savepoint: a refused row leaves nothing of itself behind.
-          Transaction savepoint(db_, "csv_row");
           auto added = add_entra_user_locked(target->teamspace, target->config, row.email, row.oid);
           if (added) {
-            savepoint.commit();
             report = {.line = row.line,
                       .email = added->user.email,
                       .oid = added->user.oid,
@@ -584,12 +609,20 @@ class SqliteStore final : public Store {
     return EntraTarget{*ts, *config};
   }
 
+  template <class... Args>
+  Reused reuse(std::string_view sql, const Args&... args) {
+    auto& slot = reused_[sql.data()];
+    if (!slot) slot = std::make_unique<Statement>(db_, sql);
+    slot->rebind(args...);
+    return Reused(*slot);
+  }
+
   std::optional<int64_t> user_id_of(const std::string& email) {
-    return first_row(Statement(db_, kSelectUserId, email), [](auto& s) { return s.integer(0); });
+    return first_row(reuse(kSelectUserId, email), [](auto& s) { return s.integer(0); });
   }
 
   int64_t insert_user(const std::string& email) {
-    Statement(db_, kInsertUser, email, to_millis(clock_.now())).run();
+    reuse(kInsertUser, email, to_millis(clock_.now()))->run();
     return db_.last_insert_id();
   }
 
@@ -602,31 +635,34 @@ class SqliteStore final : public Store {
     if (!valid_oid) return valid_oid.error();
     const auto& tenant = config.tenant_id;
 
-    Statement holder(db_, kSelectOidHolder, tenant, *valid_oid, *valid_email);
-    if (holder.step()) {
-      // Another teamspace's member is not named to this teamspace's admins.
-      bool here = holder.integer(1) == ts.id;
-      return StoreError::conflict("object ID " + *valid_oid + " is already mapped to " +
-                                  (here ? holder.text(0) : "another email in another teamspace") + " in tenant " +
-                                  tenant + "; one object ID is one person");
+    {
+      auto holder = reuse(kSelectOidHolder, tenant, *valid_oid, *valid_email);
+      if (holder->step()) {
+        // Another teamspace's member is not named to this teamspace's admins.
+        bool here = holder->integer(1) == ts.id;
+        return StoreError::conflict("object ID " + *valid_oid + " is already mapped to " +
+                                    (here ? holder->text(0) : "another email in another teamspace") + " in tenant " +
+                                    tenant + "; one object ID is one person");
+      }
     }
-    if (auto existing = first_row(Statement(db_, kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row))
+    if (auto existing = first_row(reuse(kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row))
       return Added{*existing, false};
 
     auto user_id = user_id_of(*valid_email);
     if (user_id) {
-      Statement other(db_, kSelectOtherMappingOfUser, *user_id, tenant, *valid_oid, ts.id);
-      if (other.step())
-        return StoreError::conflict(*valid_email + " is already mapped to object ID " + other.text(1) +
-                                    (other.integer(2) == ts.id ? " in this teamspace" : " in tenant " + other.text(0)) +
-                                    "; remove that mapping first");
+      auto other = reuse(kSelectOtherMappingOfUser, *user_id, tenant, *valid_oid, ts.id);
+      if (other->step())
+        return StoreError::conflict(
+            *valid_email + " is already mapped to object ID " + other->text(1) +
+            (other->integer(2) == ts.id ? " in this teamspace" : " in tenant " + other->text(0)) +
+            "; remove that mapping first");
     } else {
       user_id = insert_user(*valid_email);
     }
     auto now = to_millis(clock_.now());
-    Statement(db_, kInsertMembershipIfAbsent, ts.id, *user_id, to_string(Role::developer), now).run();
-    Statement(db_, kInsertEntraUser, ts.id, *user_id, tenant, *valid_oid, now).run();
-    return Added{first_row(Statement(db_, kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row).value(), true};
+    reuse(kInsertMembershipIfAbsent, ts.id, *user_id, to_string(Role::developer), now)->run();
+    reuse(kInsertEntraUser, ts.id, *user_id, tenant, *valid_oid, now)->run();
+    return Added{first_row(reuse(kSelectEntraUser, tenant, *valid_oid, ts.id), entra_user_row).value(), true};
   }
 
   static std::string secret_hash(std::string_view secret) { return crypto::hex(crypto::sha256(secret)); }
@@ -634,6 +670,8 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::mutex mutex_;
   sqlite::Connection db_;
+  // By the address of their SQL constant; destroyed before the connection they belong to.
+  std::unordered_map<const char*, std::unique_ptr<Statement>> reused_;
 };
 
 }  // namespace
