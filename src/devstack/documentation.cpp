@@ -34,7 +34,8 @@ void prepare_documentation(const std::filesystem::path& server_data_dir,
     // A version already indexed is kept: a second start must be quick. `mcpgate index refresh`
     // re-reads the sources when they change.
     auto existing = index.library(request.id);
-    if (existing && existing->version(request.tag.empty() ? "latest" : request.tag)) continue;
+    auto* version = existing ? existing->version(request.tag.empty() ? "latest" : request.tag) : nullptr;
+    if (version && !version->outdated()) continue;
     auto report = docs::index_folder(index, request);
     if (!report) {
       spdlog::warn("documentation: {}", report.error().message);

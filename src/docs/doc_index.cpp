@@ -69,16 +69,24 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 0);
 )sql";
 
-// Layout 2 of the full-text table: a `scope` column names each snippet's version, so a query
-// matches within that version instead of scoring every library's matches and dropping most.
-constexpr int kFtsLayout = 2;
-constexpr const char* kFtsSchema = R"sql(
-CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code, scope,
-  tokenize = 'porter unicode61 remove_diacritics 2');
-)sql";
+// Layout 3 of the full-text index: one FTS5 table per version, so BM25's statistics (how rare a
+// word is, how long a section usually is) are those of that library alone, and its answers do
+// not change when other libraries are indexed beside it. Signature parameters have a column of
+// their own, with the page's title: words that say where a section is rather than what it is
+// about. (Layout 2 shared one table among all versions, with a `scope` column.)
+constexpr int kFtsLayout = 3;
 
-// One token per version, made of letters and digits so the tokenizer keeps it whole.
-std::string scope_token(int64_t version_row) { return "mcpgatescope" + std::to_string(version_row); }
+std::string fts_table(int64_t version_row) { return "snippets_fts_" + std::to_string(version_row); }
+
+std::string fts_schema(int64_t version_row) {
+  return "CREATE VIRTUAL TABLE IF NOT EXISTS " + fts_table(version_row) +
+         " USING fts5(title, headings, context, body, code, tokenize = 'porter unicode61 remove_diacritics 2')";
+}
+
+// Column weights: a term in the title or heading path says far more than one in the prose; the
+// page title and parameter names say less than either (every section of the Stream page is
+// under "Stream", and every other function takes `options`).
+constexpr const char* kFtsWeights = "10.0, 4.0, 0.5, 1.0, 1.5";
 
 std::string to_json_list(const std::vector<std::string>& items) {
   json::array a;
@@ -273,6 +281,10 @@ struct DocIndex::Impl {
     Statement has(db, "SELECT COUNT(*) FROM pragma_table_info('versions') WHERE name = 'source_url'");
     has.step();
     if (has.integer(0) == 0) db.execute("ALTER TABLE versions ADD COLUMN source_url TEXT NOT NULL DEFAULT ''");
+    Statement format(db, "SELECT COUNT(*) FROM pragma_table_info('versions') WHERE name = 'snippet_format'");
+    format.step();
+    // Versions indexed before the column existed were cut by revision 1.
+    if (format.integer(0) == 0) db.execute("ALTER TABLE versions ADD COLUMN snippet_format INTEGER NOT NULL DEFAULT 1");
   }
 
   // An index written by an earlier layout is rebuilt from the snippets it already holds, once,
@@ -284,7 +296,12 @@ struct DocIndex::Impl {
     }
     Transaction t(db);
     db.execute("DROP TABLE IF EXISTS snippets_fts");
-    db.execute(kFtsSchema);
+    {
+      std::vector<std::string> tables;
+      Statement old(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'snippets_fts_[0-9]*'");
+      while (old.step()) tables.push_back(old.text(0));
+      for (auto& name : tables) db.execute("DROP TABLE IF EXISTS \"" + name + "\"");
+    }
     std::vector<std::pair<int64_t, std::pair<int64_t, Snippet>>> rows;
     {
       Statement all(db, "SELECT id, version, kind, title, breadcrumb, description, content, code FROM snippets");
@@ -305,12 +322,26 @@ struct DocIndex::Impl {
   }
 
   void insert_fts(int64_t row, int64_t version_row, const Snippet& s) {
-    Statement(db, "INSERT INTO snippets_fts(rowid, title, headings, body, code, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-              row, searchable_text(s.title), searchable_text(s.breadcrumb_text()),
-              searchable_text(s.description + "\n" + s.content), searchable_text(fts_code_text(s.code)),
-              scope_token(version_row))
+    db.execute(fts_schema(version_row));
+    // The section's own headings without their parameter lists; the page title (when there is
+    // more than one heading) and the parameters as context.
+    std::string headings, context;
+    for (size_t i = 0; i < s.breadcrumb.size(); ++i) {
+      auto signature = split_signature(s.breadcrumb[i]);
+      bool page_title = i == 0 && s.breadcrumb.size() > 1;
+      std::string& into = page_title ? context : headings;
+      into += (into.empty() ? "" : " > ") + signature.name;
+      if (!signature.parameters.empty()) context += (context.empty() ? "" : " ") + signature.parameters;
+    }
+    Statement(db,
+              "INSERT INTO " + fts_table(version_row) +
+                  "(rowid, title, headings, context, body, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+              row, searchable_text(split_signature(s.title).name), searchable_text(headings), searchable_text(context),
+              searchable_text(s.description + "\n" + s.content), searchable_text(fts_code_text(s.code)))
         .run();
   }
+
+  void drop_fts(int64_t version_row) { db.execute("DROP TABLE IF EXISTS " + fts_table(version_row)); }
 
   class Reader {
    public:
@@ -346,11 +377,12 @@ struct DocIndex::Impl {
   void bump_generation() { db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'"); }
 
   void delete_version_rows(int64_t version_row) {
-    Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row)
-        .run();
+    drop_fts(version_row);
     Statement(db, "DELETE FROM versions WHERE id = ?1", version_row).run();
   }
 };
+
+bool VersionInfo::outdated() const { return snippet_format < kSnippetFormat; }
 
 DocIndex::DocIndex(const std::filesystem::path& file, const Clock& clock)
     : impl_(std::make_unique<Impl>(file, clock)) {}
@@ -379,11 +411,12 @@ int64_t DocIndex::begin_version(const LibraryInfo& info, const std::string& tag,
       library, tag);
   std::vector<int64_t> stale_rows;
   while (stale.step()) stale_rows.push_back(stale.integer(0));
+  find.reset();  // a statement left mid-read would keep the tables below from being dropped
   for (auto row : stale_rows) impl_->delete_version_rows(row);
   Statement(db,
-            "INSERT INTO versions(library, tag, state, updated, source_folder, source_url) "
-            "VALUES (?1, ?2, 'processing', ?3, ?4, ?5)",
-            library, tag, store::sqlite::to_millis(impl_->clock.now()), source_folder, source_url)
+            "INSERT INTO versions(library, tag, state, updated, source_folder, source_url, snippet_format) "
+            "VALUES (?1, ?2, 'processing', ?3, ?4, ?5, ?6)",
+            library, tag, store::sqlite::to_millis(impl_->clock.now()), source_folder, source_url, kSnippetFormat)
       .run();
   int64_t row = db.last_insert_id();
   t.commit();
@@ -444,6 +477,7 @@ void DocIndex::finalize_version(int64_t version_row, double benchmark_score) {
                   version_row);
   std::vector<int64_t> rows;
   while (older.step()) rows.push_back(older.integer(0));
+  find.reset();  // a statement left mid-read would keep the tables below from being dropped
   for (auto row : rows) impl_->delete_version_rows(row);
   Statement(db, "UPDATE versions SET state = 'finalized', benchmark_score = ?2, updated = ?3 WHERE id = ?1",
             version_row, benchmark_score, store::sqlite::to_millis(impl_->clock.now()))
@@ -469,8 +503,9 @@ void DocIndex::fail_version(int64_t version_row, const std::string& error) {
                       library, tag);
   finalized.step();
   bool has_old = finalized.integer(0) > 0;
-  Statement(db, "DELETE FROM snippets_fts WHERE rowid IN (SELECT id FROM snippets WHERE version = ?1)", version_row)
-      .run();
+  find.reset();  // statements left mid-read would keep the table from being dropped
+  finalized.reset();
+  impl_->drop_fts(version_row);
   Statement(db, "DELETE FROM snippets WHERE version = ?1", version_row).run();
   Statement(db, "DELETE FROM terms WHERE version = ?1", version_row).run();
   if (has_old) {
@@ -510,7 +545,8 @@ std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<st
   }
   Statement versions(
       db,
-      "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder, source_url "
+      "SELECT library, id, tag, state, snippets, tokens, benchmark_score, updated, error, source_folder, source_url, "
+      "snippet_format "
       "FROM versions ORDER BY id DESC");
   while (versions.step()) {
     auto it = by_row.find(versions.integer(0));
@@ -526,6 +562,7 @@ std::vector<LibraryRecord> read_libraries(Connection& db, const std::optional<st
     v.error = versions.text(8);
     v.source_folder = versions.text(9);
     v.source_url = versions.text(10);
+    v.snippet_format = versions.integer(11);
     out[it->second].versions.push_back(std::move(v));
   }
   return out;
@@ -577,6 +614,7 @@ bool DocIndex::remove(const std::string& id, const std::optional<std::string>& t
   std::vector<int64_t> version_rows;
   while (rows.step()) version_rows.push_back(rows.integer(0));
   if (tag && version_rows.empty()) return false;
+  find.reset();  // a statement left mid-read would keep the tables below from being dropped
   for (auto row : version_rows) impl_->delete_version_rows(row);
   if (!tag) Statement(db, "DELETE FROM libraries WHERE id = ?1", library).run();
   impl_->bump_generation();
@@ -588,13 +626,16 @@ std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, con
                                                         int limit) const {
   auto reader = impl_->reader();
   std::vector<std::pair<int64_t, double>> out;
-  // Column weights: a term in the title or heading path says far more than one in the prose.
-  // The question's terms may match the text columns only; the version is a column filter.
-  std::string scoped = "scope : " + scope_token(version_row) + " AND {title headings body code} : (" + expression + ")";
+  auto table = fts_table(version_row);
+  {
+    // A version without snippets has no table of its own.
+    Statement exists(*reader, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", table);
+    if (!exists.step()) return out;
+  }
   Statement s(*reader,
-              "SELECT rowid, bm25(snippets_fts, 10.0, 4.0, 1.0, 1.5, 0.0) AS score FROM snippets_fts "
-              "WHERE snippets_fts MATCH ?1 ORDER BY score LIMIT ?2",
-              scoped, limit);
+              "SELECT rowid, bm25(" + table + ", " + kFtsWeights + ") AS score FROM " + table + " WHERE " + table +
+                  " MATCH ?1 ORDER BY score LIMIT ?2",
+              expression, limit);
   while (s.step()) out.emplace_back(s.integer(0), s.real(1));
   return out;
 }
@@ -625,9 +666,14 @@ std::vector<StoredSnippet> DocIndex::all_snippets(int64_t version_row) const {
   return out;
 }
 
-std::vector<std::pair<std::string, int64_t>> DocIndex::vocabulary() const {
+std::vector<std::pair<std::string, int64_t>> DocIndex::vocabulary(int64_t version_row) const {
   auto reader = impl_->reader();
   std::vector<std::pair<std::string, int64_t>> out;
+  if (version_row) {
+    Statement s(*reader, "SELECT term, df FROM terms WHERE version = ?1", version_row);
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
+  }
   Statement s(*reader,
               "SELECT t.term, SUM(t.df) FROM terms t JOIN versions v ON v.id = t.version WHERE v.state = 'finalized' "
               "GROUP BY t.term");

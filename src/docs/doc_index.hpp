@@ -33,8 +33,15 @@ struct VersionInfo {
   SysTime updated{};
   std::string error;
   std::string source_folder;
-  std::string source_url;  // links for this version's snippets; empty: the library's
+  std::string source_url;      // links for this version's snippets; empty: the library's
+  int64_t snippet_format = 0;  // the splitter revision that cut its snippets (kSnippetFormat)
+  // Cut by an older splitter: its snippets lack fixes made since; `mcpgate index refresh` redoes it.
+  bool outdated() const;
 };
+
+// The revision of how sources are cut into snippets. Raised when a fix changes the snippets of
+// existing sources (2: code spans in headings are kept whole), so older versions are redone.
+inline constexpr int64_t kSnippetFormat = 2;
 
 struct LibraryRecord {
   LibraryInfo info;
@@ -89,7 +96,8 @@ class DocIndex {
   std::vector<StoredSnippet> snippets(const std::vector<int64_t>& rows) const;
   std::vector<StoredSnippet> all_snippets(int64_t version_row) const;
   // Raw words of all finalized documentation with the number of snippets using each.
-  std::vector<std::pair<std::string, int64_t>> vocabulary() const;
+  // Words and the number of snippets using them: of one version, or of every finalized one (0).
+  std::vector<std::pair<std::string, int64_t>> vocabulary(int64_t version_row = 0) const;
   // Changes whenever the set of finalized versions does (caches key on it).
   int64_t generation() const;
 

@@ -353,7 +353,30 @@ std::string plain_heading(std::string_view raw, std::string* custom_anchor) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '`') continue;
+    if (c == '`') {
+      // A code span is literal: `https.createServer([options][, requestListener])` holds
+      // brackets that are no link. Its text is kept as written; an unclosed run of backticks
+      // is itself literal text (CommonMark), which a heading shows without them.
+      size_t run = 1;
+      while (i + run < text.size() && text[i + run] == '`') ++run;
+      std::string_view ticks = text.substr(i, run);
+      size_t close = i + run;
+      for (;;) {
+        close = text.find(ticks, close);
+        if (close == std::string_view::npos) break;
+        size_t end = close + run;
+        if ((end >= text.size() || text[end] != '`') && text[close - 1] != '`') break;  // exactly `run` ticks
+        close = end;
+        while (close < text.size() && text[close] == '`') ++close;
+      }
+      if (close == std::string_view::npos) {
+        i += run - 1;
+        continue;
+      }
+      out.append(trim(text.substr(i + run, close - i - run)));
+      i = close + run - 1;
+      continue;
+    }
     if (c == '*' && i + 1 < text.size() && text[i + 1] == '*') {
       ++i;
       continue;

@@ -5,14 +5,17 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "docs/markdown_splitter.hpp"
+#include "docs/snippet.hpp"
 
 namespace mcpgate::docs {
 namespace json = boost::json;
 
 namespace {
 
-std::string label_text(std::string_view heading) { return normalized_for_comparison(plain_heading(heading)); }
+// Labels are the heading as written in the file, backticks removed (eval/README.md). They are
+// compared through none of the indexer's heading cleaning, so a heading the indexer corrupts
+// shows up as a miss instead of being corrupted the same way on both sides.
+std::string label_text(std::string_view heading) { return normalized_for_comparison(heading); }
 
 std::string field(const json::object& o, const char* key, size_t line) {
   auto* v = o.if_contains(key);
@@ -31,12 +34,14 @@ bool answers(const Snippet& s, const LabelledQuestion& q) {
   return false;
 }
 
-void add(RetrievalScores& scores, int rank, bool in_answer) {
+void add(RetrievalScores& scores, int rank, int tokens, size_t snippets) {
   ++scores.questions;
   if (rank == 1) scores.hit_at_1 += 1;
   if (rank >= 1 && rank <= 5) scores.hit_at_5 += 1;
   if (rank >= 1 && rank <= 10) scores.mrr += 1.0 / rank;
-  if (in_answer) scores.in_answer += 1;
+  if (rank >= 1) scores.in_answer += 1;
+  scores.tokens += tokens;
+  scores.snippets += double(snippets);
 }
 
 void average(RetrievalScores& s) {
@@ -46,6 +51,8 @@ void average(RetrievalScores& s) {
   s.hit_at_5 /= n;
   s.mrr /= n;
   s.in_answer /= n;
+  s.tokens /= n;
+  s.snippets /= n;
 }
 
 }  // namespace
@@ -83,33 +90,31 @@ EvalReport evaluate_retrieval(DocsService& service, const std::vector<LabelledQu
   EvalReport report;
   size_t resolved = 0;
   for (auto& q : questions) {
-    auto record = service.index().library(q.library);
-    auto* version = record ? record->default_version() : nullptr;
     for (auto ranking : {Ranking::standard, Ranking::word_overlap}) {
-      int rank = 0;
-      if (version) {
-        auto ranked = rank_snippets(service.index(), &service.vocabulary(), version->row, q.question, ranking, 10);
-        for (size_t i = 0; i < ranked.size(); ++i)
-          if (answers(ranked[i].stored.snippet, q)) {
-            rank = int(i) + 1;
-            break;
-          }
-        if (ranking == Ranking::standard) {
-          std::string line = "[" + (rank ? std::to_string(rank) : std::string("-")) + "] " + q.question + "  (want " +
-                             q.answers.front().first + " # " + q.answers.front().second + ")";
-          for (size_t i = 0; i < ranked.size() && i < 3; ++i)
-            line += "\n      " + std::to_string(i + 1) + ". " + ranked[i].stored.snippet.source_path + " # " +
-                    ranked[i].stored.snippet.breadcrumb_text() + (ranked[i].stored.snippet.is_code() ? " [code]" : "");
-          report.details.push_back(std::move(line));
+      // What the model is served, in the order it reads it: the query-docs answer.
+      int rank = 0, tokens = 0;
+      size_t served = 0;
+      auto answer = service.context(q.library, q.question, token_budget, Viewer{}, ranking);
+      if (answer) {
+        served = answer->snippets.size();
+        for (size_t i = 0; i < served; ++i) {
+          tokens += answer->snippets[i].stored.snippet.tokens();
+          if (!rank && answers(answer->snippets[i].stored.snippet, q)) rank = int(i) + 1;
         }
       }
-      bool in_answer = false;
-      auto answer = service.context(q.library, q.question, token_budget, Viewer{}, ranking);
-      if (answer)
-        for (auto& s : answer->snippets) in_answer = in_answer || answers(s.stored.snippet, q);
       bool standard = ranking == Ranking::standard;
-      add(standard ? report.standard : report.word_overlap, rank, in_answer);
-      add((standard ? report.standard_by_kind : report.word_overlap_by_kind)[q.kind], rank, in_answer);
+      if (standard) {
+        std::string line = "[" + (rank ? std::to_string(rank) : std::string("-")) + "] " + q.question + "  (want " +
+                           q.answers.front().first + " # " + q.answers.front().second + ")";
+        for (size_t i = 0; answer && i < answer->snippets.size() && i < 3; ++i) {
+          auto& s = answer->snippets[i].stored.snippet;
+          line += "\n      " + std::to_string(i + 1) + ". " + s.source_path + " # " + s.breadcrumb_text() +
+                  (s.is_code() ? " [code]" : "");
+        }
+        report.details.push_back(std::move(line));
+      }
+      add(standard ? report.standard : report.word_overlap, rank, tokens, served);
+      add((standard ? report.standard_by_kind : report.word_overlap_by_kind)[q.kind], rank, tokens, served);
       if (standard && (rank == 0 || rank > 5)) report.misses.push_back(q.question + "  [" + q.kind + "]");
     }
     if (!q.library_name.empty()) {
@@ -127,11 +132,13 @@ EvalReport evaluate_retrieval(DocsService& service, const std::vector<LabelledQu
 }
 
 std::string format_report(const EvalReport& report) {
-  std::string out = fmt::format("query-docs over {} labelled questions\n", report.standard.questions);
-  out += fmt::format("{:<22} {:>7} {:>7} {:>7} {:>10}\n", "ranking / kind", "hit@1", "hit@5", "MRR", "in answer");
+  std::string out = fmt::format("query-docs over {} labelled questions, scored in the order the answer is served\n",
+                                report.standard.questions);
+  out += fmt::format("{:<22} {:>7} {:>7} {:>7} {:>10} {:>8} {:>9}\n", "ranking / kind", "hit@1", "hit@5", "MRR",
+                     "in answer", "tokens", "snippets");
   auto row = [&](const std::string& name, const RetrievalScores& s) {
-    out += fmt::format("{:<22} {:>7.3f} {:>7.3f} {:>7.3f} {:>10.3f}   (n={})\n", name, s.hit_at_1, s.hit_at_5, s.mrr,
-                       s.in_answer, s.questions);
+    out += fmt::format("{:<22} {:>7.3f} {:>7.3f} {:>7.3f} {:>10.3f} {:>8.0f} {:>9.1f}   (n={})\n", name, s.hit_at_1,
+                       s.hit_at_5, s.mrr, s.in_answer, s.tokens, s.snippets, s.questions);
   };
   row("standard", report.standard);
   row("word overlap (floor)", report.word_overlap);

@@ -195,6 +195,9 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() 
   return words;
 }
 
+// How much a question's word found only in the page's title counts toward heading coverage.
+constexpr double kPageTitleShare = 0.3;
+
 // A crude stem for containment checks in prose we did not index: enough of the word to
 // survive plural and tense endings.
 std::string stem_prefix(const std::string& word) {
@@ -252,11 +255,7 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
 void Vocabulary::refresh_locked() {
   int64_t generation = index_.generation();
   if (generation == generation_) return;
-  words_.clear();
-  by_length_.clear();
-  corrections_.clear();
-  for (auto& [word, count] : index_.vocabulary()) words_.emplace(word, count);
-  for (auto& [word, count] : words_) by_length_[word.size()].push_back(&word);
+  by_version_.clear();
   generation_ = generation;
 }
 
@@ -265,20 +264,30 @@ void Vocabulary::refresh() {
   refresh_locked();
 }
 
-void Vocabulary::load_once_locked() {
+Vocabulary::Words& Vocabulary::words_locked(int64_t version_row) {
   if (generation_ < 0) refresh_locked();
+  auto [it, fresh] = by_version_.try_emplace(version_row);
+  Words& w = it->second;
+  if (fresh) {
+    for (auto& [word, count] : index_.vocabulary(version_row)) w.counts.emplace(word, count);
+    for (auto& [word, count] : w.counts) w.by_length[word.size()].push_back(&word);
+  }
+  return w;
 }
 
-int64_t Vocabulary::frequency(const std::string& word) {
+int64_t Vocabulary::frequency(const std::string& word, int64_t version_row) {
   std::lock_guard lock(mutex_);
-  load_once_locked();
-  auto it = words_.find(word);
-  return it == words_.end() ? 0 : it->second;
+  auto& w = words_locked(version_row);
+  auto it = w.counts.find(word);
+  return it == w.counts.end() ? 0 : it->second;
 }
 
-std::string Vocabulary::nearest(const std::string& word) {
+std::string Vocabulary::nearest(const std::string& word, int64_t version_row) {
   std::lock_guard lock(mutex_);
-  load_once_locked();
+  auto& w = words_locked(version_row);
+  auto& words_ = w.counts;
+  auto& by_length_ = w.by_length;
+  auto& corrections_ = w.corrections;
   if (auto cached = corrections_.find(word); cached != corrections_.end()) return cached->second;
   int limit = word.size() >= 8 ? 2 : 1;
   std::string best;
@@ -304,7 +313,7 @@ std::string Vocabulary::nearest(const std::string& word) {
   return best;
 }
 
-std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary) {
+std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary, int64_t version_row) {
   if (vocabulary) vocabulary->refresh();  // once per question, not once per word
   std::vector<QueryTerm> terms;
   std::set<std::string> seen;
@@ -318,12 +327,12 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
     QueryTerm term{word, {}, 1};
     if (auto synonyms = thesaurus().find(word); synonyms != thesaurus().end()) term.alternatives = synonyms->second;
     if (vocabulary) {
-      int64_t count = vocabulary->frequency(word);
+      int64_t count = vocabulary->frequency(word, version_row);
       if (count == 0) {
-        std::string fixed = vocabulary->nearest(word);
+        std::string fixed = vocabulary->nearest(word, version_row);
         if (!fixed.empty()) {
           term.alternatives.push_back(fixed);
-          count = vocabulary->frequency(fixed);
+          count = vocabulary->frequency(fixed, version_row);
           if (auto synonyms = thesaurus().find(fixed); synonyms != thesaurus().end())
             for (auto& s : synonyms->second) term.alternatives.push_back(s);
         }
@@ -373,7 +382,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     return ranked;
   }
 
-  auto terms = analyze_query(question, vocabulary);
+  auto terms = analyze_query(question, vocabulary, version_row);
   if (terms.empty()) return ranked;
   auto candidates = index.match(version_row, fts_expression(terms), 200);
   if (candidates.empty()) return ranked;
@@ -404,12 +413,22 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
-    std::string headings = to_lower(s.title + " " + s.breadcrumb_text());
+    // The headings' own words; a signature's parameter names (path, options) are not its
+    // topic, and the page's title (a module's name) is a prior, not the answer itself.
+    const std::string title_name = split_signature(s.title).name;
+    std::string headings = to_lower(title_name), page;
+    for (size_t p = 0; p < s.breadcrumb.size(); ++p) {
+      bool page_title = p == 0 && s.breadcrumb.size() > 1;
+      (page_title ? page : headings) += " " + to_lower(split_signature(s.breadcrumb[p]).name);
+    }
     std::string text = snippet_text(s);
     double in_text = 0, in_headings = 0;
     for (auto& t : terms) {
       if (contains_any(text, t)) in_text += t.weight;
-      if (contains_any(headings, t)) in_headings += t.weight;
+      if (contains_any(headings, t))
+        in_headings += t.weight;
+      else if (contains_any(page, t))
+        in_headings += kPageTitleShare * t.weight;
     }
     double coverage = in_text / total_weight, heading_coverage = in_headings / total_weight;
     double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 0.8 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
@@ -418,7 +437,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;
     // An identifier or error code quoted in the question that is this section's whole heading
     // (ERR_REQUIRE_ESM, EADDRINUSE, process.env) names the section outright.
-    else if (identifiers.count(to_lower(s.title)))
+    else if (identifiers.count(to_lower(s.title)) || identifiers.count(to_lower(title_name)))
       score *= 2.0;
     ranked.push_back({std::move(stored[i]), score});
   }
@@ -436,22 +455,19 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
 }
 
 std::vector<ScoredSnippet> within_budget(std::vector<ScoredSnippet> ranked, int token_budget) {
-  std::vector<ScoredSnippet> code, info;
+  std::vector<ScoredSnippet> served;
+  if (ranked.empty()) return served;
+  const double floor = ranked.front().score * kServedScoreFraction;
   int used = 0;
   for (auto& r : ranked) {
+    if (r.score < floor) break;  // best first: the rest would only dilute the answer
     int tokens = r.stored.snippet.tokens();
-    if (used + tokens > token_budget) {
-      if (code.empty() && info.empty()) {  // the best answer alone is over budget: still give it
-        used += tokens;
-        (r.stored.snippet.is_code() ? code : info).push_back(std::move(r));
-      }
-      continue;
-    }
+    // The best answer alone is served even when it is over budget; later ones only if they fit.
+    if (used + tokens > token_budget && !served.empty()) continue;
     used += tokens;
-    (r.stored.snippet.is_code() ? code : info).push_back(std::move(r));
+    served.push_back(std::move(r));
   }
-  for (auto& i : info) code.push_back(std::move(i));
-  return code;
+  return served;
 }
 
 std::string compact_name(std::string_view name) {

@@ -19,35 +19,41 @@ struct QueryTerm {
   double weight = 1;  // rarer words weigh more
 };
 
-// The words of every finalized version, for spelling correction; rebuilt when the index's
-// generation changes.
+// The words of each version (and of all finalized ones together, version 0), for spelling
+// correction and word weights; forgotten when the index's generation changes. A question about
+// one library is weighed and corrected with that library's own words, so its answers do not
+// depend on what else is indexed.
 class Vocabulary {
  public:
   explicit Vocabulary(const DocIndex& index) : index_(index) {}
-  // Reloads the words if the index's set of finalized versions changed since the last look.
-  // analyze_query calls it once per question; the lookups below only load on first use.
+  // Forgets the words if the index's set of finalized versions changed since the last look.
+  // analyze_query calls it once per question; the lookups below load a version on first use.
   void refresh();
-  // How many snippets use the word (0: unknown).
-  int64_t frequency(const std::string& word);
-  // The known word nearest to an unknown one (edit distance 1, or 2 for words of 8+ letters),
-  // preferring the most used; empty when nothing is near.
-  std::string nearest(const std::string& word);
+  // How many snippets of the version use the word (0: unknown).
+  int64_t frequency(const std::string& word, int64_t version_row = 0);
+  // The version's known word nearest to an unknown one (edit distance 1, or 2 for words of 8+
+  // letters), preferring the most used; empty when nothing is near.
+  std::string nearest(const std::string& word, int64_t version_row = 0);
 
  private:
+  struct Words {
+    std::unordered_map<std::string, int64_t> counts;
+    std::unordered_map<size_t, std::vector<const std::string*>> by_length;
+    std::unordered_map<std::string, std::string> corrections;
+  };
   void refresh_locked();
-  void load_once_locked();
+  Words& words_locked(int64_t version_row);
   const DocIndex& index_;
   std::mutex mutex_;
   int64_t generation_ = -1;
-  std::unordered_map<std::string, int64_t> words_;
-  std::unordered_map<size_t, std::vector<const std::string*>> by_length_;
-  std::unordered_map<std::string, std::string> corrections_;
+  std::unordered_map<int64_t, Words> by_version_;
 };
 
 // Damerau–Levenshtein (optimal string alignment) distance, giving up past `limit`.
 int edit_distance(std::string_view a, std::string_view b, int limit);
 
-std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary);
+// The question's terms, weighed and corrected with the words of `version_row` (0: all libraries).
+std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* vocabulary, int64_t version_row = 0);
 
 // An FTS5 expression matching any of the terms (quoted, so no input is FTS5 syntax).
 std::string fts_expression(const std::vector<QueryTerm>& terms);
@@ -67,8 +73,11 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
                                          std::string_view question, Ranking ranking = Ranking::standard,
                                          int limit = 60);
 
-// Snippets within a token budget: taken in rank order while they fit, then code snippets
-// before info snippets (each kind keeping rank order), as Context7 answers.
+// What an answer serves, in rank order: snippets scoring at least this fraction of the best one.
+inline constexpr double kServedScoreFraction = 0.3;
+
+// Snippets within a token budget, in the one order they were ranked (code and prose mixed, as
+// the model reads best-first), down to kServedScoreFraction of the best score.
 std::vector<ScoredSnippet> within_budget(std::vector<ScoredSnippet> ranked, int token_budget);
 
 struct ScoredLibrary {

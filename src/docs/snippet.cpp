@@ -32,6 +32,26 @@ std::string heading_slug(std::string_view heading) {
   return slug;
 }
 
+SignatureParts split_signature(std::string_view heading) {
+  size_t open = heading.find('(');
+  // A call: an identifier (or a bracketed member like buf[index]) right before "(", and the
+  // heading ends at the matching ")". "Streams (advanced)" is prose, not a call.
+  if (open == std::string_view::npos || open == 0 || heading.size() < open + 2 || heading.back() != ')')
+    return {std::string(heading), {}};
+  unsigned char before = heading[open - 1];
+  if (!(std::isalnum(before) || before == '_' || before == '$' || before == ']')) return {std::string(heading), {}};
+  std::string parameters;
+  for (unsigned char c : heading.substr(open + 1, heading.size() - open - 2)) {
+    bool word = std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+    if (word)
+      parameters += char(c);
+    else if (!parameters.empty() && parameters.back() != ' ')
+      parameters += ' ';
+  }
+  while (!parameters.empty() && parameters.back() == ' ') parameters.pop_back();
+  return {std::string(heading.substr(0, open)), std::move(parameters)};
+}
+
 std::string normalized_for_comparison(std::string_view text) {
   std::string out;
   bool space = false;

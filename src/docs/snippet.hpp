@@ -36,6 +36,16 @@ int approximate_tokens(std::string_view text);
 // GitHub's heading anchors: lower case, punctuation other than '-' and '_' dropped, spaces to '-'.
 std::string heading_slug(std::string_view heading);
 
+// A heading that is a call signature, split: "fs.readFile(path[, options], callback)" names
+// `fs.readFile` and takes "path options callback". Parameter names say little about what a
+// section is about (every other function takes `options`), so they are searched apart and weigh
+// less. Anything else comes back whole, with no parameters.
+struct SignatureParts {
+  std::string name;
+  std::string parameters;  // the words between the parentheses, space-separated
+};
+SignatureParts split_signature(std::string_view heading);
+
 // Text reduced for duplicate detection: lower case, letters and digits only, single spaces.
 std::string normalized_for_comparison(std::string_view text);
 

@@ -92,6 +92,20 @@ struct McpServer::Impl {
                  DocsApiOptions{config.public_search, config.default_tokens, 10000, config.max_tokens}) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
+    warn_of_outdated_documentation();
+  }
+
+  void warn_of_outdated_documentation() const {
+    std::string outdated;
+    for (auto& library : doc_index.libraries())
+      for (auto& version : library.versions)
+        if (version.state == "finalized" && version.outdated())
+          outdated += (outdated.empty() ? "" : ", ") + library.info.id + (version.tag.empty() ? "" : "/" + version.tag);
+    if (!outdated.empty())
+      spdlog::warn(
+          "documentation indexed by an older mcpgate is served as it was cut then ({}); re-index it with: "
+          "mcpgate index --data-dir {} refresh",
+          outdated, config.data_dir.string());
   }
 
   std::string resource_metadata_url() const { return config.public_url + "/.well-known/oauth-protected-resource"; }

@@ -12,6 +12,9 @@ fi
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
 "$mcpgate" index --data-dir "$data" add --manifest "$manifest" >/dev/null
-"$mcpgate" index --data-dir "$data" eval "$source_dir/eval/questions.jsonl" --min-gain 1.5 --details | tee "$report" | sed -n '1,16p'
-echo "== held-out questions"
+echo "== development set (tuned on)"
+"$mcpgate" index --data-dir "$data" eval "$source_dir/eval/dev.jsonl" --min-gain 1.5 --details | tee "$report" | sed -n '1,18p'
+echo "== first set (tuned on)"
+"$mcpgate" index --data-dir "$data" eval "$source_dir/eval/questions.jsonl" --min-gain 1.5 --details | tee -a "$report" | sed -n '1,16p'
+echo "== first held-out set (measured once in its day; tuned on since)"
 "$mcpgate" index --data-dir "$data" eval "$source_dir/eval/heldout.jsonl" --min-gain 1.2 --details | tee -a "$report" | sed -n '1,16p'

@@ -173,20 +173,41 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
     index.finalize_version(row, 0);
   }
   {
-    // What an index written before the scope column looks like.
+    // What an index of layout 2 looks like: one table for every version, with a scope column.
     store::sqlite::Connection db(dir / "docs.db");
-    db.execute(
-        "DROP TABLE snippets_fts; DELETE FROM meta WHERE key = 'fts_layout';"
-        "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code);"
-        "INSERT INTO snippets_fts(rowid, title, headings, body, code) SELECT id, title, '', content, '' FROM "
-        "snippets;");
+    db.execute("DROP TABLE snippets_fts_" + std::to_string(row) +
+               "; UPDATE meta SET value = 2 WHERE key = 'fts_layout';"
+               "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code, scope);"
+               "INSERT INTO snippets_fts(rowid, title, headings, body, code, scope) SELECT id, title, '', content, '', "
+               "'mcpgatescope' || version FROM snippets;");
   }
   DocIndex index(dir / "docs.db", clock);
   EXPECT_EQ(index.match(row, "\"gadgets\"", 10).size(), 1u);
   store::sqlite::Connection db(dir / "docs.db");
   store::sqlite::Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
   ASSERT_TRUE(layout.step());
-  EXPECT_EQ(layout.integer(0), 2);
+  EXPECT_EQ(layout.integer(0), 3);
+  store::sqlite::Statement shared(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'snippets_fts'");
+  ASSERT_TRUE(shared.step());
+  EXPECT_EQ(shared.integer(0), 0) << "the shared table of layout 2 is gone";
+}
+
+TEST(DocIndexLayout, VersionsCutByAnOlderSplitterAreMarkedOutdated) {
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  {
+    DocIndex index(dir / "docs.db", clock);
+    auto row = index.begin_version(library(), "", "/src");
+    index.add_snippets(row, {info("Gadgets", "all about gadgets")});
+    index.finalize_version(row, 0);
+    EXPECT_FALSE(index.library("/acme/widgets")->versions.front().outdated());
+  }
+  {
+    store::sqlite::Connection db(dir / "docs.db");
+    db.execute("ALTER TABLE versions DROP COLUMN snippet_format");
+  }
+  DocIndex index(dir / "docs.db", clock);
+  EXPECT_TRUE(index.library("/acme/widgets")->versions.front().outdated()) << "indexed before the column existed";
 }
 
 TEST(DocIndexLayout, VersionsWithoutTheirOwnLinksGainTheColumn) {

@@ -122,6 +122,16 @@ TEST(MarkdownSplitter, DuplicateHeadingsGetNumberedAnchorsAndCustomIdsWin) {
   EXPECT_EQ(snippets[2].title, "Custom");
 }
 
+TEST(MarkdownSplitter, SignatureHeadingsKeepTheirBracketsAndGitHubsAnchor) {
+  auto snippets = split(
+      "# HTTPS\n\n### `https.createServer([options][, requestListener])`\n\nReturns a new HTTPS web server "
+      "object, listening once listen() is called.\n");
+  ASSERT_EQ(snippets.size(), 1u);
+  EXPECT_EQ(snippets[0].title, "https.createServer([options][, requestListener])");
+  // As github.com renders the file: punctuation dropped, spaces to hyphens.
+  EXPECT_EQ(snippets[0].anchor, "httpscreateserveroptions-requestlistener");
+}
+
 TEST(MarkdownSplitter, LongProseIsCutAtParagraphsWithinTheBudget) {
   std::string text = "# Long\n\n";
   for (int i = 0; i < 40; ++i) text += "Paragraph " + std::to_string(i) + " " + std::string(200, 'x') + "\n\n";
@@ -165,6 +175,13 @@ TEST(PlainHeading, StripsMarkupKeepsText) {
   EXPECT_EQ(plain_heading("Event: <code>'close'</code>"), "Event: 'close'");
   EXPECT_EQ(plain_heading("register(plugin: [FastifyPlugin][FastifyPlugin])"), "register(plugin: FastifyPlugin)");
   EXPECT_EQ(plain_heading("buf[index]"), "buf[index]");
+  // Brackets inside a code span are no link: the signature is kept whole.
+  EXPECT_EQ(plain_heading("`https.createServer([options][, requestListener])`"),
+            "https.createServer([options][, requestListener])");
+  EXPECT_EQ(plain_heading("`fs.createReadStream(path[, options])` and [docs][ref]"),
+            "fs.createReadStream(path[, options]) and docs");
+  EXPECT_EQ(plain_heading("``a ` b`` c"), "a ` b c");
+  EXPECT_EQ(plain_heading("`unclosed [x][y]"), "unclosed x");
   EXPECT_EQ(plain_heading("dotenv [![NPM version](https://img/v.svg)](https://npm) ![x](y.png)"), "dotenv");
   std::string anchor;
   EXPECT_EQ(plain_heading("Setup {#setup-id}", &anchor), "Setup");

@@ -26,6 +26,21 @@ TEST(Snippet, NormalizedTextIgnoresCaseSpacingPunctuation) {
   EXPECT_EQ(normalized_for_comparison("a-b"), normalized_for_comparison("A  B"));
 }
 
+TEST(Snippet, SignatureHeadingsSplitIntoNameAndParameters) {
+  auto read = split_signature("fs.readFile(path[, options], callback)");
+  EXPECT_EQ(read.name, "fs.readFile");
+  EXPECT_EQ(read.parameters, "path options callback");
+  EXPECT_EQ(split_signature("Static method: Buffer.alloc(size[, fill[, encoding]])").name,
+            "Static method: Buffer.alloc");
+  EXPECT_EQ(split_signature("buf[index](x)").parameters, "x");
+  EXPECT_EQ(split_signature("server.close()").parameters, "");
+  EXPECT_EQ(split_signature("server.close()").name, "server.close");
+  for (std::string_view whole : {"Streams (advanced)", "Event: 'close'", "(x)", "Reading files", "a(b) c"}) {
+    EXPECT_EQ(split_signature(whole).name, whole);
+    EXPECT_EQ(split_signature(whole).parameters, "");
+  }
+}
+
 TEST(Snippet, BreadcrumbText) {
   Snippet s;
   s.breadcrumb = {"Routing", "Middleware"};
