@@ -195,6 +195,100 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() 
   return words;
 }
 
+// What a question names outright: identifiers (fs.readFile, URLSearchParams, ERR_REQUIRE_ESM,
+// highWaterMark), lower-cased, and command-line flags (--watch, -p), without any `=value`.
+struct NamedInQuestion {
+  std::map<std::string, std::string> identifiers;  // lower case → its words ("object mode")
+  std::set<std::string> flags;
+};
+
+bool looks_like_identifier(std::string_view word) {
+  if (word.size() < 4) return false;
+  bool lower = false, inner_upper = false, all_upper = true;
+  for (size_t i = 0; i < word.size(); ++i) {
+    unsigned char c = word[i];
+    if (c == '_' || c == '.' || c == '$') return true;
+    if (std::islower(c)) {
+      lower = true;
+      all_upper = false;
+    }
+    if (std::isupper(c) && i > 0 && lower) inner_upper = true;
+  }
+  return all_upper || inner_upper;
+}
+
+// Splits an identifier into words: "highWaterMark" → "high water mark", "ERR_X" → "err x".
+std::string identifier_words(std::string_view identifier) {
+  std::string out;
+  for (size_t i = 0; i < identifier.size(); ++i) {
+    unsigned char c = identifier[i];
+    if (!std::isalnum(c)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+      continue;
+    }
+    if (std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(identifier[i - 1])) && out.back() != ' ')
+      out += ' ';
+    out += char(std::tolower(c));
+  }
+  return out;
+}
+
+NamedInQuestion named_in(std::string_view question) {
+  NamedInQuestion named;
+  size_t i = 0;
+  while (i < question.size()) {
+    while (i < question.size() && std::isspace(static_cast<unsigned char>(question[i]))) ++i;
+    size_t start = i;
+    while (i < question.size() && !std::isspace(static_cast<unsigned char>(question[i]))) ++i;
+    std::string_view token = question.substr(start, i - start);
+    // Quotes, brackets and sentence punctuation around a name are not part of it.
+    while (!token.empty() && std::string_view("\"'`([{<").find(token.front()) != std::string_view::npos)
+      token.remove_prefix(1);
+    while (!token.empty() && std::string_view("\"'`)]}>.,:;?!").find(token.back()) != std::string_view::npos)
+      token.remove_suffix(1);
+    if (token.size() >= 2 && token[0] == '-' &&
+        (std::isalpha(static_cast<unsigned char>(token[1])) || (token[1] == '-' && token.size() > 2))) {
+      named.flags.insert(to_lower(token.substr(0, token.find('='))));
+      continue;
+    }
+    size_t bracket = token.find_first_of("([");
+    if (bracket != std::string_view::npos) token = token.substr(0, bracket);  // fs.readFile(path) → fs.readFile
+    if (looks_like_identifier(token)) named.identifiers.emplace(to_lower(token), identifier_words(token));
+  }
+  return named;
+}
+
+std::vector<std::string> split_words(std::string_view identifier) {
+  return split_whitespace(identifier_words(identifier));
+}
+
+// Whether a section's heading is what the question names: the identifier itself, a member path
+// ending in it (stream.Readable.from for Readable.from), its words ("Object mode" for
+// objectMode), or a flag the heading lists (-p, --print "script").
+bool heading_is_named(const std::string& title, const NamedInQuestion& named) {
+  if (named.identifiers.empty() && named.flags.empty()) return false;
+  std::string name = to_lower(split_signature(title).name);
+  for (std::string_view prefix : {"class: ", "static method: ", "new ", "event: "})
+    if (name.starts_with(prefix)) name.erase(0, prefix.size());
+  for (auto& [id, words] : named.identifiers) {
+    if (name == id || (name.size() > id.size() && name.ends_with(id) && name[name.size() - id.size() - 1] == '.'))
+      return true;
+    if (normalized_for_comparison(name) == words) return true;
+  }
+  if (!named.flags.empty()) {
+    std::string lowered = to_lower(title);
+    size_t i = 0;
+    while (i < lowered.size()) {
+      while (i < lowered.size() && std::string_view(" ,[").find(lowered[i]) != std::string_view::npos) ++i;
+      size_t start = i;
+      while (i < lowered.size() && std::string_view(" ,[=").find(lowered[i]) == std::string_view::npos) ++i;
+      if (named.flags.count(lowered.substr(start, i - start))) return true;
+      while (i < lowered.size() && lowered[i] != ' ' && lowered[i] != ',') ++i;  // skip "=value"
+    }
+  }
+  return false;
+}
+
 // How much a question's word found only in the page's title counts toward heading coverage.
 constexpr double kPageTitleShare = 0.3;
 
@@ -320,12 +414,17 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
   std::string current;
   auto take = [&] {
     if (current.empty()) return;
-    std::string word = to_lower(current);
+    std::string original = std::move(current);
+    std::string word = to_lower(original);
     current.clear();
     if (word.size() < 2 && !std::isdigit(static_cast<unsigned char>(word[0]))) return;
     if (stopwords().count(word) || !seen.insert(word).second) return;
     QueryTerm term{word, {}, 1};
     if (auto synonyms = thesaurus().find(word); synonyms != thesaurus().end()) term.alternatives = synonyms->second;
+    // An identifier also stands for its words: objectMode is "object mode" in prose headings.
+    if (auto parts = split_words(original); parts.size() > 1)
+      for (auto& part : parts)
+        if (part.size() >= 3 && !stopwords().count(part)) term.alternatives.push_back(part);
     if (vocabulary) {
       int64_t count = vocabulary->frequency(word, version_row);
       if (count == 0) {
@@ -383,8 +482,16 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   }
 
   auto terms = analyze_query(question, vocabulary, version_row);
-  if (terms.empty()) return ranked;
-  auto candidates = index.match(version_row, fts_expression(terms), 200);
+  const NamedInQuestion named = named_in(question);
+  std::string expression = fts_expression(terms);
+  // A flag is matched in headings only: "-p" alone is too short a word to look for anywhere else.
+  for (auto& flag : named.flags) {
+    std::string bare = flag.substr(flag.find_first_not_of('-'));
+    if (!bare.empty())
+      expression += (expression.empty() ? "" : " OR ") + std::string("title : ") + (quoted)(bare);  // (not std::quoted)
+  }
+  if (expression.empty()) return ranked;
+  auto candidates = index.match(version_row, expression, 200);
   if (candidates.empty()) return ranked;
   std::vector<int64_t> rows;
   rows.reserve(candidates.size());
@@ -393,23 +500,6 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   double total_weight = 0;
   for (auto& t : terms) total_weight += t.weight;
   std::string asked = normalized_for_comparison(question);
-  std::set<std::string> identifiers;
-  {
-    std::string word;
-    for (char c : std::string(question) + " ") {
-      unsigned char u = c;
-      if (std::isalnum(u) || c == '_' || c == '.' || c == '$') {
-        word += c;
-        continue;
-      }
-      while (!word.empty() && word.back() == '.') word.pop_back();
-      if (word.size() >= 4 &&
-          (word.find('_') != std::string::npos || word.find('.') != std::string::npos ||
-           std::all_of(word.begin(), word.end(), [](unsigned char x) { return std::isupper(x) || std::isdigit(x); })))
-        identifiers.insert(to_lower(word));
-      word.clear();
-    }
-  }
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
@@ -435,9 +525,9 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     // A heading that says exactly what was asked ("Hooks" for "hooks") is the page's own
     // introduction to it: short questions name a topic, and that section answers them best.
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;
-    // An identifier or error code quoted in the question that is this section's whole heading
-    // (ERR_REQUIRE_ESM, EADDRINUSE, process.env) names the section outright.
-    else if (identifiers.count(to_lower(s.title)) || identifiers.count(to_lower(title_name)))
+    // An identifier, error code or flag quoted in the question that is this section's heading
+    // (ERR_REQUIRE_ESM, process.env, Readable.from, highWaterMark, --watch) names it outright.
+    else if (heading_is_named(s.title, named))
       score *= 2.0;
     ranked.push_back({std::move(stored[i]), score});
   }
@@ -460,7 +550,9 @@ std::vector<ScoredSnippet> within_budget(std::vector<ScoredSnippet> ranked, int 
   const double floor = ranked.front().score * kServedScoreFraction;
   int used = 0;
   for (auto& r : ranked) {
-    if (r.score < floor) break;  // best first: the rest would only dilute the answer
+    // Best first: below the floor the rest would only dilute the answer, but a few are always
+    // served, since one dominant snippet is not always the one that answers.
+    if (r.score < floor && served.size() >= kMinServed) break;
     int tokens = r.stored.snippet.tokens();
     // The best answer alone is served even when it is over budget; later ones only if they fit.
     if (used + tokens > token_budget && !served.empty()) continue;

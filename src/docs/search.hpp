@@ -75,6 +75,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
 
 // What an answer serves, in rank order: snippets scoring at least this fraction of the best one.
 inline constexpr double kServedScoreFraction = 0.3;
+inline constexpr size_t kMinServed = 3;  // served whatever their scores, budget permitting
 
 // Snippets within a token budget, in the one order they were ranked (code and prose mixed, as
 // the model reads best-first), down to kServedScoreFraction of the best score.

@@ -125,6 +125,32 @@ TEST_F(SearchTest, SignatureParametersDoNotMakeAFunctionTheTopic) {
   EXPECT_EQ(named.front().stored.snippet.title, "fs.readFile(path[, options], callback)");
 }
 
+TEST_F(SearchTest, NamesInTheQuestionFindTheirSections) {
+  LibraryInfo info{"/acme/cli", "Acme CLI", "Options", 9, "", {}, {}};
+  auto cli = index.begin_version(info, "", "/src");
+  index.add_snippets(
+      cli, {make(Snippet::Kind::info, "-p, --print \"script\"", "Same as -e but prints the result of evaluating it."),
+            make(Snippet::Kind::info, "--watch", "Starts in watch mode: the process restarts when a file changes."),
+            make(Snippet::Kind::info, "Watching files", "Watch a file for changes with a watcher; the watcher emits."),
+            make(Snippet::Kind::info, "Object mode", "Streams in object mode carry any JavaScript value."),
+            make(Snippet::Kind::info, "stream.readableObjectMode", "Getter for the objectMode property of a stream."),
+            make(Snippet::Kind::info, "stream.Readable.from(iterable[, options])",
+                 "Creates readable streams from "
+                 "iterators."),
+            make(Snippet::Kind::info, "readable.read([size])",
+                 "Reads data out of the internal buffer and returns it; "
+                 "a Readable stream reads from iterators too.")});
+  index.finalize_version(cli, 0);
+  auto first = [&](std::string_view question) {
+    auto ranked = rank_snippets(index, &vocabulary, cli, question);
+    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
+  };
+  EXPECT_EQ(first("what does node --watch do"), "--watch");
+  EXPECT_EQ(first("node -p \"process.versions\""), "-p, --print \"script\"");
+  EXPECT_EQ(first("objectMode"), "Object mode");
+  EXPECT_EQ(first("Readable.from"), "stream.Readable.from(iterable[, options])");
+}
+
 TEST_F(SearchTest, NothingToSearchGivesNothing) {
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "how do I").empty());
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "").empty());
