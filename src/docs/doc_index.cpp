@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "docs/lexicon.hpp"
 #include "store/sqlite.hpp"
 
 namespace mcpgate::docs {
@@ -74,19 +75,22 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 0);
 // not change when other libraries are indexed beside it. Signature parameters have a column of
 // their own, with the page's title: words that say where a section is rather than what it is
 // about. (Layout 2 shared one table among all versions, with a `scope` column.)
-constexpr int kFtsLayout = 3;
+// Layout 4 adds `aliases`: the plain words an API's name stands for ("mkdir" → make directory),
+// from the lexicon, so a question in everyday words finds the section named in API words.
+constexpr int kFtsLayout = 4;
 
 std::string fts_table(int64_t version_row) { return "snippets_fts_" + std::to_string(version_row); }
 
 std::string fts_schema(int64_t version_row) {
   return "CREATE VIRTUAL TABLE IF NOT EXISTS " + fts_table(version_row) +
-         " USING fts5(title, headings, context, body, code, tokenize = 'porter unicode61 remove_diacritics 2')";
+         " USING fts5(title, headings, aliases, context, body, code, tokenize = 'porter unicode61 remove_diacritics "
+         "2')";
 }
 
 // Column weights: a term in the title or heading path says far more than one in the prose; the
 // page title and parameter names say less than either (every section of the Stream page is
 // under "Stream", and every other function takes `options`).
-constexpr const char* kFtsWeights = "10.0, 4.0, 0.5, 1.0, 1.5";
+constexpr const char* kFtsWeights = "10.0, 4.0, 3.0, 0.5, 1.0, 1.5";
 
 std::string to_json_list(const std::vector<std::string>& items) {
   json::array a;
@@ -325,19 +329,26 @@ struct DocIndex::Impl {
     db.execute(fts_schema(version_row));
     // The section's own headings without their parameter lists; the page title (when there is
     // more than one heading) and the parameters as context.
-    std::string headings, context;
+    std::string headings, context, aliases;
+    const auto& lexicon = Lexicon::builtin();
     for (size_t i = 0; i < s.breadcrumb.size(); ++i) {
       auto signature = split_signature(s.breadcrumb[i]);
       bool page_title = i == 0 && s.breadcrumb.size() > 1;
       std::string& into = page_title ? context : headings;
       into += (into.empty() ? "" : " > ") + signature.name;
       if (!signature.parameters.empty()) context += (context.empty() ? "" : " ") + signature.parameters;
+      if (!page_title)
+        for_each_word(signature.name, [&](std::string_view word) {
+          auto plain = lexicon.plain_words(word);
+          if (!plain.empty()) aliases += (aliases.empty() ? "" : " ") + plain;
+        });
     }
     Statement(db,
               "INSERT INTO " + fts_table(version_row) +
-                  "(rowid, title, headings, context, body, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-              row, searchable_text(split_signature(s.title).name), searchable_text(headings), searchable_text(context),
-              searchable_text(s.description + "\n" + s.content), searchable_text(fts_code_text(s.code)))
+                  "(rowid, title, headings, aliases, context, body, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+              row, searchable_text(split_signature(s.title).name), searchable_text(headings), aliases,
+              searchable_text(context), searchable_text(s.description + "\n" + s.content),
+              searchable_text(fts_code_text(s.code)))
         .run();
   }
 

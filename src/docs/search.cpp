@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/strings.hpp"
+#include "docs/lexicon.hpp"
 
 namespace mcpgate::docs {
 namespace {
@@ -23,175 +24,6 @@ const std::set<std::string, std::less<>>& stopwords() {
       "also",      "than",  "them",    "they",  "our",  "us",    "via",   "possible", "best",      "correct",
       "correctly", "right", "example", "e",     "g",    "etc",   "thing", "things",   "something", "somehow",
       "way",       "ways",  "please",  "help"};
-  return words;
-}
-
-// Words developers say for what documentation names otherwise. Kept to general programming
-// vocabulary; each entry adds alternatives and never removes the word itself.
-const std::map<std::string, std::vector<std::string>, std::less<>>& thesaurus() {
-  static const std::map<std::string, std::vector<std::string>, std::less<>> words{
-      {"kill", {"terminate", "signal", "abort"}},
-      {"stop", {"close", "abort", "terminate"}},
-      {"cancel", {"abort", "abortcontroller", "signal"}},
-      {"deadline", {"timeout"}},
-      {"timeouts", {"timeout"}},
-      {"expire", {"timeout"}},
-      {"folder", {"directory", "dir"}},
-      {"folders", {"directory", "directories"}},
-      {"dir", {"directory"}},
-      {"delete", {"remove", "unlink", "rm"}},
-      {"remove", {"delete", "unlink", "rm"}},
-      {"erase", {"remove", "delete", "unlink"}},
-      {"rename", {"move"}},
-      {"move", {"rename"}},
-      {"launch", {"spawn", "start", "exec"}},
-      {"run", {"exec", "spawn", "execute"}},
-      {"execute", {"exec", "run"}},
-      {"subprocess", {"child", "spawn"}},
-      {"shell", {"exec", "command"}},
-      {"env", {"environment"}},
-      {"envvar", {"environment", "variable"}},
-      {"vars", {"variables"}},
-      {"config", {"configuration", "options"}},
-      {"settings", {"options", "configuration"}},
-      {"setting", {"option", "configuration"}},
-      {"args", {"arguments", "argv"}},
-      {"arg", {"argument"}},
-      {"params", {"parameters"}},
-      {"param", {"parameter"}},
-      {"flags", {"options"}},
-      {"flag", {"option"}},
-      {"cli", {"command", "arguments"}},
-      {"commandline", {"command", "arguments", "argv"}},
-      {"json", {"parse", "stringify"}},
-      {"serialize", {"stringify", "encode"}},
-      {"deserialize", {"parse", "decode"}},
-      {"hash", {"digest", "createhash"}},
-      {"encrypt", {"cipher", "createcipheriv"}},
-      {"decrypt", {"decipher", "createdecipheriv"}},
-      {"random", {"randombytes", "randomuuid"}},
-      {"uuid", {"randomuuid"}},
-      {"sleep", {"settimeout", "timers", "delay"}},
-      {"wait", {"await", "settimeout", "promise"}},
-      {"delay", {"settimeout", "timeout"}},
-      {"schedule", {"setinterval", "settimeout", "timers"}},
-      {"repeat", {"setinterval"}},
-      {"async", {"promise", "await"}},
-      {"callback", {"callbacks"}},
-      {"promisify", {"promises", "promise"}},
-      {"http", {"request", "server"}},
-      {"fetch", {"request", "get"}},
-      {"download", {"get", "request", "stream"}},
-      {"upload", {"multipart", "form", "post"}},
-      {"post", {"request", "body"}},
-      {"webserver", {"server", "listen"}},
-      {"port", {"listen"}},
-      {"listen", {"port"}},
-      {"headers", {"header"}},
-      {"cookie", {"cookies"}},
-      {"auth", {"authentication", "authorization"}},
-      {"login", {"authentication"}},
-      {"password", {"authentication", "credentials"}},
-      {"token", {"authorization", "bearer"}},
-      {"cors", {"origin", "access-control"}},
-      {"redirect", {"redirects", "location"}},
-      {"route", {"routing", "router"}},
-      {"routes", {"routing", "router"}},
-      {"endpoint", {"route", "routing"}},
-      {"middlewares", {"middleware"}},
-      {"log", {"logger", "logging", "console"}},
-      {"logs", {"logger", "logging"}},
-      {"print", {"console", "log"}},
-      {"debug", {"debugging", "inspect", "debugger"}},
-      {"error", {"errors", "throw"}},
-      {"exception", {"error", "throw", "uncaughtexception"}},
-      {"crash", {"uncaughtexception", "exit", "error"}},
-      {"exit", {"process"}},
-      {"quit", {"exit"}},
-      {"validate", {"validation", "parse", "schema"}},
-      {"validation", {"validate", "schema"}},
-      {"check", {"validate", "assert"}},
-      {"optional", {"optional", "undefined"}},
-      {"nullable", {"null", "optional"}},
-      {"type", {"types", "typescript"}},
-      {"ts", {"typescript"}},
-      {"js", {"javascript"}},
-      {"test", {"testing", "assert"}},
-      {"tests", {"testing", "test"}},
-      {"mock", {"mocking", "mocks"}},
-      {"read", {"readfile", "readable"}},
-      {"write", {"writefile", "writable"}},
-      {"append", {"appendfile"}},
-      {"file", {"fs", "files"}},
-      {"files", {"fs", "file"}},
-      {"filesystem", {"fs"}},
-      {"path", {"paths"}},
-      {"watch", {"watcher", "fswatch"}},
-      {"line", {"readline", "lines"}},
-      {"lines", {"readline", "line"}},
-      {"input", {"stdin", "readline"}},
-      {"output", {"stdout"}},
-      {"stream", {"streams", "pipe"}},
-      {"streaming", {"stream", "streams"}},
-      {"pipe", {"pipeline"}},
-      {"compress", {"zlib", "gzip", "deflate"}},
-      {"zip", {"zlib", "gzip"}},
-      {"gzip", {"zlib"}},
-      {"thread", {"worker", "threads"}},
-      {"threads", {"worker", "workers"}},
-      {"parallel", {"worker", "cluster"}},
-      {"cpu", {"cpus", "cluster", "worker"}},
-      {"memory", {"heap", "memoryusage"}},
-      {"leak", {"heap", "memory"}},
-      {"websocket", {"ws", "websockets"}},
-      {"socket", {"net", "sockets"}},
-      {"tcp", {"net", "socket"}},
-      {"udp", {"dgram"}},
-      {"dns", {"lookup", "resolve"}},
-      {"url", {"urls", "urlsearchparams"}},
-      {"querystring", {"urlsearchparams", "query"}},
-      {"query", {"querystring"}},
-      {"event", {"events", "emitter"}},
-      {"events", {"eventemitter", "emitter"}},
-      {"emit", {"emitter", "events"}},
-      {"buffer", {"buffers"}},
-      {"binary", {"buffer"}},
-      {"base64", {"buffer", "encoding"}},
-      {"encoding", {"encodings"}},
-      {"date", {"time", "dates"}},
-      {"time", {"date", "timers"}},
-      {"retry", {"retries", "retrying"}},
-      {"interceptor", {"interceptors"}},
-      {"plugin", {"plugins", "register"}},
-      {"plugins", {"plugin", "register"}},
-      {"hook", {"hooks"}},
-      {"hooks", {"hook", "lifecycle"}},
-      {"version", {"versions"}},
-      {"install", {"installation", "npm"}},
-      {"setup", {"installation", "getting", "started"}},
-      {"start", {"getting", "started", "listen"}},
-      {"quickstart", {"getting", "started"}},
-      {"esm", {"modules", "import"}},
-      {"commonjs", {"require", "modules"}},
-      {"import", {"modules", "esm"}},
-      {"require", {"modules", "commonjs"}},
-      {"module", {"modules"}},
-      {"static", {"static", "serve"}},
-      {"template", {"templates", "view", "render"}},
-      {"render", {"view", "template"}},
-      {"session", {"sessions", "cookie"}},
-      {"serve", {"static", "server"}},
-      {"checksum", {"hash", "digest"}},
-      {"environment", {"env"}},
-      {"cores", {"cluster", "cpus"}},
-      {"stub", {"mock"}},
-      {"fake", {"mock"}},
-      {"usage", {"help"}},
-      {"convert", {"coerce", "transform", "parse"}},
-      {"cast", {"coerce", "transform"}},
-      {"inference", {"infer"}},
-      {"typings", {"types", "typescript"}},
-  };
   return words;
 }
 
@@ -287,6 +119,17 @@ bool heading_is_named(const std::string& title, const NamedInQuestion& named) {
     }
   }
   return false;
+}
+
+// What the lexicon says a question's word may also be written as: synonyms, the long form of an
+// abbreviation, the base of an irregular form. (Not the short forms of a long word: "buffer"
+// would then match every `buf.*` method; the index already holds API names' long forms.)
+void add_lexicon_alternatives(const std::string& word, std::vector<std::string>& alternatives) {
+  const auto& lexicon = Lexicon::builtin();
+  for (auto& s : lexicon.synonyms(word)) alternatives.push_back(s);
+  if (auto& whole = lexicon.expansion(word); !whole.empty())
+    for (auto& w : split_whitespace(whole)) alternatives.push_back(w);
+  if (auto& base = lexicon.base_form(word); !base.empty()) alternatives.push_back(base);
 }
 
 // How much a question's word found only in the page's title counts toward heading coverage.
@@ -420,7 +263,7 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
     if (word.size() < 2 && !std::isdigit(static_cast<unsigned char>(word[0]))) return;
     if (stopwords().count(word) || !seen.insert(word).second) return;
     QueryTerm term{word, {}, 1};
-    if (auto synonyms = thesaurus().find(word); synonyms != thesaurus().end()) term.alternatives = synonyms->second;
+    add_lexicon_alternatives(word, term.alternatives);
     // An identifier also stands for its words: objectMode is "object mode" in prose headings.
     if (auto parts = split_words(original); parts.size() > 1)
       for (auto& part : parts)
@@ -432,8 +275,7 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
         if (!fixed.empty()) {
           term.alternatives.push_back(fixed);
           count = vocabulary->frequency(fixed, version_row);
-          if (auto synonyms = thesaurus().find(fixed); synonyms != thesaurus().end())
-            for (auto& s : synonyms->second) term.alternatives.push_back(s);
+          add_lexicon_alternatives(fixed, term.alternatives);
         }
       }
       // Inverse frequency: rare words (an error code, an API name) decide more than common ones.

@@ -186,7 +186,7 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
   store::sqlite::Connection db(dir / "docs.db");
   store::sqlite::Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
   ASSERT_TRUE(layout.step());
-  EXPECT_EQ(layout.integer(0), 3);
+  EXPECT_EQ(layout.integer(0), 4);
   store::sqlite::Statement shared(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'snippets_fts'");
   ASSERT_TRUE(shared.step());
   EXPECT_EQ(shared.integer(0), 0) << "the shared table of layout 2 is gone";

@@ -151,6 +151,25 @@ TEST_F(SearchTest, NamesInTheQuestionFindTheirSections) {
   EXPECT_EQ(first("Readable.from"), "stream.Readable.from(iterable[, options])");
 }
 
+TEST_F(SearchTest, EverydayWordsFindSectionsNamedInApiWords) {
+  LibraryInfo info{"/acme/node", "Acme Node", "Runtime", 9, "", {}, {}};
+  auto node = index.begin_version(info, "", "/src");
+  index.add_snippets(
+      node, {make(Snippet::Kind::info, "path.extname(path)", "Returns the part of the path after the last period."),
+             make(Snippet::Kind::info, "path.basename(path[, suffix])", "Returns the last portion of a path."),
+             make(Snippet::Kind::info, "MODULE_NOT_FOUND", "A module file could not be resolved by the loader."),
+             make(Snippet::Kind::info, "Loading modules",
+                  "Modules are loaded from node_modules folders; a module "
+                  "is cached after the first time it is loaded.")});
+  index.finalize_version(node, 0);
+  auto first = [&](std::string_view question) {
+    auto ranked = rank_snippets(index, &vocabulary, node, question);
+    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
+  };
+  EXPECT_EQ(first("get the extension of a filename"), "path.extname(path)");
+  EXPECT_EQ(first("Error: Cannot find module './config'"), "MODULE_NOT_FOUND");
+}
+
 TEST_F(SearchTest, NothingToSearchGivesNothing) {
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "how do I").empty());
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "").empty());
