@@ -170,6 +170,35 @@ void for_each_word(std::string_view text, F&& f) {
   }
 }
 
+// The first sentence of prose, skipping list lines (Node's "* `path` {string}" parameter lists)
+// and headings; at most 40 words.
+std::string first_sentence(std::string_view text) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos) continue;
+    line.remove_prefix(start);
+    if (line.front() == '*' || line.front() == '-' || line.front() == '#' || line.front() == '>' ||
+        line.front() == '|' || line.front() == '<')
+      continue;
+    std::string out;
+    int words = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      bool space = c == ' ' || c == '\t';
+      if (!space && !in_word && ++words > 40) break;
+      in_word = !space;
+      out += c;
+      if ((c == '.' || c == '?' || c == '!') && (i + 1 == line.size() || line[i + 1] == ' ')) break;
+    }
+    return out;
+  }
+  return {};
+}
+
 std::string fts_code_text(const std::vector<CodeBlock>& blocks) {
   std::string text;
   for (auto& b : blocks) text += b.code + "\n";
@@ -343,6 +372,10 @@ struct DocIndex::Impl {
           if (!plain.empty()) aliases += (aliases.empty() ? "" : " ") + plain;
         });
     }
+    // The section's first sentence says what it is about, much as a question would ask for it;
+    // it is context, weighing little, since it also holds words merely mentioned.
+    std::string summary = first_sentence(s.is_code() ? s.description : s.content);
+    if (!summary.empty()) context += (context.empty() ? "" : "\n") + summary;
     Statement(db,
               "INSERT INTO " + fts_table(version_row) +
                   "(rowid, title, headings, aliases, context, body, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

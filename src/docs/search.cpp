@@ -14,16 +14,15 @@ namespace {
 
 const std::set<std::string, std::less<>>& stopwords() {
   static const std::set<std::string, std::less<>> words{
-      "a",         "about", "an",      "and",   "are",  "as",    "at",    "be",       "by",        "can",
-      "could",     "do",    "does",    "doing", "for",  "from",  "get",   "how",      "i",         "if",
-      "in",        "into",  "is",      "it",    "its",  "me",    "my",    "of",       "on",        "or",
-      "should",    "so",    "some",    "that",  "the",  "their", "then",  "there",    "these",     "this",
-      "to",        "use",   "using",   "want",  "was",  "way",   "we",    "what",     "when",      "where",
-      "which",     "while", "who",     "why",   "will", "with",  "would", "you",      "your",      "am",
-      "need",      "make",  "does",    "did",   "has",  "have",  "any",   "all",      "just",      "like",
-      "also",      "than",  "them",    "they",  "our",  "us",    "via",   "possible", "best",      "correct",
-      "correctly", "right", "example", "e",     "g",    "etc",   "thing", "things",   "something", "somehow",
-      "way",       "ways",  "please",  "help"};
+      "a",       "about",     "an",     "and",     "are",   "as",    "at",    "be",    "by",     "can",       "could",
+      "do",      "does",      "doing",  "for",     "from",  "get",   "how",   "i",     "if",     "in",        "into",
+      "is",      "it",        "its",    "me",      "my",    "of",    "on",    "or",    "should", "so",        "some",
+      "that",    "the",       "their",  "then",    "there", "these", "this",  "to",    "use",    "using",     "want",
+      "was",     "way",       "we",     "what",    "when",  "where", "which", "while", "who",    "why",       "will",
+      "with",    "would",     "you",    "your",    "am",    "need",  "make",  "does",  "did",    "has",       "have",
+      "just",    "like",      "also",   "than",    "them",  "they",  "our",   "us",    "via",    "possible",  "best",
+      "correct", "correctly", "right",  "example", "e",     "g",     "etc",   "thing", "things", "something", "somehow",
+      "way",     "ways",      "please", "help"};
   return words;
 }
 
@@ -131,6 +130,20 @@ void add_lexicon_alternatives(const std::string& word, std::vector<std::string>&
     for (auto& w : split_whitespace(whole)) alternatives.push_back(w);
   if (auto& base = lexicon.base_form(word); !base.empty()) alternatives.push_back(base);
 }
+
+// Whether text says "not": a negating word, or an API name built on one (doesNotThrow,
+// notStrictEqual, ERR_NO_CRYPTO).
+bool negated(std::string_view text) {
+  static const std::set<std::string, std::less<>> negations{"not",    "no",   "never", "without", "cannot", "dont",
+                                                            "doesnt", "isnt", "nor",   "non",     "unless"};
+  for (auto& word : split_words(text))
+    if (negations.count(word)) return true;
+  std::string lowered = to_lower(std::string(text));
+  return lowered.find("n't") != std::string::npos;
+}
+
+// A section about the opposite of what was asked (doesNotReject for "rejects") counts for less.
+constexpr double kUnaskedNegation = 0.6;
 
 // How much a question's word found only in the page's title counts toward heading coverage.
 constexpr double kPageTitleShare = 0.3;
@@ -342,6 +355,7 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   double total_weight = 0;
   for (auto& t : terms) total_weight += t.weight;
   std::string asked = normalized_for_comparison(question);
+  const bool asks_negation = negated(question);
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
@@ -363,7 +377,9 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
         in_headings += kPageTitleShare * t.weight;
     }
     double coverage = in_text / total_weight, heading_coverage = in_headings / total_weight;
-    double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 0.8 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
+    double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 1.5 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
+    // assert.doesNotReject is the opposite of what "rejects with an error" asks for.
+    if (!asks_negation && negated(title_name)) score *= kUnaskedNegation;
     // A heading that says exactly what was asked ("Hooks" for "hooks") is the page's own
     // introduction to it: short questions name a topic, and that section answers them best.
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;
