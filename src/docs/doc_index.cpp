@@ -8,7 +8,10 @@
 
 #include <boost/json.hpp>
 
+#include "docs/index_schema.hpp"
+#include "docs/index_text.hpp"
 #include "docs/lexicon.hpp"
+#include "docs/version_order.hpp"
 #include "store/sqlite.hpp"
 
 namespace mcpgate::docs {
@@ -18,79 +21,6 @@ using store::sqlite::Statement;
 using store::sqlite::Transaction;
 
 namespace {
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS libraries(
-  id INTEGER PRIMARY KEY,
-  library_id TEXT NOT NULL UNIQUE,
-  title TEXT NOT NULL,
-  description TEXT NOT NULL DEFAULT '',
-  trust_score REAL NOT NULL DEFAULT -1,
-  source_url TEXT NOT NULL DEFAULT '',
-  aliases TEXT NOT NULL DEFAULT '[]',
-  rules TEXT NOT NULL DEFAULT '[]');
-CREATE TABLE IF NOT EXISTS versions(
-  id INTEGER PRIMARY KEY,
-  library INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
-  tag TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('initial','processing','finalized','error')),
-  snippets INTEGER NOT NULL DEFAULT 0,
-  tokens INTEGER NOT NULL DEFAULT 0,
-  benchmark_score REAL NOT NULL DEFAULT 0,
-  updated INTEGER NOT NULL,
-  error TEXT NOT NULL DEFAULT '',
-  source_folder TEXT NOT NULL DEFAULT '',
-  source_url TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS versions_library ON versions(library);
-CREATE TABLE IF NOT EXISTS snippets(
-  id INTEGER PRIMARY KEY,
-  version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
-  ordinal INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  title TEXT NOT NULL,
-  breadcrumb TEXT NOT NULL,
-  description TEXT NOT NULL,
-  content TEXT NOT NULL,
-  code TEXT NOT NULL,
-  source_path TEXT NOT NULL,
-  anchor TEXT NOT NULL,
-  tokens INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS snippets_version ON snippets(version);
-CREATE TABLE IF NOT EXISTS terms(
-  version INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
-  term TEXT NOT NULL,
-  df INTEGER NOT NULL,
-  PRIMARY KEY (version, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS library_access(
-  teamspace_id INTEGER NOT NULL,
-  library_id TEXT NOT NULL,
-  group_id TEXT NOT NULL,
-  PRIMARY KEY (teamspace_id, library_id, group_id));
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', 0);
-)sql";
-
-// Layout 3 of the full-text index: one FTS5 table per version, so BM25's statistics (how rare a
-// word is, how long a section usually is) are those of that library alone, and its answers do
-// not change when other libraries are indexed beside it. Signature parameters have a column of
-// their own, with the page's title: words that say where a section is rather than what it is
-// about. (Layout 2 shared one table among all versions, with a `scope` column.)
-// Layout 4 adds `aliases`: the plain words an API's name stands for ("mkdir" → make directory),
-// from the lexicon, so a question in everyday words finds the section named in API words.
-constexpr int kFtsLayout = 4;
-
-std::string fts_table(int64_t version_row) { return "snippets_fts_" + std::to_string(version_row); }
-
-std::string fts_schema(int64_t version_row) {
-  return "CREATE VIRTUAL TABLE IF NOT EXISTS " + fts_table(version_row) +
-         " USING fts5(title, headings, aliases, context, body, code, tokenize = 'porter unicode61 remove_diacritics "
-         "2')";
-}
-
-// Column weights: a term in the title or heading path says far more than one in the prose; the
-// page title and parameter names say less than either (every section of the Stream page is
-// under "Stream", and every other function takes `options`).
-constexpr const char* kFtsWeights = "10.0, 4.0, 3.0, 0.5, 1.0, 1.5";
 
 std::string to_json_list(const std::vector<std::string>& items) {
   json::array a;
@@ -130,75 +60,6 @@ std::vector<CodeBlock> code_from_json(const std::string& text) {
   return out;
 }
 
-bool word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-
-// Splits "readFileSync" / "read_file_sync" / "HTTPServer" into its parts.
-std::vector<std::string> identifier_parts(std::string_view word) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (size_t i = 0; i < word.size(); ++i) {
-    unsigned char c = word[i];
-    if (c == '_') {
-      if (!current.empty()) parts.push_back(std::move(current));
-      current.clear();
-      continue;
-    }
-    bool boundary = false;
-    if (!current.empty() && std::isupper(c)) {
-      unsigned char prev = word[i - 1];
-      bool next_lower = i + 1 < word.size() && std::islower(static_cast<unsigned char>(word[i + 1]));
-      boundary = std::islower(prev) || std::isdigit(prev) || (std::isupper(prev) && next_lower);
-    }
-    if (boundary) {
-      parts.push_back(std::move(current));
-      current.clear();
-    }
-    current += char(c);
-  }
-  if (!current.empty()) parts.push_back(std::move(current));
-  return parts;
-}
-
-template <class F>
-void for_each_word(std::string_view text, F&& f) {
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !word_char(static_cast<unsigned char>(text[i]))) ++i;
-    size_t start = i;
-    while (i < text.size() && word_char(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > start) f(text.substr(start, i - start));
-  }
-}
-
-// The first sentence of prose, skipping list lines (Node's "* `path` {string}" parameter lists)
-// and headings; at most 40 words.
-std::string first_sentence(std::string_view text) {
-  while (!text.empty()) {
-    size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    size_t start = line.find_first_not_of(" \t");
-    if (start == std::string_view::npos) continue;
-    line.remove_prefix(start);
-    if (line.front() == '*' || line.front() == '-' || line.front() == '#' || line.front() == '>' ||
-        line.front() == '|' || line.front() == '<')
-      continue;
-    std::string out;
-    int words = 0;
-    bool in_word = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      bool space = c == ' ' || c == '\t';
-      if (!space && !in_word && ++words > 40) break;
-      in_word = !space;
-      out += c;
-      if ((c == '.' || c == '?' || c == '!') && (i + 1 == line.size() || line[i + 1] == ' ')) break;
-    }
-    return out;
-  }
-  return {};
-}
-
 std::string fts_code_text(const std::vector<CodeBlock>& blocks) {
   std::string text;
   for (auto& b : blocks) text += b.code + "\n";
@@ -206,60 +67,6 @@ std::string fts_code_text(const std::vector<CodeBlock>& blocks) {
 }
 
 }  // namespace
-
-std::string searchable_text(std::string_view text) {
-  std::string extra;
-  for_each_word(text, [&](std::string_view word) {
-    auto parts = identifier_parts(word);
-    if (parts.size() < 2) return;
-    for (auto& p : parts) extra += " " + p;
-  });
-  if (extra.empty()) return std::string(text);
-  return std::string(text) + "\n" + extra;
-}
-
-std::vector<std::string> index_words(std::string_view text) {
-  std::vector<std::string> words;
-  auto add = [&](std::string_view w) {
-    if (w.size() < 3 || w.size() > 40) return;
-    std::string lower;
-    for (unsigned char c : w) lower += char(std::tolower(c));
-    if (std::all_of(lower.begin(), lower.end(), [](unsigned char c) { return std::isdigit(c); })) return;
-    words.push_back(std::move(lower));
-  };
-  for_each_word(text, [&](std::string_view word) {
-    add(word);
-    auto parts = identifier_parts(word);
-    if (parts.size() > 1)
-      for (auto& p : parts) add(p);
-  });
-  return words;
-}
-
-bool version_less(std::string_view a, std::string_view b) {
-  // Natural order: digit runs compare as numbers, so v1.10.0 sorts after v1.9.2.
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    bool da = std::isdigit(static_cast<unsigned char>(a[i])), db = std::isdigit(static_cast<unsigned char>(b[j]));
-    if (da && db) {
-      size_t ie = i, je = j;
-      while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
-      while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
-      std::string_view na = a.substr(i, ie - i), nb = b.substr(j, je - j);
-      while (na.size() > 1 && na.front() == '0') na.remove_prefix(1);
-      while (nb.size() > 1 && nb.front() == '0') nb.remove_prefix(1);
-      if (na.size() != nb.size()) return na.size() < nb.size();
-      if (na != nb) return na < nb;
-      i = ie;
-      j = je;
-      continue;
-    }
-    if (a[i] != b[j]) return a[i] < b[j];
-    ++i;
-    ++j;
-  }
-  return a.size() - i < b.size() - j;
-}
 
 const VersionInfo* LibraryRecord::default_version() const {
   const VersionInfo* highest = nullptr;
@@ -303,38 +110,13 @@ struct DocIndex::Impl {
   Impl(const std::filesystem::path& file, const Clock& c) : clock(c), db(file) {
     db.execute(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
-    db.execute(kSchema);
-    ensure_version_links();
-    ensure_fts_layout();
+    index_schema::migrate(db, index_schema::Hooks{[this] { rebuild_full_text(); }});
   }
 
-  // Indexes written before versions had links of their own gain the column (empty: the
-  // library's link, as before).
-  void ensure_version_links() {
-    Statement has(db, "SELECT COUNT(*) FROM pragma_table_info('versions') WHERE name = 'source_url'");
-    has.step();
-    if (has.integer(0) == 0) db.execute("ALTER TABLE versions ADD COLUMN source_url TEXT NOT NULL DEFAULT ''");
-    Statement format(db, "SELECT COUNT(*) FROM pragma_table_info('versions') WHERE name = 'snippet_format'");
-    format.step();
-    // Versions indexed before the column existed were cut by revision 1.
-    if (format.integer(0) == 0) db.execute("ALTER TABLE versions ADD COLUMN snippet_format INTEGER NOT NULL DEFAULT 1");
-  }
-
-  // An index written by an earlier layout is rebuilt from the snippets it already holds, once,
-  // in one transaction: nothing has to be indexed again from the sources.
-  void ensure_fts_layout() {
-    {
-      Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
-      if (layout.step() && layout.integer(0) >= kFtsLayout) return;
-    }
-    Transaction t(db);
-    db.execute("DROP TABLE IF EXISTS snippets_fts");
-    {
-      std::vector<std::string> tables;
-      Statement old(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'snippets_fts_[0-9]*'");
-      while (old.step()) tables.push_back(old.text(0));
-      for (auto& name : tables) db.execute("DROP TABLE IF EXISTS \"" + name + "\"");
-    }
+  // The full-text tables rebuilt from the snippets the index already holds (inside the caller's
+  // transaction): a new layout needs nothing indexed again from the sources.
+  void rebuild_full_text() {
+    index_schema::drop_full_text_tables(db);
     std::vector<std::pair<int64_t, std::pair<int64_t, Snippet>>> rows;
     {
       Statement all(db, "SELECT id, version, kind, title, breadcrumb, description, content, code FROM snippets");
@@ -350,12 +132,10 @@ struct DocIndex::Impl {
       }
     }
     for (auto& [row, entry] : rows) insert_fts(row, entry.first, entry.second);
-    Statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('fts_layout', ?1)", int64_t(kFtsLayout)).run();
-    t.commit();
   }
 
   void insert_fts(int64_t row, int64_t version_row, const Snippet& s) {
-    db.execute(fts_schema(version_row));
+    db.execute(index_schema::fts_schema(version_row));
     // The section's own headings without their parameter lists; the page title (when there is
     // more than one heading) and the parameters as context.
     std::string headings, context, aliases;
@@ -377,7 +157,7 @@ struct DocIndex::Impl {
     std::string summary = first_sentence(s.is_code() ? s.description : s.content);
     if (!summary.empty()) context += (context.empty() ? "" : "\n") + summary;
     Statement(db,
-              "INSERT INTO " + fts_table(version_row) +
+              "INSERT INTO " + index_schema::fts_table(version_row) +
                   "(rowid, title, headings, aliases, context, body, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
               row, searchable_text(split_signature(s.title).name), searchable_text(headings), aliases,
               searchable_text(context), searchable_text(s.description + "\n" + s.content),
@@ -385,7 +165,7 @@ struct DocIndex::Impl {
         .run();
   }
 
-  void drop_fts(int64_t version_row) { db.execute("DROP TABLE IF EXISTS " + fts_table(version_row)); }
+  void drop_fts(int64_t version_row) { db.execute("DROP TABLE IF EXISTS " + index_schema::fts_table(version_row)); }
 
   class Reader {
    public:
@@ -670,15 +450,15 @@ std::vector<std::pair<int64_t, double>> DocIndex::match(int64_t version_row, con
                                                         int limit) const {
   auto reader = impl_->reader();
   std::vector<std::pair<int64_t, double>> out;
-  auto table = fts_table(version_row);
+  auto table = index_schema::fts_table(version_row);
   {
     // A version without snippets has no table of its own.
     Statement exists(*reader, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", table);
     if (!exists.step()) return out;
   }
   Statement s(*reader,
-              "SELECT rowid, bm25(" + table + ", " + kFtsWeights + ") AS score FROM " + table + " WHERE " + table +
-                  " MATCH ?1 ORDER BY score LIMIT ?2",
+              "SELECT rowid, bm25(" + table + ", " + index_schema::kFtsWeights + ") AS score FROM " + table +
+                  " WHERE " + table + " MATCH ?1 ORDER BY score LIMIT ?2",
               expression, limit);
   while (s.step()) out.emplace_back(s.integer(0), s.real(1));
   return out;

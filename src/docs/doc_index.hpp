@@ -55,9 +55,6 @@ struct LibraryRecord {
   int64_t snippet_count() const;                           // of the default version
 };
 
-// Natural order of version tags: digit runs compare as numbers.
-bool version_less(std::string_view a, std::string_view b);
-
 struct StoredSnippet {
   int64_t row = 0;
   Snippet snippet;
@@ -114,13 +111,5 @@ class DocIndex {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The words the index keeps for typo correction: lower-case runs of letters and digits (and '_'),
-// 3–40 characters, camelCase parts included.
-std::vector<std::string> index_words(std::string_view text);
-
-// Text as it goes into the full-text index: the original plus camelCase and snake_case parts
-// ("readFileSync" → "readFileSync read File Sync"), so questions in plain words find identifiers.
-std::string searchable_text(std::string_view text);
 
 }  // namespace mcpgate::docs

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/strings.hpp"
+#include "docs/index_text.hpp"
 #include "docs/lexicon.hpp"
 
 namespace mcpgate::docs {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "docs/index_schema.hpp"
 #include "store/sqlite.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -176,7 +177,7 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
     // What an index of layout 2 looks like: one table for every version, with a scope column.
     store::sqlite::Connection db(dir / "docs.db");
     db.execute("DROP TABLE snippets_fts_" + std::to_string(row) +
-               "; UPDATE meta SET value = 2 WHERE key = 'fts_layout';"
+               "; DELETE FROM meta WHERE key = 'schema_version'; INSERT INTO meta VALUES ('fts_layout', 2);"
                "CREATE VIRTUAL TABLE snippets_fts USING fts5(title, headings, body, code, scope);"
                "INSERT INTO snippets_fts(rowid, title, headings, body, code, scope) SELECT id, title, '', content, '', "
                "'mcpgatescope' || version FROM snippets;");
@@ -184,9 +185,9 @@ TEST(DocIndexLayout, AnIndexFromTheEarlierLayoutIsConvertedOnOpen) {
   DocIndex index(dir / "docs.db", clock);
   EXPECT_EQ(index.match(row, "\"gadgets\"", 10).size(), 1u);
   store::sqlite::Connection db(dir / "docs.db");
-  store::sqlite::Statement layout(db, "SELECT value FROM meta WHERE key = 'fts_layout'");
-  ASSERT_TRUE(layout.step());
-  EXPECT_EQ(layout.integer(0), 4);
+  store::sqlite::Statement version(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.integer(0), index_schema::latest());
   store::sqlite::Statement shared(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'snippets_fts'");
   ASSERT_TRUE(shared.step());
   EXPECT_EQ(shared.integer(0), 0) << "the shared table of layout 2 is gone";
@@ -204,7 +205,7 @@ TEST(DocIndexLayout, VersionsCutByAnOlderSplitterAreMarkedOutdated) {
   }
   {
     store::sqlite::Connection db(dir / "docs.db");
-    db.execute("ALTER TABLE versions DROP COLUMN snippet_format");
+    db.execute("ALTER TABLE versions DROP COLUMN snippet_format; DELETE FROM meta WHERE key = 'schema_version'");
   }
   DocIndex index(dir / "docs.db", clock);
   EXPECT_TRUE(index.library("/acme/widgets")->versions.front().outdated()) << "indexed before the column existed";
@@ -216,7 +217,7 @@ TEST(DocIndexLayout, VersionsWithoutTheirOwnLinksGainTheColumn) {
   { DocIndex index(dir / "docs.db", clock); }
   {
     store::sqlite::Connection db(dir / "docs.db");
-    db.execute("ALTER TABLE versions DROP COLUMN source_url");
+    db.execute("ALTER TABLE versions DROP COLUMN source_url; DELETE FROM meta WHERE key = 'schema_version'");
   }
   DocIndex index(dir / "docs.db", clock);
   auto row = index.begin_version(library(), "v1", "/src", "https://git.example/blob/v1");
@@ -234,16 +235,6 @@ TEST_F(DocIndexTest, MatchesStayWithinTheAskedVersion) {
   EXPECT_EQ(index.match(two, "\"gadgets\"", 10).size(), 1u);
   // The version's own scope token is not something a question can match.
   EXPECT_TRUE(index.match(one, "\"mcpgatescope" + std::to_string(one) + "\"", 10).empty());
-}
-
-TEST(IndexWords, LowercaseIdentifierPartsNoShortOrNumeric) {
-  auto words = index_words("readFileSync a1 12345 HTTPServer ok");
-  EXPECT_EQ(words, (std::vector<std::string>{"readfilesync", "read", "file", "sync", "httpserver", "http", "server"}));
-}
-
-TEST(SearchableText, AppendsIdentifierParts) {
-  EXPECT_EQ(searchable_text("plain words"), "plain words");
-  EXPECT_EQ(searchable_text("use snake_case and camelCase"), "use snake_case and camelCase\n snake case camel Case");
 }
 
 }  // namespace
