@@ -226,6 +226,23 @@ TEST(DocIndexLayout, VersionsWithoutTheirOwnLinksGainTheColumn) {
   EXPECT_EQ(index.library("/acme/widgets")->version("v1")->source_url, "https://git.example/blob/v1");
 }
 
+TEST_F(DocIndexTest, APagesTitleWeighsLessThanAWordOfTheSectionItself) {
+  // A module's name in a question is a prior, not a trump: every section of the Stream page sits
+  // under "Stream", and that alone must not outrank a section that talks about streams.
+  auto row = index.begin_version(library(), "", "/src");
+  Snippet under_page = info("Piping", "Connect a source to a destination.");
+  under_page.breadcrumb = {"Stream", "Piping"};
+  Snippet about_it = info("Overview", "Everything here reads from a stream, one chunk at a time.");
+  about_it.breadcrumb = {"Guide", "Overview"};
+  index.add_snippets(row, {under_page, about_it});
+  index.finalize_version(row, 0);
+  auto matches = index.match(row, "\"stream\"", 10);
+  ASSERT_EQ(matches.size(), 2u);
+  auto first = index.snippets({matches.front().first});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first.front().snippet.title, "Overview");
+}
+
 TEST_F(DocIndexTest, MatchesStayWithinTheAskedVersion) {
   auto one = indexed("v1", {info("Shared", "gadgets in version one")});
   auto two = indexed("v2", {info("Shared", "gadgets in version two")});
