@@ -76,7 +76,7 @@ boost::system::result<ContextAnswer, DocsFailure> DocsService::context(const std
   }
   ContextAnswer answer;
   answer.tag = version->tag;
-  auto ranked = rank_snippets(index_, &vocabulary_, version->row, query, ranking);
+  auto ranked = rank_snippets(index_, &vocabulary_, version->row, query, ranking, 60, library_name_words(record->info));
   answer.snippets = within_budget(std::move(ranked), token_budget);
   if (answer.snippets.empty())
     return DocsFailure(

@@ -103,8 +103,13 @@ bool heading_is_named(const std::string& title, const NamedInQuestion& named) {
   for (std::string_view prefix : {"class: ", "static method: ", "new ", "event: "})
     if (name.starts_with(prefix)) name.erase(0, prefix.size());
   for (auto& [id, words] : named.identifiers) {
-    if (name == id || (name.size() > id.size() && name.ends_with(id) && name[name.size() - id.size() - 1] == '.'))
-      return true;
+    // The name itself, or a path or label ending in it: stream.Readable.from, "DEP0022: os.tmpDir"
+    // (but not prose that mentions it: "Removed app.use()").
+    if (name == id) return true;
+    if (name.size() > id.size() && name.ends_with(id)) {
+      std::string_view before(name.data(), name.size() - id.size());
+      if (before.ends_with(".") || before.ends_with(": ")) return true;
+    }
     if (normalized_for_comparison(name) == words) return true;
   }
   if (!named.flags.empty()) {
@@ -142,6 +147,20 @@ bool negated(std::string_view text) {
   std::string lowered = to_lower(std::string(text));
   return lowered.find("n't") != std::string::npos;
 }
+
+// Whether text is about an API's history: deprecations, migration guides, changelogs.
+bool about_history(std::string_view text) {
+  std::string lowered = to_lower(std::string(text));
+  for (std::string_view marker : {"deprecat", "migration", "migrate", "upgrad", "changelog", "breaking change"})
+    if (lowered.find(marker) != std::string::npos) return true;
+  // Deprecation codes: DEP0022.
+  for (size_t at = lowered.find("dep0"); at != std::string::npos; at = lowered.find("dep0", at + 1))
+    if (at + 6 < lowered.size() + 1 && std::isdigit(static_cast<unsigned char>(lowered[at + 4]))) return true;
+  return false;
+}
+
+// How much a section about an API's history counts when the question is not about that.
+constexpr double kUnaskedHistory = 0.6;
 
 // A section about the opposite of what was asked (doesNotReject for "rejects") counts for less.
 constexpr double kUnaskedNegation = 0.6;
@@ -319,8 +338,31 @@ std::string fts_expression(const std::vector<QueryTerm>& terms) {
   return expression;
 }
 
+std::set<std::string> library_name_words(const LibraryInfo& info) {
+  std::set<std::string> words;
+  std::vector<std::string> names{info.title, info.id};
+  for (auto& a : info.aliases) names.push_back(a);
+  for (auto& name : names) {
+    std::string compact;
+    std::string word;
+    for (char c : name + " ") {
+      unsigned char u = c;
+      if (std::isalnum(u)) {
+        word += char(std::tolower(u));
+        compact += char(std::tolower(u));
+        continue;
+      }
+      if (word.size() >= 2) words.insert(word);
+      word.clear();
+    }
+    if (compact.size() >= 2) words.insert(compact);
+  }
+  return words;
+}
+
 std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* vocabulary, int64_t version_row,
-                                         std::string_view question, Ranking ranking, int limit) {
+                                         std::string_view question, Ranking ranking, int limit,
+                                         const std::set<std::string>& library_names) {
   std::vector<ScoredSnippet> ranked;
   if (ranking == Ranking::word_overlap) {
     std::set<std::string> words;
@@ -338,6 +380,20 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   }
 
   auto terms = analyze_query(question, vocabulary, version_row);
+  // "fastify encapsulation" asks about encapsulation: every section of Fastify's docs is Fastify's.
+  std::string asked = normalized_for_comparison(question);
+  if (!library_names.empty()) {
+    std::vector<QueryTerm> topical;
+    for (auto& t : terms)
+      if (!library_names.count(t.word)) topical.push_back(t);
+    if (!topical.empty() && topical.size() < terms.size()) {
+      terms = std::move(topical);
+      std::string rest;
+      for (auto& word : split_whitespace(asked))
+        if (!library_names.count(word)) rest += (rest.empty() ? "" : " ") + word;
+      asked = rest;
+    }
+  }
   const NamedInQuestion named = named_in(question);
   std::string expression = fts_expression(terms);
   // A flag is matched in headings only: "-p" alone is too short a word to look for anywhere else.
@@ -355,8 +411,8 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
   auto stored = index.snippets(rows);
   double total_weight = 0;
   for (auto& t : terms) total_weight += t.weight;
-  std::string asked = normalized_for_comparison(question);
   const bool asks_negation = negated(question);
+  const bool asks_history = about_history(question);
   for (size_t i = 0; i < stored.size() && i < candidates.size(); ++i) {
     auto& s = stored[i].snippet;
     double bm25 = -candidates[i].second;  // FTS5's bm25 is negative; larger magnitude is better
@@ -381,6 +437,9 @@ std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* voca
     double score = bm25 * (0.4 + 0.6 * coverage) * (1.0 + 1.5 * heading_coverage) * (s.is_code() ? 1.1 : 1.0);
     // assert.doesNotReject is the opposite of what "rejects with an error" asks for.
     if (!asks_negation && negated(title_name)) score *= kUnaskedNegation;
+    // A deprecation notice or a migration guide mentions an API to say it changed; the API's own
+    // section is the answer, unless the question is about what changed.
+    if (!asks_history && about_history(s.breadcrumb_text())) score *= kUnaskedHistory;
     // A heading that says exactly what was asked ("Hooks" for "hooks") is the page's own
     // introduction to it: short questions name a topic, and that section answers them best.
     if (normalized_for_comparison(s.title) == asked) score *= 2.5;

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -68,10 +69,16 @@ struct ScoredSnippet {
   double score = 0;
 };
 
-// The version's snippets that best answer the question, best first.
+// The version's snippets that best answer the question, best first. `library_names` are the words
+// naming the library ("fastify", "node", "js"): within its own documentation they say nothing
+// about which section answers, and are not searched for unless the question holds nothing else.
 std::vector<ScoredSnippet> rank_snippets(const DocIndex& index, Vocabulary* vocabulary, int64_t version_row,
-                                         std::string_view question, Ranking ranking = Ranking::standard,
-                                         int limit = 60);
+                                         std::string_view question, Ranking ranking = Ranking::standard, int limit = 60,
+                                         const std::set<std::string>& library_names = {});
+
+// The words naming a library, lower case: of its title, its ID and its aliases, and each of
+// those run together ("Node.js" → node, js, nodejs).
+std::set<std::string> library_name_words(const LibraryInfo& info);
 
 // What an answer serves, in rank order: snippets scoring at least this fraction of the best one.
 inline constexpr double kServedScoreFraction = 0.3;

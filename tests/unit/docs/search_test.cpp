@@ -170,6 +170,49 @@ TEST_F(SearchTest, EverydayWordsFindSectionsNamedInApiWords) {
   EXPECT_EQ(first("Error: Cannot find module './config'"), "MODULE_NOT_FOUND");
 }
 
+TEST_F(SearchTest, TheLibrarysOwnNameIsNotWhatTheQuestionIsAbout) {
+  LibraryInfo info{"/acme/webkit", "Acme Web", "A web framework", 9, "", {"acmeweb"}, {}};
+  EXPECT_EQ(library_name_words(info), (std::set<std::string>{"acme", "acmeweb", "acmewebkit", "web", "webkit"}));
+  auto web = index.begin_version(info, "", "/src");
+  auto page = [](std::vector<std::string> crumbs, std::string text) {
+    auto s = make(Snippet::Kind::info, crumbs.back(), std::move(text));
+    s.breadcrumb = std::move(crumbs);
+    return s;
+  };
+  index.add_snippets(web, {page({"Encapsulation"}, "Each plugin gets its own context; what it adds is scoped to it."),
+                           page({"Acme web guide", "How acme web handles encapsulation"},
+                                "Acme web keeps plugins apart by encapsulation, as the guide for acme web explains.")});
+  index.finalize_version(web, 0);
+  auto ranked =
+      rank_snippets(index, &vocabulary, web, "acme web encapsulation", Ranking::standard, 60, library_name_words(info));
+  ASSERT_FALSE(ranked.empty());
+  EXPECT_EQ(ranked.front().stored.snippet.title, "Encapsulation");
+  EXPECT_FALSE(rank_snippets(index, &vocabulary, web, "acme", Ranking::standard, 60, library_name_words(info)).empty())
+      << "a question of nothing but the name still searches";
+}
+
+TEST_F(SearchTest, DeprecationsAndMigrationGuidesAnswerOnlyQuestionsAboutChange) {
+  LibraryInfo info{"/acme/os", "Acme OS", "OS", 9, "", {}, {}};
+  auto os = index.begin_version(info, "", "/src");
+  auto page = [](std::vector<std::string> crumbs, std::string text) {
+    auto s = make(Snippet::Kind::info, crumbs.back(), std::move(text));
+    s.breadcrumb = std::move(crumbs);
+    return s;
+  };
+  index.add_snippets(os, {page({"Deprecated APIs", "DEP0022: os.tmpDir()"},
+                               "The os.tmpDir() API, the temporary folder, is deprecated; use os.tmpdir()."),
+                          page({"OS", "os.tmpdir()"},
+                               "Returns the operating system's default directory for "
+                               "temporary files.")});
+  index.finalize_version(os, 0);
+  auto first = [&](std::string_view question) {
+    auto ranked = rank_snippets(index, &vocabulary, os, question);
+    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
+  };
+  EXPECT_EQ(first("temporary folder of the system"), "os.tmpdir()");
+  EXPECT_EQ(first("is os.tmpDir deprecated"), "DEP0022: os.tmpDir()");
+}
+
 TEST_F(SearchTest, NothingToSearchGivesNothing) {
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "how do I").empty());
   EXPECT_TRUE(rank_snippets(index, &vocabulary, row, "").empty());
