@@ -16,5 +16,7 @@ echo "== development set (tuned on)"
 "$mcpgate" index --data-dir "$data" eval "$source_dir/eval/dev.jsonl" --min-gain 1.5 --details | tee "$report" | sed -n '1,18p'
 echo "== first set (tuned on)"
 "$mcpgate" index --data-dir "$data" eval "$source_dir/eval/questions.jsonl" --min-gain 1.5 --details | tee -a "$report" | sed -n '1,16p'
+echo "== held-out set (measured once, at the end of the 2026-12 work; a gate since, never tuned on)"
+"$mcpgate" index --data-dir "$data" eval "$source_dir/eval/heldout-2.jsonl" --min-gain 1.5 | tee -a "$report" | sed -n '1,18p'
 echo "== first held-out set (measured once in its day; tuned on since)"
 "$mcpgate" index --data-dir "$data" eval "$source_dir/eval/heldout.jsonl" --min-gain 1.2 --details | tee -a "$report" | sed -n '1,16p'
