@@ -47,9 +47,19 @@ class SearchTest : public ::testing::Test {
     index.finalize_version(other_row, 0);
   }
 
-  std::string top(std::string_view question) {
-    auto ranked = rank_snippets(index, &vocabulary, row, question);
+  std::string top(std::string_view question) { return top_in(row, question); }
+
+  // The title of the best answer within one version.
+  std::string top_in(int64_t version, std::string_view question, const std::set<std::string>& library_names = {}) {
+    auto ranked = rank_snippets(index, &vocabulary, version, question, Ranking::standard, 60, library_names);
     return ranked.empty() ? "" : ranked.front().stored.snippet.title;
+  }
+
+  // A section under the given heading path (the page's title first).
+  static Snippet at(std::vector<std::string> crumbs, std::string text) {
+    auto s = make(Snippet::Kind::info, crumbs.back(), std::move(text));
+    s.breadcrumb = std::move(crumbs);
+    return s;
   }
 
   testing::TempDir dir;
@@ -141,14 +151,10 @@ TEST_F(SearchTest, NamesInTheQuestionFindTheirSections) {
                  "Reads data out of the internal buffer and returns it; "
                  "a Readable stream reads from iterators too.")});
   index.finalize_version(cli, 0);
-  auto first = [&](std::string_view question) {
-    auto ranked = rank_snippets(index, &vocabulary, cli, question);
-    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
-  };
-  EXPECT_EQ(first("what does node --watch do"), "--watch");
-  EXPECT_EQ(first("node -p \"process.versions\""), "-p, --print \"script\"");
-  EXPECT_EQ(first("objectMode"), "Object mode");
-  EXPECT_EQ(first("Readable.from"), "stream.Readable.from(iterable[, options])");
+  EXPECT_EQ(top_in(cli, "what does node --watch do"), "--watch");
+  EXPECT_EQ(top_in(cli, "node -p \"process.versions\""), "-p, --print \"script\"");
+  EXPECT_EQ(top_in(cli, "objectMode"), "Object mode");
+  EXPECT_EQ(top_in(cli, "Readable.from"), "stream.Readable.from(iterable[, options])");
 }
 
 TEST_F(SearchTest, EverydayWordsFindSectionsNamedInApiWords) {
@@ -162,55 +168,33 @@ TEST_F(SearchTest, EverydayWordsFindSectionsNamedInApiWords) {
                   "Modules are loaded from node_modules folders; a module "
                   "is cached after the first time it is loaded.")});
   index.finalize_version(node, 0);
-  auto first = [&](std::string_view question) {
-    auto ranked = rank_snippets(index, &vocabulary, node, question);
-    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
-  };
-  EXPECT_EQ(first("get the extension of a filename"), "path.extname(path)");
-  EXPECT_EQ(first("Error: Cannot find module './config'"), "MODULE_NOT_FOUND");
+  EXPECT_EQ(top_in(node, "get the extension of a filename"), "path.extname(path)");
+  EXPECT_EQ(top_in(node, "Error: Cannot find module './config'"), "MODULE_NOT_FOUND");
 }
 
 TEST_F(SearchTest, TheLibrarysOwnNameIsNotWhatTheQuestionIsAbout) {
   LibraryInfo info{"/acme/webkit", "Acme Web", "A web framework", 9, "", {"acmeweb"}, {}};
   EXPECT_EQ(library_name_words(info), (std::set<std::string>{"acme", "acmeweb", "acmewebkit", "web", "webkit"}));
   auto web = index.begin_version(info, "", "/src");
-  auto page = [](std::vector<std::string> crumbs, std::string text) {
-    auto s = make(Snippet::Kind::info, crumbs.back(), std::move(text));
-    s.breadcrumb = std::move(crumbs);
-    return s;
-  };
-  index.add_snippets(web, {page({"Encapsulation"}, "Each plugin gets its own context; what it adds is scoped to it."),
-                           page({"Acme web guide", "How acme web handles encapsulation"},
-                                "Acme web keeps plugins apart by encapsulation, as the guide for acme web explains.")});
+  index.add_snippets(web, {at({"Encapsulation"}, "Each plugin gets its own context; what it adds is scoped to it."),
+                           at({"Acme web guide", "How acme web handles encapsulation"},
+                              "Acme web keeps plugins apart by encapsulation, as the guide for acme web explains.")});
   index.finalize_version(web, 0);
-  auto ranked =
-      rank_snippets(index, &vocabulary, web, "acme web encapsulation", Ranking::standard, 60, library_name_words(info));
-  ASSERT_FALSE(ranked.empty());
-  EXPECT_EQ(ranked.front().stored.snippet.title, "Encapsulation");
-  EXPECT_FALSE(rank_snippets(index, &vocabulary, web, "acme", Ranking::standard, 60, library_name_words(info)).empty())
-      << "a question of nothing but the name still searches";
+  EXPECT_EQ(top_in(web, "acme web encapsulation", library_name_words(info)), "Encapsulation");
+  EXPECT_NE(top_in(web, "acme", library_name_words(info)), "") << "a question of nothing but the name still searches";
 }
 
 TEST_F(SearchTest, DeprecationsAndMigrationGuidesAnswerOnlyQuestionsAboutChange) {
   LibraryInfo info{"/acme/os", "Acme OS", "OS", 9, "", {}, {}};
   auto os = index.begin_version(info, "", "/src");
-  auto page = [](std::vector<std::string> crumbs, std::string text) {
-    auto s = make(Snippet::Kind::info, crumbs.back(), std::move(text));
-    s.breadcrumb = std::move(crumbs);
-    return s;
-  };
-  index.add_snippets(os, {page({"Deprecated APIs", "DEP0022: os.tmpDir()"},
-                               "The os.tmpDir() API, the temporary folder, is deprecated; use os.tmpdir()."),
-                          page({"OS", "os.tmpdir()"},
-                               "Returns the operating system's default directory for "
-                               "temporary files.")});
+  index.add_snippets(os, {at({"Deprecated APIs", "DEP0022: os.tmpDir()"},
+                             "The os.tmpDir() API, the temporary folder, is deprecated; use os.tmpdir()."),
+                          at({"OS", "os.tmpdir()"},
+                             "Returns the operating system's default directory for "
+                             "temporary files.")});
   index.finalize_version(os, 0);
-  auto first = [&](std::string_view question) {
-    auto ranked = rank_snippets(index, &vocabulary, os, question);
-    return ranked.empty() ? std::string() : ranked.front().stored.snippet.title;
-  };
-  EXPECT_EQ(first("temporary folder of the system"), "os.tmpdir()");
-  EXPECT_EQ(first("is os.tmpDir deprecated"), "DEP0022: os.tmpDir()");
+  EXPECT_EQ(top_in(os, "temporary folder of the system"), "os.tmpdir()");
+  EXPECT_EQ(top_in(os, "is os.tmpDir deprecated"), "DEP0022: os.tmpDir()");
 }
 
 TEST_F(SearchTest, NothingToSearchGivesNothing) {
