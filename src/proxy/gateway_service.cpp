@@ -65,6 +65,9 @@ struct PendingExchange {
 
 std::string cache_key_string(const exchange::TokenCache::Key& k) { return k.tenant_id + "\n" + k.oid + "\n" + k.scope; }
 
+// At most one re-exchange per user in this time after the MCP server refused a cached token.
+constexpr std::chrono::seconds kEvictionInterval{30};
+
 }  // namespace
 
 struct GatewayService::Impl {
@@ -84,6 +87,9 @@ struct GatewayService::Impl {
   std::unordered_map<std::string, std::shared_ptr<PendingExchange>> exchanges;
   bool keys_warned = false;
   std::atomic<bool> draining{false};
+  std::atomic<uint64_t> key_retirements{0};  // bumped whenever a signing key leaves the tenant's set
+  // When each user's cached token was last dropped on a server's refusal (guarded by state_mutex).
+  std::unordered_map<std::string, SysTime> recent_evictions;
 
   Impl(GatewayConfig c, const Clock& clk, http::Upstream& up)
       : config(std::move(c)),
@@ -174,6 +180,7 @@ struct GatewayService::Impl {
     std::vector<std::string> retired;
     std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(retired));
     if (retired.empty()) return;
+    ++key_retirements;  // before the clear: a check in flight will then not insert after it
     for (auto& cache : verified) cache->clear();
     spdlog::info("tenant signing key{} {} retired; tokens verified with {} are checked again",
                  retired.size() > 1 ? "s" : "", fmt::join(retired, ", "), retired.size() > 1 ? "them" : "it");
@@ -207,9 +214,12 @@ struct GatewayService::Impl {
       std::lock_guard guard(state_mutex);
       policy = policies[route];
     }
+    // A key retired while this token was checked must not see it cached after the caches were
+    // cleared: the insert happens only if no key was retired meanwhile.
+    const auto retirements_before = key_retirements.load();
     auto result = auth::verify_token(token, *policy, keys, now);
     if (!result) return result.error();
-    verified[route]->insert(token, *result, now);
+    if (key_retirements.load() == retirements_before) verified[route]->insert(token, *result, now);
     return std::make_shared<const auth::VerifiedToken>(std::move(*result));
   }
 
@@ -610,7 +620,20 @@ struct GatewayService::Impl {
     if (response.status != 401) return false;
     auto challenge = response.headers.get("WWW-Authenticate");
     if (!challenge || auth::bearer_error_code(*challenge) != "invalid_token") return false;
-    if (tokens.evict_token(exchange_key(claims, route), obo)) ++metrics.obo_cache_evictions;
+    // A server that refuses every token (a wrong audience, say) must not turn each request into
+    // an exchange with the identity provider, which throttles per application: one retry per
+    // user per kEvictionInterval.
+    auto key = exchange_key(claims, route);
+    auto now = clock.now();
+    {
+      std::lock_guard guard(state_mutex);
+      auto& last = recent_evictions[cache_key_string(key)];
+      if (last != SysTime{} && now - last < kEvictionInterval) return false;
+      last = now;
+      if (recent_evictions.size() > 100'000)
+        std::erase_if(recent_evictions, [&](const auto& item) { return now - item.second >= kEvictionInterval; });
+    }
+    if (tokens.evict_token(key, obo)) ++metrics.obo_cache_evictions;
     spdlog::info(
         "route {}: the MCP server refused the cached On-Behalf-Of token of user {} as invalid; "
         "exchanging again",
@@ -676,17 +699,17 @@ struct GatewayService::Impl {
     co_return outcome;
   }
 
-  // The gateway is stopping and its grace is over: a stream ends cleanly instead of being cut. An
-  // event stream that stands between events gets a last comment and a reconnection delay (SSE
-  // `retry`), which clients of every MCP revision ignore or honour; then the body ends properly.
+  // The gateway is stopping and its grace is over. An event stream that stands between events
+  // ends cleanly: a last comment and a reconnection delay (SSE `retry`), which clients of every
+  // MCP revision ignore or honour, then the body's proper end.
   static Task<std::string> end_stream_for_shutdown(const http::UpstreamResponse* response, http::ResponseWriter* out,
                                                    bool at_event_boundary) {
     auto type = response->headers.get("Content-Type").value_or("");
     bool event_stream = type.size() >= 17 && iequals(type.substr(0, 17), "text/event-stream");
-    if (event_stream && at_event_boundary) {
-      bool written = co_await out->write(": the gateway is restarting; reconnect\nretry: 1000\n\n");
-      if (!written) co_return "cut_by_shutdown";
-    }
+    // Any other body ended early would look complete to its reader: it is left cut instead.
+    if (!event_stream || !at_event_boundary) co_return "cut_by_shutdown";
+    bool written = co_await out->write(": the gateway is restarting; reconnect\nretry: 1000\n\n");
+    if (!written) co_return "cut_by_shutdown";
     bool finished = co_await out->finish();
     co_return finished ? "ended_by_shutdown" : "cut_by_shutdown";
   }
@@ -728,8 +751,12 @@ struct GatewayService::Impl {
 
     // A request still running when a stopping gateway cuts everything has its coroutine
     // destroyed, not resumed: it is counted and audited then, with what was known of it.
-    OnScopeExit audit_if_cut{[&] {
-      if (!finished) finish(upstream_status, "cut_by_shutdown");
+    OnScopeExit audit_if_cut{[&]() noexcept {
+      try {
+        if (!finished) finish(upstream_status, "cut_by_shutdown");
+      } catch (const std::exception&) {
+        // Only an allocation or a full disk can fail here; a destructor must not throw.
+      }
     }};
 
     // (Each step's result is named before it is tested: GCC 12 and co_await in conditions.)

@@ -322,6 +322,20 @@ TEST_F(GatewayServiceTest, AFreshTokenTheServerRefusesIsRelayedNotRetried) {
             std::string::npos);
 }
 
+TEST_F(GatewayServiceTest, AServerThatRefusesEveryTokenCostsOneExchangePerUserPerInterval) {
+  ASSERT_EQ(send(mcp_post(kAlice)).status, 200);
+  upstream.obo_suffix = "-renewed";
+  upstream.refused_tokens = {std::string("Bearer obo-for-") + kAlice,
+                             std::string("Bearer obo-for-") + kAlice + "-renewed"};
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 401);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 2) << "one re-exchange";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send(mcp_post(kAlice)).status, 401);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 2) << "not one per request: the identity provider throttles";
+  clock.advance(std::chrono::seconds(31));
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 401);
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 3) << "and again after the interval";
+}
+
 TEST_F(GatewayServiceTest, OtherRefusalsOfACachedTokenKeepIt) {
   ASSERT_EQ(send(mcp_post(kAlice)).status, 200);
   upstream.refused_tokens = {std::string("Bearer obo-for-") + kAlice};
@@ -436,6 +450,24 @@ TEST_F(GatewayServiceTest, AStreamOpenAtShutdownEndsWithAReconnectHintAndIsAudit
   EXPECT_TRUE(out.finished) << "the chunked body is ended properly, not cut";
   auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
   EXPECT_EQ(line.at("outcome").as_string(), "ended_by_shutdown");
+}
+
+TEST_F(GatewayServiceTest, AChunkedAnswerThatIsNoEventStreamIsLeftCutAtShutdown) {
+  upstream.streaming = true;
+  upstream.endless_stream = true;
+  upstream.reply_pieces = {R"({"jsonrpc":"2.0","id":1,"result":{"content":[)"};
+  RecordingWriter out;
+  out.server_stopping = true;
+  asio::io_context io;
+  auto request = mcp_post(kAlice);
+  asio::co_spawn(io, service().handle(request, out), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  EXPECT_FALSE(out.finished) << "ending it properly would make half a JSON answer look whole";
+  EXPECT_EQ(out.body.find("retry:"), std::string::npos);
+  auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
+  EXPECT_EQ(line.at("outcome").as_string(), "cut_by_shutdown");
 }
 
 TEST_F(GatewayServiceTest, ReadinessTurnsUnreadyWhenADrainBegins) {
