@@ -4,19 +4,6 @@
 
 namespace mcpgate {
 
-namespace {
-// ASCII only, as std::tolower is in the "C" locale the program runs in, but inline: header names
-// are compared many times per proxied request.
-constexpr unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; }
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(static_cast<unsigned char>(a[i])) != ascii_lower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 // ASCII only, as std::tolower is in the "C" locale, without its per-character locale lookup:
 // the documentation search lowers every candidate snippet of every query with it.
 std::string to_lower(std::string_view s) {

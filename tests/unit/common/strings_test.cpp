@@ -24,6 +24,9 @@ TEST(Strings, HtmlEscapeNeutralisesMarkup) {
 TEST(Strings, CaseInsensitiveCompare) {
   EXPECT_TRUE(iequals("Content-Type", "content-type"));
   EXPECT_FALSE(iequals("a", "ab"));
+  EXPECT_FALSE(iequals("@", "`")) << "differ by 0x20 but are no letters";
+  EXPECT_FALSE(iequals("[x]", "{x}"));
+  EXPECT_TRUE(iequals("X-FORWARDED-FOR", "x-forwarded-for"));
 }
 
 }  // namespace
