@@ -27,9 +27,15 @@ TokenCache::TokenCache(Settings settings) : settings_(settings) {}
 std::string TokenCache::flatten(const Key& key) { return key.tenant_id + '\n' + key.oid + '\n' + key.scope; }
 
 std::optional<std::string> TokenCache::find_token(const Key& key, SysTime now) const {
+  auto shared = find_shared(key, now);
+  if (!shared) return std::nullopt;
+  return *shared;
+}
+
+std::shared_ptr<const std::string> TokenCache::find_shared(const Key& key, SysTime now) const {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(flatten(key));
-  if (it == entries_.end() || !it->second.access_token || now >= it->second.valid_until) return std::nullopt;
+  if (it == entries_.end() || !it->second.access_token || now >= it->second.valid_until) return nullptr;
   return it->second.access_token;
 }
 
@@ -46,13 +52,14 @@ void TokenCache::store_token(const Key& key, const OboToken& token, SysTime now)
   // Conditional Access lifetimes are still cached instead of exchanged on every request.
   auto valid_until = std::max(now + lifetime - settings_.expiry_margin, now + lifetime / 2);
   std::lock_guard lock(mutex_);
-  store_bounded(entries_, flatten(key), Entry{token.access_token, std::nullopt, valid_until}, now,
+  store_bounded(entries_, flatten(key),
+                Entry{std::make_shared<const std::string>(token.access_token), std::nullopt, valid_until}, now,
                 settings_.max_entries);
 }
 
 void TokenCache::store_failure(const Key& key, const OboFailure& failure, SysTime now) {
   std::lock_guard lock(mutex_);
-  store_bounded(entries_, flatten(key), Entry{std::nullopt, failure, now + settings_.negative_ttl}, now,
+  store_bounded(entries_, flatten(key), Entry{nullptr, failure, now + settings_.negative_ttl}, now,
                 settings_.max_entries);
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@ class TokenCache {
 
   // A cached token with at least the margin left.
   std::optional<std::string> find_token(const Key& key, SysTime now) const;
+  // The same, shared rather than copied: every cached request reads a token of a kilobyte or two.
+  std::shared_ptr<const std::string> find_shared(const Key& key, SysTime now) const;
   // A recent failure for this key, while its negative TTL lasts.
   std::optional<OboFailure> find_failure(const Key& key, SysTime now) const;
 
@@ -44,7 +47,7 @@ class TokenCache {
 
  private:
   struct Entry {
-    std::optional<std::string> access_token;
+    std::shared_ptr<const std::string> access_token;
     std::optional<OboFailure> failure;
     SysTime valid_until;
   };

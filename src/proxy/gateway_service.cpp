@@ -564,6 +564,28 @@ struct GatewayService::Impl {
                       "keys_unavailable"};
   }
 
+  // authenticate() without I/O, as nearly every request can be: nullopt only when the token names
+  // a key not loaded yet (a rotation), which needs a fetch.
+  std::optional<Step<Authenticated>> authenticate_now(const http::Request& req, size_t route_index) {
+    auto context = [&] { return challenge_context(config.routes[route_index], req.path); };
+    auto misplaced = token_outside_header(req, true);
+    if (misplaced) return Refusal{std::move(*misplaced), "token_outside_header"};
+    auto bearer = auth::extract_bearer(req.headers);
+    if (!bearer) {
+      auth::VerifyError e = bearer_error(bearer.error());
+      std::string reason(auth::reason_code(e.failure));
+      metrics.validation_failure(reason);
+      return Refusal{auth::token_refused(e, context()), reason};
+    }
+    std::string_view token = *bearer;
+    auto verified = verify_now(route_index, token);
+    if (verified) return Authenticated{std::move(*verified), token};
+    if (verified.error().failure == auth::TokenFailure::unknown_key) return std::nullopt;
+    std::string reason(auth::reason_code(verified.error().failure));
+    metrics.validation_failure(reason);
+    return Refusal{auth::token_refused(verified.error(), context()), reason};
+  }
+
   // The caller's token: in the header only, well-formed, verified for the route.
   Task<Step<Authenticated>> authenticate(const http::Request* req, size_t route_index) {
     // Only refusals need the challenge, so it is built only for them.
@@ -589,6 +611,13 @@ struct GatewayService::Impl {
 
   static exchange::TokenCache::Key exchange_key(const auth::VerifiedToken& claims, const RouteConfig& route) {
     return {claims.tid, claims.oid, route.obo_scope};
+  }
+
+  // The cached On-Behalf-Of token, without suspending; nullopt on a miss.
+  std::shared_ptr<const std::string> cached_obo(const auth::VerifiedToken& claims, const RouteConfig& route) {
+    auto cached = tokens.find_shared(exchange_key(claims, route), clock.now());
+    if (cached) ++metrics.obo_cache_hits;
+    return cached;
   }
 
   // The On-Behalf-Of token for this user and route (cached, single-flight).
@@ -760,16 +789,21 @@ struct GatewayService::Impl {
     }};
 
     // (Each step's result is named before it is tested: GCC 12 and co_await in conditions.)
-    if (!refusal) refusal = co_await ensure_keys();
+    // Cache hits complete without suspending: a coroutine is entered only when I/O is needed.
+    if (!refusal && !keys.loaded()) refusal = co_await ensure_keys();
     std::optional<Authenticated> who;
     if (!refusal) {
-      auto authenticated = co_await authenticate(&req, route_index);
-      if (authenticated)
-        who = std::move(*authenticated);
+      auto authenticated = authenticate_now(req, route_index);
+      if (!authenticated) {
+        auto fetched = co_await authenticate(&req, route_index);
+        authenticated = std::move(fetched);
+      }
+      if (*authenticated)
+        who = std::move(**authenticated);
       else
-        refusal = std::move(authenticated).error();
+        refusal = std::move(*authenticated).error();
     }
-    std::string obo;
+    std::shared_ptr<const std::string> obo;
     bool obo_from_cache = false;
     std::unique_ptr<http::UpstreamResponse> response;
     // Twice at most: the second time only after the server refused a cached token.
@@ -780,20 +814,27 @@ struct GatewayService::Impl {
         audit_record.oid = claims.oid;
         audit_record.preferred_username = claims.preferred_username;
       }
-      auto exchanged = co_await on_behalf_of(&claims, who->token, &route, &req.path, &obo_from_cache);
-      if (!exchanged) {
-        refusal = std::move(exchanged).error();
-        break;
+      // Only the first attempt may take the cached token; a retry exchanges anew.
+      auto cached = attempt == 0 ? cached_obo(claims, route) : nullptr;
+      if (cached) {
+        obo = std::move(cached);
+        obo_from_cache = true;
+      } else {
+        auto exchanged = co_await on_behalf_of(&claims, who->token, &route, &req.path, &obo_from_cache);
+        if (!exchanged) {
+          refusal = std::move(exchanged).error();
+          break;
+        }
+        obo = std::make_shared<const std::string>(std::move(*exchanged));
       }
-      obo = std::move(*exchanged);
-      auto request = upstream_request(req, match, obo);
+      auto request = upstream_request(req, match, *obo);
       auto opened = co_await open_upstream(std::move(request), &route);
       if (!opened) {
         refusal = std::move(opened).error();
         break;
       }
       response = std::move(*opened);
-      if (attempt > 0 || !obo_from_cache || !refused_cached_token(*response, claims, route, obo)) break;
+      if (attempt > 0 || !obo_from_cache || !refused_cached_token(*response, claims, route, *obo)) break;
       response.reset();  // its connection closes unread; the answer was a short refusal
     }
     if (refusal) {

@@ -103,6 +103,20 @@ std::string numbered(std::string prefix, int i) { return prefix.append(std::to_s
 
 TokenCache::Key user(int i) { return {"tenant-1", numbered("oid-", i), "api://mcp/.default"}; }
 
+TEST_F(TokenCacheTest, ACachedTokenIsSharedNotCopied) {
+  cache.store_token(kAlice, token("abc", seconds(3600)), clock.now());
+  auto first = cache.find_shared(kAlice, clock.now());
+  auto second = cache.find_shared(kAlice, clock.now());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "abc");
+  EXPECT_EQ(first.get(), second.get()) << "one string for every reader";
+  EXPECT_FALSE(cache.find_shared(kBob, clock.now()));
+  cache.store_token(kAlice, token("def", seconds(3600)), clock.now());
+  EXPECT_EQ(*first, "abc") << "a reader keeps the token it got while a new one is stored";
+  clock.advance(seconds(3600));
+  EXPECT_FALSE(cache.find_shared(kAlice, clock.now()));
+}
+
 TEST_F(TokenCacheTest, EvictionForgetsOnlyTheRefusedToken) {
   cache.store_token(kAlice, token("old", seconds(3600)), clock.now());
   cache.store_token(kBob, token("bobs", seconds(3600)), clock.now());
