@@ -288,7 +288,11 @@ struct Server::Impl {
   ServerOptions options;
   AsyncHandler handler;
   ErrorResponder on_error;
+  // One thread runs everything: the reactor then needs no locks around each socket operation
+  // (posting from other threads, as stop() does, stays safe: the scheduler still locks).
   asio::io_context ioc;
+
+  explicit Impl(int threads) : ioc(threads > 1 ? threads : BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {}
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor{ioc};
   uint16_t port = 0;  // as bound, still known once the acceptor is closed
@@ -608,7 +612,7 @@ std::unique_ptr<Server> make_streaming_server(ServerOptions options, AsyncHandle
 }
 
 Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, ErrorResponder on_error)
-    : impl_(std::make_unique<Impl>()) {
+    : impl_(std::make_unique<Impl>(options.threads)) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler->handler);
   impl_->on_error = on_error ? std::move(on_error) : ErrorResponder(default_error);
