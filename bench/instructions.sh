@@ -16,6 +16,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 requests=2000 mcpgate="$root/build/apps/mcpgate/mcpgate" tools="$root/build/bench/mcpgate_bench" keep=""
 while (($#)); do
   case "$1" in
@@ -52,7 +54,6 @@ wait_for() { # wait_for <what> <command...>: polls, up to 60 s (valgrind starts 
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-demo() { sed -n "s/^inline constexpr const char\* k$1 = \"\(.*\)\";$/\1/p" "$root/src/idp/demo_tenant.hpp"; }
 tenant=$(demo TenantId) gateway_app=$(demo GatewayApp) mcp_api_app=$(demo McpApiApp) vscode_app=$(demo VsCodeClient)
 export MCPGATE_BENCH_SECRET=$(demo GatewaySecret)
 
@@ -62,7 +63,6 @@ wait_for "IdP" test -s "$work/idp.port"
 idp="http://127.0.0.1:$(cat "$work/idp.port")"
 
 port_up=$(free_port)
-answer='{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Available libraries: /boostorg/asio (Boost.Asio, asynchronous I/O for C++, trust score 9.1, 1204 snippets); /chriskohlhoff/asio (standalone Asio, 871 snippets). Pick one ID and call get-library-docs."}],"isError":false}}'
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1;

@@ -17,6 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 smoke=0 rounds=3 seconds=10 pin=1 keep=0 build_dir="$root/build-bench"
 mcpgate="" tools="" micro=""
 while (($#)); do
@@ -108,7 +110,6 @@ ok200() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$@")" = 200 ]; }
 # ---- fixture ------------------------------------------------------------------------------
 
 # The demo tenant's IDs from their one definition.
-demo() { sed -n "s/^inline constexpr const char\* k$1 = \"\(.*\)\";$/\1/p" "$root/src/idp/demo_tenant.hpp"; }
 tenant=$(demo TenantId)
 gateway_app=$(demo GatewayApp)
 gateway_secret=$(demo GatewaySecret)
@@ -156,8 +157,6 @@ curl -s "$idp/$tenant/discovery/v2.0/keys" | jq -r '.keys[0].x5c[0]' | fold -w 6
   { echo "-----BEGIN CERTIFICATE-----"; cat; echo "-----END CERTIFICATE-----"; } > "$work/idp-cert.pem"
 openssl x509 -in "$work/idp-cert.pem" -pubkey -noout > "$work/idp-pubkey.pem"
 
-# ~300 bytes: an MCP tools/call result as a documentation server answers it.
-answer='{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"Available libraries: /boostorg/asio (Boost.Asio, asynchronous I/O for C++, trust score 9.1, 1204 snippets); /chriskohlhoff/asio (standalone Asio, 871 snippets). Pick one ID and call get-library-docs."}],"isError":false}}'
 
 mkdir -p "$work/nginx-up" "$work/nginx-proxy" "$work/haproxy"
 cat > "$work/nginx-up/nginx.conf" <<EOF

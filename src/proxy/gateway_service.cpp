@@ -564,48 +564,33 @@ struct GatewayService::Impl {
                       "keys_unavailable"};
   }
 
-  // authenticate() without I/O, as nearly every request can be: nullopt only when the token names
-  // a key not loaded yet (a rotation), which needs a fetch.
+  // A refused token, counted: the challenge names the route's metadata.
+  Refusal token_refusal(const http::Request& req, size_t route_index, const auth::VerifyError& error) {
+    std::string reason(auth::reason_code(error.failure));
+    metrics.validation_failure(reason);
+    return Refusal{auth::token_refused(error, challenge_context(config.routes[route_index], req.path)), reason};
+  }
+
+  // The caller's token, judged without I/O as nearly every request can be: in the header only,
+  // well-formed, verified for the route. nullopt only when it names a key not loaded yet (a
+  // rotation), which needs authenticate_after_fetch().
   std::optional<Step<Authenticated>> authenticate_now(const http::Request& req, size_t route_index) {
-    auto context = [&] { return challenge_context(config.routes[route_index], req.path); };
     auto misplaced = token_outside_header(req, true);
     if (misplaced) return Refusal{std::move(*misplaced), "token_outside_header"};
     auto bearer = auth::extract_bearer(req.headers);
-    if (!bearer) {
-      auth::VerifyError e = bearer_error(bearer.error());
-      std::string reason(auth::reason_code(e.failure));
-      metrics.validation_failure(reason);
-      return Refusal{auth::token_refused(e, context()), reason};
-    }
+    if (!bearer) return token_refusal(req, route_index, bearer_error(bearer.error()));
     std::string_view token = *bearer;
     auto verified = verify_now(route_index, token);
     if (verified) return Authenticated{std::move(*verified), token};
     if (verified.error().failure == auth::TokenFailure::unknown_key) return std::nullopt;
-    std::string reason(auth::reason_code(verified.error().failure));
-    metrics.validation_failure(reason);
-    return Refusal{auth::token_refused(verified.error(), context()), reason};
+    return token_refusal(req, route_index, verified.error());
   }
 
-  // The caller's token: in the header only, well-formed, verified for the route.
-  Task<Step<Authenticated>> authenticate(const http::Request* req, size_t route_index) {
-    // Only refusals need the challenge, so it is built only for them.
-    auto context = [&] { return challenge_context(config.routes[route_index], req->path); };
-    auto misplaced = token_outside_header(*req, true);
-    if (misplaced) co_return Refusal{std::move(*misplaced), "token_outside_header"};
-    auto bearer = auth::extract_bearer(req->headers);
-    if (!bearer) {
-      auth::VerifyError e = bearer_error(bearer.error());
-      std::string reason(auth::reason_code(e.failure));
-      metrics.validation_failure(reason);
-      co_return Refusal{auth::token_refused(e, context()), reason};
-    }
-    std::string_view token = *bearer;
+  // The rest of authenticate_now() for a token whose key is unknown: one refetch of the keys.
+  Task<Step<Authenticated>> authenticate_after_fetch(const http::Request* req, size_t route_index) {
+    std::string_view token = *auth::extract_bearer(req->headers);  // authenticate_now() read it
     auto verified = co_await verify(route_index, token);
-    if (!verified) {
-      std::string reason(auth::reason_code(verified.error().failure));
-      metrics.validation_failure(reason);
-      co_return Refusal{auth::token_refused(verified.error(), context()), reason};
-    }
+    if (!verified) co_return token_refusal(*req, route_index, verified.error());
     co_return Authenticated{std::move(*verified), token};
   }
 
@@ -795,7 +780,7 @@ struct GatewayService::Impl {
     if (!refusal) {
       auto authenticated = authenticate_now(req, route_index);
       if (!authenticated) {
-        auto fetched = co_await authenticate(&req, route_index);
+        auto fetched = co_await authenticate_after_fetch(&req, route_index);
         authenticated = std::move(fetched);
       }
       if (*authenticated)

@@ -200,8 +200,10 @@ class GatewayServiceTest : public ::testing::Test {
     return *service_;
   }
 
-  RecordingWriter send(http::Request request) {
+  // Runs the request to completion; `server_stopping`: the server ends its streams meanwhile.
+  RecordingWriter send(http::Request request, bool server_stopping = false) {
     RecordingWriter out;
+    out.server_stopping = server_stopping;
     asio::io_context io;
     auto& s = service();
     asio::co_spawn(io, s.handle(request, out), [](std::exception_ptr e) {
@@ -436,14 +438,7 @@ TEST_F(GatewayServiceTest, AStreamOpenAtShutdownEndsWithAReconnectHintAndIsAudit
   upstream.reply_headers = {};
   upstream.reply_headers.add("Content-Type", "text/event-stream");
   upstream.reply_pieces = {"event: message\ndata: {\"id\":1}\n\n"};
-  RecordingWriter out;
-  out.server_stopping = true;
-  asio::io_context io;
-  auto request = mcp_post(kAlice);
-  asio::co_spawn(io, service().handle(request, out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
+  auto out = send(mcp_post(kAlice), true);
   EXPECT_EQ(out.status, 200);
   EXPECT_TRUE(out.body.starts_with("event: message\ndata: {\"id\":1}\n\n")) << out.body;
   EXPECT_TRUE(out.body.ends_with("\nretry: 1000\n\n")) << out.body;
@@ -456,14 +451,7 @@ TEST_F(GatewayServiceTest, AChunkedAnswerThatIsNoEventStreamIsLeftCutAtShutdown)
   upstream.streaming = true;
   upstream.endless_stream = true;
   upstream.reply_pieces = {R"({"jsonrpc":"2.0","id":1,"result":{"content":[)"};
-  RecordingWriter out;
-  out.server_stopping = true;
-  asio::io_context io;
-  auto request = mcp_post(kAlice);
-  asio::co_spawn(io, service().handle(request, out), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
+  auto out = send(mcp_post(kAlice), true);
   EXPECT_FALSE(out.finished) << "ending it properly would make half a JSON answer look whole";
   EXPECT_EQ(out.body.find("retry:"), std::string::npos);
   auto line = json::parse(read_file(dir / "audit.jsonl").value_or("")).as_object();
