@@ -121,7 +121,7 @@ struct MarkDone {
 };
 
 // How a stopping server reaches one connection from another thread. Its fields are touched only
-// on the connection's executor, except `idle`, which is guarded by the server's clients_mutex.
+// on the connection's executor (stop() posts its actions there), so they need no lock.
 struct ConnectionControl {
   explicit ConnectionControl(const asio::any_io_executor& executor)
       : executor(executor), end_streams(executor, asio::steady_timer::time_point::max()) {}
@@ -280,7 +280,7 @@ struct Server::Impl {
   std::atomic<bool> torn_down{false};  // set once the io_context runs no more
   // Requests between their first byte and the end of their answer.
   std::atomic<long> in_flight{0};
-  std::mutex clients_mutex;  // guards connections, per_client, live and every ConnectionControl::idle
+  std::mutex clients_mutex;  // guards connections, per_client and live
   size_t connections = 0;
   std::unordered_map<std::string, size_t> per_client;
   std::unordered_set<ConnectionControl*> live;
@@ -334,11 +334,11 @@ struct Server::Impl {
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
     // Marks the connection idle (or not); false when the server is draining and it should close.
+    // No lock on this per-request path: stop() sets `draining` before it posts its action to this
+    // connection's executor, so either that action runs after this and finds the connection
+    // idle (and interrupts its read), or it ran before and this sees `draining`.
     bool set_idle(bool idle) {
-      std::lock_guard guard(impl_.clients_mutex);
       control_.idle = idle;
-      // Read after `idle` is published under the lock stop() takes: either stop() sees this
-      // connection idle and interrupts its read, or this sees the drain and does not start one.
       return !(idle && impl_.stop_state.draining.load());
     }
 
