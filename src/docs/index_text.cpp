@@ -48,6 +48,17 @@ void for_each_word(std::string_view text, const std::function<void(std::string_v
   }
 }
 
+std::vector<std::string> word_parts(std::string_view text) {
+  std::vector<std::string> out;
+  for_each_word(text, [&](std::string_view word) {
+    for (auto& part : identifier_parts(word)) {
+      for (auto& c : part) c = char(std::tolower(static_cast<unsigned char>(c)));
+      out.push_back(std::move(part));
+    }
+  });
+  return out;
+}
+
 // The first sentence of prose, skipping list lines (Node's "* `path` {string}" parameter lists)
 // and headings; at most 40 words.
 std::string first_sentence(std::string_view text) {

@@ -11,6 +11,10 @@ namespace mcpgate::docs {
 // Calls `f` with each run of letters, digits and '_' in `text`.
 void for_each_word(std::string_view text, const std::function<void(std::string_view)>& f);
 
+// The words of text in lower case, identifiers split at their camelCase and snake_case
+// boundaries: "fs.readFileSync" → fs read file sync, "ERR_X" → err x, "HTTPServer" → http server.
+std::vector<std::string> word_parts(std::string_view text);
+
 // The first sentence of prose, skipping list lines (Node's "* `path` {string}" parameter lists)
 // and headings; at most 40 words.
 std::string first_sentence(std::string_view text);

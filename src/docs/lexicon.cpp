@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/strings.hpp"
+#include "docs/index_text.hpp"
 
 namespace mcpgate::docs {
 
@@ -19,30 +20,6 @@ std::string_view trimmed(std::string_view s) {
 
 const std::vector<std::string> kNoWords;
 const std::string kNoWord;
-
-// Words of an identifier: camelCase, snake_case, dots and digits as boundaries, lower-cased.
-std::vector<std::string> identifier_parts(std::string_view name) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (size_t i = 0; i < name.size(); ++i) {
-    unsigned char c = name[i];
-    if (!std::isalpha(c)) {
-      if (!current.empty()) parts.push_back(std::move(current));
-      current.clear();
-      continue;
-    }
-    bool boundary = !current.empty() && std::isupper(c) &&
-                    (std::islower(static_cast<unsigned char>(name[i - 1])) ||
-                     (i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]))));
-    if (boundary) {
-      parts.push_back(std::move(current));
-      current.clear();
-    }
-    current += char(std::tolower(c));
-  }
-  if (!current.empty()) parts.push_back(std::move(current));
-  return parts;
-}
 
 }  // namespace
 
@@ -129,7 +106,7 @@ const std::string& Lexicon::base_form(const std::string& word) const {
 std::string Lexicon::plain_words(std::string_view name) const {
   std::string out;
   auto add = [&](const std::string& word) { out += (out.empty() ? "" : " ") + word; };
-  auto parts = identifier_parts(name);
+  auto parts = word_parts(name);
   bool split = parts.size() > 1;
   for (auto& part : parts) {
     if (auto& whole = expansion(part); !whole.empty()) {

@@ -49,21 +49,8 @@ bool looks_like_identifier(std::string_view word) {
   return all_upper || inner_upper;
 }
 
-// Splits an identifier into words: "highWaterMark" → "high water mark", "ERR_X" → "err x".
-std::string identifier_words(std::string_view identifier) {
-  std::string out;
-  for (size_t i = 0; i < identifier.size(); ++i) {
-    unsigned char c = identifier[i];
-    if (!std::isalnum(c)) {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-      continue;
-    }
-    if (std::isupper(c) && i > 0 && std::islower(static_cast<unsigned char>(identifier[i - 1])) && out.back() != ' ')
-      out += ' ';
-    out += char(std::tolower(c));
-  }
-  return out;
-}
+// An identifier's words, space-separated: "highWaterMark" → "high water mark".
+std::string identifier_words(std::string_view identifier) { return join(word_parts(identifier), " "); }
 
 NamedInQuestion named_in(std::string_view question) {
   NamedInQuestion named;
@@ -88,10 +75,6 @@ NamedInQuestion named_in(std::string_view question) {
     if (looks_like_identifier(token)) named.identifiers.emplace(to_lower(token), identifier_words(token));
   }
   return named;
-}
-
-std::vector<std::string> split_words(std::string_view identifier) {
-  return split_whitespace(identifier_words(identifier));
 }
 
 // Whether a section's heading is what the question names: the identifier itself, a member path
@@ -142,7 +125,7 @@ void add_lexicon_alternatives(const std::string& word, std::vector<std::string>&
 bool negated(std::string_view text) {
   static const std::set<std::string, std::less<>> negations{"not",    "no",   "never", "without", "cannot", "dont",
                                                             "doesnt", "isnt", "nor",   "non",     "unless"};
-  for (auto& word : split_words(text))
+  for (auto& word : word_parts(text))
     if (negations.count(word)) return true;
   std::string lowered = to_lower(std::string(text));
   return lowered.find("n't") != std::string::npos;
@@ -298,7 +281,7 @@ std::vector<QueryTerm> analyze_query(std::string_view question, Vocabulary* voca
     QueryTerm term{word, {}, 1};
     add_lexicon_alternatives(word, term.alternatives);
     // An identifier also stands for its words: objectMode is "object mode" in prose headings.
-    if (auto parts = split_words(original); parts.size() > 1)
+    if (auto parts = word_parts(original); parts.size() > 1)
       for (auto& part : parts)
         if (part.size() >= 3 && !stopwords().count(part)) term.alternatives.push_back(part);
     if (vocabulary) {

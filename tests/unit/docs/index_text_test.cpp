@@ -15,6 +15,11 @@ TEST(SearchableText, AppendsIdentifierParts) {
   EXPECT_EQ(searchable_text("use snake_case and camelCase"), "use snake_case and camelCase\n snake case camel Case");
 }
 
+TEST(WordParts, LowerCaseWordsWithIdentifiersSplit) {
+  EXPECT_EQ(word_parts("fs.readFileSync ERR_X HTTPServer"),
+            (std::vector<std::string>{"fs", "read", "file", "sync", "err", "x", "http", "server"}));
+}
+
 TEST(FirstSentence, SkipsParameterListsAndStopsAtTheFullStop) {
   EXPECT_EQ(first_sentence("* `path` {string}\n* Returns: {string}\n\nThe `path.extname()` method returns the "
                            "extension of the `path`. It is the part after the last period.\n"),
