@@ -138,7 +138,7 @@ bool about_history(std::string_view text) {
     if (lowered.find(marker) != std::string::npos) return true;
   // Deprecation codes: DEP0022.
   for (size_t at = lowered.find("dep0"); at != std::string::npos; at = lowered.find("dep0", at + 1))
-    if (at + 6 < lowered.size() + 1 && std::isdigit(static_cast<unsigned char>(lowered[at + 4]))) return true;
+    if (at + 4 < lowered.size() && std::isdigit(static_cast<unsigned char>(lowered[at + 4]))) return true;
   return false;
 }
 
