@@ -616,13 +616,13 @@ struct GatewayService::Impl {
   }
 
   // What goes upstream: the rewritten, normalised path, the query, the caller's headers less its
-  // credentials, and the exchanged token. The body is copied, not moved: a request sent with a
-  // cached token may have to be sent again (see refused_cached_token).
-  static http::ClientRequest upstream_request(const http::Request& req, const RouteMatch& match,
-                                              const std::string& obo) {
+  // credentials, and the exchanged token. The body is copied only while the request may have to
+  // be sent again (a cached token the server may refuse: see refused_cached_token), else moved.
+  static http::ClientRequest upstream_request(http::Request& req, const RouteMatch& match, const std::string& obo,
+                                              bool may_send_again) {
     const RouteConfig& route = *match.route;
     return {req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
-            upstream_request_headers(req, obo), req.body};
+            upstream_request_headers(req, obo), may_send_again ? req.body : std::move(req.body)};
   }
 
   // The MCP server refused a token that came from the cache as invalid: the token was good when
@@ -812,7 +812,7 @@ struct GatewayService::Impl {
         }
         obo = std::make_shared<const std::string>(std::move(*exchanged));
       }
-      auto request = upstream_request(req, match, *obo);
+      auto request = upstream_request(req, match, *obo, attempt == 0 && obo_from_cache);
       auto opened = co_await open_upstream(std::move(request), &route);
       if (!opened) {
         refusal = std::move(opened).error();
