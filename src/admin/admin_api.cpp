@@ -12,6 +12,7 @@
 #include "common/strings.hpp"
 #include "crypto/random.hpp"
 #include "http/form.hpp"
+#include "store/validation.hpp"
 
 namespace mcpgate::admin {
 namespace json = boost::json;
@@ -89,8 +90,35 @@ json::value to_json(const store::Membership& m) {
 }
 
 json::value to_json(const store::ApiKey& k) {
-  return json::object{{"id", k.id},         {"teamspace_id", k.teamspace_id},    {"name", k.name},
-                      {"prefix", k.prefix}, {"created", format_time(k.created)}, {"revoked", time_or_null(k.revoked)}};
+  return json::object{{"id", k.id},
+                      {"teamspace_id", k.teamspace_id},
+                      {"name", k.name},
+                      {"prefix", k.prefix},
+                      {"created", format_time(k.created)},
+                      {"revoked", time_or_null(k.revoked)},
+                      {"owner", k.owner_email ? json::value(*k.owner_email) : json::value(nullptr)},
+                      {"last_used", time_or_null(k.last_used)}};
+}
+
+json::value to_json(const store::UsageCount& c) {
+  return json::object{{"day", c.day}, {"user", c.user_label}, {"tool", c.tool}, {"calls", c.calls}};
+}
+
+json::value to_json(const store::AuditEntry& e) {
+  return json::object{{"id", e.id},
+                      {"time", format_time(e.time)},
+                      {"teamspace", e.teamspace},
+                      {"actor_oid", e.actor_oid},
+                      {"actor", e.actor_email},
+                      {"channel", e.channel},
+                      {"action", e.action},
+                      {"detail", e.detail}};
+}
+
+json::value to_json(const store::MemberOf& m) {
+  auto o = to_json(m.teamspace).as_object();
+  o["role"] = to_string(m.role);
+  return o;
 }
 
 json::value to_json(const store::NewApiKey& created) {
@@ -207,30 +235,30 @@ bool is_csv_type(std::string_view content_type) {
 
 // --- Routes ----------------------------------------------------------------------------------
 
-Response list_teamspaces(AdminService& s, const Request&, const Params&) {
+Response list_teamspaces(AdminService& s, const Request&, const Params&, const Caller&) {
   return answer(s.list_teamspaces(), 200, listed("teamspaces"));
 }
 
-Response create_teamspace(AdminService& s, const Request& r, const Params&) {
+Response create_teamspace(AdminService& s, const Request& r, const Params&, const Caller&) {
   auto f = json_fields(r, {"name", "plan"}, {"trial_ends"});
   if (!f) return failure(f.error());
   return answer(s.create_teamspace(field(*f, "name"), field(*f, "plan"), optional_field(*f, "trial_ends")), 201,
                 as_json);
 }
 
-Response show_teamspace(AdminService& s, const Request&, const Params& p) {
+Response show_teamspace(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer(s.teamspace(p[0]), 200, as_json);
 }
 
-Response set_plan(AdminService& s, const Request& r, const Params& p) {
+Response set_plan(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"plan"}, {"trial_ends"});
   if (!f) return failure(f.error());
   return answer(s.set_plan(p[0], field(*f, "plan"), optional_field(*f, "trial_ends")), 200, as_json);
 }
 
-Response show_entra(AdminService& s, const Request&, const Params& p) { return answer(s.entra(p[0]), 200, as_json); }
+Response show_entra(AdminService& s, const Request&, const Params& p, const Caller&) { return answer(s.entra(p[0]), 200, as_json); }
 
-Response set_entra(AdminService& s, const Request& r, const Params& p) {
+Response set_entra(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"tenant_id", "audience", "required_scope"});
   if (!f) return failure(f.error());
   store::EntraSettings settings{std::string(field(*f, "tenant_id")), std::string(field(*f, "audience")),
@@ -238,29 +266,26 @@ Response set_entra(AdminService& s, const Request& r, const Params& p) {
   return answer(s.set_entra(p[0], settings), 200, as_json);
 }
 
-Response remove_entra(AdminService& s, const Request&, const Params& p) {
+Response remove_entra(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer_no_content(s.remove_entra(p[0]));
 }
 
-Response test_entra(AdminService& s, const Request&, const Params& p) {
+Response test_entra(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer(s.test_entra(p[0]), 200, as_json);
 }
 
-Response list_users(AdminService& s, const Request&, const Params& p) {
-  return answer(s.users(p[0]), 200, listed("users"));
-}
 
-Response add_user(AdminService& s, const Request& r, const Params& p) {
+Response add_user(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"email", "oid"});
   if (!f) return failure(f.error());
   return answer(s.add_user(p[0], field(*f, "email"), field(*f, "oid")), 201, as_json);
 }
 
-Response remove_user(AdminService& s, const Request&, const Params& p) {
+Response remove_user(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer_no_content(s.remove_user(p[0], p[1]));
 }
 
-Response import_users(AdminService& s, const Request& r, const Params& p) {
+Response import_users(AdminService& s, const Request& r, const Params& p, const Caller&) {
   if (auto type = r.header("Content-Type"); type && !is_csv_type(*type))
     return problem(415, "unsupported_media_type",
                    "the import takes a text/csv body (email,oid per line, header optional), not " + std::string(*type));
@@ -273,64 +298,263 @@ Response import_users(AdminService& s, const Request& r, const Params& p) {
   return answer(s.import_users(p[0], r.body, flag == "true"), 200, as_json);
 }
 
-Response list_members(AdminService& s, const Request&, const Params& p) {
+Response list_members(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer(s.members(p[0]), 200, listed("members"));
 }
 
-Response add_member(AdminService& s, const Request& r, const Params& p) {
+Response add_member(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"email", "role"});
   if (!f) return failure(f.error());
   return answer(s.add_member(p[0], field(*f, "email"), field(*f, "role")), 201, as_json);
 }
 
-Response list_api_keys(AdminService& s, const Request&, const Params& p) {
-  return answer(s.api_keys(p[0]), 200, listed("api_keys"));
-}
 
-Response create_api_key(AdminService& s, const Request& r, const Params& p) {
-  auto f = json_fields(r, {"name"});
-  if (!f) return failure(f.error());
-  return answer(s.create_api_key(p[0], field(*f, "name")), 201, as_json);
-}
 
-Response revoke_api_key(AdminService& s, const Request&, const Params& p) {
+Response revoke_api_key(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer_no_content(s.revoke_api_key(p[0]));
 }
 
-Response usage(AdminService& s, const Request& r, const Params& p) {
+Response usage(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto query = query_of(r);
   if (!query) return failure(query.error());
   return answer(s.usage(p[0], query->get("limit")), 200, listed("usage"));
 }
 
-using Action = Response (*)(AdminService&, const Request&, const Params&);
+// --- Routes for signed-in people: narrowed to what is theirs ------------------------------------
 
-struct Route {
+Response forbidden(const std::string& message) { return problem(403, "forbidden", message); }
+
+// Owners and admins see the teamspace's keys and usage; developers their own.
+bool sees_everything_in(const Caller& c, const store::Teamspace& ts) {
+  auto role = role_of(c, ts.id);
+  return role && *role != store::Role::developer;
+}
+
+Response me(AdminService& s, const Request&, const Params&, const Caller& c) {
+  json::array teamspaces;
+  if (c.installation_admin) {
+    auto all = s.list_teamspaces();
+    if (!all) return failure(all.error());
+    for (const auto& ts : *all) {
+      auto o = to_json(ts).as_object();
+      o["role"] = to_string(role_of(c, ts.id).value_or(store::Role::owner));
+      teamspaces.push_back(std::move(o));
+    }
+  } else {
+    auto mine = s.teamspaces_of(c.actor.email);
+    if (!mine) return failure(mine.error());
+    for (const auto& m : *mine) teamspaces.push_back(to_json(m));
+  }
+  return reply(200, json::object{{"email", c.actor.email},
+                                 {"oid", c.actor.oid},
+                                 {"installation_admin", c.installation_admin},
+                                 {"teamspaces", std::move(teamspaces)}});
+}
+
+Response list_my_teamspaces(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  if (c.installation_admin) return list_teamspaces(s, r, p, c);
+  auto mine = s.teamspaces_of(c.actor.email);
+  if (!mine) return failure(mine.error());
+  json::array a;
+  for (const auto& m : *mine) a.push_back(to_json(m.teamspace));
+  return reply(200, json::object{{"teamspaces", std::move(a)}});
+}
+
+std::optional<size_t> bounded_number(std::optional<std::string_view> text, size_t fallback, size_t max) {
+  if (!text) return fallback;
+  if (text->empty() || text->size() > 9 ||
+      !std::all_of(text->begin(), text->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return std::nullopt;
+  auto n = size_t(std::stoul(std::string(*text)));
+  return n <= max ? std::optional(n) : std::nullopt;
+}
+
+constexpr size_t kMaxPage = 1000;
+
+Response list_users_page(AdminService& s, const Request& r, const Params& p, const Caller&) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  auto offset = bounded_number(query->get("offset"), 0, 1'000'000'000);
+  auto limit = bounded_number(query->get("limit"), kMaxPage, kMaxPage);
+  if (!offset || !limit || *limit == 0)
+    return failure(Error(ErrorCode::invalid,
+                         "offset must be a whole number and limit one from 1 to " + std::to_string(kMaxPage)));
+  auto users = s.users(p[0]);
+  if (!users) return failure(users.error());
+  std::string needle = to_lower(query->get("q").value_or(""));
+  json::array page;
+  size_t total = 0;
+  for (const auto& u : *users) {
+    if (!needle.empty() && u.email.find(needle) == std::string::npos && u.oid.find(needle) == std::string::npos)
+      continue;
+    if (total >= *offset && page.size() < *limit) page.push_back(to_json(u));
+    ++total;
+  }
+  return reply(200, json::object{{"users", std::move(page)}, {"total", total}, {"offset", *offset}});
+}
+
+Response csv_answer(std::string text, std::string_view filename) {
+  auto r = Response::text(200, std::move(text), "text/csv; charset=utf-8");
+  r.headers.set("Content-Disposition", "attachment; filename=\"" + std::string(filename) + "\"");
+  r.headers.set("Cache-Control", "no-store");
+  return r;
+}
+
+Response export_users(AdminService& s, const Request&, const Params& p, const Caller&) {
+  auto users = s.users(p[0]);
+  if (!users) return failure(users.error());
+  std::string csv = "email,oid\r\n";
+  for (const auto& u : *users) csv += csv_cell(u.email) + "," + csv_cell(u.oid) + "\r\n";
+  return csv_answer(std::move(csv), "entra-users.csv");
+}
+
+Response import_users_checked(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  auto check = query->get("check").value_or("false");
+  if (check != "true" && check != "false")
+    return failure(Error(ErrorCode::invalid, "check must be true or false, not \"" + std::string(check) + "\""));
+  if (check == "false") return import_users(s, r, p, c);
+  if (auto type = r.header("Content-Type"); type && !is_csv_type(*type))
+    return problem(415, "unsupported_media_type",
+                   "the import takes a text/csv body (email,oid per line, header optional), not " + std::string(*type));
+  return answer(s.import_users(p[0], r.body, store::ImportMode::check_only), 200, as_json);
+}
+
+Response list_api_keys_of(AdminService& s, const Request&, const Params& p, const Caller& c) {
+  auto ts = s.teamspace(p[0]);
+  if (!ts) return failure(ts.error());
+  auto keys = s.api_keys(p[0]);
+  if (!keys) return failure(keys.error());
+  json::array a;
+  for (const auto& k : *keys)
+    if (sees_everything_in(c, *ts) || k.owner_email == c.actor.email) a.push_back(to_json(k));
+  return reply(200, json::object{{"api_keys", std::move(a)}});
+}
+
+Response create_api_key_for(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto f = json_fields(r, {"name"});
+  if (!f) return failure(f.error());
+  // A signed-in person's key is theirs; the admin token's belongs to the teamspace.
+  std::optional<std::string> owner;
+  if (!c.actor.oid.empty()) owner = c.actor.email;
+  return answer(s.create_api_key(p[0], field(*f, "name"), owner), 201, as_json);
+}
+
+Response revoke_teamspace_api_key(AdminService& s, const Request&, const Params& p, const Caller& c) {
+  auto ts = s.teamspace(p[0]);
+  if (!ts) return failure(ts.error());
+  auto keys = s.api_keys(p[0]);
+  if (!keys) return failure(keys.error());
+  auto key = std::find_if(keys->begin(), keys->end(), [&](const auto& k) { return std::to_string(k.id) == p[1]; });
+  if (key == keys->end()) return problem(404, "not_found", "teamspace " + ts->name + " has no API key with id " + p[1]);
+  if (!sees_everything_in(c, *ts) && key->owner_email != c.actor.email)
+    return forbidden("API key " + p[1] + " is not yours; a teamspace owner or admin can revoke it");
+  return answer_no_content(s.revoke_api_key(p[1]));
+}
+
+Response add_member_checked(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto f = json_fields(r, {"email", "role"});
+  if (!f) return failure(f.error());
+  auto ts = s.teamspace(p[0]);
+  if (!ts) return failure(ts.error());
+  if (iequals(field(*f, "role"), "owner") && role_of(c, ts->id) != store::Role::owner)
+    return forbidden("only an owner of teamspace " + ts->name + " can make someone an owner");
+  return add_member(s, r, p, c);
+}
+
+// A developer's usage is what they did themselves.
+bool counts_for(const Caller& c, const store::Teamspace& ts, const std::string& user_label) {
+  return sees_everything_in(c, ts) || user_label == c.actor.email;
+}
+
+Response usage_report(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  auto ts = s.teamspace(p[0]);
+  if (!ts) return failure(ts.error());
+  auto report = s.usage_report(p[0], query->get("from"), query->get("to"));
+  if (!report) return failure(report.error());
+  json::array counts, recent;
+  for (const auto& count : report->counts)
+    if (counts_for(c, *ts, count.user_label)) counts.push_back(to_json(count));
+  for (const auto& record : report->recent)
+    if (counts_for(c, *ts, record.user_label)) recent.push_back(to_json(record));
+  return reply(200, json::object{
+                        {"counts", std::move(counts)}, {"recent", std::move(recent)}, {"own_only", !sees_everything_in(c, *ts)}});
+}
+
+Response export_usage(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  auto ts = s.teamspace(p[0]);
+  if (!ts) return failure(ts.error());
+  auto report = s.usage_report(p[0], query->get("from"), query->get("to"));
+  if (!report) return failure(report.error());
+  std::string csv = "day,user,tool,calls\r\n";
+  for (const auto& count : report->counts)
+    if (counts_for(c, *ts, count.user_label))
+      csv += count.day + "," + csv_cell(count.user_label) + "," + csv_cell(count.tool) + "," +
+             std::to_string(count.calls) + "\r\n";
+  return csv_answer(std::move(csv), "usage.csv");
+}
+
+Response audit_of(AdminService& s, const Request& r, const Params& p, const Caller&) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  return answer(s.audit_log(p.empty() ? "" : p[0], query->get("limit")), 200, listed("audit"));
+}
+
+Response export_audit(AdminService& s, const Request& r, const Params& p, const Caller&) {
+  auto query = query_of(r);
+  if (!query) return failure(query.error());
+  std::string most = std::to_string(kMaxAuditLimit);
+  auto entries = s.audit_log(p.empty() ? "" : p[0], query->get("limit").value_or(most));
+  if (!entries) return failure(entries.error());
+  std::string csv = "id,time,teamspace,actor,actor_oid,channel,action,detail\r\n";
+  for (const auto& e : *entries)
+    csv += std::to_string(e.id) + "," + format_time(e.time) + "," + csv_cell(e.teamspace) + "," +
+           csv_cell(e.actor_email) + "," + csv_cell(e.actor_oid) + "," + csv_cell(e.channel) + "," +
+           csv_cell(e.action) + "," + csv_cell(e.detail) + "\r\n";
+  return csv_answer(std::move(csv), "audit.csv");
+}
+
+struct BuiltinRoute {
   std::string_view method;
-  std::string_view pattern;  // below /admin/v1; "*" is one non-empty segment, passed as a parameter
-  Action action;
+  std::string_view pattern;
+  Access access;
+  Response (*action)(AdminService&, const Request&, const Params&, const Caller&);
 };
 
 // The first route whose pattern and method match wins: users/import before users/*.
-constexpr Route kRoutes[] = {
-    {"GET", "teamspaces", list_teamspaces},
-    {"POST", "teamspaces", create_teamspace},
-    {"GET", "teamspaces/*", show_teamspace},
-    {"PUT", "teamspaces/*/plan", set_plan},
-    {"GET", "teamspaces/*/entra", show_entra},
-    {"PUT", "teamspaces/*/entra", set_entra},
-    {"DELETE", "teamspaces/*/entra", remove_entra},
-    {"POST", "teamspaces/*/entra/test", test_entra},
-    {"GET", "teamspaces/*/users", list_users},
-    {"POST", "teamspaces/*/users", add_user},
-    {"POST", "teamspaces/*/users/import", import_users},
-    {"DELETE", "teamspaces/*/users/*", remove_user},
-    {"GET", "teamspaces/*/members", list_members},
-    {"POST", "teamspaces/*/members", add_member},
-    {"GET", "teamspaces/*/api-keys", list_api_keys},
-    {"POST", "teamspaces/*/api-keys", create_api_key},
-    {"DELETE", "api-keys/*", revoke_api_key},
-    {"GET", "teamspaces/*/usage", usage},
+constexpr BuiltinRoute kRoutes[] = {
+    {"GET", "me", Access::anyone, me},
+    {"GET", "teamspaces", Access::anyone, list_my_teamspaces},
+    {"POST", "teamspaces", Access::installation, create_teamspace},
+    {"GET", "teamspaces/*", Access::member, show_teamspace},
+    {"PUT", "teamspaces/*/plan", Access::installation, set_plan},
+    {"GET", "teamspaces/*/entra", Access::manage, show_entra},
+    {"PUT", "teamspaces/*/entra", Access::manage, set_entra},
+    {"DELETE", "teamspaces/*/entra", Access::manage, remove_entra},
+    {"POST", "teamspaces/*/entra/test", Access::manage, test_entra},
+    {"GET", "teamspaces/*/users", Access::manage, list_users_page},
+    {"POST", "teamspaces/*/users", Access::manage, add_user},
+    {"POST", "teamspaces/*/users/import", Access::manage, import_users_checked},
+    {"DELETE", "teamspaces/*/users/*", Access::manage, remove_user},
+    {"GET", "teamspaces/*/users.csv", Access::manage, export_users},
+    {"GET", "teamspaces/*/members", Access::manage, list_members},
+    {"POST", "teamspaces/*/members", Access::manage, add_member_checked},
+    {"GET", "teamspaces/*/api-keys", Access::member, list_api_keys_of},
+    {"POST", "teamspaces/*/api-keys", Access::member, create_api_key_for},
+    {"DELETE", "teamspaces/*/api-keys/*", Access::member, revoke_teamspace_api_key},
+    {"DELETE", "api-keys/*", Access::installation, revoke_api_key},
+    {"GET", "teamspaces/*/usage", Access::manage, usage},
+    {"GET", "teamspaces/*/usage/report", Access::member, usage_report},
+    {"GET", "teamspaces/*/usage.csv", Access::member, export_usage},
+    {"GET", "teamspaces/*/audit", Access::manage, audit_of},
+    {"GET", "teamspaces/*/audit.csv", Access::manage, export_audit},
+    {"GET", "audit", Access::installation, audit_of},
+    {"GET", "audit.csv", Access::installation, export_audit},
 };
 
 constexpr std::string_view kPrefix[] = {"admin", "v1"};
@@ -390,11 +614,54 @@ std::optional<Response> refuse_unless_admin(const Request& request, std::string_
   return r;
 }
 
+// Whether `c` may take a route: nullopt if so, else the refusal. {ts} routes resolve the
+// teamspace first, so a name and an id are judged alike.
+std::optional<Response> refuse_access(AdminService& s, Access access, const Params& params, const Caller& c) {
+  if (c.installation_admin || access == Access::anyone) return std::nullopt;
+  if (access == Access::installation)
+    return forbidden(
+        "this needs an installation owner (named in the server's dashboard configuration) or the admin token");
+  auto ts = s.teamspace(params.at(0));
+  auto role = ts ? role_of(c, ts->id) : std::nullopt;
+  if (!ts || !role)
+    return problem(404, "not_found",
+                   "no teamspace " + store::in_quotes(params.at(0)) + " of yours; ask one of its owners to add you");
+  if (access == Access::manage && *role == store::Role::developer)
+    return forbidden("this needs the owner or admin role in teamspace " + ts->name + "; yours is developer");
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<store::Role> role_of(const Caller& caller, int64_t teamspace_id) {
+  auto it = caller.roles.find(teamspace_id);
+  if (it != caller.roles.end()) return it->second;
+  if (caller.installation_admin) return store::Role::owner;
+  return std::nullopt;
+}
+
+std::string csv_cell(std::string_view value) {
+  std::string text(value);
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) text.insert(0, "'");
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) {
+    if (ch == '"') quoted += '"';
+    quoted += ch;
+  }
+  return quoted + "\"";
+}
 
 AdminApi::AdminApi(store::Store& store, AdminApiOptions options, const Clock& clock)
     : admin_token_(std::move(options.admin_token)),
-      service_(store, {std::move(options.authority), std::move(options.ca_file), options.test_timeout}, clock) {}
+      service_(store, {std::move(options.authority), std::move(options.ca_file), options.test_timeout}, clock) {
+  for (const auto& route : kRoutes)
+    routes_.push_back({std::string(route.method), std::string(route.pattern), route.access, route.action});
+}
+
+void AdminApi::add_route(std::string method, std::string pattern, Access access, Action action) {
+  routes_.push_back({std::move(method), std::move(pattern), access, std::move(action)});
+}
 
 Response AdminApi::handle(const Request& request) {
   if (admin_token_.empty())
@@ -402,14 +669,22 @@ Response AdminApi::handle(const Request& request) {
                    "the admin API is disabled because admin_token is not configured; set admin_token in the server "
                    "configuration to enable it");
   if (auto refusal = refuse_unless_admin(request, admin_token_)) return std::move(*refusal);
+  return handle(request, Caller{Actor{"", "admin token", "api"}, true, {}});
+}
 
+Response AdminApi::handle(const Request& request, const Caller& caller) {
   auto segments = route_segments(request.path);
   std::vector<std::string> allowed;
-  for (const auto& route : kRoutes) {
+  for (const auto& route : routes_) {
     auto params = segments ? match(route.pattern, *segments) : std::nullopt;
     if (!params) continue;
-    if (route.method == request.method) return route.action(service_, request, *params);
-    allowed.emplace_back(route.method);
+    if (route.method != request.method) {
+      allowed.emplace_back(route.method);
+      continue;
+    }
+    auto service = service_.acting_as(caller.actor);
+    if (auto refusal = refuse_access(service, route.access, *params, caller)) return std::move(*refusal);
+    return route.action(service, request, *params, caller);
   }
   if (allowed.empty())
     return problem(

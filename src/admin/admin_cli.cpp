@@ -1,6 +1,7 @@
 #include "admin/admin_cli.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <ostream>
 #include <utility>
@@ -265,7 +266,7 @@ int apikey_list(Context& c, const Invocation& in) {
 
 int apikey_revoke(Context& c, const Invocation& in) {
   return report(c, c.service.revoke_api_key(in.args[0]),
-                [&](store::Done) { c.out << "revoked API key " << in.args[0] << '\n'; });
+                [&](const store::ApiKey&) { c.out << "revoked API key " << in.args[0] << '\n'; });
 }
 
 int usage_log(Context& c, const Invocation& in) {
@@ -407,7 +408,9 @@ int run_admin_command(const std::vector<std::string>& args, store::Store& store,
   Invocation invocation;
   if (auto problem = walk(*command, rest, invocation)) return usage_error(err, *problem, command);
 
-  AdminService service(store, {options.authority, options.ca_file, options.test_timeout}, clock);
+  const char* login = std::getenv("USER");
+  AdminService service = AdminService(store, {options.authority, options.ca_file, options.test_timeout}, clock)
+                             .acting_as({"", std::string("command line (") + (login ? login : "unknown user") + ")", "cli"});
   Context context{service, out, err, *command};
   return command->run(context, invocation);
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "store/validation.hpp"
 
@@ -72,6 +73,12 @@ Result<std::optional<SysTime>> trial_end(std::optional<std::string_view> text) {
   return Error(ErrorCode::invalid, "trial end " + in_quotes(*text) +
                                        " is not a date; write YYYY-MM-DD (the trial ends at 00:00 UTC that day) "
                                        "or YYYY-MM-DDTHH:MM:SSZ");
+}
+
+std::string plan_text(const store::Teamspace& ts) {
+  std::string text(store::to_string(ts.plan));
+  if (ts.trial_ends) text += ", trial ends " + format_time(*ts.trial_ends);
+  return text;
 }
 
 std::string entra_refusal(const store::Teamspace& ts) {
@@ -156,6 +163,7 @@ Result<store::Teamspace> AdminService::create_teamspace(std::string_view name, s
   auto created = store_.create_teamspace(name, *p, *ends);
   if (!created && created.error().code == store::StoreErrorCode::conflict)
     return hinted(Error::from(created.error()), "choose another name");
+  if (created) audit(*created, "teamspace.create", "plan " + plan_text(*created));
   return lift(std::move(created));
 }
 
@@ -173,7 +181,9 @@ Result<store::Teamspace> AdminService::set_plan(std::string_view teamspace, std:
   if (!ends) return ends.error();
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift(store_.set_plan(id_of(*ts), *p, *ends));
+  auto changed = store_.set_plan(id_of(*ts), *p, *ends);
+  if (changed) audit(*changed, "teamspace.plan", "plan " + plan_text(*changed));
+  return lift(std::move(changed));
 }
 
 Result<store::Teamspace> AdminService::entra_teamspace(std::string_view teamspace) {
@@ -187,7 +197,11 @@ Result<store::Teamspace> AdminService::entra_teamspace(std::string_view teamspac
 Result<store::EntraConfig> AdminService::set_entra(std::string_view teamspace, const store::EntraSettings& settings) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift(store_.set_entra_config(id_of(*ts), settings));
+  auto set = store_.set_entra_config(id_of(*ts), settings);
+  if (set)
+    audit(*ts, "entra.set",
+          "tenant " + set->tenant_id + ", audience " + set->audience + ", required scope " + set->required_scope);
+  return lift(std::move(set));
 }
 
 Result<store::EntraConfig> AdminService::entra(std::string_view teamspace) {
@@ -199,7 +213,9 @@ Result<store::EntraConfig> AdminService::entra(std::string_view teamspace) {
 Result<store::Done> AdminService::remove_entra(std::string_view teamspace) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift_not_found(store_.remove_entra_config(id_of(*ts)), "there is nothing to remove");
+  auto removed = store_.remove_entra_config(id_of(*ts));
+  if (removed) audit(*ts, "entra.remove", "tenant configuration removed");
+  return lift_not_found(std::move(removed), "there is nothing to remove");
 }
 
 Result<TenantCheck> AdminService::test_entra(std::string_view teamspace) {
@@ -215,7 +231,9 @@ Result<store::EntraUser> AdminService::add_user(std::string_view teamspace, std:
                                                 std::string_view oid) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift(store_.add_entra_user(id_of(*ts), email, oid));
+  auto added = store_.add_entra_user(id_of(*ts), email, oid);
+  if (added) audit(*ts, "user.add", added->email + " (object ID " + added->oid + ")");
+  return lift(std::move(added));
 }
 
 Result<std::vector<store::EntraUser>> AdminService::users(std::string_view teamspace) {
@@ -227,15 +245,22 @@ Result<std::vector<store::EntraUser>> AdminService::users(std::string_view teams
 Result<store::Done> AdminService::remove_user(std::string_view teamspace, std::string_view email_or_oid) {
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift_not_found(store_.remove_entra_user(id_of(*ts), email_or_oid),
-                        "list the teamspace's Entra users to see who is provisioned");
+  auto removed = store_.remove_entra_user(id_of(*ts), email_or_oid);
+  if (removed) audit(*ts, "user.remove", std::string(email_or_oid));
+  return lift_not_found(std::move(removed), "list the teamspace's Entra users to see who is provisioned");
 }
 
 Result<ImportResult> AdminService::import_users(std::string_view teamspace, std::string_view csv_text,
                                                 bool all_or_nothing) {
+  return import_users(teamspace, csv_text,
+                      all_or_nothing ? store::ImportMode::all_or_nothing : store::ImportMode::write_valid);
+}
+
+Result<ImportResult> AdminService::import_users(std::string_view teamspace, std::string_view csv_text,
+                                                store::ImportMode mode) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  auto rows = store_.import_entra_users_csv(id_of(*ts), csv_text, all_or_nothing);
+  auto rows = store_.import_entra_users(id_of(*ts), csv_text, mode);
   if (!rows) return Error::from(rows.error());
   ImportResult result{.rows = std::move(*rows)};
   // "added" is the store's word for a mapping the import wrote (store.hpp, CsvRowReport).
@@ -243,7 +268,10 @@ Result<ImportResult> AdminService::import_users(std::string_view teamspace, std:
     result.failed += row.ok ? 0 : 1;
     result.imported += row.ok && row.message == "added" ? 1 : 0;
   }
-  if (all_or_nothing && result.failed > 0) result.imported = 0;
+  if (mode != store::ImportMode::write_valid && result.failed > 0) result.imported = 0;
+  if (result.imported > 0)
+    audit(*ts, "user.import",
+          std::to_string(result.imported) + " added from " + std::to_string(result.rows.size()) + " CSV row(s)");
   return result;
 }
 
@@ -255,7 +283,9 @@ Result<store::Membership> AdminService::add_member(std::string_view teamspace, s
   if (!r) return Error(ErrorCode::invalid, "unknown role " + in_quotes(role) + "; use owner, admin or developer");
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift(store_.add_member(id_of(*ts), email, *r));
+  auto added = store_.add_member(id_of(*ts), email, *r);
+  if (added) audit(*ts, "member.set", added->user.email + " as " + std::string(store::to_string(added->role)));
+  return lift(std::move(added));
 }
 
 Result<std::vector<store::Membership>> AdminService::members(std::string_view teamspace) {
@@ -266,10 +296,16 @@ Result<std::vector<store::Membership>> AdminService::members(std::string_view te
 
 // --- API keys --------------------------------------------------------------------------------
 
-Result<store::NewApiKey> AdminService::create_api_key(std::string_view teamspace, std::string_view name) {
+Result<store::NewApiKey> AdminService::create_api_key(std::string_view teamspace, std::string_view name,
+                                                      const std::optional<std::string>& owner_email) {
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  return lift(store_.create_api_key(id_of(*ts), name));
+  auto created = store_.create_api_key(id_of(*ts), name, owner_email);
+  if (created)
+    audit(*ts, "api_key.create",
+          created->key.name + " (" + created->key.prefix + "…)" +
+              (created->key.owner_email ? " for " + *created->key.owner_email : ""));
+  return lift(std::move(created));
 }
 
 Result<std::vector<store::ApiKey>> AdminService::api_keys(std::string_view teamspace) {
@@ -278,13 +314,18 @@ Result<std::vector<store::ApiKey>> AdminService::api_keys(std::string_view teams
   return lift(store_.list_api_keys(id_of(*ts)));
 }
 
-Result<store::Done> AdminService::revoke_api_key(std::string_view id) {
+Result<store::ApiKey> AdminService::revoke_api_key(std::string_view id) {
   auto number = positive_number(id);
   if (!number)
     return Error(ErrorCode::invalid, "API key id " + in_quotes(id) +
                                          " is not a positive whole number; list the "
                                          "teamspace's API keys to see their ids");
-  return lift_not_found(store_.revoke_api_key(*number), "list the teamspace's API keys to see their ids");
+  auto revoked = store_.revoke_api_key(*number);
+  if (revoked) {
+    auto ts = store_.find_teamspace(std::to_string(revoked->teamspace_id));
+    if (ts) audit(*ts, "api_key.revoke", revoked->name + " (" + revoked->prefix + "…)");
+  }
+  return lift_not_found(std::move(revoked), "list the teamspace's API keys to see their ids");
 }
 
 // --- Usage log -------------------------------------------------------------------------------
@@ -298,6 +339,73 @@ Result<std::vector<store::UsageRecord>> AdminService::usage(std::string_view tea
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
   return lift(store_.usage(id_of(*ts), size_t(*count)));
+}
+
+Result<UsageReport> AdminService::usage_report(std::string_view teamspace, std::optional<std::string_view> from,
+                                               std::optional<std::string_view> to) {
+  auto parse_day = [](std::optional<std::string_view> text, SysTime fallback) -> std::optional<SysTime> {
+    if (!text || text->empty()) return fallback;
+    if (text->size() != 10) return std::nullopt;  // a date, not a time
+    return parse_time(*text);
+  };
+  auto today = std::chrono::floor<std::chrono::days>(clock_.now());
+  auto last = parse_day(to, today);
+  if (!last) return Error(ErrorCode::invalid, "to " + in_quotes(to.value_or("")) + " is not a date (YYYY-MM-DD)");
+  auto first = parse_day(from, *last - std::chrono::days(29));
+  if (!first) return Error(ErrorCode::invalid, "from " + in_quotes(from.value_or("")) + " is not a date (YYYY-MM-DD)");
+  if (*first > *last) return Error(ErrorCode::invalid, "from must not be after to");
+  auto end = *last + std::chrono::days(1);
+  auto ts = this->teamspace(teamspace);
+  if (!ts) return ts.error();
+  auto counts = store_.usage_counts(id_of(*ts), *first, end);
+  if (!counts) return Error::from(counts.error());
+  auto recent = store_.usage_between(id_of(*ts), *first, end, kMaxUsageLimit);
+  if (!recent) return Error::from(recent.error());
+  return UsageReport{std::move(*counts), std::move(*recent)};
+}
+
+// --- Audit log -------------------------------------------------------------------------------
+
+AdminService AdminService::acting_as(Actor actor) const {
+  AdminService copy(*this);
+  copy.actor_ = std::move(actor);
+  return copy;
+}
+
+void AdminService::audit(const store::Teamspace& teamspace, std::string_view action, std::string detail) {
+  record_change(teamspace.id, action, std::move(detail));
+}
+
+// The change is made by then: a failure to record it is the operator's to see, and does not
+// turn the change into an error.
+void AdminService::record_change(std::optional<int64_t> teamspace_id, std::string_view action, std::string detail) {
+  store::AuditEntry entry;
+  entry.teamspace_id = teamspace_id;
+  entry.actor_oid = actor_.oid;
+  entry.actor_email = actor_.email;
+  entry.channel = actor_.channel;
+  entry.action = std::string(action);
+  entry.detail = std::move(detail);
+  auto written = store_.append_audit(entry);
+  if (!written)
+    spdlog::error("audit: could not record {} by {} ({}): {}", action, actor_.email, actor_.channel,
+                  written.error().message);
+}
+
+Result<std::vector<store::AuditEntry>> AdminService::audit_log(std::string_view teamspace,
+                                                               std::optional<std::string_view> limit) {
+  auto count = limit ? positive_number(*limit) : std::optional<int64_t>(kDefaultAuditLimit);
+  if (!count || size_t(*count) > kMaxAuditLimit)
+    return Error(ErrorCode::invalid, "limit " + in_quotes(limit.value_or("")) + " must be a whole number from 1 to " +
+                                         std::to_string(kMaxAuditLimit));
+  if (teamspace.empty()) return lift(store_.audit_log("", size_t(*count)));
+  auto ts = this->teamspace(teamspace);
+  if (!ts) return ts.error();
+  return lift(store_.audit_log(id_of(*ts), size_t(*count)));
+}
+
+Result<std::vector<store::MemberOf>> AdminService::teamspaces_of(std::string_view email) {
+  return lift(store_.teamspaces_of(email));
 }
 
 }  // namespace mcpgate::admin

@@ -65,6 +65,22 @@ struct ImportResult {
   size_t failed = 0;    // rows not ok; with all-or-nothing, any failure means nothing was written
 };
 
+// Who makes a change, as the audit log records it.
+struct Actor {
+  std::string oid;                            // the Entra object ID of a signed-in person; empty otherwise
+  std::string email = "local administrator";  // their email, or what acted ("admin token")
+  std::string channel = "cli";                // "dashboard", "api" or "cli"
+};
+
+// What the usage page shows for a date range.
+struct UsageReport {
+  std::vector<store::UsageCount> counts;  // per day, user and tool
+  std::vector<store::UsageRecord> recent;  // newest first, at most kMaxUsageLimit
+};
+
+inline constexpr size_t kDefaultAuditLimit = 200;
+inline constexpr size_t kMaxAuditLimit = 5000;
+
 // Every call blocks on the store: run it off the I/O threads. `teamspace` is a name or an id,
 // as in store::Store. Microsoft Entra ID operations that configure or grant access (tenant set,
 // show, remove and test; adding and importing users) are refused with plan_refused unless the
@@ -74,6 +90,15 @@ class AdminService {
  public:
   // `store` and `clock` (the time plan checks use; give the store's own) must outlive this.
   AdminService(store::Store& store, TenantCheckOptions tenant_check, const Clock& clock);
+
+  // The same service, recording its changes in the audit log as made by `actor`.
+  AdminService acting_as(Actor actor) const;
+  const Actor& actor() const { return actor_; }
+  // Records a change made outside this service (a library restriction, say) as this actor's.
+  void record_change(std::optional<int64_t> teamspace_id, std::string_view action, std::string detail);
+  // Newest first; `limit` as for usage, up to kMaxAuditLimit; all teamspaces when `teamspace` is empty.
+  Result<std::vector<store::AuditEntry>> audit_log(std::string_view teamspace, std::optional<std::string_view> limit);
+  Result<std::vector<store::MemberOf>> teamspaces_of(std::string_view email);
 
   Result<store::Teamspace> create_teamspace(std::string_view name, std::string_view plan,
                                             std::optional<std::string_view> trial_ends);
@@ -93,24 +118,33 @@ class AdminService {
   Result<std::vector<store::EntraUser>> users(std::string_view teamspace);
   Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid);
   Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, bool all_or_nothing);
+  Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, store::ImportMode mode);
 
   Result<store::Membership> add_member(std::string_view teamspace, std::string_view email, std::string_view role);
   Result<std::vector<store::Membership>> members(std::string_view teamspace);
 
-  Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name);
+  Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name,
+                                          const std::optional<std::string>& owner_email = std::nullopt);
   Result<std::vector<store::ApiKey>> api_keys(std::string_view teamspace);
-  Result<store::Done> revoke_api_key(std::string_view id);  // the decimal id
+  Result<store::ApiKey> revoke_api_key(std::string_view id);  // the decimal id
 
   // Newest first; `limit` is a decimal from 1 to kMaxUsageLimit, kDefaultUsageLimit when absent.
   Result<std::vector<store::UsageRecord>> usage(std::string_view teamspace, std::optional<std::string_view> limit);
+  // Counts and records from `from` (a date, inclusive) to `to` (a date, inclusive); the last 30
+  // days when absent.
+  Result<UsageReport> usage_report(std::string_view teamspace, std::optional<std::string_view> from,
+                                   std::optional<std::string_view> to);
 
  private:
   // The teamspace, refused with plan_refused when it may not use Microsoft Entra ID now.
   Result<store::Teamspace> entra_teamspace(std::string_view teamspace);
 
+  void audit(const store::Teamspace& teamspace, std::string_view action, std::string detail);
+
   store::Store& store_;
   TenantCheckOptions tenant_check_;
   const Clock& clock_;
+  Actor actor_;
 };
 
 }  // namespace mcpgate::admin

@@ -19,6 +19,8 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 std::string to_lower(std::string_view s);
+// Without leading and trailing spaces and tabs.
+std::string_view trim(std::string_view s);
 std::vector<std::string> split_whitespace(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool is_guid(std::string_view s);

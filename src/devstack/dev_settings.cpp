@@ -145,6 +145,8 @@ std::string server_yaml(const DevSettings& s, const std::optional<std::filesyste
       idp_url(s) + "\n";
   if (ca_file) out += "  ca_file: " + q(ca_file->string()) + "\n";
   out += "mcp: {require_api_key: true}\n";
+  out += std::string("dashboard:\n  tenant_id: ") + idp::demo::kTenantId + "\n  client_id: " + idp::demo::kDashboardApp +
+         "\n  owners: [" + idp::demo::kAliceOid + "]   # " + idp::demo::kAliceUpn + ": installation owner\n";
   return out;
 }
 
@@ -172,9 +174,12 @@ std::string stack_json(const DevSettings& s) {
                  {"gateway_app", idp::demo::kGatewayApp},
                  {"mcp_api_app", idp::demo::kMcpApiApp},
                  {"teamspace", kTeamspace},
+                 {"dashboard", dashboard_url(s)},
                  {"data_dir", s.data_dir.string()}};
   return json::serialize(o) + "\n";
 }
+
+std::string dashboard_url(const DevSettings& s) { return server_url(s) + "/dashboard/"; }
 
 std::string summary(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file) {
   auto l = layout(s);
@@ -186,7 +191,10 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
       "Tenant       " + std::string(idp::demo::kTenantId) + " (Contoso, development), authority " + authority(s) + "\n";
   out += "Gateway app  " + std::string(idp::demo::kGatewayApp) +
          " (clients sign in with this ID; the gateway registers it for them)\n";
-  out += "MCP API app  " + std::string(idp::demo::kMcpApiApp) + " (audience of the On-Behalf-Of token)\n\n";
+  out += "MCP API app  " + std::string(idp::demo::kMcpApiApp) + " (audience of the On-Behalf-Of token)\n";
+  out += "Dashboard    " + dashboard_url(s) + "\n";
+  out += std::string("             sign in as ") + idp::demo::kAliceUpn + " (installation owner, owner of teamspace " +
+         kTeamspace + ") or " + idp::demo::kBobUpn + " (a developer there)\n\n";
   out += "VS Code (.vscode/mcp.json):\n" + vscode_mcp_json(mcp) + "\n";
   out += "Claude Code:\n  " + claude_code_command(mcp) + "\n";
   out += "Cursor (~/.cursor/mcp.json):\n" + cursor_mcp_json(mcp) + "\n";

@@ -164,7 +164,8 @@ struct DevStack::Impl {
     admin::TenantCheckOptions check;
     check.authority = idp_url(settings);
     check.ca_file = ca_file ? std::optional<std::string>(ca_file->string()) : std::nullopt;
-    admin::AdminService admin(mcp->store(), check, SystemClock::instance());
+    auto admin = admin::AdminService(mcp->store(), check, SystemClock::instance())
+                     .acting_as({"", "mcpgate dev (demo provisioning)", "cli"});
     for (const auto& step : provision_demo_teamspace(admin).steps) spdlog::info("provisioning: {}", step);
   }
 

@@ -1,5 +1,6 @@
 #include "devstack/provisioning.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "devstack/dev_settings.hpp"
@@ -46,6 +47,16 @@ ProvisioningReport provision_demo_teamspace(admin::AdminService& admin) {
     if (present) continue;
     must(admin.add_user(kTeamspace, user.upn, user.oid), "provision " + user.upn);
     report.steps.push_back("provisioned " + user.upn);
+  }
+
+  // The dashboard's demo owner: alice runs the teamspace, bob stays a developer.
+  auto members = must(admin.members(kTeamspace), "list the teamspace's members");
+  bool owner = std::any_of(members.begin(), members.end(), [](const store::Membership& m) {
+    return m.user.email == idp::demo::kAliceUpn && m.role == store::Role::owner;
+  });
+  if (!owner) {
+    must(admin.add_member(kTeamspace, idp::demo::kAliceUpn, "owner"), "make alice the teamspace's owner");
+    report.steps.push_back(std::string(idp::demo::kAliceUpn) + " is the teamspace's owner (dashboard)");
   }
   return report;
 }

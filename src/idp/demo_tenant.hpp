@@ -18,6 +18,8 @@ inline constexpr const char* kGatewayScope = "Mcp.Gateway.Access";
 inline constexpr const char* kGatewaySecret = "demo-gateway-secret-not-for-production";
 // Visual Studio Code's well-known client ID, pre-authorized on the gateway app.
 inline constexpr const char* kVsCodeClient = "aebc6443-996d-45c2-90f0-388ff96faa56";
+// The dashboard's own app registration: people sign in to /dashboard with it.
+inline constexpr const char* kDashboardApp = "7c4e2b19-3d5a-4f6e-8b7c-1a2d3e4f5a06";
 
 inline constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
 inline constexpr const char* kAliceUpn = "alice@contoso.dev";

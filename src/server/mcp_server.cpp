@@ -22,6 +22,7 @@
 #include "server/docs_api.hpp"
 #include "server/docs_tools.hpp"
 #include "server/entra_authenticator.hpp"
+#include "server/library_admin.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mcpgate::server {
@@ -69,6 +70,7 @@ struct McpServer::Impl {
   docs::DocsService docs_service;
   RateLimiter rate_limiter;
   DocsApi docs_api;
+  std::unique_ptr<dashboard::Dashboard> dashboard;
   std::unique_ptr<http::Server> server;
   // Operations state: a stop in progress, and whether tool calls are still being recorded.
   std::atomic<bool> draining{false};
@@ -92,7 +94,39 @@ struct McpServer::Impl {
                  DocsApiOptions{config.public_search, config.default_tokens, 10000, config.max_tokens}) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
+    add_library_routes(admin_api, doc_index);
+    if (config.dashboard)
+      dashboard = std::make_unique<dashboard::Dashboard>(
+          *config.dashboard, *store, [this](const std::string& token) { return check_id_token(token); }, clock);
     warn_of_outdated_documentation();
+  }
+
+  // The dashboard's sign-in: an ID token of its own tenant, for its own client ID.
+  boost::system::result<auth::VerifiedToken, std::string> check_id_token(const std::string& token) {
+    const auto& options = *config.dashboard;
+    auto tenant = tenant_keys.get(options.tenant_id);
+    using Checked = boost::system::result<auth::VerifiedToken, std::string>;
+    if (!tenant) return Checked(boost::system::in_place_error, tenant.error().detail);
+    auth::VerificationPolicy policy;
+    policy.issuer = tenant->issuer;
+    policy.tenant_id = options.tenant_id;
+    policy.audiences = {options.client_id};
+    policy.required_tenant = options.tenant_id;
+    policy.clock_skew = config.clock_skew;
+    auto verified = auth::verify_token(token, policy, *tenant->keys, clock.now());
+    if (!verified && verified.error().failure == auth::TokenFailure::unknown_key) {
+      auto refreshed = tenant_keys.get(options.tenant_id, true);
+      if (refreshed) verified = auth::verify_token(token, policy, *refreshed->keys, clock.now());
+    }
+    if (!verified) return Checked(boost::system::in_place_error, "the ID token was refused: " + verified.error().detail);
+    return *verified;
+  }
+
+  http::Response serve_admin(const http::Request& req) {
+    if (dashboard)
+      if (auto session = dashboard->session_caller(req))
+        return *session ? admin_api.handle(req, **session) : session->error();
+    return admin_api.handle(req);
   }
 
   void warn_of_outdated_documentation() const {
@@ -159,7 +193,15 @@ struct McpServer::Impl {
                                                               {"scopes_supported", scopes},
                                                               {"bearer_methods_supported", json::array{"header"}}}));
     }
-    if (path.rfind("/admin/", 0) == 0) return admin_api.handle(req);
+    if (path.rfind("/admin/", 0) == 0) return serve_admin(req);
+    if (dashboard::Dashboard::serves(path)) {
+      if (dashboard) return dashboard->handle(req);
+      return http::Response::json(
+          404, json::object{{"error", "not_found"},
+                            {"message",
+                             "the dashboard is off: add a dashboard section (tenant_id, client_id, owners) to the "
+                             "server's configuration"}});
+    }
     if (path.rfind("/api/", 0) == 0) return with_cors(serve_api(req));
     if (path != "/mcp" && path != "/mcp/oauth")
       return with_cors(http::Response::json(

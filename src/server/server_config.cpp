@@ -1,5 +1,7 @@
 #include "server/server_config.hpp"
 
+#include "common/strings.hpp"
+
 namespace mcpgate::server {
 namespace {
 
@@ -17,7 +19,7 @@ ServerConfig default_server_config(const std::filesystem::path& data_dir) {
 
 ServerConfig parse_server_config(const config::YamlReader& root) {
   root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
-                   "docs", "admin", "oauth"});
+                   "docs", "admin", "oauth", "dashboard"});
   ServerConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -65,6 +67,29 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   c.admin_token = admin.str_or("token", "");
   if (!c.admin_token.empty() && c.admin_token.size() < 24)
     admin.fail("token", "must be at least 24 characters (generate one with: openssl rand -base64 32)");
+
+  if (root.has("dashboard")) {
+    auto d = root.child("dashboard");
+    d.allow_only({"tenant_id", "client_id", "client_secret", "owners", "session_lifetime"});
+    dashboard::DashboardOptions options;
+    options.public_url = c.public_url;
+    options.authority = c.authority;
+    options.ca_file = c.ca_file;
+    options.tenant_id = to_lower(d.str("tenant_id"));
+    if (!is_guid(options.tenant_id)) d.fail("tenant_id", "must be the directory (tenant) ID, a GUID");
+    options.client_id = to_lower(d.str("client_id"));
+    if (!is_guid(options.client_id))
+      d.fail("client_id", "must be the dashboard app registration's application (client) ID, a GUID");
+    options.client_secret = d.opt_str("client_secret");
+    options.owners = d.strings("owners");
+    for (auto& oid : options.owners) {
+      oid = to_lower(oid);
+      if (!is_guid(oid)) d.fail("owners", "lists object IDs (GUIDs) of the installation's owners; '" + oid + "' is not one");
+    }
+    options.session_lifetime = secs(d.duration("session_lifetime", options.session_lifetime));
+    if (options.session_lifetime.count() < 60) d.fail("session_lifetime", "must be at least 1m");
+    c.dashboard = std::move(options);
+  }
 
   auto oauth = root.child("oauth");
   oauth.allow_only({"authorization_servers", "scopes_supported"});

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/yaml_reader.hpp"
+#include "dashboard/dashboard.hpp"
 #include "http/server.hpp"
 
 namespace mcpgate::server {
@@ -41,6 +42,10 @@ struct ServerConfig {
   std::chrono::seconds rate_limit_window{60};
 
   std::string admin_token;  // enables /admin/v1; keep it in ${env:…} or ${file:…}
+
+  // The dashboard under /dashboard, with sign-in through Entra; off without a `dashboard:`
+  // section. Its authority, CA and public URL are the ones above.
+  std::optional<dashboard::DashboardOptions> dashboard;
 
   // Protected-resource metadata for clients that connect without the gateway.
   std::vector<std::string> authorization_servers;

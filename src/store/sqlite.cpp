@@ -108,6 +108,10 @@ std::optional<int64_t> Statement::optional_integer(int column) const {
   if (is_null(column)) return std::nullopt;
   return integer(column);
 }
+std::optional<std::string> Statement::optional_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return text(column);
+}
 std::string Statement::text(int column) const {
   auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   return data ? std::string(data, size_t(sqlite3_column_bytes(stmt_, column))) : std::string();

@@ -102,6 +102,7 @@ class Statement {
 
   bool is_null(int column) const;
   int64_t integer(int column) const;
+  std::optional<std::string> optional_text(int column) const;
   std::optional<int64_t> optional_integer(int column) const;
   double real(int column) const;
   std::string text(int column) const;

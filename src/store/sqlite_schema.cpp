@@ -84,7 +84,31 @@ CREATE INDEX usage_log_by_teamspace_time ON usage_log (teamspace_id, time_ms DES
 CREATE INDEX usage_log_by_user ON usage_log (user_id);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1Initial};
+// API keys made for one member, and when each was last used; the audit log, which nothing may
+// change or delete once written (no foreign keys: it outlives what it speaks of).
+constexpr std::string_view kV2AuditAndKeyOwners = R"sql(
+ALTER TABLE api_keys ADD COLUMN owner_user_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE api_keys ADD COLUMN last_used_ms INTEGER;
+
+CREATE TABLE audit_log (
+  id             INTEGER PRIMARY KEY,
+  time_ms        INTEGER NOT NULL,
+  teamspace_id   INTEGER,
+  teamspace_name TEXT NOT NULL,
+  actor_oid      TEXT NOT NULL,
+  actor_email    TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  detail         TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_teamspace ON audit_log (teamspace_id, id DESC);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1Initial, kV2AuditAndKeyOwners};
 
 constexpr std::string_view kCreateSchemaVersion =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)";

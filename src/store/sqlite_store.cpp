@@ -110,15 +110,24 @@ constexpr std::string_view kDeleteEntraUser = "DELETE FROM entra_users WHERE tea
 
 // --- API keys -----------------------------------------------------------------------------
 constexpr std::string_view kInsertApiKey =
-    "INSERT INTO api_keys (teamspace_id, name, prefix, secret_sha256, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
-constexpr std::string_view kSelectApiKey =
-    "SELECT id, teamspace_id, name, prefix, created_ms, revoked_ms FROM api_keys WHERE id = ?1";
+    "INSERT INTO api_keys (teamspace_id, name, prefix, secret_sha256, created_ms, owner_user_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+#define MCPGATE_API_KEY_COLUMNS \
+  "k.id, k.teamspace_id, k.name, k.prefix, k.created_ms, k.revoked_ms, u.email, k.last_used_ms "
+constexpr std::string_view kSelectApiKey = "SELECT " MCPGATE_API_KEY_COLUMNS
+                                           "FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id WHERE k.id = ?1";
 constexpr std::string_view kSelectApiKeys =
-    "SELECT id, teamspace_id, name, prefix, created_ms, revoked_ms FROM api_keys WHERE teamspace_id = ?1 ORDER BY id";
+    "SELECT " MCPGATE_API_KEY_COLUMNS
+    "FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id WHERE k.teamspace_id = ?1 ORDER BY k.id";
 constexpr std::string_view kSelectLiveApiKeysByPrefix =
-    "SELECT id, teamspace_id, name, prefix, created_ms, revoked_ms, secret_sha256 FROM api_keys "
-    "WHERE prefix = ?1 AND revoked_ms IS NULL";
+    "SELECT " MCPGATE_API_KEY_COLUMNS
+    ", k.secret_sha256 FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id "
+    "WHERE k.prefix = ?1 AND k.revoked_ms IS NULL";
+#undef MCPGATE_API_KEY_COLUMNS
 constexpr std::string_view kRevokeApiKey = "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL";
+// A write per minute at most, not per request.
+constexpr std::string_view kMarkApiKeyUsed =
+    "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1 AND (last_used_ms IS NULL OR last_used_ms <= ?2 - 60000)";
 
 // --- Usage log ----------------------------------------------------------------------------
 constexpr std::string_view kSelectUserExists = "SELECT 1 FROM users WHERE id = ?1";
@@ -128,6 +137,29 @@ constexpr std::string_view kInsertUsage =
 constexpr std::string_view kSelectUsage =
     "SELECT time_ms, teamspace_id, user_id, user_label, tool, arguments_summary, result_bytes, latency_ms, outcome "
     "FROM usage_log WHERE teamspace_id = ?1 ORDER BY time_ms DESC, id DESC LIMIT ?2";
+constexpr std::string_view kSelectUsageBetween =
+    "SELECT time_ms, teamspace_id, user_id, user_label, tool, arguments_summary, result_bytes, latency_ms, outcome "
+    "FROM usage_log WHERE teamspace_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 ORDER BY time_ms DESC, id DESC "
+    "LIMIT ?4";
+constexpr std::string_view kSelectUsageCounts =
+    "SELECT strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch'), user_label, tool, COUNT(*) FROM usage_log "
+    "WHERE teamspace_id = ?1 AND time_ms >= ?2 AND time_ms < ?3 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+
+// --- Audit log ----------------------------------------------------------------------------
+constexpr std::string_view kInsertAudit =
+    "INSERT INTO audit_log (time_ms, teamspace_id, teamspace_name, actor_oid, actor_email, channel, action, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+#define MCPGATE_AUDIT_COLUMNS \
+  "SELECT id, time_ms, teamspace_id, teamspace_name, actor_oid, actor_email, channel, action, detail FROM audit_log "
+constexpr std::string_view kSelectAuditEntry = MCPGATE_AUDIT_COLUMNS "WHERE id = ?1";
+constexpr std::string_view kSelectAudit = MCPGATE_AUDIT_COLUMNS "ORDER BY id DESC LIMIT ?1";
+constexpr std::string_view kSelectAuditOfTeamspace = MCPGATE_AUDIT_COLUMNS "WHERE teamspace_id = ?1 ORDER BY id DESC LIMIT ?2";
+#undef MCPGATE_AUDIT_COLUMNS
+
+// --- Memberships of one user ----------------------------------------------------------------
+constexpr std::string_view kSelectTeamspacesOfUser =
+    "SELECT t.id, t.name, t.plan, t.trial_ends_ms, t.created_ms, m.role FROM memberships m "
+    "JOIN users u ON u.id = m.user_id JOIN teamspaces t ON t.id = m.teamspace_id WHERE u.email = ?1 ORDER BY t.name";
 
 // --- Rows ---------------------------------------------------------------------------------
 std::optional<int64_t> to_millis(std::optional<SysTime> t) {
@@ -178,7 +210,25 @@ ApiKey api_key_row(const Statement& s) {
           .name = s.text(2),
           .prefix = s.text(3),
           .created = from_millis(s.integer(4)),
-          .revoked = optional_time(s, 5)};
+          .revoked = optional_time(s, 5),
+          .owner_email = s.optional_text(6),
+          .last_used = optional_time(s, 7)};
+}
+
+AuditEntry audit_row(const Statement& s) {
+  return {.id = s.integer(0),
+          .time = from_millis(s.integer(1)),
+          .teamspace_id = s.optional_integer(2),
+          .teamspace = s.text(3),
+          .actor_oid = s.text(4),
+          .actor_email = s.text(5),
+          .channel = s.text(6),
+          .action = s.text(7),
+          .detail = s.text(8)};
+}
+
+UsageCount usage_count_row(const Statement& s) {
+  return {.day = s.text(0), .user_label = s.text(1), .tool = s.text(2), .calls = s.integer(3)};
 }
 
 UsageRecord usage_row(const Statement& s) {
@@ -319,6 +369,16 @@ class SqliteStore final : public Store {
     });
   }
 
+  StoreResult<std::vector<MemberOf>> teamspaces_of(std::string_view email) override {
+    return guarded("list the user's teamspaces", [&]() -> StoreResult<std::vector<MemberOf>> {
+      auto valid = normalize_email(email);
+      if (!valid) return std::vector<MemberOf>{};
+      return all_rows(Statement(db_, kSelectTeamspacesOfUser, *valid), [](const Statement& s) {
+        return MemberOf{teamspace_at(s, 0), parse_role(s.text(5)).value_or(Role::developer)};
+      });
+    });
+  }
+
   // --- Microsoft Entra ID tenant ----------------------------------------------------------
 
   StoreResult<EntraConfig> set_entra_config(std::string_view teamspace, const EntraSettings& settings) override {
@@ -425,8 +485,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  StoreResult<std::vector<CsvRowReport>> import_entra_users_csv(std::string_view teamspace, std::string_view csv_text,
-                                                                bool all_or_nothing) override {
+  StoreResult<std::vector<CsvRowReport>> import_entra_users(std::string_view teamspace, std::string_view csv_text,
+                                                            ImportMode mode) override {
     return guarded("import the Entra users", [&]() -> StoreResult<std::vector<CsvRowReport>> {
       auto target = entra_target(teamspace);
       if (!target) return target.error();
@@ -461,11 +521,16 @@ class SqliteStore final : public Store {
         failed += report.ok ? 0 : 1;
         reports.push_back(std::move(report));
       }
-      if (all_or_nothing && failed > 0) {
+      if (mode != ImportMode::write_valid && failed > 0) {
         for (auto& report : reports)
           if (report.ok)
             report.message =
                 "valid, but not written: " + std::to_string(failed) + " row(s) failed and the import is all-or-nothing";
+        return reports;  // the transaction rolls back
+      }
+      if (mode == ImportMode::check_only) {
+        for (auto& report : reports)
+          report.message = report.message == "added" ? "would be added" : report.message;
         return reports;  // the transaction rolls back
       }
       transaction.commit();
@@ -475,15 +540,26 @@ class SqliteStore final : public Store {
 
   // --- API keys ---------------------------------------------------------------------------
 
-  StoreResult<NewApiKey> create_api_key(std::string_view teamspace, std::string_view name) override {
+  using Store::create_api_key;
+  StoreResult<NewApiKey> create_api_key(std::string_view teamspace, std::string_view name,
+                                        const std::optional<std::string>& owner_email) override {
     return guarded("create the API key", [&]() -> StoreResult<NewApiKey> {
       auto ts = resolve(teamspace);
       if (!ts) return ts.error();
       auto valid = normalize_label(name, "API key name");
       if (!valid) return valid.error();
+      std::optional<int64_t> owner;
+      if (owner_email) {
+        auto email = normalize_email(*owner_email);
+        if (!email) return email.error();
+        owner = user_id_of(*email);
+        if (!owner || !first_row(Statement(db_, kSelectMembership, ts->id, *owner), membership_row))
+          return StoreError::invalid(*email + " is not a member of teamspace " + in_quotes(ts->name) +
+                                     "; an API key is made for a member");
+      }
       std::string secret = std::string(kApiKeyScheme) + crypto::random_token(kApiKeyRandomBytes);
       Statement(db_, kInsertApiKey, ts->id, *valid, secret.substr(0, kApiKeyPrefixChars), secret_hash(secret),
-                to_millis(clock_.now()))
+                to_millis(clock_.now()), owner)
           .run();
       auto key = first_row(Statement(db_, kSelectApiKey, db_.last_insert_id()), api_key_row);
       return NewApiKey{.key = *key, .secret = std::move(secret)};
@@ -497,17 +573,22 @@ class SqliteStore final : public Store {
       std::string hash = secret_hash(secret);
       Statement select(db_, kSelectLiveApiKeysByPrefix, secret.substr(0, kApiKeyPrefixChars));
       while (select.step())
-        if (crypto::constant_time_equals(select.text(6), hash)) return std::optional(api_key_row(select));
+        if (crypto::constant_time_equals(select.text(8), hash)) {
+          auto key = api_key_row(select);
+          select.reset();
+          Statement(db_, kMarkApiKeyUsed, key.id, to_millis(clock_.now())).run();
+          return std::optional(std::move(key));
+        }
       return std::optional<ApiKey>();
     });
   }
 
-  StoreResult<Done> revoke_api_key(int64_t id) override {
-    return guarded("revoke the API key", [&]() -> StoreResult<Done> {
+  StoreResult<ApiKey> revoke_api_key(int64_t id) override {
+    return guarded("revoke the API key", [&]() -> StoreResult<ApiKey> {
       Statement(db_, kRevokeApiKey, id, to_millis(clock_.now())).run();
-      if (db_.changes() == 0 && !first_row(Statement(db_, kSelectApiKey, id), api_key_row))
-        return StoreError::not_found("no API key has id " + std::to_string(id));
-      return Done{};
+      auto key = first_row(Statement(db_, kSelectApiKey, id), api_key_row);
+      if (!key) return StoreError::not_found("no API key has id " + std::to_string(id));
+      return *key;
     });
   }
 
@@ -548,6 +629,54 @@ class SqliteStore final : public Store {
       if (!ts) return ts.error();
       auto capped = int64_t(std::min<size_t>(limit, size_t(std::numeric_limits<int64_t>::max())));
       return all_rows(Statement(db_, kSelectUsage, ts->id, capped), usage_row);
+    });
+  }
+
+  StoreResult<std::vector<UsageRecord>> usage_between(std::string_view teamspace, SysTime from, SysTime to,
+                                                      size_t limit) override {
+    return guarded("read the usage log", [&]() -> StoreResult<std::vector<UsageRecord>> {
+      auto ts = resolve(teamspace);
+      if (!ts) return ts.error();
+      auto capped = int64_t(std::min<size_t>(limit, size_t(std::numeric_limits<int64_t>::max())));
+      return all_rows(Statement(db_, kSelectUsageBetween, ts->id, to_millis(from), to_millis(to), capped), usage_row);
+    });
+  }
+
+  StoreResult<std::vector<UsageCount>> usage_counts(std::string_view teamspace, SysTime from, SysTime to) override {
+    return guarded("count usage", [&]() -> StoreResult<std::vector<UsageCount>> {
+      auto ts = resolve(teamspace);
+      if (!ts) return ts.error();
+      return all_rows(Statement(db_, kSelectUsageCounts, ts->id, to_millis(from), to_millis(to)), usage_count_row);
+    });
+  }
+
+  // --- Audit log --------------------------------------------------------------------------
+
+  StoreResult<AuditEntry> append_audit(const AuditEntry& entry) override {
+    return guarded("write the audit log", [&]() -> StoreResult<AuditEntry> {
+      std::string name = entry.teamspace;
+      if (entry.teamspace_id) {
+        auto ts = teamspace_by_id(*entry.teamspace_id);
+        if (!ts) return StoreError::not_found("no teamspace has id " + std::to_string(*entry.teamspace_id));
+        name = ts->name;
+      }
+      auto action = normalize_label(entry.action, "audit action");
+      if (!action) return action.error();
+      Statement(db_, kInsertAudit, to_millis(clock_.now()), entry.teamspace_id, name, entry.actor_oid,
+                truncate_utf8(entry.actor_email, kMaxLabelChars), entry.channel, *action,
+                truncate_utf8(entry.detail, kMaxArgumentsSummaryBytes))
+          .run();
+      return *first_row(Statement(db_, kSelectAuditEntry, db_.last_insert_id()), audit_row);
+    });
+  }
+
+  StoreResult<std::vector<AuditEntry>> audit_log(std::string_view teamspace, size_t limit) override {
+    return guarded("read the audit log", [&]() -> StoreResult<std::vector<AuditEntry>> {
+      auto capped = int64_t(std::min<size_t>(limit, size_t(std::numeric_limits<int64_t>::max())));
+      if (teamspace.empty()) return all_rows(Statement(db_, kSelectAudit, capped), audit_row);
+      auto ts = resolve(teamspace);
+      if (!ts) return ts.error();
+      return all_rows(Statement(db_, kSelectAuditOfTeamspace, ts->id, capped), audit_row);
     });
   }
 

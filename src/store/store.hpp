@@ -75,6 +75,8 @@ struct ApiKey {
   std::string prefix;  // the first characters of the secret, for people to tell keys apart
   SysTime created;
   std::optional<SysTime> revoked;
+  std::optional<std::string> owner_email;  // the member it was made for; none: the teamspace's own
+  std::optional<SysTime> last_used;        // to the minute: recorded at most once a minute
 };
 
 // Returned once, at creation: the only time the secret exists outside the caller's hands.
@@ -95,6 +97,37 @@ struct UsageRecord {
   int64_t latency_ms = 0;
   std::string outcome = "ok";
 };
+
+// Tool calls of one UTC day by one user (or key) and tool.
+struct UsageCount {
+  std::string day;  // "2027-01-31"
+  std::string user_label;
+  std::string tool;
+  int64_t calls = 0;
+};
+
+// One change to what the store holds, as the audit log keeps it: who, what, when. Append-only:
+// the store refuses to change or delete a written entry.
+struct AuditEntry {
+  int64_t id = 0;
+  SysTime time;
+  std::optional<int64_t> teamspace_id;  // none: an installation-wide change
+  std::string teamspace;                // its name then, kept if it is renamed or gone
+  std::string actor_oid;                // the Entra object ID of who did it; empty for the admin token or CLI
+  std::string actor_email;              // or a description: "admin token", "cli (root@host)"
+  std::string channel;                  // "dashboard", "api", "cli"
+  std::string action;                   // "user.add", "entra.set", "api_key.revoke", …
+  std::string detail;                   // what changed, never a secret
+};
+
+// A teamspace and the role one user holds in it.
+struct MemberOf {
+  Teamspace teamspace;
+  Role role = Role::developer;
+};
+
+// How a CSV import treats rows: write the valid ones, write all or none, or only report.
+enum class ImportMode { write_valid, all_or_nothing, check_only };
 
 // The fate of one CSV line in a bulk import.
 struct CsvRowReport {
@@ -158,6 +191,8 @@ class Store {
   // Creates the user if the email is new; sets the role if the user is already a member.
   virtual StoreResult<Membership> add_member(std::string_view teamspace, std::string_view email, Role role) = 0;
   virtual StoreResult<std::vector<Membership>> list_members(std::string_view teamspace) = 0;  // by email
+  // Every teamspace where this email is a member, by name; empty for an unknown email.
+  virtual StoreResult<std::vector<MemberOf>> teamspaces_of(std::string_view email) = 0;
 
   // --- Microsoft Entra ID tenant ----------------------------------------------------------
   // Only enterprise teamspaces and active enterprise trials may configure a tenant (invalid
@@ -189,22 +224,42 @@ class Store {
   // non-blank line gets a report, in order. Without all_or_nothing the good rows are written and
   // the bad ones reported; with it, one bad row means nothing is written. Whole-import problems
   // (unknown teamspace, no tenant configured, more than kMaxCsvRows rows, validation.hpp) are errors.
-  virtual StoreResult<std::vector<CsvRowReport>> import_entra_users_csv(std::string_view teamspace,
-                                                                        std::string_view csv_text,
-                                                                        bool all_or_nothing) = 0;
+  // check_only reports what all_or_nothing would do and writes nothing.
+  virtual StoreResult<std::vector<CsvRowReport>> import_entra_users(std::string_view teamspace,
+                                                                    std::string_view csv_text, ImportMode mode) = 0;
+  StoreResult<std::vector<CsvRowReport>> import_entra_users_csv(std::string_view teamspace, std::string_view csv_text,
+                                                                bool all_or_nothing) {
+    return import_entra_users(teamspace, csv_text, all_or_nothing ? ImportMode::all_or_nothing : ImportMode::write_valid);
+  }
 
   // --- API keys ---------------------------------------------------------------------------
-  virtual StoreResult<NewApiKey> create_api_key(std::string_view teamspace, std::string_view name) = 0;
-  // The key whose secret this is, if it exists and is not revoked.
+  // `owner_email`: the member the key is made for (who sees it as theirs); none for the teamspace's.
+  virtual StoreResult<NewApiKey> create_api_key(std::string_view teamspace, std::string_view name,
+                                                const std::optional<std::string>& owner_email) = 0;
+  StoreResult<NewApiKey> create_api_key(std::string_view teamspace, std::string_view name) {
+    return create_api_key(teamspace, name, std::nullopt);
+  }
+  // The key whose secret this is, if it exists and is not revoked. Marks it used.
   virtual StoreResult<std::optional<ApiKey>> find_api_key(std::string_view secret) = 0;
-  // Revoking a revoked key changes nothing (it keeps its first revocation time).
-  virtual StoreResult<Done> revoke_api_key(int64_t id) = 0;
+  // Revoking a revoked key changes nothing (it keeps its first revocation time). The key as it is now.
+  virtual StoreResult<ApiKey> revoke_api_key(int64_t id) = 0;
   virtual StoreResult<std::vector<ApiKey>> list_api_keys(std::string_view teamspace) = 0;  // oldest first, revoked too
 
   // --- Usage log --------------------------------------------------------------------------
   virtual StoreResult<Done> record_usage(const UsageRecord& record) = 0;
   // Newest first, at most `limit` records.
   virtual StoreResult<std::vector<UsageRecord>> usage(std::string_view teamspace, size_t limit) = 0;
+  // Records in [from, to), newest first, at most `limit`.
+  virtual StoreResult<std::vector<UsageRecord>> usage_between(std::string_view teamspace, SysTime from, SysTime to,
+                                                              size_t limit) = 0;
+  // Calls in [from, to) counted per UTC day, user and tool; by day, then user, then tool.
+  virtual StoreResult<std::vector<UsageCount>> usage_counts(std::string_view teamspace, SysTime from, SysTime to) = 0;
+
+  // --- Audit log --------------------------------------------------------------------------
+  // The id and time are the store's; the teamspace name is taken from teamspace_id when set.
+  virtual StoreResult<AuditEntry> append_audit(const AuditEntry& entry) = 0;
+  // Newest first, at most `limit`: of one teamspace (name or id), or of everything when empty.
+  virtual StoreResult<std::vector<AuditEntry>> audit_log(std::string_view teamspace, size_t limit) = 0;
 };
 
 }  // namespace mcpgate::store

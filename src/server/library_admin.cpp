@@ -1,0 +1,107 @@
+#include "server/library_admin.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <boost/json.hpp>
+
+#include "common/strings.hpp"
+
+namespace mcpgate::server {
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response problem(int status, std::string_view code, const std::string& message) {
+  auto r = Response::json(status, json::object{{"error", code}, {"message", message}});
+  r.headers.set("Cache-Control", "no-store");
+  return r;
+}
+
+Response failure(const admin::Error& e) {
+  int status = e.code == admin::ErrorCode::not_found ? 404 : e.code == admin::ErrorCode::invalid ? 400 : 503;
+  return problem(status, admin::to_string(e.code), e.message);
+}
+
+json::value version_json(const docs::VersionInfo& v) {
+  return json::object{{"tag", v.tag},
+                      {"state", v.state},
+                      {"snippets", v.snippets},
+                      {"tokens", v.tokens},
+                      {"benchmark_score", v.benchmark_score},
+                      {"updated", admin::format_time(v.updated)},
+                      {"error", v.error},
+                      {"outdated", v.outdated()}};
+}
+
+std::optional<std::string> group_of(const Request& r) {
+  boost::system::error_code ec;
+  auto body = json::parse(r.body, ec);
+  if (ec || !body.is_object() || body.as_object().size() != 1) return std::nullopt;
+  auto* group = body.as_object().if_contains("group");
+  if (!group || !group->is_string()) return std::nullopt;
+  return to_lower(std::string(group->as_string()));
+}
+
+}  // namespace
+
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index) {
+  api.add_route("GET", "teamspaces/*/libraries", admin::Access::member,
+                [&index](admin::AdminService& s, const Request&, const auto& p, const admin::Caller& c) {
+                  auto ts = s.teamspace(p[0]);
+                  if (!ts) return failure(ts.error());
+                  auto role = admin::role_of(c, ts->id);
+                  bool manager = role && *role != store::Role::developer;
+                  std::map<std::string, std::vector<std::string>> restricted;
+                  for (auto& [id, groups] : index.restrictions(ts->id)) restricted[id] = groups;
+                  json::array libraries;
+                  for (const auto& library : index.libraries()) {
+                    auto rule = restricted.find(library.info.id);
+                    if (rule != restricted.end() && !manager) continue;
+                    json::array versions, groups;
+                    for (const auto& v : library.versions) versions.push_back(version_json(v));
+                    if (rule != restricted.end())
+                      for (const auto& g : rule->second) groups.emplace_back(g);
+                    libraries.push_back(json::object{{"id", library.info.id},
+                                                     {"title", library.info.title},
+                                                     {"description", library.info.description},
+                                                     {"versions", std::move(versions)},
+                                                     {"groups", std::move(groups)}});
+                  }
+                  auto r = Response::json(200, json::object{{"libraries", std::move(libraries)}});
+                  r.headers.set("Cache-Control", "no-store");
+                  return r;
+                });
+
+  api.add_route("POST", "teamspaces/*/libraries/*/groups", admin::Access::manage,
+                [&index](admin::AdminService& s, const Request& r, const auto& p, const admin::Caller&) {
+                  auto ts = s.teamspace(p[0]);
+                  if (!ts) return failure(ts.error());
+                  if (!index.library(p[1]))
+                    return problem(404, "not_found", "no library " + p[1] + " is indexed; see the Libraries list");
+                  auto group = group_of(r);
+                  if (!group || !is_guid(*group))
+                    return problem(400, "invalid",
+                                   "the body is {\"group\": \"<object ID>\"}: an Entra group's object ID, a GUID "
+                                   "(Entra ID → Groups → the group → Object ID)");
+                  index.restrict_library(ts->id, p[1], *group);
+                  s.record_change(ts->id, "library.restrict", p[1] + " to members of group " + *group);
+                  return Response::json(201, json::object{{"library", p[1]}, {"group", *group}});
+                });
+
+  api.add_route("DELETE", "teamspaces/*/libraries/*/groups/*", admin::Access::manage,
+                [&index](admin::AdminService& s, const Request&, const auto& p, const admin::Caller&) {
+                  auto ts = s.teamspace(p[0]);
+                  if (!ts) return failure(ts.error());
+                  if (!index.unrestrict_library(ts->id, p[1], to_lower(p[2])))
+                    return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
+                  s.record_change(ts->id, "library.unrestrict", p[1] + " no longer limited to group " + p[2]);
+                  Response done;
+                  done.status = 204;
+                  return done;
+                });
+}
+
+}  // namespace mcpgate::server

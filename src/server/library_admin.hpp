@@ -1,0 +1,16 @@
+#pragma once
+#include "admin/admin_api.hpp"
+#include "docs/doc_index.hpp"
+
+namespace mcpgate::server {
+
+// The Libraries page's routes on the admin API, over the documentation index:
+//   GET    /admin/v1/teamspaces/{ts}/libraries                     libraries, versions, group restrictions
+//   POST   /admin/v1/teamspaces/{ts}/libraries/{id}/groups         {"group"}: visible only to that group's members
+//   DELETE /admin/v1/teamspaces/{ts}/libraries/{id}/groups/{group}
+// {id} is the library ID (/owner/project) percent-encoded into one segment. Developers see the
+// libraries open to everyone in the teamspace; restricted ones are for managers to see, as the
+// MCP tools hide them from people outside their groups. Restrictions are audited.
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index);
+
+}  // namespace mcpgate::server
