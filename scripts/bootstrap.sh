@@ -13,6 +13,7 @@ APT_PACKAGES=(
   valgrind                  # bench/instructions.sh: instructions per request (callgrind)
   clang-format-16 clang-tidy-16 python3   # scripts/format.sh, scripts/lint.sh, scripts/check-layering.py
   clang-16 libclang-rt-16-dev             # scripts/fuzz.sh: libFuzzer (clang 14 cannot instrument coroutines)
+  chromium                  # tests/e2e/dashboard.test.mjs: the dashboard in a real browser (playwright-core)
 )
 
 missing=()
@@ -38,6 +39,14 @@ if [ -f tests/e2e/node-runtime/package-lock.json ]; then
     echo "bootstrap: installing the Node.js runtime of the test clients"
     (cd tests/e2e/node-runtime && npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+
+# The dashboard's front-end packages (web/dashboard), pinned by its package-lock.json; the build
+# (scripts/build-dashboard.sh) would install them too, on first use.
+if [ ! -d web/dashboard/node_modules ] || [ web/dashboard/package-lock.json -nt web/dashboard/node_modules/.package-lock.json ]; then
+  echo "bootstrap: installing the dashboard's front-end packages"
+  # shellcheck source=../tests/e2e/node-runtime/activate.sh
+  (source tests/e2e/node-runtime/activate.sh && cd web/dashboard && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # Third-party test clients, pinned by package-lock.json.

@@ -256,7 +256,9 @@ Response set_plan(AdminService& s, const Request& r, const Params& p, const Call
   return answer(s.set_plan(p[0], field(*f, "plan"), optional_field(*f, "trial_ends")), 200, as_json);
 }
 
-Response show_entra(AdminService& s, const Request&, const Params& p, const Caller&) { return answer(s.entra(p[0]), 200, as_json); }
+Response show_entra(AdminService& s, const Request&, const Params& p, const Caller&) {
+  return answer(s.entra(p[0]), 200, as_json);
+}
 
 Response set_entra(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"tenant_id", "audience", "required_scope"});
@@ -273,7 +275,6 @@ Response remove_entra(AdminService& s, const Request&, const Params& p, const Ca
 Response test_entra(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer(s.test_entra(p[0]), 200, as_json);
 }
-
 
 Response add_user(AdminService& s, const Request& r, const Params& p, const Caller&) {
   auto f = json_fields(r, {"email", "oid"});
@@ -307,8 +308,6 @@ Response add_member(AdminService& s, const Request& r, const Params& p, const Ca
   if (!f) return failure(f.error());
   return answer(s.add_member(p[0], field(*f, "email"), field(*f, "role")), 201, as_json);
 }
-
-
 
 Response revoke_api_key(AdminService& s, const Request&, const Params& p, const Caller&) {
   return answer_no_content(s.revoke_api_key(p[0]));
@@ -377,8 +376,8 @@ Response list_users_page(AdminService& s, const Request& r, const Params& p, con
   auto offset = bounded_number(query->get("offset"), 0, 1'000'000'000);
   auto limit = bounded_number(query->get("limit"), kMaxPage, kMaxPage);
   if (!offset || !limit || *limit == 0)
-    return failure(Error(ErrorCode::invalid,
-                         "offset must be a whole number and limit one from 1 to " + std::to_string(kMaxPage)));
+    return failure(
+        Error(ErrorCode::invalid, "offset must be a whole number and limit one from 1 to " + std::to_string(kMaxPage)));
   auto users = s.users(p[0]);
   if (!users) return failure(users.error());
   std::string needle = to_lower(query->get("q").value_or(""));
@@ -480,8 +479,9 @@ Response usage_report(AdminService& s, const Request& r, const Params& p, const 
     if (counts_for(c, *ts, count.user_label)) counts.push_back(to_json(count));
   for (const auto& record : report->recent)
     if (counts_for(c, *ts, record.user_label)) recent.push_back(to_json(record));
-  return reply(200, json::object{
-                        {"counts", std::move(counts)}, {"recent", std::move(recent)}, {"own_only", !sees_everything_in(c, *ts)}});
+  return reply(200, json::object{{"counts", std::move(counts)},
+                                 {"recent", std::move(recent)},
+                                 {"own_only", !sees_everything_in(c, *ts)}});
 }
 
 Response export_usage(AdminService& s, const Request& r, const Params& p, const Caller& c) {

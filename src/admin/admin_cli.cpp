@@ -409,8 +409,9 @@ int run_admin_command(const std::vector<std::string>& args, store::Store& store,
   if (auto problem = walk(*command, rest, invocation)) return usage_error(err, *problem, command);
 
   const char* login = std::getenv("USER");
-  AdminService service = AdminService(store, {options.authority, options.ca_file, options.test_timeout}, clock)
-                             .acting_as({"", std::string("command line (") + (login ? login : "unknown user") + ")", "cli"});
+  AdminService service =
+      AdminService(store, {options.authority, options.ca_file, options.test_timeout}, clock)
+          .acting_as({"", std::string("command line (") + (login ? login : "unknown user") + ")", "cli"});
   Context context{service, out, err, *command};
   return command->run(context, invocation);
 }

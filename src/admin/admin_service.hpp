@@ -74,7 +74,7 @@ struct Actor {
 
 // What the usage page shows for a date range.
 struct UsageReport {
-  std::vector<store::UsageCount> counts;  // per day, user and tool
+  std::vector<store::UsageCount> counts;   // per day, user and tool
   std::vector<store::UsageRecord> recent;  // newest first, at most kMaxUsageLimit
 };
 

@@ -50,7 +50,8 @@ Response problem(int status, std::string_view code, std::string_view message) {
 Response failure_page(int status, std::string_view title, std::string_view message) {
   std::string body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                      " - mcpgate</title></head><body><main><h1>" + html_escape(title) + "</h1><p>" +
-                     html_escape(message) + "</p><p><a href=\"/dashboard/login\">Sign in again</a></p></main></body></html>";
+                     html_escape(message) +
+                     "</p><p><a href=\"/dashboard/login\">Sign in again</a></p></main></body></html>";
   return Response::text(status, std::move(body), "text/html; charset=utf-8");
 }
 
@@ -86,7 +87,8 @@ std::optional<std::string> cookie_value(const Request& request, std::string_view
       auto pair = trim(rest.substr(0, end));
       rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
       auto eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) return std::string(trim(pair.substr(eq + 1)));
+      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name)
+        return std::string(trim(pair.substr(eq + 1)));
     }
   }
   return std::nullopt;
@@ -172,11 +174,11 @@ Response Dashboard::start_sign_in(const Request& request) {
   params.add("code_challenge", challenge);
   params.add("code_challenge_method", "S256");
   if (auto hint = query->get("login_hint"); hint && !hint->empty()) params.add("login_hint", std::string(*hint));
-  auto r = Response::redirect(options_.authority + "/" + options_.tenant_id + "/oauth2/v2.0/authorize?" +
-                              params.encode());
+  auto r =
+      Response::redirect(options_.authority + "/" + options_.tenant_id + "/oauth2/v2.0/authorize?" + params.encode());
   // Lax: the callback is a top-level navigation back from the identity provider's site.
-  r.headers.add("Set-Cookie", cookie(kSignInCookie, state, "Path=/dashboard/callback; SameSite=Lax; Max-Age=600",
-                                     secure()));
+  r.headers.add("Set-Cookie",
+                cookie(kSignInCookie, state, "Path=/dashboard/callback; SameSite=Lax; Max-Age=600", secure()));
   return r;
 }
 
@@ -185,9 +187,9 @@ Response Dashboard::finish_sign_in(const Request& request) {
   if (!query) return failure_page(400, "Sign-in failed", "The identity provider's answer is malformed.");
   if (auto error = query->get("error")) {
     auto description = query->get("error_description").value_or("");
-    return failure_page(401, "Sign-in failed",
-                        "Microsoft Entra ID refused the sign-in (" + std::string(*error) + "): " +
-                            std::string(description));
+    return failure_page(
+        401, "Sign-in failed",
+        "Microsoft Entra ID refused the sign-in (" + std::string(*error) + "): " + std::string(description));
   }
   auto code = query->get("code");
   auto state = query->get("state");
@@ -245,10 +247,10 @@ Response Dashboard::finish_sign_in(const Request& request) {
 
   auto r = Response::redirect(pending->return_to);
   // Strict: no other site can make the browser send it, on top of the CSRF token.
-  r.headers.add("Set-Cookie",
-                cookie(kSessionCookie, sessions_.create(who),
-                       "Path=/; SameSite=Strict; Max-Age=" + std::to_string(options_.session_lifetime.count()),
-                       secure()));
+  r.headers.add(
+      "Set-Cookie",
+      cookie(kSessionCookie, sessions_.create(who),
+             "Path=/; SameSite=Strict; Max-Age=" + std::to_string(options_.session_lifetime.count()), secure()));
   r.headers.add("Set-Cookie", cookie(kSignInCookie, "", "Path=/dashboard/callback; SameSite=Lax; Max-Age=0", secure()));
   spdlog::info("dashboard: {} ({}) signed in", who.email, who.oid);
   return r;
@@ -316,8 +318,8 @@ std::optional<boost::system::result<admin::Caller, Response>> Dashboard::session
       std::find(options_.owners.begin(), options_.owners.end(), session->who.oid) != options_.owners.end();
   auto memberships = store_.teamspaces_of(session->who.email);
   if (!memberships)
-    return boost::system::result<admin::Caller, Response>(
-        boost::system::in_place_error, problem(503, "store_failure", memberships.error().message));
+    return boost::system::result<admin::Caller, Response>(boost::system::in_place_error,
+                                                          problem(503, "store_failure", memberships.error().message));
   for (const auto& m : *memberships) caller.roles[m.teamspace.id] = m.role;
   return boost::system::result<admin::Caller, Response>(std::move(caller));
 }

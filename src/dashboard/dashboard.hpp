@@ -22,8 +22,8 @@ namespace mcpgate::dashboard {
 struct DashboardOptions {
   std::string public_url;  // how browsers reach the server: the redirect URI is <public_url>/dashboard/callback
   std::string authority = "https://login.microsoftonline.com";
-  std::string tenant_id;  // people sign in from this tenant only
-  std::string client_id;  // the dashboard's app registration
+  std::string tenant_id;                     // people sign in from this tenant only
+  std::string client_id;                     // the dashboard's app registration
   std::optional<std::string> client_secret;  // for a Web app registration; none for a public client with PKCE
   std::optional<std::string> ca_file;
   std::vector<std::string> owners;  // object IDs of installation owners: they manage every teamspace

@@ -44,7 +44,7 @@ class SessionTable {
   std::optional<Session> find(std::string_view cookie);
   void remove(std::string_view cookie);
 
-  std::string start_sign_in(PendingSignIn pending);  // the state value
+  std::string start_sign_in(PendingSignIn pending);                     // the state value
   std::optional<PendingSignIn> finish_sign_in(std::string_view state);  // once only
 
   static constexpr std::chrono::minutes kSignInLifetime{10};

@@ -145,8 +145,9 @@ std::string server_yaml(const DevSettings& s, const std::optional<std::filesyste
       idp_url(s) + "\n";
   if (ca_file) out += "  ca_file: " + q(ca_file->string()) + "\n";
   out += "mcp: {require_api_key: true}\n";
-  out += std::string("dashboard:\n  tenant_id: ") + idp::demo::kTenantId + "\n  client_id: " + idp::demo::kDashboardApp +
-         "\n  owners: [" + idp::demo::kAliceOid + "]   # " + idp::demo::kAliceUpn + ": installation owner\n";
+  out += std::string("dashboard:\n  tenant_id: ") + idp::demo::kTenantId +
+         "\n  client_id: " + idp::demo::kDashboardApp + "\n  owners: [" + idp::demo::kAliceOid + "]   # " +
+         idp::demo::kAliceUpn + ": installation owner\n";
   return out;
 }
 

@@ -51,12 +51,12 @@ struct DemoUser {
 // From the built-in demo tenant, so the oids can never drift from what the IdP issues.
 std::vector<DemoUser> demo_users();
 
-std::string idp_url(const DevSettings& s);      // e.g. http://localhost:9400
-std::string gateway_url(const DevSettings& s);  // e.g. http://localhost:9410
-std::string server_url(const DevSettings& s);   // e.g. http://localhost:9420
+std::string idp_url(const DevSettings& s);        // e.g. http://localhost:9400
+std::string gateway_url(const DevSettings& s);    // e.g. http://localhost:9410
+std::string server_url(const DevSettings& s);     // e.g. http://localhost:9420
 std::string dashboard_url(const DevSettings& s);  // e.g. http://localhost:9420/dashboard/
-std::string mcp_url(const DevSettings& s);      // the gateway's /context7/mcp
-std::string authority(const DevSettings& s);    // idp_url/<tenant>
+std::string mcp_url(const DevSettings& s);        // the gateway's /context7/mcp
+std::string authority(const DevSettings& s);      // idp_url/<tenant>
 
 // The configuration files the stack runs on. ca_file: the development CA when the IdP serves TLS.
 std::string idp_yaml(const DevSettings& s);

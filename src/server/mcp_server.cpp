@@ -118,7 +118,8 @@ struct McpServer::Impl {
       auto refreshed = tenant_keys.get(options.tenant_id, true);
       if (refreshed) verified = auth::verify_token(token, policy, *refreshed->keys, clock.now());
     }
-    if (!verified) return Checked(boost::system::in_place_error, "the ID token was refused: " + verified.error().detail);
+    if (!verified)
+      return Checked(boost::system::in_place_error, "the ID token was refused: " + verified.error().detail);
     return *verified;
   }
 

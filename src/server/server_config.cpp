@@ -84,7 +84,8 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
     options.owners = d.strings("owners");
     for (auto& oid : options.owners) {
       oid = to_lower(oid);
-      if (!is_guid(oid)) d.fail("owners", "lists object IDs (GUIDs) of the installation's owners; '" + oid + "' is not one");
+      if (!is_guid(oid))
+        d.fail("owners", "lists object IDs (GUIDs) of the installation's owners; '" + oid + "' is not one");
     }
     options.session_lifetime = secs(d.duration("session_lifetime", options.session_lifetime));
     if (options.session_lifetime.count() < 60) d.fail("session_lifetime", "must be at least 1m");

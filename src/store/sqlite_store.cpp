@@ -114,8 +114,8 @@ constexpr std::string_view kInsertApiKey =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 #define MCPGATE_API_KEY_COLUMNS \
   "k.id, k.teamspace_id, k.name, k.prefix, k.created_ms, k.revoked_ms, u.email, k.last_used_ms "
-constexpr std::string_view kSelectApiKey = "SELECT " MCPGATE_API_KEY_COLUMNS
-                                           "FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id WHERE k.id = ?1";
+constexpr std::string_view kSelectApiKey =
+    "SELECT " MCPGATE_API_KEY_COLUMNS "FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id WHERE k.id = ?1";
 constexpr std::string_view kSelectApiKeys =
     "SELECT " MCPGATE_API_KEY_COLUMNS
     "FROM api_keys k LEFT JOIN users u ON u.id = k.owner_user_id WHERE k.teamspace_id = ?1 ORDER BY k.id";
@@ -153,7 +153,8 @@ constexpr std::string_view kInsertAudit =
   "SELECT id, time_ms, teamspace_id, teamspace_name, actor_oid, actor_email, channel, action, detail FROM audit_log "
 constexpr std::string_view kSelectAuditEntry = MCPGATE_AUDIT_COLUMNS "WHERE id = ?1";
 constexpr std::string_view kSelectAudit = MCPGATE_AUDIT_COLUMNS "ORDER BY id DESC LIMIT ?1";
-constexpr std::string_view kSelectAuditOfTeamspace = MCPGATE_AUDIT_COLUMNS "WHERE teamspace_id = ?1 ORDER BY id DESC LIMIT ?2";
+constexpr std::string_view kSelectAuditOfTeamspace =
+    MCPGATE_AUDIT_COLUMNS "WHERE teamspace_id = ?1 ORDER BY id DESC LIMIT ?2";
 #undef MCPGATE_AUDIT_COLUMNS
 
 // --- Memberships of one user ----------------------------------------------------------------
@@ -529,8 +530,7 @@ class SqliteStore final : public Store {
         return reports;  // the transaction rolls back
       }
       if (mode == ImportMode::check_only) {
-        for (auto& report : reports)
-          report.message = report.message == "added" ? "would be added" : report.message;
+        for (auto& report : reports) report.message = report.message == "added" ? "would be added" : report.message;
         return reports;  // the transaction rolls back
       }
       transaction.commit();

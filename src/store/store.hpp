@@ -229,7 +229,8 @@ class Store {
                                                                     std::string_view csv_text, ImportMode mode) = 0;
   StoreResult<std::vector<CsvRowReport>> import_entra_users_csv(std::string_view teamspace, std::string_view csv_text,
                                                                 bool all_or_nothing) {
-    return import_entra_users(teamspace, csv_text, all_or_nothing ? ImportMode::all_or_nothing : ImportMode::write_valid);
+    return import_entra_users(teamspace, csv_text,
+                              all_or_nothing ? ImportMode::all_or_nothing : ImportMode::write_valid);
   }
 
   // --- API keys ---------------------------------------------------------------------------

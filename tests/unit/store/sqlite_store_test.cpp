@@ -108,7 +108,7 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
   sqlite::Statement versions(raw, "SELECT COUNT(*), MAX(applied_ms) FROM schema_version");
   ASSERT_TRUE(versions.step());
   EXPECT_EQ(versions.integer(0), int64_t(sqlite::migrations().size()));  // each migration, once
-  EXPECT_EQ(versions.integer(1), sqlite::to_millis(acme.created));  // applied at the first open, not now
+  EXPECT_EQ(versions.integer(1), sqlite::to_millis(acme.created));       // applied at the first open, not now
 }
 
 TEST(SqliteStoreOpen, ThrowsNamingAFileThatIsNoDatabase) {

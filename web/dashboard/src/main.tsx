@@ -319,6 +319,7 @@ function EntraCard({ team }: { team: Teamspace }) {
   const save = async (e: Event) => {
     e.preventDefault();
     setNote(null);
+    setCheck(null);
     try {
       await call("PUT", `${ts(team.name)}/entra`, config);
       setSaved(true);
@@ -380,6 +381,11 @@ function EntraCard({ team }: { team: Teamspace }) {
       {check && (
         <div class={`check ${check.ok ? "ok" : "error"}`} role="status">
           <strong>{check.ok ? "Connection succeeded" : "Connection failed"}</strong>
+          <p>
+            {check.ok
+              ? "Fetched the tenant's OpenID Connect discovery document and confirmed the issuer matches."
+              : "The tenant's OpenID Connect discovery document could not be fetched, or its issuer does not match. Check that Tenant ID is your Entra directory ID."}
+          </p>
           <p>{check.message}</p>
           {check.issuer && <p>Issuer: {check.issuer}</p>}
           <p>Checked: {check.step === "ok" ? "discovery document, issuer, keys location" : `stopped at ${check.step}`}</p>
