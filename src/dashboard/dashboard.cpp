@@ -100,7 +100,6 @@ Dashboard::Dashboard(DashboardOptions options, store::Store& store, IdTokenCheck
       store_(store),
       check_id_token_(std::move(check_id_token)),
       token_request_(std::move(token_request)),
-      clock_(clock),
       sessions_(clock, options_.session_lifetime) {
   if (!token_request_) {
     http::ClientOptions client;

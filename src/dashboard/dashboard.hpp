@@ -75,7 +75,6 @@ class Dashboard {
   store::Store& store_;
   IdTokenCheck check_id_token_;
   TokenRequest token_request_;
-  const Clock& clock_;
   SessionTable sessions_;
 };
 

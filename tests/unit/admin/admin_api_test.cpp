@@ -520,5 +520,173 @@ TEST_F(AdminApiTest, QueriesTheUsageLogNewestFirst) {
   }
 }
 
+// --- Signed-in callers: roles per teamspace ---------------------------------------------------
+
+class AdminApiCallerTest : public AdminApiTest {
+ protected:
+  void SetUp() override {
+    auto acme = enterprise("acme");
+    store->add_member("acme", "owner@contoso.com", store::Role::owner).value();
+    store->add_member("acme", "dev@contoso.com", store::Role::developer).value();
+    store->add_member("acme", "admin@contoso.com", store::Role::admin).value();
+    enterprise("globex");
+    acme_id = acme.id;
+  }
+
+  Caller person(const std::string& email, std::optional<store::Role> role) const {
+    Caller c{Actor{oid(7), email, "dashboard"}, false, {}};
+    if (role) c.roles[acme_id] = *role;
+    return c;
+  }
+
+  http::Response as(const Caller& caller, std::string method, const std::string& target, std::string body = {}) {
+    auto r = make_request(std::move(method), target, std::move(body));
+    if (!r.body.empty()) r.headers.add("Content-Type", "application/json");
+    return api.handle(r, caller);
+  }
+
+  int64_t acme_id = 0;
+};
+
+TEST_F(AdminApiCallerTest, DevelopersReadTheirTeamspaceButManageNothing) {
+  auto dev = person("dev@contoso.com", store::Role::developer);
+  EXPECT_EQ(as(dev, "GET", "/admin/v1/teamspaces/acme").status, 200);
+  EXPECT_EQ(as(dev, "GET", "/admin/v1/teamspaces/acme/users").status, 403);
+  EXPECT_EQ(as(dev, "POST", "/admin/v1/teamspaces/acme/users", user_json("x@contoso.com", oid(9))).status, 403);
+  EXPECT_EQ(as(dev, "PUT", "/admin/v1/teamspaces/acme/entra", entra_body()).status, 403);
+  EXPECT_EQ(as(dev, "GET", "/admin/v1/teamspaces/acme/audit").status, 403);
+  EXPECT_EQ(as(dev, "POST", "/admin/v1/teamspaces", R"({"name":"mine","plan":"free"})").status, 403);
+  auto refused = as(dev, "DELETE", "/admin/v1/teamspaces/acme/entra");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_TRUE(mentions(message_of(refused), "owner or admin role in teamspace acme; yours is developer"));
+  EXPECT_EQ(store->entra_config("acme").value().tenant_id, kTenant);
+}
+
+TEST_F(AdminApiCallerTest, ATeamspaceOfOthersDoesNotExistForTheCaller) {
+  auto dev = person("dev@contoso.com", store::Role::developer);
+  for (auto target :
+       {"/admin/v1/teamspaces/globex", "/admin/v1/teamspaces/nowhere", "/admin/v1/teamspaces/2/usage/report"}) {
+    auto r = as(dev, "GET", target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_FALSE(mentions(r.body, "globex\" exists")) << target;
+  }
+  auto listed = body(as(dev, "GET", "/admin/v1/teamspaces")).at("teamspaces").as_array();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(text(listed[0].at("name")), "acme");
+}
+
+TEST_F(AdminApiCallerTest, AdminsManageButOnlyOwnersMakeOwners) {
+  auto admin = person("admin@contoso.com", store::Role::admin);
+  EXPECT_EQ(as(admin, "POST", "/admin/v1/teamspaces/acme/users", user_json("x@contoso.com", oid(9))).status, 201);
+  EXPECT_EQ(
+      as(admin, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"y@contoso.com","role":"owner"})").status,
+      403);
+  EXPECT_EQ(
+      as(admin, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"y@contoso.com","role":"admin"})").status,
+      201);
+  auto owner = person("owner@contoso.com", store::Role::owner);
+  EXPECT_EQ(
+      as(owner, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"z@contoso.com","role":"owner"})").status,
+      201);
+  EXPECT_EQ(as(owner, "PUT", "/admin/v1/teamspaces/acme/plan", R"({"plan":"free"})").status, 403)
+      << "plans are the installation's";
+}
+
+TEST_F(AdminApiCallerTest, ApiKeysAreTheirOwnersAndAdminsSeeThemAll) {
+  auto dev = person("dev@contoso.com", store::Role::developer);
+  auto admin = person("admin@contoso.com", store::Role::admin);
+  auto mine = body(as(dev, "POST", "/admin/v1/teamspaces/acme/api-keys", R"({"name":"laptop"})"));
+  EXPECT_EQ(text(mine.at("owner")), "dev@contoso.com");
+  auto theirs = body(as(admin, "POST", "/admin/v1/teamspaces/acme/api-keys", R"({"name":"ci"})"));
+  EXPECT_EQ(body(as(dev, "GET", "/admin/v1/teamspaces/acme/api-keys")).at("api_keys").as_array().size(), 1u);
+  EXPECT_EQ(body(as(admin, "GET", "/admin/v1/teamspaces/acme/api-keys")).at("api_keys").as_array().size(), 2u);
+
+  auto theirs_path = "/admin/v1/teamspaces/acme/api-keys/" + std::to_string(theirs.at("id").as_int64());
+  EXPECT_EQ(as(dev, "DELETE", theirs_path).status, 403);
+  EXPECT_EQ(as(dev, "DELETE", "/admin/v1/teamspaces/acme/api-keys/" + std::to_string(mine.at("id").as_int64())).status,
+            204);
+  EXPECT_EQ(as(admin, "DELETE", theirs_path).status, 204);
+  EXPECT_EQ(as(admin, "DELETE", "/admin/v1/teamspaces/globex/api-keys/1").status, 404);
+  // The installation-wide route by id stays the admin token's.
+  EXPECT_EQ(as(admin, "DELETE", "/admin/v1/api-keys/1").status, 403);
+}
+
+TEST_F(AdminApiCallerTest, DevelopersSeeTheirOwnUsageOnly) {
+  for (auto who : {"dev@contoso.com", "owner@contoso.com"}) {
+    store::UsageRecord r;
+    r.time = clock.now();
+    r.teamspace_id = acme_id;
+    r.user_label = who;
+    r.tool = "query-docs";
+    store->record_usage(r).value();
+  }
+  auto dev =
+      body(as(person("dev@contoso.com", store::Role::developer), "GET", "/admin/v1/teamspaces/acme/usage/report"));
+  EXPECT_TRUE(dev.at("own_only").as_bool());
+  ASSERT_EQ(dev.at("counts").as_array().size(), 1u);
+  EXPECT_EQ(text(dev.at("counts").as_array()[0].at("user")), "dev@contoso.com");
+  auto owner =
+      body(as(person("owner@contoso.com", store::Role::owner), "GET", "/admin/v1/teamspaces/acme/usage/report"));
+  EXPECT_EQ(owner.at("counts").as_array().size(), 2u);
+  EXPECT_EQ(owner.at("recent").as_array().size(), 2u);
+
+  auto csv = as(person("owner@contoso.com", store::Role::owner), "GET", "/admin/v1/teamspaces/acme/usage.csv");
+  EXPECT_EQ(csv.headers.get("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_TRUE(mentions(csv.body, "day,user,tool,calls\r\n2027-01-15,dev@contoso.com,query-docs,1\r\n"));
+  EXPECT_EQ(as(person("owner@contoso.com", store::Role::owner), "GET",
+               "/admin/v1/teamspaces/acme/usage/report?from=2027-02-01&to=2027-01-01")
+                .status,
+            400);
+}
+
+TEST_F(AdminApiCallerTest, ChangesAreAuditedAsTheCallerMadeThem) {
+  auto owner = person("owner@contoso.com", store::Role::owner);
+  ASSERT_EQ(as(owner, "POST", "/admin/v1/teamspaces/acme/users", user_json("x@contoso.com", oid(9))).status, 201);
+  ASSERT_EQ(call("DELETE", "/admin/v1/teamspaces/acme/users/x@contoso.com").status, 204);
+  auto audit = body(as(owner, "GET", "/admin/v1/teamspaces/acme/audit")).at("audit").as_array();
+  ASSERT_GE(audit.size(), 2u);
+  EXPECT_EQ(text(audit[0].at("action")), "user.remove");
+  EXPECT_EQ(text(audit[0].at("actor")), "admin token");
+  EXPECT_EQ(text(audit[0].at("channel")), "api");
+  EXPECT_EQ(text(audit[1].at("action")), "user.add");
+  EXPECT_EQ(text(audit[1].at("actor")), "owner@contoso.com");
+  EXPECT_EQ(text(audit[1].at("actor_oid")), oid(7));
+  EXPECT_EQ(text(audit[1].at("channel")), "dashboard");
+  auto csv = as(owner, "GET", "/admin/v1/teamspaces/acme/audit.csv");
+  EXPECT_TRUE(mentions(csv.body, "id,time,teamspace,actor,actor_oid,channel,action,detail\r\n"));
+  EXPECT_EQ(call("GET", "/admin/v1/audit").status, 200) << "the admin token reads every teamspace's";
+}
+
+TEST_F(AdminApiCallerTest, UsersArePagedSearchedExportedAndImportsCanBeChecked) {
+  for (int i = 1; i <= 5; ++i)
+    store->add_entra_user("acme", "user" + std::to_string(i) + "@contoso.com", oid(i)).value();
+  auto page = body(call("GET", "/admin/v1/teamspaces/acme/users?limit=2&offset=2"));
+  EXPECT_EQ(page.at("total").to_number<uint64_t>(), 5u);
+  ASSERT_EQ(page.at("users").as_array().size(), 2u);
+  EXPECT_EQ(text(page.at("users").as_array()[0].at("email")), "user3@contoso.com");
+  auto found = body(call("GET", "/admin/v1/teamspaces/acme/users?q=" + oid(4).substr(24)));
+  EXPECT_EQ(found.at("total").to_number<uint64_t>(), 1u);
+  EXPECT_EQ(call("GET", "/admin/v1/teamspaces/acme/users?limit=0").status, 400);
+  EXPECT_EQ(call("GET", "/admin/v1/teamspaces/acme/users?limit=1001").status, 400);
+
+  auto csv = call("GET", "/admin/v1/teamspaces/acme/users.csv");
+  EXPECT_TRUE(mentions(csv.body, "email,oid\r\nuser1@contoso.com," + oid(1) + "\r\n"));
+
+  auto checked = post_csv("/admin/v1/teamspaces/acme/users/import?check=true", "new@contoso.com," + oid(20) + "\n");
+  ASSERT_EQ(checked.status, 200);
+  EXPECT_EQ(text(body(checked).at("rows").as_array()[0].at("message")), "would be added");
+  EXPECT_EQ(body(call("GET", "/admin/v1/teamspaces/acme/users")).at("total").to_number<uint64_t>(), 5u)
+      << "nothing written";
+}
+
+TEST(CsvCell, QuotesWhatNeedsItAndDefusesFormulas) {
+  EXPECT_EQ(csv_cell("alice@contoso.com"), "alice@contoso.com");
+  EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(csv_cell("+1"), "'+1");
+  EXPECT_EQ(csv_cell("@sum"), "'@sum");
+}
+
 }  // namespace
 }  // namespace mcpgate::admin

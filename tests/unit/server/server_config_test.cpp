@@ -1,5 +1,7 @@
 #include "server/server_config.hpp"
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 namespace mcpgate::server {
@@ -51,6 +53,32 @@ TEST(ServerConfig, DefaultsNeedOnlyADataDirectory) {
   EXPECT_TRUE(c.require_api_key);
   EXPECT_EQ(c.authority, "https://login.microsoftonline.com");
   EXPECT_EQ(c.data_dir, "/tmp/x");
+}
+
+TEST(ServerConfig, TheDashboardSectionNamesItsTenantAppAndOwners) {
+  EXPECT_FALSE(parse("data_dir: d\n").dashboard) << "off unless configured";
+  ::setenv("MCPGATE_TEST_DASHBOARD_SECRET", "s3cret", 1);
+  auto c = parse(
+      "data_dir: d\npublic_url: https://mcp.contoso.com\nentra: {authority: 'http://127.0.0.1:9400'}\n"
+      "dashboard:\n  tenant_id: 4A2C8F6E-1B3D-4E5F-9A7B-0C1D2E3F4A5B\n"
+      "  client_id: 7c4e2b19-3d5a-4f6e-8b7c-1a2d3e4f5a06\n"
+      "  client_secret: ${env:MCPGATE_TEST_DASHBOARD_SECRET}\n"
+      "  owners: [9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01]\n  session_lifetime: 1h\n");
+  ASSERT_TRUE(c.dashboard);
+  EXPECT_EQ(c.dashboard->tenant_id, "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b");
+  EXPECT_EQ(c.dashboard->client_secret, "s3cret");
+  EXPECT_EQ(c.dashboard->public_url, "https://mcp.contoso.com");
+  EXPECT_EQ(c.dashboard->authority, "http://127.0.0.1:9400");
+  EXPECT_EQ(c.dashboard->owners.size(), 1u);
+  EXPECT_EQ(c.dashboard->session_lifetime, std::chrono::hours(1));
+
+  EXPECT_NE(error_of("data_dir: d\ndashboard: {tenant_id: contoso, client_id: 7c4e2b19-3d5a-4f6e-8b7c-1a2d3e4f5a06}\n")
+                .find("dashboard.tenant_id: must be the directory (tenant) ID"),
+            std::string::npos);
+  EXPECT_NE(error_of("data_dir: d\ndashboard: {tenant_id: 4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b, client_id: "
+                     "7c4e2b19-3d5a-4f6e-8b7c-1a2d3e4f5a06, owners: [alice@contoso.dev]}\n")
+                .find("dashboard.owners: lists object IDs"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -756,5 +756,108 @@ TEST(SqliteStoreCrash, AKilledProcessLosesNoCommittedChange) {
   for (size_t i = 0; i < users.size(); ++i) EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(int(i))).value());
 }
 
+// --- Audit log, key owners, usage counts, import checks --------------------------------------
+
+TEST_F(SqliteStoreTest, TheAuditLogIsAppendOnly) {
+  auto acme = enterprise("acme");
+  AuditEntry entry;
+  entry.teamspace_id = acme.id;
+  entry.actor_oid = oid(1);
+  entry.actor_email = "alice@contoso.com";
+  entry.channel = "dashboard";
+  entry.action = "user.add";
+  entry.detail = "bob@contoso.com";
+  auto written = store->append_audit(entry).value();
+  EXPECT_EQ(written.teamspace, "acme");
+  EXPECT_EQ(written.time, clock.now());
+  entry.teamspace_id.reset();
+  entry.teamspace = "";
+  entry.action = "installation.note";
+  store->append_audit(entry).value();
+
+  EXPECT_EQ(store->audit_log("acme", 10).value().size(), 1u);
+  auto all = store->audit_log("", 10).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].action, "installation.note");  // newest first
+
+  sqlite::Connection raw(file);
+  EXPECT_THROW(raw.execute("UPDATE audit_log SET detail = 'nothing happened'"), sqlite::Error);
+  EXPECT_THROW(raw.execute("DELETE FROM audit_log"), sqlite::Error);
+  EXPECT_EQ(rows("audit_log"), 2);
+  entry.teamspace_id = 999;
+  EXPECT_EQ(error_of(store->append_audit(entry)), StoreErrorCode::not_found);
+}
+
+TEST_F(SqliteStoreTest, ApiKeysBelongToAMemberAndRememberTheirLastUseToTheMinute) {
+  enterprise("acme");
+  store->add_member("acme", email(1), Role::developer).value();
+  EXPECT_EQ(error_of(store->create_api_key("acme", "stranger's", std::optional<std::string>(email(2)))),
+            StoreErrorCode::invalid);
+  auto key = store->create_api_key("acme", "laptop", std::optional<std::string>(email(1))).value();
+  EXPECT_EQ(key.key.owner_email, email(1));
+  EXPECT_FALSE(key.key.last_used);
+
+  auto first_use = clock.now();
+  EXPECT_EQ(store->find_api_key(key.secret).value()->id, key.key.id);
+  clock.advance(seconds(30));
+  store->find_api_key(key.secret).value();
+  EXPECT_EQ(store->list_api_keys("acme").value()[0].last_used, first_use) << "at most one write a minute";
+  clock.advance(seconds(31));
+  store->find_api_key(key.secret).value();
+  EXPECT_EQ(store->list_api_keys("acme").value()[0].last_used, clock.now());
+  EXPECT_EQ(store->revoke_api_key(key.key.id).value().name, "laptop");
+}
+
+TEST_F(SqliteStoreTest, UsageIsCountedPerDayUserAndToolWithinTheRange) {
+  auto acme = enterprise("acme");
+  auto record = [&](const std::string& who, const std::string& tool) {
+    UsageRecord r;
+    r.time = clock.now();
+    r.teamspace_id = acme.id;
+    r.user_label = who;
+    r.tool = tool;
+    store->record_usage(r).value();
+  };
+  auto start = clock.now();
+  record(email(1), "query-docs");
+  record(email(1), "query-docs");
+  record(email(2), "resolve-library-id");
+  clock.advance(hours(24));
+  record(email(1), "query-docs");
+  auto counts = store->usage_counts("acme", start, clock.now() + seconds(1)).value();
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_EQ(counts[0].calls, 2);
+  EXPECT_EQ(counts[0].user_label, email(1));
+  EXPECT_NE(counts[0].day, counts[2].day);
+  EXPECT_EQ(store->usage_counts("acme", start + hours(1), clock.now() + seconds(1)).value().size(), 1u);
+  EXPECT_EQ(store->usage_between("acme", start, clock.now(), 10).value().size(), 3u) << "the end is excluded";
+}
+
+TEST_F(SqliteStoreTest, ACheckedImportReportsEveryRowAndWritesNothing) {
+  enterprise("acme");
+  auto good = store->import_entra_users("acme", email(1) + "," + oid(1) + "\n", ImportMode::check_only).value();
+  ASSERT_EQ(good.size(), 1u);
+  EXPECT_TRUE(good[0].ok);
+  EXPECT_EQ(good[0].message, "would be added");
+  auto bad = store->import_entra_users("acme", email(1) + "," + oid(1) + "\nx,y\n", ImportMode::check_only).value();
+  EXPECT_TRUE(bad[0].ok);
+  EXPECT_FALSE(bad[1].ok);
+  EXPECT_EQ(rows("entra_users"), 0);
+}
+
+TEST_F(SqliteStoreTest, TeamspacesOfAUserCarryTheirRole) {
+  enterprise("acme");
+  enterprise("globex");
+  store->add_member("globex", email(1), Role::admin).value();
+  store->add_entra_user("acme", email(1), oid(1)).value();
+  auto mine = store->teamspaces_of(email(1)).value();
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].teamspace.name, "acme");
+  EXPECT_EQ(mine[0].role, Role::developer);
+  EXPECT_EQ(mine[1].role, Role::admin);
+  EXPECT_TRUE(store->teamspaces_of("nobody@contoso.com").value().empty());
+  EXPECT_TRUE(store->teamspaces_of("not an email").value().empty());
+}
+
 }  // namespace
 }  // namespace mcpgate::store
