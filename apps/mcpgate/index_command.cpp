@@ -104,23 +104,7 @@ int run_list(docs::DocIndex& index, bool as_json) {
 }
 
 int run_refresh(docs::DocIndex& index, const std::string& only) {
-  std::vector<docs::IndexRequest> requests;
-  for (auto& l : index.libraries()) {
-    if (!only.empty() && l.info.id != only) continue;
-    for (auto& v : l.versions) {
-      if (v.state != "finalized" && v.state != "error") continue;
-      docs::IndexRequest r;
-      r.folder = v.source_folder;
-      r.id = l.info.id;
-      r.tag = v.tag;
-      r.title = l.info.title;
-      r.description = l.info.description;
-      r.trust_score = l.info.trust_score;
-      r.source_url = v.source_url.empty() ? l.info.source_url : v.source_url;
-      r.aliases = l.info.aliases;
-      requests.push_back(std::move(r));
-    }
-  }
+  auto requests = docs::refresh_requests(index, only);
   if (requests.empty()) {
     std::cerr << "mcpgate index refresh: " << (only.empty() ? "the index is empty" : only + " is not in the index")
               << "\n";

@@ -182,4 +182,25 @@ double benchmark_score(const DocIndex& index, int64_t version_row, size_t max_qu
   return asked ? std::round(1000.0 * double(answered) / double(asked)) / 10.0 : 0;
 }
 
+std::vector<IndexRequest> refresh_requests(const DocIndex& index, const std::string& only) {
+  std::vector<IndexRequest> requests;
+  for (const auto& l : index.libraries()) {
+    if (!only.empty() && l.info.id != only) continue;
+    for (const auto& v : l.versions) {
+      if (v.state != "finalized" && v.state != "error") continue;
+      IndexRequest r;
+      r.folder = v.source_folder;
+      r.id = l.info.id;
+      r.tag = v.tag;
+      r.title = l.info.title;
+      r.description = l.info.description;
+      r.trust_score = l.info.trust_score;
+      r.source_url = v.source_url.empty() ? l.info.source_url : v.source_url;
+      r.aliases = l.info.aliases;
+      requests.push_back(std::move(r));
+    }
+  }
+  return requests;
+}
+
 }  // namespace mcpgate::docs

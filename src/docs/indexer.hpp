@@ -49,6 +49,10 @@ struct IndexReport {
 boost::system::result<IndexReport, DocsError> index_folder(
     DocIndex& index, const IndexRequest& request, const std::function<void(const IndexProgress&)>& progress = {});
 
+// What re-indexing redoes: each finalized (or failed) version of every library, or of `only`,
+// from the folder recorded when it was indexed, with the library's recorded details.
+std::vector<IndexRequest> refresh_requests(const DocIndex& index, const std::string& only = "");
+
 // The library's self-check: questions made from its section headings, answered by the search;
 // the share (0–100) whose section comes back in the first five results.
 double benchmark_score(const DocIndex& index, int64_t version_row, size_t max_questions = 40);

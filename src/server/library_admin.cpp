@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <set>
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "common/strings.hpp"
+#include "docs/indexer.hpp"
 
 namespace mcpgate::server {
 namespace json = boost::json;
@@ -47,7 +52,7 @@ std::optional<std::string> group_of(const Request& r) {
 
 }  // namespace
 
-void add_library_routes(admin::AdminApi& api, docs::DocIndex& index) {
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background) {
   api.add_route("GET", "teamspaces/*/libraries", admin::Access::member,
                 [&index](admin::AdminService& s, const Request&, const auto& p, const admin::Caller& c) {
                   auto ts = s.teamspace(p[0]);
@@ -102,6 +107,44 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index) {
                   done.status = 204;
                   return done;
                 });
+
+  struct Refreshing {
+    std::mutex mutex;
+    std::set<std::string> libraries;
+  };
+  auto refreshing = std::make_shared<Refreshing>();
+  api.add_route(
+      "POST", "libraries/*/refresh", admin::Access::installation,
+      [&index, refreshing, run = std::move(run_in_background)](admin::AdminService& s, const Request&, const auto& p,
+                                                               const admin::Caller&) {
+        auto requests = docs::refresh_requests(index, p[0]);
+        if (requests.empty())
+          return problem(404, "not_found", "no library " + p[0] + " is indexed with a source folder to refresh from");
+        {
+          std::lock_guard lock(refreshing->mutex);
+          if (!refreshing->libraries.insert(p[0]).second)
+            return problem(409, "conflict", p[0] + " is being refreshed already; wait for it to finish");
+        }
+        s.record_change(std::nullopt, "library.refresh",
+                        p[0] + ": " + std::to_string(requests.size()) + " version(s) from their recorded folders");
+        run([&index, refreshing, requests, id = p[0]] {
+          for (const auto& request : requests) {
+            auto report = docs::index_folder(index, request);
+            if (!report)
+              spdlog::error("refreshing {}: {}", id, report.error().message);
+            else
+              spdlog::info("refreshed {}{}: {} snippets", id, request.tag.empty() ? "" : "@" + request.tag,
+                           report->snippets);
+          }
+          std::lock_guard lock(refreshing->mutex);
+          refreshing->libraries.erase(id);
+        });
+        return Response::json(202, json::object{{"library", p[0]},
+                                                {"versions", requests.size()},
+                                                {"message",
+                                                 "refreshing in the background; the Libraries list shows "
+                                                 "each version's state"}});
+      });
 }
 
 }  // namespace mcpgate::server

@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+
 #include "admin/admin_api.hpp"
 #include "docs/doc_index.hpp"
 
@@ -8,9 +10,14 @@ namespace mcpgate::server {
 //   GET    /admin/v1/teamspaces/{ts}/libraries                     libraries, versions, group restrictions
 //   POST   /admin/v1/teamspaces/{ts}/libraries/{id}/groups         {"group"}: visible only to that group's members
 //   DELETE /admin/v1/teamspaces/{ts}/libraries/{id}/groups/{group}
+//   POST   /admin/v1/libraries/{id}/refresh                         202; re-indexes in the background
+//                                                                   (installation owners and the admin token)
 // {id} is the library ID (/owner/project) percent-encoded into one segment. Developers see the
 // libraries open to everyone in the teamspace; restricted ones are for managers to see, as the
 // MCP tools hide them from people outside their groups. Restrictions are audited.
-void add_library_routes(admin::AdminApi& api, docs::DocIndex& index);
+// A refresh reads the recorded source folders through `run_in_background`; one refresh of a
+// library at a time (409 while one runs). Readers keep the old version until the new one is whole.
+using BackgroundRunner = std::function<void(std::function<void()>)>;
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background);
 
 }  // namespace mcpgate::server

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -94,7 +95,8 @@ struct McpServer::Impl {
                  DocsApiOptions{config.public_search, config.default_tokens, 10000, config.max_tokens}) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
-    add_library_routes(admin_api, doc_index);
+    add_library_routes(admin_api, doc_index,
+                       [this](std::function<void()> job) { asio::post(workers, std::move(job)); });
     if (config.dashboard)
       dashboard = std::make_unique<dashboard::Dashboard>(
           *config.dashboard, *store, [this](const std::string& token) { return check_id_token(token); }, clock);

@@ -240,6 +240,8 @@ describe("the dashboard", () => {
     await page.getByLabel("Entra group object ID").fill(GROUP);
     await page.getByRole("button", { name: "Restrict to group" }).click();
     await page.getByText(`/pinojs/pino is now visible only to members of group ${GROUP}`).waitFor();
+    await page.getByRole("button", { name: "Refresh /colinhacks/zod" }).click();
+    await page.getByText("Refreshing /colinhacks/zod from its sources").waitFor();
     await snapshot(page, "libraries");
 
     await page.getByRole("link", { name: "API keys" }).click();
@@ -268,6 +270,8 @@ describe("the dashboard", () => {
     assert.ok(restriction, JSON.stringify(contosoAudit));
     assert.equal(restriction.actor, DEMO.AliceUpn);
     assert.equal(restriction.channel, "dashboard");
+    const everything = JSON.parse((await apiFromPage(page, "GET", "/admin/v1/audit")).body).audit;
+    assert.ok(everything.some((e) => e.action === "library.refresh" && e.detail.startsWith("/colinhacks/zod")), "installation-wide changes too");
     await context.close();
   });
 

@@ -27,7 +27,7 @@ class LibraryAdminTest : public ::testing::Test {
       index.finalize_version(row, 75);
     }
     acme = store->create_teamspace("contoso", store::Plan::enterprise, std::nullopt).value().id;
-    add_library_routes(api, index);
+    add_library_routes(api, index, [this](std::function<void()> job) { jobs.push_back(std::move(job)); });
   }
 
   admin::Caller as(store::Role role) const {
@@ -56,6 +56,7 @@ class LibraryAdminTest : public ::testing::Test {
   std::unique_ptr<store::Store> store = store::open_sqlite_store(dir / "mcpgate.db", clock);
   admin::AdminApi api{*store, {.admin_token = ""}, clock};
   int64_t acme = 0;
+  std::vector<std::function<void()>> jobs;  // refreshes, run when the test says
 };
 
 TEST_F(LibraryAdminTest, ListsLibrariesWithTheirVersionsAndScores) {
@@ -102,6 +103,21 @@ TEST_F(LibraryAdminTest, RefusesUnknownLibrariesAndGroupsThatAreNoObjectIds) {
     EXPECT_NE(r.body.find("object ID"), std::string::npos);
   }
   EXPECT_TRUE(index.restrictions(acme).empty());
+}
+
+TEST_F(LibraryAdminTest, InstallationOwnersRefreshALibraryOnceAtATime) {
+  auto path = "/admin/v1/libraries/%2Facme%2Fwidgets/refresh";
+  EXPECT_EQ(call(as(store::Role::owner), "POST", path).status, 403) << "a teamspace owner is not the installation's";
+  admin::Caller installation{admin::Actor{"oid", "root@contoso.dev", "dashboard"}, true, {}};
+  EXPECT_EQ(call(installation, "POST", "/admin/v1/libraries/%2Fnobody%2Fnothing/refresh").status, 404);
+  auto accepted = call(installation, "POST", path);
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  EXPECT_EQ(call(installation, "POST", path).status, 409);
+  ASSERT_EQ(jobs.size(), 1u);
+  jobs[0]();  // the recorded folder (/src) is gone: the version keeps serving, the error is logged
+  EXPECT_EQ(index.library("/acme/widgets")->default_version()->snippets, 1);
+  EXPECT_EQ(call(installation, "POST", path).status, 202) << "free again once the first is done";
+  EXPECT_EQ(store->audit_log("", 10).value().at(0).action, "library.refresh");
 }
 
 }  // namespace

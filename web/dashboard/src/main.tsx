@@ -205,7 +205,7 @@ function TeamspacePage({ me, name, tab }: { me: Me; name: string; tab: string })
       {current === "entra" && <EntraTab team={team} />}
       {current === "api-keys" && <ApiKeys team={team} manager={manager} />}
       {current === "usage" && <Usage team={team} />}
-      {current === "libraries" && <Libraries team={team} manager={manager} />}
+      {current === "libraries" && <Libraries team={team} manager={manager} installation={me.installation_owner} />}
       {current === "audit" && <Audit team={team} />}
     </section>
   );
@@ -915,7 +915,7 @@ interface Library {
   groups: string[];
 }
 
-function Libraries({ team, manager }: { team: Teamspace; manager: boolean }) {
+function Libraries({ team, manager, installation }: { team: Teamspace; manager: boolean; installation: boolean }) {
   const [libraries, setLibraries] = useState<Library[]>([]);
   const [library, setLibrary] = useState("");
   const [group, setGroup] = useState("");
@@ -952,6 +952,15 @@ function Libraries({ team, manager }: { team: Teamspace; manager: boolean }) {
       setNote({ kind: "error", text: message(err) });
     }
   };
+  const refresh = async (id: string) => {
+    try {
+      await call("POST", `/admin/v1/libraries/${encodeURIComponent(id)}/refresh`);
+      setNote({ kind: "ok", text: `Refreshing ${id} from its sources; its state below changes when it is done.` });
+      load();
+    } catch (err) {
+      setNote({ kind: "error", text: message(err) });
+    }
+  };
   return (
     <div class="card" role="region" aria-labelledby="libraries-title">
       <h3 id="libraries-title">Libraries</h3>
@@ -977,6 +986,14 @@ function Libraries({ team, manager }: { team: Teamspace; manager: boolean }) {
                   <span class="mono">{l.id}</span>
                   <br />
                   {l.title}
+                  {installation && (
+                    <>
+                      <br />
+                      <button type="button" class="link-action" onClick={() => refresh(l.id)} aria-label={`Refresh ${l.id}`}>
+                        Refresh
+                      </button>
+                    </>
+                  )}
                 </td>
                 <td>{l.versions.map((v) => `${v.tag || "latest"} (${v.state})`).join(", ")}</td>
                 <td>{latest?.snippets ?? 0}</td>
