@@ -46,6 +46,8 @@ int status_of(ErrorCode code) {
       return 404;
     case ErrorCode::conflict:
       return 409;
+    case ErrorCode::unauthorized:
+      return 401;
     case ErrorCode::store_failure:
       break;
   }

@@ -37,7 +37,7 @@ struct Invocation {
 struct Command;
 
 struct Context {
-  AdminService& service;
+  AdminOperations& service;
   std::ostream& out;
   std::ostream& err;
   const Command& command;
@@ -385,6 +385,15 @@ std::optional<std::string> walk(const Command& command, const std::vector<std::s
 
 int run_admin_command(const std::vector<std::string>& args, store::Store& store, const AdminCliOptions& options,
                       std::ostream& out, std::ostream& err, const Clock& clock) {
+  const char* login = std::getenv("USER");
+  AdminService service =
+      AdminService(store, {options.authority, options.ca_file, options.test_timeout}, clock)
+          .acting_as({"", std::string("command line (") + (login ? login : "unknown user") + ")", "cli"});
+  return run_admin_command(args, service, out, err);
+}
+
+int run_admin_command(const std::vector<std::string>& args, AdminOperations& service, std::ostream& out,
+                      std::ostream& err) {
   if (args.empty()) return usage_error(err, "no admin command given", nullptr);
   if (is_help(args[0])) {
     print_usage(out);
@@ -408,10 +417,6 @@ int run_admin_command(const std::vector<std::string>& args, store::Store& store,
   Invocation invocation;
   if (auto problem = walk(*command, rest, invocation)) return usage_error(err, *problem, command);
 
-  const char* login = std::getenv("USER");
-  AdminService service =
-      AdminService(store, {options.authority, options.ca_file, options.test_timeout}, clock)
-          .acting_as({"", std::string("command line (") + (login ? login : "unknown user") + ")", "cli"});
   Context context{service, out, err, *command};
   return command->run(context, invocation);
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_service.hpp"
 #include "common/clock.hpp"
 #include "store/store.hpp"
 
@@ -42,5 +43,8 @@ inline constexpr int kExitUsage = 2;    // unknown command or option, wrong numb
 // network). `clock` decides whether a trial has ended: give the store's own.
 int run_admin_command(const std::vector<std::string>& args, store::Store& store, const AdminCliOptions& options,
                       std::ostream& out, std::ostream& err, const Clock& clock = SystemClock::instance());
+// The same commands on other operations: a running server's REST API (AdminClient).
+int run_admin_command(const std::vector<std::string>& args, AdminOperations& operations, std::ostream& out,
+                      std::ostream& err);
 
 }  // namespace mcpgate::admin

@@ -106,6 +106,8 @@ std::string_view to_string(ErrorCode code) {
       return "plan_refused";
     case ErrorCode::store_failure:
       return "store_failure";
+    case ErrorCode::unauthorized:
+      return "unauthorized";
   }
   return "unknown";
 }
@@ -295,6 +297,10 @@ Result<std::vector<store::Membership>> AdminService::members(std::string_view te
 }
 
 // --- API keys --------------------------------------------------------------------------------
+
+Result<store::NewApiKey> AdminService::create_api_key(std::string_view teamspace, std::string_view name) {
+  return create_api_key(teamspace, name, std::nullopt);
+}
 
 Result<store::NewApiKey> AdminService::create_api_key(std::string_view teamspace, std::string_view name,
                                                       const std::optional<std::string>& owner_email) {

@@ -24,8 +24,9 @@ enum class ErrorCode {
   conflict,       // clashes with what is stored
   plan_refused,   // Microsoft Entra ID on a plan that does not include it
   store_failure,  // the database failed
+  unauthorized,   // a server refused the credentials (the command line's --server)
 };
-std::string_view to_string(ErrorCode code);  // "invalid", "not_found", "conflict", "plan_refused", "store_failure"
+std::string_view to_string(ErrorCode code);  // "invalid", "not_found", "conflict", "plan_refused", "store_failure", …
 
 struct Error {
   ErrorCode code = ErrorCode::invalid;
@@ -81,12 +82,42 @@ struct UsageReport {
 inline constexpr size_t kDefaultAuditLimit = 200;
 inline constexpr size_t kMaxAuditLimit = 5000;
 
+// The operations the command line offers, whether it works on the store (AdminService) or on a
+// running server through its REST API (AdminClient).
+class AdminOperations {
+ public:
+  virtual ~AdminOperations() = default;
+  virtual Result<store::Teamspace> create_teamspace(std::string_view name, std::string_view plan,
+                                                    std::optional<std::string_view> trial_ends) = 0;
+  virtual Result<std::vector<store::Teamspace>> list_teamspaces() = 0;
+  virtual Result<store::Teamspace> set_plan(std::string_view teamspace, std::string_view plan,
+                                            std::optional<std::string_view> trial_ends) = 0;
+  virtual Result<store::EntraConfig> set_entra(std::string_view teamspace, const store::EntraSettings& settings) = 0;
+  virtual Result<store::EntraConfig> entra(std::string_view teamspace) = 0;
+  virtual Result<store::Done> remove_entra(std::string_view teamspace) = 0;
+  virtual Result<TenantCheck> test_entra(std::string_view teamspace) = 0;
+  virtual Result<store::EntraUser> add_user(std::string_view teamspace, std::string_view email,
+                                            std::string_view oid) = 0;
+  virtual Result<std::vector<store::EntraUser>> users(std::string_view teamspace) = 0;
+  virtual Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid) = 0;
+  virtual Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text,
+                                            bool all_or_nothing) = 0;
+  virtual Result<store::Membership> add_member(std::string_view teamspace, std::string_view email,
+                                               std::string_view role) = 0;
+  virtual Result<std::vector<store::Membership>> members(std::string_view teamspace) = 0;
+  virtual Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name) = 0;
+  virtual Result<std::vector<store::ApiKey>> api_keys(std::string_view teamspace) = 0;
+  virtual Result<store::ApiKey> revoke_api_key(std::string_view id) = 0;  // the decimal id
+  virtual Result<std::vector<store::UsageRecord>> usage(std::string_view teamspace,
+                                                        std::optional<std::string_view> limit) = 0;
+};
+
 // Every call blocks on the store: run it off the I/O threads. `teamspace` is a name or an id,
 // as in store::Store. Microsoft Entra ID operations that configure or grant access (tenant set,
 // show, remove and test; adding and importing users) are refused with plan_refused unless the
 // teamspace is enterprise or on a trial that has not ended; listing and removing users is always
 // allowed, so access can still be reviewed and withdrawn after a downgrade.
-class AdminService {
+class AdminService final : public AdminOperations {
  public:
   // `store` and `clock` (the time plan checks use; give the store's own) must outlive this.
   AdminService(store::Store& store, TenantCheckOptions tenant_check, const Clock& clock);
@@ -101,35 +132,39 @@ class AdminService {
   Result<std::vector<store::MemberOf>> teamspaces_of(std::string_view email);
 
   Result<store::Teamspace> create_teamspace(std::string_view name, std::string_view plan,
-                                            std::optional<std::string_view> trial_ends);
-  Result<std::vector<store::Teamspace>> list_teamspaces();
+                                            std::optional<std::string_view> trial_ends) override;
+  Result<std::vector<store::Teamspace>> list_teamspaces() override;
   Result<store::Teamspace> teamspace(std::string_view teamspace);
   Result<store::Teamspace> set_plan(std::string_view teamspace, std::string_view plan,
-                                    std::optional<std::string_view> trial_ends);
+                                    std::optional<std::string_view> trial_ends) override;
 
-  Result<store::EntraConfig> set_entra(std::string_view teamspace, const store::EntraSettings& settings);
-  Result<store::EntraConfig> entra(std::string_view teamspace);
-  Result<store::Done> remove_entra(std::string_view teamspace);
+  Result<store::EntraConfig> set_entra(std::string_view teamspace, const store::EntraSettings& settings) override;
+  Result<store::EntraConfig> entra(std::string_view teamspace) override;
+  Result<store::Done> remove_entra(std::string_view teamspace) override;
   // The configured tenant's discovery document checked against its issuer. A failed check is a
   // value (ok false); errors are for the teamspace, its plan or a missing configuration.
-  Result<TenantCheck> test_entra(std::string_view teamspace);
+  Result<TenantCheck> test_entra(std::string_view teamspace) override;
 
-  Result<store::EntraUser> add_user(std::string_view teamspace, std::string_view email, std::string_view oid);
-  Result<std::vector<store::EntraUser>> users(std::string_view teamspace);
-  Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid);
-  Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, bool all_or_nothing);
+  Result<store::EntraUser> add_user(std::string_view teamspace, std::string_view email, std::string_view oid) override;
+  Result<std::vector<store::EntraUser>> users(std::string_view teamspace) override;
+  Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid) override;
+  Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text,
+                                    bool all_or_nothing) override;
   Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, store::ImportMode mode);
 
-  Result<store::Membership> add_member(std::string_view teamspace, std::string_view email, std::string_view role);
-  Result<std::vector<store::Membership>> members(std::string_view teamspace);
+  Result<store::Membership> add_member(std::string_view teamspace, std::string_view email,
+                                       std::string_view role) override;
+  Result<std::vector<store::Membership>> members(std::string_view teamspace) override;
 
+  Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name) override;
   Result<store::NewApiKey> create_api_key(std::string_view teamspace, std::string_view name,
-                                          const std::optional<std::string>& owner_email = std::nullopt);
-  Result<std::vector<store::ApiKey>> api_keys(std::string_view teamspace);
-  Result<store::ApiKey> revoke_api_key(std::string_view id);  // the decimal id
+                                          const std::optional<std::string>& owner_email);
+  Result<std::vector<store::ApiKey>> api_keys(std::string_view teamspace) override;
+  Result<store::ApiKey> revoke_api_key(std::string_view id) override;  // the decimal id
 
   // Newest first; `limit` is a decimal from 1 to kMaxUsageLimit, kDefaultUsageLimit when absent.
-  Result<std::vector<store::UsageRecord>> usage(std::string_view teamspace, std::optional<std::string_view> limit);
+  Result<std::vector<store::UsageRecord>> usage(std::string_view teamspace,
+                                                std::optional<std::string_view> limit) override;
   // Counts and records from `from` (a date, inclusive) to `to` (a date, inclusive); the last 30
   // days when absent.
   Result<UsageReport> usage_report(std::string_view teamspace, std::optional<std::string_view> from,

@@ -57,6 +57,8 @@ class ServerProcess : public ::testing::Test {
     base = "http://127.0.0.1:" + std::to_string(server.port);
   }
 
+  int admin_runs = 0;
+
   // The token the gateway would forward: audience the MCP API, scp mcp.access.
   std::string obo_like_token(const std::string& upn) {
     return sign_in(idp_base, upn, std::string("api://") + kDemoMcpApiApp + "/mcp.access");
@@ -234,6 +236,42 @@ TEST_F(ServerProcess, AdminApiOverHttpGatesPlansSharesUsersAndReportsCsvRows) {
   // Without the admin token nothing is served.
   http::ClientRequest anonymous{"GET", base + "/admin/v1/teamspaces", {}, {}};
   EXPECT_EQ(http::fetch(anonymous).status, 401);
+}
+
+// The command line against the running server: the REST API under it, the token from the
+// environment, every change audited as the API's.
+TEST_F(ServerProcess, TheAdminCommandLineWorksAgainstARunningServer) {
+  auto admin = [&](std::vector<std::string> words) {
+    std::vector<std::string> args{"admin", "--server", base};
+    args.insert(args.end(), words.begin(), words.end());
+    auto log = dir / ("admin-" + std::to_string(++admin_runs) + ".log");
+    ChildProcess run(mcpgate_binary(), args, log);
+    auto status = run.wait_exit(std::chrono::seconds(30));
+    return std::make_pair(status.value_or(-1), run.output());
+  };
+  ::setenv("MCPGATE_ADMIN_TOKEN", kAdminToken, 1);
+  auto [created, created_out] = admin({"teamspace", "create", "remote", "--plan", "enterprise"});
+  EXPECT_EQ(created, 0) << created_out;
+  auto [added, added_out] =
+      admin({"entra", "set", "remote", "--tenant", kDemoTenant, "--audience", kDemoMcpApiApp, "--scope", "mcp.access"});
+  EXPECT_EQ(added, 0) << added_out;
+  auto [listed, listed_out] = admin({"teamspace", "list"});
+  EXPECT_EQ(listed, 0);
+  EXPECT_NE(listed_out.find("remote"), std::string::npos) << listed_out;
+  auto audit = json::parse(admin_call(base, "GET", "/teamspaces/remote/audit").body).at("audit").as_array();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].at("action").as_string(), "entra.set");
+  EXPECT_EQ(audit[0].at("channel").as_string(), "api");
+
+  ::setenv("MCPGATE_ADMIN_TOKEN", "not-the-token", 1);
+  auto [refused, refused_out] = admin({"teamspace", "list"});
+  EXPECT_EQ(refused, 1);
+  EXPECT_NE(refused_out.find("the server refused the admin token"), std::string::npos) << refused_out;
+  EXPECT_EQ(refused_out.find("not-the-token"), std::string::npos);
+  ::unsetenv("MCPGATE_ADMIN_TOKEN");
+  auto [no_token, no_token_out] = admin({"teamspace", "list"});
+  EXPECT_NE(no_token, 0);
+  EXPECT_NE(no_token_out.find("MCPGATE_ADMIN_TOKEN"), std::string::npos) << no_token_out;
 }
 
 }  // namespace
