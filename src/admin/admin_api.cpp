@@ -469,35 +469,45 @@ bool counts_for(const Caller& c, const store::Teamspace& ts, const std::string& 
   return sees_everything_in(c, ts) || user_label == c.actor.email;
 }
 
-Response usage_report(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+// The usage report of ?from&to, with what the caller may see of it.
+struct VisibleUsage {
+  std::vector<store::UsageCount> counts;
+  std::vector<store::UsageRecord> recent;
+  bool own_only = false;
+};
+
+Result<VisibleUsage> visible_usage(AdminService& s, const Request& r, const std::string& teamspace, const Caller& c) {
   auto query = query_of(r);
-  if (!query) return failure(query.error());
-  auto ts = s.teamspace(p[0]);
-  if (!ts) return failure(ts.error());
-  auto report = s.usage_report(p[0], query->get("from"), query->get("to"));
-  if (!report) return failure(report.error());
+  if (!query) return query.error();
+  auto ts = s.teamspace(teamspace);
+  if (!ts) return ts.error();
+  auto report = s.usage_report(teamspace, query->get("from"), query->get("to"));
+  if (!report) return report.error();
+  VisibleUsage usage{{}, {}, !sees_everything_in(c, *ts)};
+  for (auto& count : report->counts)
+    if (counts_for(c, *ts, count.user_label)) usage.counts.push_back(std::move(count));
+  for (auto& record : report->recent)
+    if (counts_for(c, *ts, record.user_label)) usage.recent.push_back(std::move(record));
+  return usage;
+}
+
+Response usage_report(AdminService& s, const Request& r, const Params& p, const Caller& c) {
+  auto usage = visible_usage(s, r, p[0], c);
+  if (!usage) return failure(usage.error());
   json::array counts, recent;
-  for (const auto& count : report->counts)
-    if (counts_for(c, *ts, count.user_label)) counts.push_back(to_json(count));
-  for (const auto& record : report->recent)
-    if (counts_for(c, *ts, record.user_label)) recent.push_back(to_json(record));
-  return reply(200, json::object{{"counts", std::move(counts)},
-                                 {"recent", std::move(recent)},
-                                 {"own_only", !sees_everything_in(c, *ts)}});
+  for (const auto& count : usage->counts) counts.push_back(to_json(count));
+  for (const auto& record : usage->recent) recent.push_back(to_json(record));
+  return reply(
+      200, json::object{{"counts", std::move(counts)}, {"recent", std::move(recent)}, {"own_only", usage->own_only}});
 }
 
 Response export_usage(AdminService& s, const Request& r, const Params& p, const Caller& c) {
-  auto query = query_of(r);
-  if (!query) return failure(query.error());
-  auto ts = s.teamspace(p[0]);
-  if (!ts) return failure(ts.error());
-  auto report = s.usage_report(p[0], query->get("from"), query->get("to"));
-  if (!report) return failure(report.error());
+  auto usage = visible_usage(s, r, p[0], c);
+  if (!usage) return failure(usage.error());
   std::string csv = "day,user,tool,calls\r\n";
-  for (const auto& count : report->counts)
-    if (counts_for(c, *ts, count.user_label))
-      csv += count.day + "," + csv_cell(count.user_label) + "," + csv_cell(count.tool) + "," +
-             std::to_string(count.calls) + "\r\n";
+  for (const auto& count : usage->counts)
+    csv += count.day + "," + csv_cell(count.user_label) + "," + csv_cell(count.tool) + "," +
+           std::to_string(count.calls) + "\r\n";
   return csv_answer(std::move(csv), "usage.csv");
 }
 

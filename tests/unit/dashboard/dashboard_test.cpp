@@ -108,6 +108,22 @@ class DashboardTest : public ::testing::Test {
     return cookie_pair(set_cookie(done, "mcpgate_session").value_or(""));
   }
 
+  // Starts a sign-in and brings its callback back with an ID token for `oid` whose nonce is the
+  // one given (or the right one); the callback's answer.
+  http::Response come_back(const std::string& start_target, std::string_view oid,
+                           std::optional<std::string> nonce = std::nullopt) {
+    auto start = dashboard->handle(get(start_target));
+    auto location = std::string(start.headers.get("Location").value());
+    token_answer = http::Response::json(
+        200, json::object{{"id_token", id_token({{"oid", oid},
+                                                 {"preferred_username", "a@b.c"},
+                                                 {"nonce", nonce.value_or(param(location, "nonce"))}})}});
+    last_location = location;
+    last_callback = get("/dashboard/callback?code=c&state=" + param(location, "state"));
+    last_callback.headers.add("Cookie", cookie_pair(*set_cookie(start, "mcpgate_sign_in")));
+    return dashboard->handle(last_callback);
+  }
+
   http::Request admin_request(std::string method, const std::string& path, const std::string& cookie) {
     auto r = get(path);
     r.method = std::move(method);
@@ -128,6 +144,8 @@ class DashboardTest : public ::testing::Test {
   std::vector<http::ClientRequest> token_requests;
   http::Response token_answer = http::Response::text(500, "not set");
   bool refuse_token = false;
+  std::string last_location;
+  http::Request last_callback;
 };
 
 TEST_F(DashboardTest, SignInStartsWithPkceStateAndNonceBoundToTheBrowser) {
@@ -178,18 +196,10 @@ TEST_F(DashboardTest, ASignInRedeemsTheCodeWithItsVerifierAndOpensASession) {
 }
 
 TEST_F(DashboardTest, TheVerifierMatchesTheChallenge) {
-  auto start = dashboard->handle(get("/dashboard/login"));
-  auto location = std::string(start.headers.get("Location").value());
-  token_answer = http::Response::json(
-      200, json::object{
-               {"id_token",
-                id_token({{"oid", kDevOid}, {"preferred_username", "a@b.c"}, {"nonce", param(location, "nonce")}})}});
-  auto callback = get("/dashboard/callback?code=c&state=" + param(location, "state"));
-  callback.headers.add("Cookie", cookie_pair(*set_cookie(start, "mcpgate_sign_in")));
-  dashboard->handle(callback);
+  come_back("/dashboard/login", kDevOid);
   ASSERT_EQ(token_requests.size(), 1u);
   auto verifier = std::string((*http::parse_form(token_requests[0].body)).get("code_verifier").value());
-  EXPECT_EQ(base64url_encode(crypto::sha256(verifier)), param(location, "code_challenge"));
+  EXPECT_EQ(base64url_encode(crypto::sha256(verifier)), param(last_location, "code_challenge"));
 }
 
 TEST_F(DashboardTest, InstallationOwnersAreNamedByObjectId) {
@@ -212,18 +222,11 @@ TEST_F(DashboardTest, ACallbackNotStartedInThisBrowserIsRefused) {
 }
 
 TEST_F(DashboardTest, AStateIsGoodOnceAndTheNonceMustMatch) {
-  auto start = dashboard->handle(get("/dashboard/login"));
-  auto location = std::string(start.headers.get("Location").value());
-  auto callback = get("/dashboard/callback?code=c&state=" + param(location, "state"));
-  callback.headers.add("Cookie", cookie_pair(*set_cookie(start, "mcpgate_sign_in")));
-  token_answer = http::Response::json(
-      200,
-      json::object{{"id_token", id_token({{"oid", kDevOid}, {"preferred_username", "a@b.c"}, {"nonce", "replayed"}})}});
-  auto refused = dashboard->handle(callback);
+  auto refused = come_back("/dashboard/login", kDevOid, "replayed");
   EXPECT_EQ(refused.status, 401);
   EXPECT_TRUE(mentions(refused.body, "nonce"));
   EXPECT_FALSE(set_cookie(refused, "mcpgate_session"));
-  EXPECT_EQ(dashboard->handle(callback).status, 400) << "the state was used";
+  EXPECT_EQ(dashboard->handle(last_callback).status, 400) << "the state was used";
 }
 
 TEST_F(DashboardTest, RefusalsFromTheIdentityProviderAreShownNotSwallowed) {
@@ -236,15 +239,7 @@ TEST_F(DashboardTest, RefusalsFromTheIdentityProviderAreShownNotSwallowed) {
   EXPECT_FALSE(mentions(hostile.body, "<script>")) << "escaped";
 
   refuse_token = true;
-  auto start = dashboard->handle(get("/dashboard/login"));
-  auto location = std::string(start.headers.get("Location").value());
-  token_answer = http::Response::json(
-      200, json::object{
-               {"id_token",
-                id_token({{"oid", kDevOid}, {"preferred_username", "a@b.c"}, {"nonce", param(location, "nonce")}})}});
-  auto callback = get("/dashboard/callback?code=c&state=" + param(location, "state"));
-  callback.headers.add("Cookie", cookie_pair(*set_cookie(start, "mcpgate_sign_in")));
-  auto refused = dashboard->handle(callback);
+  auto refused = come_back("/dashboard/login", kDevOid);
   EXPECT_EQ(refused.status, 401);
   EXPECT_TRUE(mentions(refused.body, "expired"));
 }
@@ -252,15 +247,10 @@ TEST_F(DashboardTest, RefusalsFromTheIdentityProviderAreShownNotSwallowed) {
 TEST_F(DashboardTest, ReturnPathsStayOnTheDashboard) {
   for (auto wanted : {"https://evil.example/", "//evil.example/dashboard/", "/dashboard//evil.example", "/admin/v1/me",
                       "/dashboard/\\evil"}) {
-    auto start = dashboard->handle(get("/dashboard/login?return_to=" + http::Form::url_encode(wanted)));
-    auto location = std::string(start.headers.get("Location").value());
-    token_answer = http::Response::json(
-        200, json::object{
-                 {"id_token",
-                  id_token({{"oid", kDevOid}, {"preferred_username", "a@b.c"}, {"nonce", param(location, "nonce")}})}});
-    auto callback = get("/dashboard/callback?code=c&state=" + param(location, "state"));
-    callback.headers.add("Cookie", cookie_pair(*set_cookie(start, "mcpgate_sign_in")));
-    EXPECT_EQ(dashboard->handle(callback).headers.get("Location"), "/dashboard/") << wanted;
+    EXPECT_EQ(
+        come_back("/dashboard/login?return_to=" + http::Form::url_encode(wanted), kDevOid).headers.get("Location"),
+        "/dashboard/")
+        << wanted;
   }
 }
 

@@ -22,6 +22,17 @@ function useHash(): string {
   return hash;
 }
 
+type Note = { kind: "ok" | "error"; text: string } | null;
+
+// Runs a change; a refusal shows as the server's own message where the card shows its notes.
+async function attempt(setNote: (note: Note) => void, change: () => Promise<void>): Promise<void> {
+  try {
+    await change();
+  } catch (err) {
+    setNote({ kind: "error", text: message(err) });
+  }
+}
+
 function Notice({ kind, children }: { kind: "error" | "ok" | "info"; children: ComponentChildren }) {
   return (
     <p class={`notice ${kind}`} role={kind === "error" ? "alert" : "status"}>
@@ -214,18 +225,16 @@ function TeamspacePage({ me, name, tab }: { me: Me; name: string; tab: string })
 function Overview({ me, team, role, onChange }: { me: Me; team: Teamspace; role: Role; onChange: () => void }) {
   const [plan, setPlan] = useState(team.plan);
   const [trialEnds, setTrialEnds] = useState(team.trial_ends?.slice(0, 10) ?? "");
-  const [note, setNote] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [note, setNote] = useState<Note>(null);
   const save = async (e: Event) => {
     e.preventDefault();
-    try {
+    await attempt(setNote, async () => {
       const body: Record<string, string> = { plan };
       if (plan === "enterprise-trial") body.trial_ends = trialEnds;
       await call("PUT", `${ts(team.name)}/plan`, body);
       setNote({ kind: "ok", text: "Plan saved." });
       onChange();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   return (
     <div class="card">
@@ -297,7 +306,7 @@ function EntraTab({ team }: { team: Teamspace }) {
 function EntraCard({ team }: { team: Teamspace }) {
   const [config, setConfig] = useState<EntraConfig>({ tenant_id: "", audience: "", required_scope: "mcp.access" });
   const [saved, setSaved] = useState(false);
-  const [note, setNote] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [note, setNote] = useState<Note>(null);
   const [check, setCheck] = useState<TenantCheck | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -320,13 +329,11 @@ function EntraCard({ team }: { team: Teamspace }) {
     e.preventDefault();
     setNote(null);
     setCheck(null);
-    try {
+    await attempt(setNote, async () => {
       await call("PUT", `${ts(team.name)}/entra`, config);
       setSaved(true);
       setNote({ kind: "ok", text: "Microsoft Entra ID configuration saved." });
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const test = async () => {
     setCheck(null);
@@ -416,7 +423,7 @@ function EntraUsers({ team }: { team: Teamspace }) {
   const [query, setQuery] = useState("");
   const [email, setEmail] = useState("");
   const [oid, setOid] = useState("");
-  const [note, setNote] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [note, setNote] = useState<Note>(null);
   const [csv, setCsv] = useState("");
   const [report, setReport] = useState<{ rows: ImportRow[]; failed: number; imported: number; checked: boolean } | null>(null);
 
@@ -441,28 +448,24 @@ function EntraUsers({ team }: { team: Teamspace }) {
       setNote({ kind: "error", text: "Object ID must be a GUID: the user's Object ID from Entra ID → Users." });
       return;
     }
-    try {
+    await attempt(setNote, async () => {
       await call("POST", `${ts(team.name)}/users`, { email: email.trim(), oid: oid.trim() });
       setNote({ kind: "ok", text: `Added ${email.trim()}.` });
       setEmail("");
       setOid("");
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const remove = async (u: EntraUser) => {
-    try {
+    await attempt(setNote, async () => {
       await call("DELETE", `${ts(team.name)}/users/${encodeURIComponent(u.email)}`);
       setNote({ kind: "ok", text: `Removed ${u.email}.` });
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const runImport = async (checkOnly: boolean) => {
     setNote(null);
-    try {
+    await attempt(setNote, async () => {
       const r = await call<{ rows: ImportRow[]; failed: number; imported: number }>(
         "POST",
         `${ts(team.name)}/users/import?${checkOnly ? "check=true" : "all_or_nothing=true"}`,
@@ -475,9 +478,7 @@ function EntraUsers({ team }: { team: Teamspace }) {
         setCsv("");
         load();
       }
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const readFile = async (e: Event) => {
     const file = (e.target as HTMLInputElement).files?.[0];
@@ -650,7 +651,7 @@ function ApiKeys({ team, manager }: { team: Teamspace; manager: boolean }) {
   const [keys, setKeys] = useState<ApiKey[]>([]);
   const [name, setName] = useState("");
   const [secret, setSecret] = useState("");
-  const [note, setNote] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [note, setNote] = useState<Note>(null);
   const load = () =>
     call<{ api_keys: ApiKey[] }>("GET", `${ts(team.name)}/api-keys`)
       .then((r) => setKeys(r.api_keys))
@@ -661,23 +662,19 @@ function ApiKeys({ team, manager }: { team: Teamspace; manager: boolean }) {
   const create = async (e: Event) => {
     e.preventDefault();
     setNote(null);
-    try {
+    await attempt(setNote, async () => {
       const k = await call<ApiKey & { secret: string }>("POST", `${ts(team.name)}/api-keys`, { name: name.trim() });
       setSecret(k.secret);
       setName("");
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const revoke = async (k: ApiKey) => {
-    try {
+    await attempt(setNote, async () => {
       await call("DELETE", `${ts(team.name)}/api-keys/${k.id}`);
       setNote({ kind: "ok", text: `Revoked ${k.name}.` });
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   return (
     <div class="card" role="region" aria-labelledby="keys-title">
@@ -765,6 +762,28 @@ function totals(counts: UsageCount[], key: (c: UsageCount) => string): [string, 
   return [...m.entries()].sort((a, b) => b[1] - a[1]);
 }
 
+function CallTotals({ caption, column, rows }: { caption: string; column: string; rows: [string, number][] }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{column}</th>
+          <th scope="col">Calls</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([name, calls]) => (
+          <tr key={name}>
+            <td>{name}</td>
+            <td>{calls}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Usage({ team }: { team: Teamspace }) {
   const today = new Date();
   const [from, setFrom] = useState(isoDay(new Date(today.getTime() - 29 * 86400000)));
@@ -834,42 +853,8 @@ function Usage({ team }: { team: Teamspace }) {
         <canvas ref={canvas} role="img" aria-label={`Tool calls per day: ${total} in all`} />
       </div>
       <div class="columns">
-        <table>
-          <caption>Calls per user</caption>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Calls</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data &&
-              totals(data.counts, (c) => c.user).map(([u, n]) => (
-                <tr key={u}>
-                  <td>{u}</td>
-                  <td>{n}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-        <table>
-          <caption>Calls per tool</caption>
-          <thead>
-            <tr>
-              <th scope="col">Tool</th>
-              <th scope="col">Calls</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data &&
-              totals(data.counts, (c) => c.tool).map(([t, n]) => (
-                <tr key={t}>
-                  <td>{t}</td>
-                  <td>{n}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
+        <CallTotals caption="Calls per user" column="User" rows={data ? totals(data.counts, (c) => c.user) : []} />
+        <CallTotals caption="Calls per tool" column="Tool" rows={data ? totals(data.counts, (c) => c.tool) : []} />
       </div>
       <table>
         <caption>Latest calls</caption>
@@ -919,7 +904,7 @@ function Libraries({ team, manager, installation }: { team: Teamspace; manager: 
   const [libraries, setLibraries] = useState<Library[]>([]);
   const [library, setLibrary] = useState("");
   const [group, setGroup] = useState("");
-  const [note, setNote] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [note, setNote] = useState<Note>(null);
   const load = () =>
     call<{ libraries: Library[] }>("GET", `${ts(team.name)}/libraries`)
       .then((r) => {
@@ -934,32 +919,26 @@ function Libraries({ team, manager, installation }: { team: Teamspace; manager: 
   const restrict = async (e: Event) => {
     e.preventDefault();
     setNote(null);
-    try {
+    await attempt(setNote, async () => {
       await call("POST", path(library), { group: group.trim() });
       setNote({ kind: "ok", text: `${library} is now visible only to members of group ${group.trim()} (and its other groups).` });
       setGroup("");
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const lift = async (id: string, g: string) => {
-    try {
+    await attempt(setNote, async () => {
       await call("DELETE", `${path(id)}/${encodeURIComponent(g)}`);
       setNote({ kind: "ok", text: `Group ${g} no longer restricts ${id}.` });
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   const refresh = async (id: string) => {
-    try {
+    await attempt(setNote, async () => {
       await call("POST", `/admin/v1/libraries/${encodeURIComponent(id)}/refresh`);
       setNote({ kind: "ok", text: `Refreshing ${id} from its sources; its state below changes when it is done.` });
       load();
-    } catch (err) {
-      setNote({ kind: "error", text: message(err) });
-    }
+    });
   };
   return (
     <div class="card" role="region" aria-labelledby="libraries-title">
