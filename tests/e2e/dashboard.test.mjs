@@ -234,6 +234,14 @@ describe("the dashboard", () => {
     await page.getByText(/^revoked \d{4}-/).waitFor();
     await snapshot(page, "api-keys");
 
+    // Members: carol becomes an admin of acme.
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByLabel("Member email").fill(DEMO.CarolUpn);
+    await page.getByLabel("Role", { exact: true }).selectOption("admin");
+    await page.getByRole("button", { name: "Save member" }).click();
+    await page.getByText(`${DEMO.CarolUpn} is now admin of acme.`).waitFor();
+    await snapshot(page, "members");
+
     // The demo teamspace: restrict a library, and watch the usage chart move after an MCP call.
     await page.goto(`${stack.dashboard}#/t/contoso/libraries`);
     await page.getByLabel("Library", { exact: true }).selectOption("/pinojs/pino");
@@ -262,6 +270,7 @@ describe("the dashboard", () => {
     const acmeActions = await page.locator("tbody tr td.mono").allTextContents();
     for (const action of ["teamspace.create", "member.set", "entra.set", "user.add", "api_key.create", "api_key.revoke"])
       assert.ok(acmeActions.includes(action), `${action} in ${acmeActions}`);
+    assert.equal(acmeActions.filter((a) => a === "member.set").length, 2, "alice as owner, then carol as admin");
     assert.ok(!acmeActions.includes("user.import"), "the refused CSV wrote no audit line");
     assert.ok((await page.locator("tbody").innerText()).includes(DEMO.AliceOid), "who: the object ID");
     await snapshot(page, "audit");
@@ -280,7 +289,7 @@ describe("the dashboard", () => {
     await page.getByRole("link", { name: "contoso" }).click();
     await page.getByRole("heading", { name: "contoso" }).waitFor();
     const tabs = await page.getByRole("navigation", { name: "Teamspace sections" }).getByRole("link").allTextContents();
-    assert.deepEqual(tabs, ["Overview", "API keys", "Usage", "Libraries"]);
+    assert.deepEqual(tabs, ["Overview", "API keys", "Usage", "Libraries"], "no Microsoft Entra ID, Members or Audit");
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByText("Your own keys in this teamspace.").waitFor();
     assert.equal(await page.getByRole("cell", { name: "usage-probe" }).count(), 0, "alice's keys are not listed");

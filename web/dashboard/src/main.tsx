@@ -173,12 +173,15 @@ function entraAllowed(t: Teamspace): boolean {
 const TABS: { id: string; label: string; managers: boolean }[] = [
   { id: "overview", label: "Overview", managers: false },
   { id: "entra", label: "Microsoft Entra ID", managers: true },
+  { id: "members", label: "Members", managers: true },
   { id: "api-keys", label: "API keys", managers: false },
   { id: "usage", label: "Usage", managers: false },
   { id: "libraries", label: "Libraries", managers: false },
   { id: "audit", label: "Audit", managers: true },
 ];
 
+// One teamspace's page. Keyed by the teamspace in the address (see App), so moving to another
+// teamspace starts from nothing: no card shows, or fetches for, the teamspace left behind.
 function TeamspacePage({ me, name, tab }: { me: Me; name: string; tab: string }) {
   const [team, setTeam] = useState<Teamspace | null>(null);
   const [role, setRole] = useState<Role | null>(null);
@@ -192,7 +195,7 @@ function TeamspacePage({ me, name, tab }: { me: Me; name: string; tab: string })
       .catch((e) => setError(message(e)));
   useEffect(() => {
     load();
-  }, [name]);
+  }, []);
 
   if (error) return <Notice kind="error">{error}</Notice>;
   if (!team || !role) return <p>Loading…</p>;
@@ -217,6 +220,7 @@ function TeamspacePage({ me, name, tab }: { me: Me; name: string; tab: string })
       {current === "api-keys" && <ApiKeys team={team} manager={manager} />}
       {current === "usage" && <Usage team={team} />}
       {current === "libraries" && <Libraries team={team} manager={manager} installation={me.installation_owner} />}
+      {current === "members" && <Members team={team} role={role} />}
       {current === "audit" && <Audit team={team} />}
     </section>
   );
@@ -1031,6 +1035,81 @@ interface AuditEntry {
   detail: string;
 }
 
+// --- Members -------------------------------------------------------------------------------
+
+interface Member {
+  email: string;
+  role: Role;
+  created: string;
+}
+
+function Members({ team, role }: { team: Teamspace; role: Role }) {
+  const [members, setMembers] = useState<Member[]>([]);
+  const [email, setEmail] = useState("");
+  const [newRole, setNewRole] = useState<Role>("admin");
+  const [note, setNote] = useState<Note>(null);
+  const load = () =>
+    call<{ members: Member[] }>("GET", `${ts(team.name)}/members`)
+      .then((r) => setMembers(r.members))
+      .catch((e) => setNote({ kind: "error", text: message(e) }));
+  useEffect(() => {
+    load();
+  }, [team.name]);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    setNote(null);
+    await attempt(setNote, async () => {
+      const m = await call<Member>("POST", `${ts(team.name)}/members`, { email: email.trim(), role: newRole });
+      setNote({ kind: "ok", text: `${m.email} is now ${m.role} of ${team.name}.` });
+      setEmail("");
+      load();
+    });
+  };
+  return (
+    <div class="card" role="region" aria-labelledby="members-title">
+      <h3 id="members-title">Members</h3>
+      <p>
+        Owners and admins manage this teamspace in the dashboard; developers see it, their own API keys and their own usage. People
+        sign in with the email shown here. {role === "owner" ? "" : "Only an owner can make someone an owner."}
+      </p>
+      <form class="inline" onSubmit={add} aria-label="Add or change a member">
+        <Field id="member-email" label="Member email" value={email} onInput={setEmail} />
+        <div class="field">
+          <label for="member-role">Role</label>
+          <select id="member-role" value={newRole} onChange={(e) => setNewRole((e.target as HTMLSelectElement).value as Role)}>
+            {role === "owner" && <option value="owner">Owner</option>}
+            <option value="admin">Admin</option>
+            <option value="developer">Developer</option>
+          </select>
+        </div>
+        <button type="submit" disabled={!email.includes("@")}>
+          Save member
+        </button>
+      </form>
+      {note && <Notice kind={note.kind}>{note.text}</Notice>}
+      <table>
+        <caption class="visually-hidden">Members</caption>
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Since</th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => (
+            <tr key={m.email}>
+              <td>{m.email}</td>
+              <td>{m.role}</td>
+              <td>{m.created.slice(0, 10)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Audit({ team }: { team: Teamspace }) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [error, setError] = useState("");
@@ -1111,7 +1190,7 @@ function App() {
 
   const parts = hash.replace(/^#\/?/, "").split("/");
   const page = parts[0] === "t" && parts[1] ? (
-    <TeamspacePage me={me} name={decodeURIComponent(parts[1])} tab={parts[2] ?? "overview"} />
+    <TeamspacePage key={parts[1]} me={me} name={decodeURIComponent(parts[1])} tab={parts[2] ?? "overview"} />
   ) : (
     <TeamspaceList me={me} />
   );
