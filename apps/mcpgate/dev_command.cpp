@@ -37,7 +37,7 @@ int run_dev(const DevOptions& o) {
 
   devstack::DevStack stack(std::move(settings));
   spdlog::warn("mcpgate dev runs the development identity provider: for development only, never production");
-  std::cout << devstack::summary(stack.settings(), stack.ca_file()) << std::flush;
+  std::cout << devstack::summary(stack.settings(), stack.ca_file(), stack.libraries()) << std::flush;
   write_port_file(o.port_file, stack.settings().gateway_port);
   return stack.run();
 }

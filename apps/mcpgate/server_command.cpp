@@ -23,7 +23,11 @@ int run_server(const ServerOptions& o) {
                                                                                          : fs::path(o.data_dir))
                                       : server::parse_server_config(config::YamlReader::from_file(o.config_file));
   if (!o.data_dir.empty()) config.data_dir = o.data_dir;
-  if (o.port >= 0) config.port = uint16_t(o.port);
+  if (o.port >= 0) {
+    bool derived = config.public_url_derived && config.public_url == server::derived_public_url(config, config.port);
+    config.port = uint16_t(o.port);
+    if (derived) config.public_url = server::derived_public_url(config, config.port);
+  }
   server::McpServer mcp_server(std::move(config), SystemClock::instance());
   spdlog::info("MCP server listening on port {} (/mcp with API keys, /mcp/oauth with Entra tokens)", mcp_server.port());
   write_port_file(o.port_file, mcp_server.port());

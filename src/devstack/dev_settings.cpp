@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/strings.hpp"
 #include "idp/config.hpp"
 
 namespace mcpgate::devstack {
@@ -47,9 +48,11 @@ std::vector<DemoUser> demo_users() {
     // Carol signs in fine but no teamspace lists her: the guide's "401 from Context7 with a
     // valid OBO token" case, reproducible on demand.
     d.provisioned = u.upn.rfind("carol@", 0) != 0;
-    d.note = !d.provisioned   ? "signs in, but is not provisioned: the server refuses her (user_not_provisioned)"
-             : d.mfa_required ? "provisioned; Conditional Access demands MFA (step-up challenge)"
-                              : "provisioned";
+    d.note =
+        !d.provisioned
+            ? "signs in, but is not provisioned: the server refuses her (user_not_provisioned), the gateway answers 403"
+        : d.mfa_required ? "provisioned; Conditional Access demands MFA (step-up challenge)"
+                         : "provisioned";
     users.push_back(std::move(d));
   }
   return users;
@@ -182,7 +185,8 @@ std::string stack_json(const DevSettings& s) {
 
 std::string dashboard_url(const DevSettings& s) { return server_url(s) + "/dashboard/"; }
 
-std::string summary(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file) {
+std::string summary(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file,
+                    const std::vector<std::string>& libraries) {
   auto l = layout(s);
   auto mcp = mcp_url(s);
   std::string out;
@@ -199,10 +203,17 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   out += "VS Code (.vscode/mcp.json):\n" + vscode_mcp_json(mcp) + "\n";
   out += "Claude Code:\n  " + claude_code_command(mcp) + "\n";
   out += "Cursor (~/.cursor/mcp.json):\n" + cursor_mcp_json(mcp) + "\n";
-  out +=
-      "Try it: ask your assistant \"use context7: how do I register a Fastify plugin under a prefix?\"; it\n"
-      "calls resolve-library-id, then query-docs, on the documentation indexed from --corpus (the demo corpus:\n"
-      "Node.js 18 API, Fastify, Undici, Pino, Axios, Zod, Commander, ws, dotenv).\n\n";
+  if (libraries.empty()) {
+    out +=
+        "No documentation is indexed yet: start with --corpus corpus/sources (the demo corpus), or add a library\n"
+        "with `mcpgate index --data-dir " +
+        l.server_dir.string() + " add <folder> --id /owner/project`.\n\n";
+  } else {
+    out +=
+        "Try it: ask your assistant \"use context7: how do I ...?\" about one of the indexed libraries; it calls\n"
+        "resolve-library-id, then query-docs. Indexed (" +
+        std::to_string(libraries.size()) + "): " + join(libraries, ", ") + ".\n\n";
+  }
   out +=
       "Demo users (no passwords; a browser sign-in without a login_hint is alice, the\n"
       "idp.yaml default_user):\n";

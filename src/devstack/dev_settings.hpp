@@ -72,6 +72,8 @@ std::string claude_code_command(const std::string& mcp_url);
 std::string stack_json(const DevSettings& s);
 
 // What `mcpgate dev` prints once everything listens.
-std::string summary(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file);
+// `libraries`: the titles of the documentation the server answers from.
+std::string summary(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file,
+                    const std::vector<std::string>& libraries);
 
 }  // namespace mcpgate::devstack

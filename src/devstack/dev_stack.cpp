@@ -105,6 +105,7 @@ struct DevStack::Impl {
   DevSettings settings;
   DevLayout paths;
   std::optional<fs::path> ca_file;
+  std::vector<std::string> libraries;
   std::unique_ptr<idp::KeyStore> keys;
   std::unique_ptr<idp::IdentityProvider> provider;
   std::unique_ptr<http::Server> idp_server;
@@ -155,7 +156,7 @@ struct DevStack::Impl {
     write_config(file, server_yaml(settings, ca_file));
     auto config = server::parse_server_config(config::YamlReader::from_file(file));
     ensure_private_directory(config.data_dir);
-    prepare_documentation(config.data_dir, settings.corpus_dir);
+    libraries = prepare_documentation(config.data_dir, settings.corpus_dir);
     mcp = bind_or_explain("MCP server", "--server-port", [&] {
       return std::make_unique<server::McpServer>(std::move(config), SystemClock::instance());
     });
@@ -215,6 +216,7 @@ DevStack::~DevStack() = default;
 
 const DevSettings& DevStack::settings() const { return impl_->settings; }
 const std::optional<fs::path>& DevStack::ca_file() const { return impl_->ca_file; }
+const std::vector<std::string>& DevStack::libraries() const { return impl_->libraries; }
 
 void DevStack::stop() {
   std::lock_guard lock(impl_->mutex);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "devstack/dev_settings.hpp"
 
@@ -24,6 +25,8 @@ class DevStack {
   const DevSettings& settings() const;
   // The development CA when the IdP serves HTTPS.
   const std::optional<std::filesystem::path>& ca_file() const;
+  // The titles of the libraries the MCP server answers from.
+  const std::vector<std::string>& libraries() const;
 
   // Serves until stop(), SIGINT or SIGTERM, or until one component stops by itself (then the
   // others are stopped too). 0 after a requested stop, 1 when a component failed.

@@ -12,11 +12,24 @@
 
 namespace mcpgate::devstack {
 
-void prepare_documentation(const std::filesystem::path& server_data_dir,
-                           const std::optional<std::filesystem::path>& corpus_dir) {
+namespace {
+
+std::vector<std::string> titles_in(const std::filesystem::path& server_data_dir) {
+  std::vector<std::string> titles;
+  docs::DocIndex index(server_data_dir / "docs.db", SystemClock::instance());
+  for (const auto& library : index.libraries())
+    if (library.default_version()) titles.push_back(library.info.title.empty() ? library.info.id : library.info.title);
+  return titles;
+}
+
+}  // namespace
+
+std::vector<std::string> prepare_documentation(const std::filesystem::path& server_data_dir,
+                                               const std::optional<std::filesystem::path>& corpus_dir) {
   if (!corpus_dir) {
     spdlog::info("documentation: no corpus given (--corpus); the tools answer from what the index already holds");
-    return;
+    ensure_private_directory(server_data_dir);
+    return titles_in(server_data_dir);
   }
   auto manifest = *corpus_dir / "libraries.yaml";
   std::error_code ec;
@@ -50,6 +63,7 @@ void prepare_documentation(const std::filesystem::path& server_data_dir,
                  snippets, seconds);
   else
     spdlog::info("documentation: {} libraries already indexed", requests.size());
+  return titles_in(server_data_dir);
 }
 
 }  // namespace mcpgate::devstack

@@ -105,7 +105,10 @@ http::Headers downstream_response_headers(const http::Headers& upstream) {
 }
 
 void claim_bearer_challenge(http::Headers& headers, int status, const std::string& resource_metadata_url) {
-  if (status != 401 && status != 403) return;
+  if (status != 401 && status != 403) {
+    headers.remove("WWW-Authenticate");
+    return;
+  }
   const std::string ours = "resource_metadata=\"" + resource_metadata_url + "\"";
   auto challenge = headers.get("WWW-Authenticate");
   if (!challenge) {

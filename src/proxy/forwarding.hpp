@@ -31,7 +31,8 @@ http::Headers downstream_response_headers(const http::Headers& upstream);
 // An upstream's Bearer challenge names the upstream's own protected-resource metadata, which
 // clients of the gateway cannot or must not reach. On a 401 or 403 the gateway points
 // resource_metadata at its own (as the guide's API Management policy overrides the header),
-// keeping the upstream's error and description.
+// keeping the upstream's error and description. On any other answer a challenge has no meaning
+// (RFC 6750) and would only name the upstream's address: it is removed.
 void claim_bearer_challenge(http::Headers& headers, int status, const std::string& resource_metadata_url);
 
 }  // namespace mcpgate::proxy

@@ -673,6 +673,50 @@ struct GatewayService::Impl {
   // Relays the upstream's answer as it arrives; returns the outcome for the audit line. A stream
   // ends with whichever comes first: its end, or the client hanging up (which must cancel the
   // upstream request rather than leave it streaming into the void).
+  static constexpr size_t kMaxRefusalBytes = 64 * 1024;
+
+  // The whole body of a response known to be short; nullopt if the upstream broke off.
+  static Task<std::optional<std::string>> read_whole(http::UpstreamResponse* response) {
+    std::string body;
+    while (!response->done()) {
+      auto piece = co_await response->read_some();
+      if (!piece) co_return std::nullopt;
+      body += *piece;
+    }
+    co_return body;
+  }
+
+  // The MCP server verified the token but finds no provisioned user for it (Context7's 401 with
+  // reason user_not_provisioned). Passed on as 401, it makes clients sign in again, forever:
+  // signing in cannot help.
+  static bool not_provisioned(std::string_view body) {
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(body, ec);
+    if (ec || !doc.is_object()) return false;
+    const auto* error = doc.as_object().if_contains("error");
+    const auto* data = error && error->is_object() ? error->as_object().if_contains("data") : nullptr;
+    const auto* reason = data && data->is_object() ? data->as_object().if_contains("reason") : nullptr;
+    return reason && reason->is_string() && reason->as_string() == "user_not_provisioned";
+  }
+
+  // 403 without a challenge, so clients show the message instead of starting a new sign-in.
+  static http::Response not_provisioned_answer(const auth::VerifiedToken& claims) {
+    std::string who = claims.preferred_username.empty() ? "this account" : claims.preferred_username;
+    std::string message = "You are signed in as " + who + " (object ID " + claims.oid + ", tenant " + claims.tid +
+                          "), but the MCP server's teamspace has not provisioned you. Ask a teamspace owner or admin "
+                          "to add this object ID under Microsoft Entra ID users (the guide's Part 4 Step 2); signing "
+                          "in again will not help.";
+    auto r = http::Response::json(
+        403, boost::json::object{
+                 {"jsonrpc", "2.0"},
+                 {"id", nullptr},
+                 {"error", boost::json::object{{"code", -32001},
+                                               {"message", message},
+                                               {"data", boost::json::object{{"reason", "user_not_provisioned"}}}}}});
+    r.headers.set("Cache-Control", "no-store");
+    return r;
+  }
+
   Task<std::string> relay(http::UpstreamResponse* response, http::ResponseWriter* out, http::Headers headers,
                           size_t* response_bytes) {
     bool streaming = !response->content_length;
@@ -830,8 +874,24 @@ struct GatewayService::Impl {
 
     upstream_status = response->status;
     auto headers = downstream_response_headers(response->headers);
-    if (response->status == 401 || response->status == 403)
-      claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
+    claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
+    if (response->status == 401 && response->content_length && *response->content_length <= kMaxRefusalBytes) {
+      // A refusal is short and whole: read it, since one kind must not reach the client as it is.
+      auto body = co_await read_whole(response.get());
+      http::Response answer;
+      if (body && not_provisioned(*body)) {
+        answer = not_provisioned_answer(*who->claims);
+        finish(403, "user_not_provisioned");
+      } else {
+        answer.status = 401;
+        answer.headers = std::move(headers);
+        answer.body = body ? std::move(*body) : std::string();
+        finish(401, body ? "forwarded" : "upstream_broke_off");
+      }
+      response.reset();
+      co_await out.send(answer);
+      co_return;
+    }
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
     size_t response_bytes = 0;

@@ -163,10 +163,12 @@ struct McpServer::Impl {
     tools.add(std::move(whoami));
   }
 
+  // A challenge only where a credential is refused (RFC 6750): on other answers it would name
+  // this server's address to whoever forwards them.
   http::Response with_cors(http::Response r) {
     r.headers.set("Access-Control-Allow-Origin", "*");
     r.headers.set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate");
-    if (!r.headers.get("WWW-Authenticate"))
+    if (r.status == 401 && !r.headers.get("WWW-Authenticate"))
       r.headers.set("WWW-Authenticate", "Bearer resource_metadata=\"" + resource_metadata_url() + "\"");
     return r;
   }
@@ -382,6 +384,15 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, const ToolInstalle
   impl.server = http::make_streaming_server(
       options, [impl = impl_.get()](http::Request& r, http::ResponseWriter& w) { return impl->serve(r, w); },
       [](int status, std::string_view message) { return jsonrpc_refusal(status, std::string(message), ""); });
+  // Listening with port 0 binds a port chosen now; the URLs this server names must carry it.
+  if (impl.config.public_url_derived && impl.config.public_url == derived_public_url(impl.config, impl.config.port)) {
+    impl.config.public_url = derived_public_url(impl.config, impl.server->port());
+    if (impl.config.dashboard) impl.config.dashboard->public_url = impl.config.public_url;
+  }
+  if (impl.config.dashboard)
+    impl.dashboard = std::make_unique<dashboard::Dashboard>(
+        *impl.config.dashboard, *impl.store,
+        [impl = impl_.get()](const std::string& token) { return impl->check_id_token(token); }, impl.clock);
 }
 
 McpServer::~McpServer() { impl_->workers.join(); }

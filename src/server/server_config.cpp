@@ -9,11 +9,17 @@ std::chrono::seconds secs(std::chrono::milliseconds ms) { return std::chrono::du
 
 }  // namespace
 
+std::string derived_public_url(const ServerConfig& config, uint16_t port) {
+  return std::string(config.tls ? "https" : "http") + "://" + (config.host == "127.0.0.1" ? "localhost" : config.host) +
+         ":" + std::to_string(port);
+}
+
 ServerConfig default_server_config(const std::filesystem::path& data_dir) {
   ServerConfig c;
   c.data_dir = data_dir;
   c.docs_index = data_dir / "docs.db";
-  c.public_url = "http://localhost:" + std::to_string(c.port);
+  c.public_url = derived_public_url(c, c.port);
+  c.public_url_derived = true;
   return c;
 }
 
@@ -27,9 +33,8 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   if (listen.tls) c.tls = http::TlsFiles{listen.tls->first, listen.tls->second};
   c.threads = int(root.integer("threads", c.threads, 1, 64));
   c.worker_threads = int(root.integer("worker_threads", c.worker_threads, 1, 256));
-  c.public_url =
-      root.http_url("public_url", std::string(c.tls ? "https" : "http") + "://" +
-                                      (c.host == "127.0.0.1" ? "localhost" : c.host) + ":" + std::to_string(c.port));
+  c.public_url_derived = !root.has("public_url");
+  c.public_url = root.http_url("public_url", derived_public_url(c, c.port));
   c.data_dir = root.str("data_dir");
 
   auto entra = root.child("entra");

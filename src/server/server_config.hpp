@@ -20,6 +20,9 @@ struct ServerConfig {
   int worker_threads = 4;  // store, key fetches and tools run here, never on I/O threads
   std::optional<http::TlsFiles> tls;
   std::string public_url;  // how clients (or the gateway) reach this server
+  // public_url was not configured but derived from listen; it then follows the port really
+  // bound (listen.port 0, --port) unless set to something else since.
+  bool public_url_derived = false;
   std::filesystem::path data_dir;
 
   std::string authority = "https://login.microsoftonline.com";
@@ -54,5 +57,7 @@ struct ServerConfig {
 
 ServerConfig parse_server_config(const config::YamlReader& root);
 ServerConfig default_server_config(const std::filesystem::path& data_dir);
+// What public_url is when it is not configured: http(s)://<host>:<port>, localhost for 127.0.0.1.
+std::string derived_public_url(const ServerConfig& config, uint16_t port);
 
 }  // namespace mcpgate::server

@@ -269,33 +269,40 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     const error = await client.connect(transport).then(() => undefined, (e) => e);
     await client.close();
     assert.ok(error, "the connection is refused");
-    const refusal = recorder.log.slice(signedIn).find((e) => e.url.href === stack.mcp_url && e.withToken && e.status === 401);
-    assert.ok(refusal, `a 401 for carol's token:\n${steps(recorder.log).join("\n")}`);
+    const after = recorder.log.slice(signedIn);
+    const refusal = after.find((e) => e.url.href === stack.mcp_url && e.withToken && e.status === 403);
+    assert.ok(refusal, `a 403 for carol's token:\n${steps(recorder.log).join("\n")}`);
     show("SDK, carol", [...steps(recorder.log), `${error.constructor.name}: ${error.message}`]);
-    const elsewhere = recorder.log.slice(signedIn).filter((e) => e.url.origin !== new URL(stack.gateway).origin);
-    return { error, refusal, provider, elsewhere: elsewhere.map((e) => `${e.method} ${e.url.href} ${e.status}`) };
+    const elsewhere = after.filter((e) => e.url.origin !== new URL(stack.gateway).origin);
+    const signInAgain = after.filter((e) => /\/(authorize|token|register)\b/.test(e.url.pathname));
+    return {
+      error,
+      refusal,
+      provider,
+      elsewhere: elsewhere.map((e) => `${e.method} ${e.url.href} ${e.status}`),
+      signInAgain: signInAgain.map((e) => `${e.method} ${e.url.href} ${e.status}`),
+    };
   }
 
-  test("carol signs in and passes the gateway; the server refuses her: user_not_provisioned", async () => {
+  // The server refuses a verified user it has no record of with Context7's 401. Passed on as
+  // 401, it would send every client into a new sign-in, which cannot help (the SDK gives up after
+  // three); the gateway answers 403 naming the fix, as the guide's troubleshooting does.
+  test("carol signs in and passes the gateway; the server has not provisioned her: 403 naming the fix", async () => {
     const { refusal, provider } = await carolThroughTheSdk();
     const body = JSON.parse(await refusal.body);
     assert.equal(body?.error?.data?.reason, "user_not_provisioned", JSON.stringify(body));
-    assert.match(body?.error?.message ?? "", /not provisioned/, JSON.stringify(body));
+    assert.match(body?.error?.message ?? "", /Microsoft Entra ID users/, JSON.stringify(body));
+    assert.ok((body?.error?.message ?? "").includes(DEMO.CarolOid), "the object ID to add");
+    assert.equal(refusal.wwwAuthenticate, null, "no challenge: nothing to sign in to");
 
     const raw = await rawMcpPost(provider.savedTokens.access_token);
-    assert.equal(raw.status, 401, raw.text);
+    assert.equal(raw.status, 403, raw.text);
     assert.equal(raw.body?.error?.data?.reason, "user_not_provisioned", raw.text);
   });
 
-  // The server's own challenge names the server behind the gateway; were it forwarded as it is,
-  // the SDK would follow it, find a resource that is not the gateway's MCP URL and report that
-  // mismatch instead of the refusal. The gateway points it at its own metadata, as the guide's
-  // API Management policy overrides the header on every 401 (Part 5 Step 3).
-  test("carol's refusal names the gateway's resource metadata, so the SDK reports the refusal itself", async () => {
-    const { error, refusal, elsewhere } = await carolThroughTheSdk();
-    const metadata = challengeParam(refusal.wwwAuthenticate ?? "", "resource_metadata") ?? "";
-    assert.ok(metadata.startsWith(`${stack.gateway}/.well-known/oauth-protected-resource`),
-              `WWW-Authenticate: ${refusal.wwwAuthenticate}`);
+  test("carol's refusal starts no new sign-in, and the SDK reports it", async () => {
+    const { error, elsewhere, signInAgain } = await carolThroughTheSdk();
+    assert.deepEqual(signInAgain, [], "no authorization, token or registration request after the refusal");
     assert.deepEqual(elsewhere, [], "the client talks to the gateway only");
     assert.doesNotMatch(error.message, /does not match expected/, `${error.constructor.name}: ${error.message}`);
   });

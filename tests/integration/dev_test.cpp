@@ -74,9 +74,12 @@ TEST_F(DevProcess, AliceIsServedThroughTheGatewayAndCarolIsRefusedByTheServer) {
 
   // Carol signs in fine and the gateway exchanges her token; the server has no user for her.
   auto carol = post(gateway_token(idp_base, "carol@contoso.dev"), initialize_body());
-  EXPECT_EQ(carol.status, 401) << carol.body;
+  // The server says 401; the gateway answers 403 naming the fix, since signing in again cannot help.
+  EXPECT_EQ(carol.status, 403) << carol.body;
+  EXPECT_FALSE(carol.headers.get("WWW-Authenticate")) << "no challenge: clients must not start another sign-in";
   EXPECT_EQ(json::parse(carol.body).at("error").at("data").at("reason").as_string(), "user_not_provisioned")
       << carol.body;
+  EXPECT_NE(carol.body.find("9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a03"), std::string::npos) << "carol's object ID";
 
   // Dave is provisioned, but Conditional Access wants MFA: a step-up challenge, not a refusal.
   auto dave = post(gateway_token(idp_base, "dave@contoso.dev"), initialize_body());

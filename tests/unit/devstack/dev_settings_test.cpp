@@ -100,12 +100,16 @@ TEST(DevSettings, DemoUsersComeFromTheDemoTenantAndCarolIsNotProvisioned) {
 }
 
 TEST(DevSettings, TheSummaryNamesTheUrlTheClientsTheUsersAndTheData) {
-  auto text = summary(settings(), std::nullopt);
+  auto text = summary(settings(), std::nullopt, {"Fastify", "Zod"});
   for (auto part : {"http://localhost:18410/context7/mcp", "\"servers\"", "claude mcp add --transport http",
                     "mcpServers", "alice@contoso.dev", "carol@contoso.dev", "user_not_provisioned",
                     "/var/tmp/mcpgate dev's data/config", "audit.jsonl", "Ctrl-C"})
     EXPECT_TRUE(mentions(text, part)) << part;
   EXPECT_FALSE(mentions(text, idp::demo::kGatewaySecret));
+  EXPECT_TRUE(mentions(text, "Indexed (2): Fastify, Zod."));
+  EXPECT_FALSE(mentions(text, "Node.js 18 API")) << "only what is indexed is named";
+  EXPECT_TRUE(mentions(summary(settings(), std::nullopt, {}), "No documentation is indexed yet"));
+  EXPECT_TRUE(mentions(text, "/dashboard/")) << "the dashboard and who to sign in as";
 }
 
 TEST(DevSettings, StackJsonListsEveryUrl) {

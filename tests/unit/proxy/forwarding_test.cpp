@@ -198,11 +198,13 @@ TEST(ClaimBearerChallenge, AddsTheMetadataWhenTheUpstreamGaveNone) {
             "Bearer resource_metadata=\"https://gw.test/m\", error=\"insufficient_scope\"");
 }
 
-TEST(ClaimBearerChallenge, LeavesOtherStatusesAlone) {
-  http::Headers h;
-  h.set("WWW-Authenticate", "Bearer resource_metadata=\"http://upstream\"");
-  claim_bearer_challenge(h, 200, "https://gw.test/m");
-  EXPECT_EQ(h.get("WWW-Authenticate").value_or(""), "Bearer resource_metadata=\"http://upstream\"");
+TEST(ClaimBearerChallenge, DropsAChallengeFromAnswersThatRefuseNothing) {
+  for (int status : {200, 202, 404, 405, 500}) {
+    http::Headers h;
+    h.set("WWW-Authenticate", "Bearer resource_metadata=\"http://upstream\"");
+    claim_bearer_challenge(h, status, "https://gw.test/m");
+    EXPECT_FALSE(h.get("WWW-Authenticate")) << status;
+  }
 }
 
 }  // namespace

@@ -360,6 +360,42 @@ TEST_F(GatewayServiceTest, UpstreamChallengeIsReplacedByTheGatewaysOwn) {
   EXPECT_NE(challenge.find(testing::kPublicUrl), std::string::npos) << challenge;
 }
 
+TEST_F(GatewayServiceTest, AnUpstreamChallengeOnAnAnswerThatRefusesNothingIsDropped) {
+  upstream.reply_headers.add("WWW-Authenticate",
+                             "Bearer resource_metadata=\"http://10.0.0.5:9420/.well-known/oauth-protected-resource\"");
+  for (int status : {200, 202, 405}) {
+    upstream.reply_status = status;
+    auto out = send(mcp_post(kAlice));
+    EXPECT_EQ(out.status, status);
+    EXPECT_FALSE(out.headers.get("WWW-Authenticate")) << status << ": no challenge, and no internal address";
+  }
+}
+
+TEST_F(GatewayServiceTest, AVerifiedButUnprovisionedUserGets403NamingTheFixNotAnotherSignIn) {
+  upstream.reply_status = 401;
+  upstream.reply_headers.add("WWW-Authenticate",
+                             R"(Bearer error="invalid_token", error_description="not provisioned")");
+  upstream.reply_pieces = {
+      R"({"jsonrpc":"2.0","error":{"code":-32001,"message":"User not provisioned","data":{"reason":"user_not_provisioned"}},"id":null})"};
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.status, 403) << out.body;
+  EXPECT_FALSE(out.headers.get("WWW-Authenticate")) << "a challenge would start a sign-in that cannot help";
+  auto error = json::parse(out.body).at("error").as_object();
+  auto message = std::string(error.at("message").as_string());
+  EXPECT_NE(message.find(kAlice), std::string::npos) << "the object ID to add: " << message;
+  EXPECT_NE(message.find("Microsoft Entra ID users"), std::string::npos) << message;
+  EXPECT_EQ(error.at("data").at("reason").as_string(), "user_not_provisioned");
+
+  // Any other refusal is relayed whole, as it came, with the gateway's challenge.
+  upstream.reply_pieces = {
+      R"({"jsonrpc":"2.0","error":{"code":-32001,"message":"expired","data":{"reason":"token_expired"}},"id":null})"};
+  auto other = send(mcp_post(kAlice));
+  EXPECT_EQ(other.status, 401);
+  EXPECT_EQ(other.body, upstream.reply_pieces.front());
+  EXPECT_NE(std::string(other.headers.get("WWW-Authenticate").value_or("")).find(testing::kPublicUrl),
+            std::string::npos);
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};

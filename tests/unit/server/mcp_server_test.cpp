@@ -59,6 +59,23 @@ class McpServerTest : public ::testing::Test {
 
 TEST_F(McpServerTest, BindsAFreePortWhenAskedForZero) { EXPECT_NE(server->port(), 0); }
 
+TEST(McpServerUrls, ADerivedPublicUrlNamesThePortReallyBound) {
+  testing::TempDir dir;
+  testing::ManualClock clock;
+  auto config = parse_server_config(config::YamlReader::from_string(
+      "listen: {host: 127.0.0.1, port: 0}\ndata_dir: '" + dir.path().string() + "'\n", "s.yaml"));
+  McpServer server(std::move(config), clock);
+  std::thread thread([&] { server.run(); });
+  auto base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto prm = http::fetch({"GET", base + "/.well-known/oauth-protected-resource/mcp/oauth"});
+  server.stop();
+  thread.join();
+  EXPECT_NE(prm.body.find("\"http://localhost:" + std::to_string(server.port()) + "/mcp/oauth\""), std::string::npos)
+      << prm.body;
+  EXPECT_EQ(prm.body.find("localhost:0"), std::string::npos);
+  EXPECT_FALSE(prm.headers.get("WWW-Authenticate")) << "a challenge belongs to refusals only";
+}
+
 TEST_F(McpServerTest, ApiKeyOpensMcpAndAnswersInitialize) {
   auto r = mcp("/mcp", initialize(), api_key);
   ASSERT_EQ(r.status, 200) << r.body;
