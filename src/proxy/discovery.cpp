@@ -1,5 +1,7 @@
 #include "proxy/discovery.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -93,11 +95,27 @@ http::Response authorization_server_metadata(const GatewayConfig& c, const Tenan
   return r;
 }
 
-http::Response authorize_redirect(const http::Request& request, const TenantEndpoints& tenant) {
+std::string bridged_scope(std::optional<std::string_view> requested, const GatewayConfig& config) {
+  auto scopes = split_whitespace(requested.value_or(""));
+  auto has = [&](std::string_view scope) {
+    return std::any_of(scopes.begin(), scopes.end(), [&](const std::string& s) { return iequals(s, scope); });
+  };
+  auto ours = client_scopes(config);
+  if (!ours.empty() && std::none_of(ours.begin(), ours.end(), has)) scopes.push_back(ours.front());
+  if (!has("offline_access")) scopes.emplace_back("offline_access");
+  return join(scopes, " ");
+}
+
+http::Response authorize_redirect(const http::Request& request, const TenantEndpoints& tenant,
+                                  const GatewayConfig& config) {
   auto form = http::parse_form(request.query);
   if (!form) return oauth_error(400, "invalid_request", "the query string is not valid URL encoding");
-  auto query = form->encode_if([](std::string_view name) { return name != "resource"; });
-  return http::Response::redirect(tenant.authorization_endpoint + (query.empty() ? "" : "?" + query));
+  if (form->pairs().empty()) return http::Response::redirect(tenant.authorization_endpoint);
+  http::Form out;
+  for (auto& [n, v] : form->pairs())
+    if (n != "resource" && n != "scope") out.add(n, v);
+  out.add("scope", bridged_scope(form->get("scope"), config));
+  return http::Response::redirect(tenant.authorization_endpoint + "?" + out.encode());
 }
 
 boost::system::result<std::string, http::Response> token_request_body(const http::Request& request,
@@ -107,14 +125,12 @@ boost::system::result<std::string, http::Response> token_request_body(const http
     return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
   auto form = http::parse_form(request.body);
   if (!form) return oauth_error(400, "invalid_request", "the token request body is not valid form encoding");
+  auto grant = form->get("grant_type").value_or("");
+  bool bridged = grant == "authorization_code" || grant == "refresh_token";
   http::Form out;
   for (auto& [n, v] : form->pairs())
-    if (n != "resource") out.add(n, v);
-  auto grant = form->get("grant_type").value_or("");
-  if ((grant == "authorization_code" || grant == "refresh_token") && !form->get("scope")) {
-    auto scopes = client_scopes(c);
-    if (!scopes.empty()) out.add("scope", scopes.front());
-  }
+    if (n != "resource" && !(bridged && n == "scope")) out.add(n, v);
+  if (bridged) out.add("scope", bridged_scope(form->get("scope"), c));
   return out.encode();
 }
 

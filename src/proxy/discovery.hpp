@@ -26,10 +26,18 @@ http::Response protected_resource_metadata(const GatewayConfig& config, const Ro
                                            const std::string& resource_path);
 // RFC 8414: issuer and endpoints are the gateway's; keys are the tenant's.
 http::Response authorization_server_metadata(const GatewayConfig& config, const TenantEndpoints& tenant);
-// 302 to the tenant's authorize endpoint with the query preserved, minus `resource`.
-http::Response authorize_redirect(const http::Request& request, const TenantEndpoints& tenant);
+// What the gateway asks Entra for on a client's behalf: the client's scopes, the gateway's own
+// client scope when the client named none of the gateway's (MCP SDK clients often send no scope,
+// or only OIDC ones, and Entra then issues a Microsoft Graph token: AADSTS650053 or a Graph
+// audience), and offline_access, so that clients get a refresh token and need not sign in again
+// every hour.
+std::string bridged_scope(std::optional<std::string_view> requested, const GatewayConfig& config);
+// 302 to the tenant's authorize endpoint with the query preserved, minus `resource`, and the
+// scope bridged.
+http::Response authorize_redirect(const http::Request& request, const TenantEndpoints& tenant,
+                                  const GatewayConfig& config);
 // The form to forward to the tenant's token endpoint: `resource` removed; for code and refresh
-// grants without `scope` (MCP SDK clients omit it) the route's client scope is added.
+// grants the scope bridged, so a refresh asks for the same token as the sign-in did.
 boost::system::result<std::string, http::Response> token_request_body(const http::Request& request,
                                                                       const GatewayConfig& config);
 // RFC 7591: 201 with the pre-registered public client ID when every redirect URI is loopback

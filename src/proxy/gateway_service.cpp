@@ -381,7 +381,7 @@ struct GatewayService::Impl {
     if (req.method == "GET" &&
         (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration"))
       return authorization_server_metadata(config, current_endpoints());
-    if (req.method == "GET" && path == "/authorize") return authorize_redirect(req, current_endpoints());
+    if (req.method == "GET" && path == "/authorize") return authorize_redirect(req, current_endpoints(), config);
     if (req.method == "POST" && path == "/register" && config.registration.enabled)
       return register_client(req, config.registration, clock.now());
     if (!match_route(config.routes, path) && !(req.method == "POST" && path == "/token"))

@@ -254,6 +254,31 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     }
   });
 
+  // Entra access tokens live an hour. The gateway asks for offline_access on the client's behalf,
+  // so the SDK gets a refresh token; a refresh with the SDK's own form (resource, no scope) gets
+  // the gateway's token again, not a Microsoft Graph one (AADSTS650053), and works at once.
+  test("the sign-in brings a refresh token, and refreshing gets the gateway's token, not Microsoft Graph's", async () => {
+    const provider = new HeadlessOAuthProvider({ clientId: VSCODE_CLIENT_ID, loginHint: "alice@contoso.dev" });
+    const client = await signInAndConnect(stack.mcp_url, provider, recordingFetch());
+    await client.close();
+    const refreshToken = provider.savedTokens.refresh_token;
+    assert.ok(refreshToken, `a refresh token with the sign-in: ${Object.keys(provider.savedTokens)}`);
+    const r = await fetch(`${stack.gateway}/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: VSCODE_CLIENT_ID,
+                                  resource: stack.mcp_url }).toString(),
+    });
+    const answer = await r.json();
+    assert.equal(r.status, 200, JSON.stringify(answer));
+    const claims = claimsOfJwt(answer.access_token);
+    assert.equal(claims.aud, stack.gateway_app, "the gateway's audience");
+    assert.match(claims.scp ?? "", /Mcp\.Gateway\.Access/);
+    assert.ok(answer.refresh_token, "a rotated refresh token");
+    const raw = await rawMcpPost(answer.access_token);
+    assert.equal(raw.status, 200, raw.text);
+  });
+
   // Signs carol in with the SDK and lets it try to connect; returns what it saw.
   async function carolThroughTheSdk() {
     const recorder = recordingFetch();

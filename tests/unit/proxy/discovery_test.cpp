@@ -98,7 +98,7 @@ TEST(AuthorizeRedirect, SendsTheQueryToTheTenantWithoutResource) {
               "&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2F&scope=api%3A%2F%2Fb1e4d7a2-5c3f-4e8a-8d21-"
               "9f6a3c0e2b02%2FMcp.Gateway.Access+offline_access&state=st%26te&code_challenge=abc_-123"
               "&code_challenge_method=S256&resource=https%3A%2F%2Fgw.contoso.dev%2Fcontext7%2Fmcp"),
-      tenant);
+      tenant, gateway_config());
   EXPECT_EQ(r.status, 302);
   auto location = std::string(r.headers.get("Location").value_or(""));
   auto q = location.find('?');
@@ -107,21 +107,37 @@ TEST(AuthorizeRedirect, SendsTheQueryToTheTenantWithoutResource) {
   EXPECT_EQ(form_pairs(location.substr(q + 1)), (Pairs{{"response_type", "code"},
                                                        {"client_id", kVsCode},
                                                        {"redirect_uri", "http://127.0.0.1:33418/"},
-                                                       {"scope", std::string(kClientScope) + " offline_access"},
                                                        {"state", "st&te"},
                                                        {"code_challenge", "abc_-123"},
-                                                       {"code_challenge_method", "S256"}}));
+                                                       {"code_challenge_method", "S256"},
+                                                       {"scope", std::string(kClientScope) + " offline_access"}}));
+}
+
+TEST(AuthorizeRedirect, FillsAMissingScopeAndAsksForARefreshToken) {
+  auto tenant = default_endpoints(gateway_config());
+  for (auto [query, scope] : std::vector<std::pair<std::string, std::string>>{
+           {"client_id=c&response_type=code", std::string(kClientScope) + " offline_access"},
+           {"client_id=c&scope=openid+profile", "openid profile " + std::string(kClientScope) + " offline_access"},
+           {"client_id=c&scope=OFFLINE_ACCESS", "OFFLINE_ACCESS " + std::string(kClientScope)}}) {
+    auto r = authorize_redirect(request("GET", "/authorize?" + query), tenant, gateway_config());
+    auto location = std::string(r.headers.get("Location").value_or(""));
+    std::string got;
+    for (auto& [n, v] : form_pairs(location.substr(location.find('?') + 1)))
+      if (n == "scope") got = v;
+    EXPECT_EQ(got, scope) << query;
+  }
 }
 
 TEST(AuthorizeRedirect, WithoutAQueryGoesToTheBareEndpoint) {
   auto tenant = default_endpoints(gateway_config());
-  auto r = authorize_redirect(request("GET", "/authorize"), tenant);
+  auto r = authorize_redirect(request("GET", "/authorize"), tenant, gateway_config());
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.headers.get("Location"), tenant.authorization_endpoint);
 }
 
 TEST(AuthorizeRedirect, RefusesBadUrlEncoding) {
-  auto r = authorize_redirect(request("GET", "/authorize?client_id=x&state=%zz"), default_endpoints(gateway_config()));
+  auto r = authorize_redirect(request("GET", "/authorize?client_id=x&state=%zz"), default_endpoints(gateway_config()),
+                              gateway_config());
   expect_oauth_error(r, 400, "invalid_request", "URL encoding");
   EXPECT_FALSE(r.headers.get("Location"));
 }
@@ -142,21 +158,26 @@ TEST(TokenRequestBody, DropsResourceAndAddsTheClientScopeToACodeGrant) {
                                       {"redirect_uri", "http://127.0.0.1:33418/"},
                                       {"code_verifier", "verifier"},
                                       {"client_id", kVsCode},
-                                      {"scope", kClientScope}}));
+                                      {"scope", std::string(kClientScope) + " offline_access"}}));
 }
 
-TEST(TokenRequestBody, AddsTheScopeToARefreshGrantOnlyWhenMissing) {
+// A refresh that asks for OIDC scopes only would get a Microsoft Graph token from Entra (or
+// AADSTS650053): it is asked for what the sign-in asked for.
+TEST(TokenRequestBody, ARefreshAsksForTheGatewaysTokenWhateverScopeItSent) {
   auto added = token_request_body(token_request("grant_type=refresh_token&refresh_token=rt"), gateway_config());
   ASSERT_TRUE(added);
-  EXPECT_EQ(form_pairs(*added),
-            (Pairs{{"grant_type", "refresh_token"}, {"refresh_token", "rt"}, {"scope", kClientScope}}));
+  EXPECT_EQ(form_pairs(*added), (Pairs{{"grant_type", "refresh_token"},
+                                       {"refresh_token", "rt"},
+                                       {"scope", std::string(kClientScope) + " offline_access"}}));
 
-  auto kept = token_request_body(token_request("grant_type=refresh_token&refresh_token=rt&scope=openid+offline_access",
-                                               "Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
-                                 gateway_config());
-  ASSERT_TRUE(kept);
-  EXPECT_EQ(form_pairs(*kept),
-            (Pairs{{"grant_type", "refresh_token"}, {"refresh_token", "rt"}, {"scope", "openid offline_access"}}));
+  auto oidc_only =
+      token_request_body(token_request("grant_type=refresh_token&refresh_token=rt&scope=openid+offline_access",
+                                       "Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
+                         gateway_config());
+  ASSERT_TRUE(oidc_only);
+  EXPECT_EQ(form_pairs(*oidc_only), (Pairs{{"grant_type", "refresh_token"},
+                                           {"refresh_token", "rt"},
+                                           {"scope", "openid offline_access " + std::string(kClientScope)}}));
 }
 
 TEST(TokenRequestBody, LeavesOtherGrantsWithoutScope) {
