@@ -20,10 +20,17 @@ void peek_message(const boost::json::value& message, McpCall& call) {
   ++call.calls;
   std::string_view method = m->get_string();
   add(call.method, method);
-  if (method != "tools/call") return;
   const auto* p = o.if_contains("params");
-  const auto* n = p && p->is_object() ? p->as_object().if_contains("name") : nullptr;
-  add(call.tool, n && n->is_string() ? std::string_view(n->get_string()) : std::string_view("?"));
+  const auto* params = p && p->is_object() ? &p->as_object() : nullptr;
+  auto member = [&](std::string_view key) -> std::string_view {
+    const auto* v = params ? params->if_contains(key) : nullptr;
+    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+  };
+  if (method == "tools/call" || method == "prompts/get") call.name = member("name");
+  if (method == "resources/read") call.name = member("uri");
+  if (method != "tools/call") return;
+  auto tool = member("name");
+  add(call.tool, tool.empty() ? std::string_view("?") : tool);
 }
 
 }  // namespace
@@ -37,6 +44,7 @@ McpCall peek_mcp_call(std::string_view body) {
   call.json = true;
   if (v.is_array()) {
     for (const auto& message : v.as_array()) peek_message(message, call);
+    call.name.clear();  // a batch names no one thing
   } else {
     peek_message(v, call);
   }

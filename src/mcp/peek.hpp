@@ -11,6 +11,9 @@ struct McpCall {
   bool json = false;  // the body is one JSON value in valid UTF-8: what a JSON-RPC peer can read
   std::string method;
   std::string tool;
+  // Of a single message: what MCP 2026-07-28's Mcp-Name header names, the tool or prompt's
+  // `name` (tools/call, prompts/get) or the resource's `uri` (resources/read); empty otherwise.
+  std::string name;
   size_t calls = 0;  // messages with a method (1 for a single request, n for a batch)
 };
 

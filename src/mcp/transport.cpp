@@ -84,6 +84,7 @@ http::Response reply(BodyFormat format, const json::value& message) {
   if (format == BodyFormat::json) return http::Response::json(200, message);
   auto r = http::Response::text(200, "event: message\ndata: " + json::serialize(message) + "\n\n", "text/event-stream");
   r.headers.set("Cache-Control", "no-cache");
+  r.headers.set("X-Accel-Buffering", "no");  // MCP 2026-07-28: proxies must not hold events back
   return r;
 }
 

@@ -97,10 +97,15 @@ http::Headers upstream_request_headers(const http::Request& request, const std::
 http::Headers downstream_response_headers(const http::Headers& upstream) {
   http::Headers out;
   const auto connection = connection_tokens(upstream);
+  bool event_stream = false;
   for (auto& [name, value] : upstream.fields()) {
-    if (hop_by_hop(name, connection) || iequals(name, "Content-Length")) continue;
+    if (hop_by_hop(name, connection) || iequals(name, "Content-Length") || iequals(name, "X-Accel-Buffering")) continue;
+    if (iequals(name, "Content-Type"))
+      event_stream = iequals(trim(std::string_view(value).substr(0, value.find(';'))), "text/event-stream");
     out.add(name, value);
   }
+  // A proxy in front of the gateway (nginx, say) must not hold events back either.
+  if (event_stream) out.add("X-Accel-Buffering", "no");
   return out;
 }
 

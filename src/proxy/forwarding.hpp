@@ -25,7 +25,7 @@ std::string rewrite_path(const RouteConfig& route, const std::string& suffix);
 http::Headers upstream_request_headers(const http::Request& request, const std::string& exchanged_token);
 
 // Headers for the client: the upstream's, without hop-by-hop and framing headers (the gateway
-// frames the body itself).
+// frames the body itself); an event stream says `X-Accel-Buffering: no` (MCP 2026-07-28).
 http::Headers downstream_response_headers(const http::Headers& upstream);
 
 // An upstream's Bearer challenge names the upstream's own protected-resource metadata, which

@@ -554,6 +554,34 @@ struct GatewayService::Impl {
         "unparsable_body"};
   }
 
+  // MCP 2026-07-28: Mcp-Method and Mcp-Name say what the body is, so that intermediaries can
+  // route and authorise without parsing it. A header that says one thing while the body does
+  // another is refused (HTTP 400, -32020 HeaderMismatch): the server would act on the body,
+  // everything that trusted the header on something else.
+  static std::optional<Refusal> header_mismatch(const mcp::McpCall& call, const http::Request& req) {
+    if (!call.json || call.calls == 0) return std::nullopt;
+    auto method = req.header("Mcp-Method");
+    auto name = req.header("Mcp-Name");
+    if (!method && !name) return std::nullopt;
+    std::string problem;
+    if (req.headers.count("Mcp-Method") > 1 || req.headers.count("Mcp-Name") > 1)
+      problem = "Mcp-Method and Mcp-Name may each be sent once";
+    else if (call.calls != 1)
+      problem = "Mcp-Method and Mcp-Name describe one message, and the body is a batch";
+    else if (method && *method != call.method)
+      problem = "the Mcp-Method header says " + std::string(*method) + " but the body's method is " + call.method;
+    else if (name && *name != call.name)
+      problem = "the Mcp-Name header says " + std::string(*name) + " but the body names " +
+                (call.name.empty() ? std::string("nothing") : call.name);
+    if (problem.empty()) return std::nullopt;
+    return Refusal{
+        http::Response::json(
+            400, json::object{{"jsonrpc", "2.0"},
+                              {"id", nullptr},
+                              {"error", json::object{{"code", -32020}, {"message", "HeaderMismatch: " + problem}}}}),
+        "header_mismatch"};
+  }
+
   Task<std::optional<Refusal>> ensure_keys() {
     if (keys.loaded()) co_return std::nullopt;
     co_await refresh_keys();
@@ -790,6 +818,7 @@ struct GatewayService::Impl {
       if (req.method == "POST" && !req.body.empty()) {
         auto call = mcp::peek_mcp_call(req.body);
         refusal = unreadable_body(call, req);
+        if (!refusal) refusal = header_mismatch(call, req);
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);
       }

@@ -69,4 +69,15 @@ TEST(PeekMcpCall, InvalidUtf8IsNotJson) {
 }
 
 }  // namespace
+TEST(PeekMcpCall, NamesWhatMcpNameWouldName) {
+  EXPECT_EQ(peek_mcp_call(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query-docs"}})").name,
+            "query-docs");
+  EXPECT_EQ(peek_mcp_call(R"({"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"p"}})").name, "p");
+  EXPECT_EQ(peek_mcp_call(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///a"}})").name,
+            "file:///a");
+  EXPECT_EQ(peek_mcp_call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})").name, "");
+  EXPECT_EQ(peek_mcp_call(R"([{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}}])").name, "")
+      << "a batch names no one thing";
+}
+
 }  // namespace mcpgate::mcp

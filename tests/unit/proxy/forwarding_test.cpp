@@ -171,7 +171,8 @@ TEST(DownstreamResponseHeaders, KeepsTheUpstreamsHeadersButNotItsFraming) {
   EXPECT_EQ(h.fields(), (Pairs{{"Content-Type", "text/event-stream"},
                                {"Mcp-Session-Id", "session-7"},
                                {"WWW-Authenticate", "Bearer error=\"insufficient_scope\""},
-                               {"Cache-Control", "no-cache"}}));
+                               {"Cache-Control", "no-cache"},
+                               {"X-Accel-Buffering", "no"}}));
 }
 
 TEST(ClaimBearerChallenge, PointsTheUpstreamsChallengeAtTheGatewaysMetadata) {

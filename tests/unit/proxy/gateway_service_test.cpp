@@ -396,6 +396,41 @@ TEST_F(GatewayServiceTest, AVerifiedButUnprovisionedUserGets403NamingTheFixNotAn
             std::string::npos);
 }
 
+TEST_F(GatewayServiceTest, McpMethodAndMcpNameMustAgreeWithTheBody) {
+  auto agreeing = mcp_post(kAlice);
+  agreeing.headers.add("Mcp-Method", "tools/call");
+  agreeing.headers.add("Mcp-Name", "query-docs");
+  EXPECT_EQ(send(agreeing).status, 200);
+
+  for (auto [header, value] : std::vector<std::pair<std::string, std::string>>{
+           {"Mcp-Method", "tools/list"}, {"Mcp-Name", "resolve-library-id"}, {"Mcp-Name", ""}}) {
+    auto lying = mcp_post(kAlice);
+    lying.headers.add(header, value);
+    auto out = send(lying);
+    EXPECT_EQ(out.status, 400) << header << ": " << value;
+    auto error = json::parse(out.body).at("error").as_object();
+    EXPECT_EQ(error.at("code").as_int64(), -32020);
+    EXPECT_NE(std::string(error.at("message").as_string()).find("HeaderMismatch"), std::string::npos);
+  }
+  auto batch = mcp_post(
+      kAlice, R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}])");
+  batch.headers.add("Mcp-Method", "tools/list");
+  EXPECT_EQ(send(batch).status, 400);
+  auto twice = mcp_post(kAlice);
+  twice.headers.add("Mcp-Method", "tools/call");
+  twice.headers.add("Mcp-Method", "tools/call");
+  EXPECT_EQ(send(twice).status, 400);
+  EXPECT_EQ(upstream.forwarded.size(), 1u) << "only the agreeing request reached the server";
+}
+
+TEST_F(GatewayServiceTest, AnEventStreamIsMarkedNotToBeBuffered) {
+  upstream.reply_headers.add("Content-Type", "text/event-stream; charset=utf-8");
+  upstream.reply_headers.add("X-Accel-Buffering", "yes");
+  auto out = send(mcp_post(kAlice));
+  EXPECT_EQ(out.headers.count("X-Accel-Buffering"), 1u);
+  EXPECT_EQ(out.headers.get("X-Accel-Buffering"), "no");
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};
