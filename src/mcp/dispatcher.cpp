@@ -24,7 +24,7 @@ bool is_supported_version(std::string_view version) {
 }
 
 std::string_view negotiate_version(std::string_view requested) {
-  return is_supported_version(requested) ? requested : kLatestProtocolVersion;
+  return is_supported_version(requested) && !is_modern_version(requested) ? requested : kLatestLegacyVersion;
 }
 
 McpDispatcher::McpDispatcher(ServerInfo info, const ToolRegistry& tools) : info_(std::move(info)), tools_(tools) {}
@@ -38,7 +38,8 @@ std::optional<json::value> McpDispatcher::handle(const JsonRpcMessage& message, 
   if (message.kind != MessageKind::request) return std::nullopt;  // we send no requests to answer
   boost::system::result<json::value, JsonRpcError> outcome = JsonRpcError{kInternalError, "Internal error"};
   try {
-    outcome = call(message, session, context);
+    outcome =
+        is_modern_version(session.protocol_version) ? call_modern(message, context) : call(message, session, context);
   } catch (const std::exception& e) {
     // A surprise inside a method: logged here once; the client gets -32603 without our internals.
     spdlog::error("MCP {} failed: {}", message.method, e.what());
@@ -91,6 +92,54 @@ boost::system::result<json::value, JsonRpcError> McpDispatcher::call(const JsonR
   return JsonRpcError{kMethodNotFound, "Method not found: " + method};
 }
 
+// How long a client or a cache may keep a list: the tools change only with a new release.
+constexpr int64_t kListTtlMs = 5 * 60 * 1000;
+
+boost::system::result<json::value, JsonRpcError> McpDispatcher::call_modern(const JsonRpcMessage& request,
+                                                                            const CallContext& context) const {
+  const auto& method = request.method;
+  // Removed in 2026-07-28: the handshake (stateless now), liveness pings, the session log level.
+  if (method == "initialize" || method == "ping" || method == "logging/setLevel" || method == "resources/subscribe" ||
+      method == "resources/unsubscribe")
+    return JsonRpcError{kMethodNotFound,
+                        "Method not found: " + method + " is not part of protocol revision 2026-07-28"};
+  // We offer nothing to subscribe to, and say so: the capability is not declared either.
+  if (method == "subscriptions/listen")
+    return JsonRpcError{kMethodNotFound, "Method not found: this server offers no subscriptions"};
+  json::object result;
+  if (method == "server/discover") {
+    json::array versions;
+    for (auto v : kProtocolVersions) versions.emplace_back(v);
+    result = {{"supportedVersions", std::move(versions)}, {"capabilities", capabilities()}};
+    if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
+  } else {
+    SessionState stateless;  // the 2025 methods below keep nothing in it
+    auto outcome = call(request, stateless, context);
+    if (!outcome) {
+      JsonRpcError error = outcome.error();
+      // 2026-07-28 folds the resource-not-found code into invalid params.
+      if (error.code == kResourceNotFound) error.code = kInvalidParams;
+      return error;
+    }
+    result = std::move(outcome->as_object());
+    if (method == "tools/list" || method == "prompts/list" || method == "resources/list" ||
+        method == "resources/templates/list") {
+      // The same for every caller of this server (access is decided per call, not per list).
+      result["ttlMs"] = kListTtlMs;
+      result["cacheScope"] = "public";
+    }
+  }
+  result["resultType"] = "complete";
+  result["_meta"] = json::object{{kServerInfoMeta, json::object{{"name", info_.name}, {"version", info_.version}}}};
+  return result;
+}
+
+json::object McpDispatcher::capabilities() const {
+  return {{"tools", {{"listChanged", false}}},
+          {"prompts", {{"listChanged", false}}},
+          {"resources", {{"listChanged", false}, {"subscribe", false}}}};
+}
+
 json::value McpDispatcher::initialize(const json::object& params, SessionState& session) const {
   session.protocol_version = std::string(negotiate_version(params.at("protocolVersion").get_string()));
   if (auto* client = params.if_contains("clientInfo")) {
@@ -99,10 +148,7 @@ json::value McpDispatcher::initialize(const json::object& params, SessionState& 
   }
   json::object result{
       {"protocolVersion", session.protocol_version},
-      {"capabilities",
-       {{"tools", {{"listChanged", false}}},
-        {"prompts", {{"listChanged", false}}},
-        {"resources", {{"listChanged", false}, {"subscribe", false}}}}},
+      {"capabilities", capabilities()},
       {"serverInfo", {{"name", info_.name}, {"version", info_.version}}},
   };
   if (!info_.instructions.empty()) result["instructions"] = info_.instructions;

@@ -80,7 +80,9 @@ json::object make_result(const json::value& id, json::value result) {
 }
 
 json::object make_error(const json::value& id, const JsonRpcError& error) {
-  return {{"jsonrpc", "2.0"}, {"error", {{"code", error.code}, {"message", error.message}}}, {"id", id}};
+  json::object e{{"code", error.code}, {"message", error.message}};
+  if (!error.data.is_null()) e["data"] = error.data;
+  return {{"jsonrpc", "2.0"}, {"error", std::move(e)}, {"id", id}};
 }
 
 }  // namespace mcpgate::mcp

@@ -17,10 +17,15 @@ inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
 inline constexpr int kResourceNotFound = -32002;  // MCP: resources/read of an unknown URI
 inline constexpr int kServerError = -32000;
+// MCP 2026-07-28: a standard header that disagrees with the body; a protocol revision the server
+// does not speak (its error data names the supported ones).
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 
 struct JsonRpcError {
   int code = kInternalError;
   std::string message;
+  json::value data = nullptr;  // omitted when null
 };
 
 enum class MessageKind { request, notification, response, error_response };

@@ -16,12 +16,6 @@ constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
 constexpr int kSessionNotFound = -32001;
 constexpr std::string_view kFirstVersionWithoutBatches = "2025-06-18";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // "type/subtype" of a media type or range, lower case, without parameters.
 std::string media_type(std::string_view field) { return to_lower(trim(field.substr(0, field.find(';')))); }
 
@@ -95,10 +89,10 @@ std::string supported_versions() {
 }
 
 // The protocol version a request speaks: its MCP-Protocol-Version header, else the session's,
-// else 2025-03-26. nullopt when the header names a version we do not speak.
+// else 2025-03-26. nullopt when the header names a version we do not speak in a session.
 std::optional<std::string> request_version(const http::Request& request, const SessionState& session) {
   if (auto header = request.header(kVersionHeader)) {
-    if (!is_supported_version(*header)) return std::nullopt;
+    if (!is_supported_version(*header) || is_modern_version(*header)) return std::nullopt;
     return std::string(*header);
   }
   return session.protocol_version.empty() ? std::string(kDefaultProtocolVersion) : session.protocol_version;
@@ -152,6 +146,97 @@ http::Response handle_batch(const json::array& items, BodyFormat format, const M
   return answers.empty() ? no_body(202) : reply(format, answers);
 }
 
+// --- 2026-07-28: stateless requests ------------------------------------------------------
+
+// The revision a message's params._meta names, if it names one.
+std::optional<std::string> envelope_version(const JsonRpcMessage& message) {
+  const auto* meta = message.params.if_contains("_meta");
+  const auto* version = meta && meta->is_object() ? meta->as_object().if_contains(kProtocolVersionMeta) : nullptr;
+  if (!version || !version->is_string()) return std::nullopt;
+  return std::string(version->get_string());
+}
+
+// A message of the stateless era: its envelope, the version header or the method says so.
+bool is_modern_message(const JsonRpcMessage& message, const http::Request& request) {
+  if (message.method == "server/discover") return true;
+  if (auto version = envelope_version(message)) return is_modern_version(*version);
+  auto header = request.header(kVersionHeader);
+  return header && is_modern_version(*header);
+}
+
+json::value supported_versions_data(std::string_view requested) {
+  json::array supported;
+  for (auto v : kProtocolVersions) supported.emplace_back(v);
+  return json::object{{"supported", std::move(supported)}, {"requested", requested}};
+}
+
+// What MCP-Name mirrors for a method, if anything.
+std::optional<std::string_view> name_source(std::string_view method) {
+  if (method == "tools/call" || method == "prompts/get") return "name";
+  if (method == "resources/read") return "uri";
+  return std::nullopt;
+}
+
+// The checks a stateless request passes before dispatch, in the order the specification ranks
+// them: the envelope's version (-32022 with the supported list, or -32020 when the header
+// disagrees), the envelope's required keys (-32602), then the standard headers on requests
+// (MCP-Protocol-Version, Mcp-Method, and Mcp-Name where the method names something; -32020).
+std::optional<http::Response> refuse_modern(const JsonRpcMessage& message, const http::Request& request) {
+  auto fail = [&](int status, int code, std::string text, json::value data = nullptr) {
+    return http::Response::json(status, make_error(message.id, JsonRpcError{code, std::move(text), std::move(data)}));
+  };
+  auto version = envelope_version(message);
+  auto header = request.header(kVersionHeader);
+  if (!version) {
+    return fail(400, kInvalidParams,
+                "Invalid params: a " + std::string(kFirstModernVersion) + " request carries params._meta[\"" +
+                    std::string(kProtocolVersionMeta) + "\"] (and the client's capabilities)");
+  }
+  if (header && *header != *version)
+    return fail(
+        400, kHeaderMismatch,
+        "HeaderMismatch: MCP-Protocol-Version says " + std::string(*header) + " but params._meta names " + *version);
+  if (!is_supported_version(*version) || !is_modern_version(*version))
+    return fail(400, kUnsupportedProtocolVersion,
+                "Unsupported protocol version: " + *version + " (supported versions: " + supported_versions() + ")",
+                supported_versions_data(*version));
+  const auto& meta = message.params.at("_meta").as_object();
+  auto* capabilities = meta.if_contains(kClientCapabilitiesMeta);
+  if (!capabilities || !capabilities->is_object())
+    return fail(400, kInvalidParams,
+                "Invalid params: params._meta[\"" + std::string(kClientCapabilitiesMeta) + "\"] must be an object");
+  if (message.kind != MessageKind::request) return std::nullopt;
+  if (!header) return fail(400, kHeaderMismatch, "HeaderMismatch: the MCP-Protocol-Version header is required");
+  auto method = request.header("Mcp-Method");
+  if (!method) return fail(400, kHeaderMismatch, "HeaderMismatch: the Mcp-Method header is required");
+  if (*method != message.method)
+    return fail(
+        400, kHeaderMismatch,
+        "HeaderMismatch: Mcp-Method says " + std::string(*method) + " but the body's method is " + message.method);
+  if (auto source = name_source(message.method)) {
+    const auto* value = message.params.if_contains(*source);
+    std::string body_name = value && value->is_string() ? std::string(value->get_string()) : "";
+    auto name = request.header("Mcp-Name");
+    if (!name)
+      return fail(400, kHeaderMismatch, "HeaderMismatch: the Mcp-Name header is required for " + message.method);
+    if (*name != body_name)
+      return fail(400, kHeaderMismatch,
+                  "HeaderMismatch: Mcp-Name says " + std::string(*name) + " but params." + std::string(*source) +
+                      " is " + body_name);
+  }
+  return std::nullopt;
+}
+
+// No session, no Mcp-Session-Id: the request names everything it needs.
+http::Response handle_modern(const JsonRpcMessage& message, const http::Request& request, BodyFormat format,
+                             const McpDispatcher& dispatcher, const CallContext& context) {
+  if (auto refusal = refuse_modern(message, request)) return std::move(*refusal);
+  SessionState state;
+  state.protocol_version = *envelope_version(message);
+  auto answer = dispatcher.handle(message, state, context);
+  return answer ? reply(format, *answer) : no_body(202);
+}
+
 http::Response handle_post(const http::Request& request, const TransportOptions& options,
                            const McpDispatcher& dispatcher, SessionStore& sessions, const CallContext& context,
                            SysTime now) {
@@ -169,6 +254,8 @@ http::Response handle_post(const http::Request& request, const TransportOptions&
     if (!read) return rpc_error(400, read.error());
     message = std::move(*read);
   }
+  if (message && is_modern_message(*message, request))
+    return handle_modern(*message, request, *format, dispatcher, context);
   const bool initialize = message && is_initialize(*message);
 
   SessionLookup session;

@@ -324,7 +324,7 @@ TEST_F(Transport, AnUnsupportedVersionHeaderIs400NamingTheSupportedOnes) {
   EXPECT_EQ(error.at("code"), kServerError);
   EXPECT_EQ(error.at("message"),
             "Bad Request: Unsupported protocol version: 2024-11-05 (supported versions: 2025-03-26, 2025-06-18, "
-            "2025-11-25)");
+            "2025-11-25, 2026-07-28)");
   r = send(request("DELETE", "", {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "1.0"}}));
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(sessions_.find(id, clock_.now())) << "the refused DELETE ended nothing";
@@ -457,6 +457,112 @@ TEST_F(Transport, StatelessBatchesFollowTheVersionHeader) {
   EXPECT_EQ(post(batch).status, 200) << "no header: 2025-03-26";
   EXPECT_EQ(post(batch, {{"MCP-Protocol-Version", "2025-03-26"}}).status, 200);
   EXPECT_EQ(post(batch, {{"MCP-Protocol-Version", "2025-11-25"}}).status, 400);
+}
+
+// --- 2026-07-28: stateless, every request names its revision ---------------------------------
+
+std::string modern(std::string_view method, std::string params = "", std::string_view version = "2026-07-28",
+                   int id = 7) {
+  std::string envelope =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":")" + std::string(version) +
+      R"(","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"2"}})";
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + std::string(method) + R"(","params":{)" +
+         params + (params.empty() ? "" : ",") + envelope + "}}";
+}
+
+Fields modern_headers(std::string_view method, std::string name = "") {
+  Fields f{{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", std::string(method)}};
+  if (!name.empty()) f.emplace_back("Mcp-Name", std::move(name));
+  return f;
+}
+
+TEST_F(Transport, ServerDiscoverNamesEveryRevisionWithoutASession) {
+  auto r = post(modern("server/discover"), modern_headers("server/discover"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.headers.get("Mcp-Session-Id")) << "stateless: no session is issued";
+  auto result = json::parse(r.body).at("result").as_object();
+  EXPECT_EQ(json::serialize(result.at("supportedVersions")),
+            R"(["2025-03-26","2025-06-18","2025-11-25","2026-07-28"])");
+  EXPECT_TRUE(result.at("capabilities").as_object().contains("tools"));
+  EXPECT_EQ(result.at("instructions"), "Ask me about libraries.");
+  EXPECT_EQ(result.at("resultType"), "complete");
+  EXPECT_EQ(result.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name"), "mcpgate-docs");
+  EXPECT_EQ(sessions_.size(), 0u);
+}
+
+TEST_F(Transport, AModernListCarriesItsCacheHintsAndACallItsResultType) {
+  auto list = post(modern("tools/list"), modern_headers("tools/list"));
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto result = json::parse(list.body).at("result").as_object();
+  EXPECT_EQ(result.at("resultType"), "complete");
+  EXPECT_EQ(result.at("cacheScope"), "public");
+  EXPECT_GT(result.at("ttlMs").as_int64(), 0);
+  EXPECT_FALSE(result.at("tools").as_array().empty());
+  auto first = std::string(result.at("tools").as_array()[0].at("name").as_string());
+
+  auto call = post(modern("tools/call", R"("name":")" + first + R"(","arguments":{"text":"x"})"),
+                   modern_headers("tools/call", first));
+  ASSERT_EQ(call.status, 200) << call.body;
+  EXPECT_EQ(json::parse(call.body).at("result").at("resultType"), "complete");
+}
+
+TEST_F(Transport, StandardHeadersMustBeThereAndAgreeWithTheBody) {
+  auto missing_method = post(modern("tools/list"), {{"MCP-Protocol-Version", "2026-07-28"}});
+  EXPECT_EQ(missing_method.status, 400);
+  EXPECT_EQ(error_of(missing_method).at("code"), kHeaderMismatch);
+  auto missing_version = post(modern("tools/list"), {{"Mcp-Method", "tools/list"}});
+  EXPECT_EQ(error_of(missing_version).at("code"), kHeaderMismatch);
+  auto other_method = post(modern("tools/list"), modern_headers("prompts/list"));
+  EXPECT_EQ(error_of(other_method).at("code"), kHeaderMismatch);
+  auto other_name = post(modern("tools/call", R"("name":"a","arguments":{})"), modern_headers("tools/call", "b"));
+  EXPECT_EQ(other_name.status, 400);
+  EXPECT_EQ(error_of(other_name).at("code"), kHeaderMismatch);
+  auto no_name = post(modern("tools/call", R"("name":"a","arguments":{})"), modern_headers("tools/call"));
+  EXPECT_EQ(error_of(no_name).at("code"), kHeaderMismatch);
+  auto header_version =
+      post(modern("tools/list"), {{"MCP-Protocol-Version", "2025-11-25"}, {"Mcp-Method", "tools/list"}});
+  EXPECT_EQ(error_of(header_version).at("code"), kHeaderMismatch) << "the header and the envelope disagree";
+}
+
+TEST_F(Transport, AnUnknownModernRevisionIsRefusedNamingTheSupportedOnes) {
+  auto r = post(modern("tools/list", "", "2027-03-01"),
+                {{"MCP-Protocol-Version", "2027-03-01"}, {"Mcp-Method", "tools/list"}});
+  EXPECT_EQ(r.status, 400);
+  auto error = error_of(r);
+  EXPECT_EQ(error.at("code"), kUnsupportedProtocolVersion);
+  EXPECT_EQ(error.at("data").at("requested"), "2027-03-01");
+  EXPECT_EQ(error.at("data").at("supported").as_array().back(), "2026-07-28");
+}
+
+TEST_F(Transport, AModernHeaderWithoutAnEnvelopeIsInvalidParams) {
+  auto r = post(std::string(kToolsList), modern_headers("tools/list"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r).at("code"), kInvalidParams);
+  auto no_capabilities = post(
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+      modern_headers("tools/list"));
+  EXPECT_EQ(error_of(no_capabilities).at("code"), kInvalidParams);
+}
+
+TEST_F(Transport, WhatTheRevisionRemovedIsNotFoundAndNotificationsAreAccepted) {
+  for (auto method : {"ping", "initialize", "logging/setLevel", "subscriptions/listen"}) {
+    auto r = post(modern(method), modern_headers(method));
+    EXPECT_EQ(r.status, 200) << method;
+    EXPECT_EQ(json::parse(r.body).at("error").at("code"), kMethodNotFound) << method;
+  }
+  auto note = post(
+      R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+  EXPECT_EQ(note.status, 202);
+}
+
+TEST_F(Transport, TheOlderRevisionsAreServedAsBefore) {
+  auto id = open_session("2025-11-25");
+  auto r = post(std::string(kToolsList), {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-11-25"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_FALSE(json::parse(r.body).at("result").as_object().contains("resultType"));
+  auto init = post(initialize_body("2026-07-28"));
+  EXPECT_EQ(json::parse(init.body).at("result").at("protocolVersion"), "2025-11-25")
+      << "initialize is the 2025 handshake: it negotiates a 2025 revision";
 }
 
 }  // namespace

@@ -1,0 +1,151 @@
+// End-to-end: the MCP TypeScript SDK 2.x (`@modelcontextprotocol/client` 2.4.0, pinned; the SDK
+// of protocol revision 2026-07-28) against `mcpgate dev`:
+//   - straight to the MCP server with an API key, negotiating the revision with `server/discover`
+//     (versionNegotiation auto) and, as 2.4.0 does by default, with the 2025 `initialize`;
+//   - through the gateway, signing in with its own OAuth flow, on the stateless revision.
+// The documentation tools answer the same whichever revision carries them.
+//
+// Run through run-node-test.sh (MCPGATE_BIN and MCPGATE_E2E_DATA set). Needs the demo corpus.
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
+
+import { McpgateProcess } from "./support/mcpgate-process.mjs";
+import { HeadlessOAuthProvider, recordingFetch, steps } from "./support/mcp-oauth-client.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CORPUS = join(resolve(HERE, "../.."), "corpus", "sources");
+const BIN = process.env.MCPGATE_BIN;
+const DATA = process.env.MCPGATE_E2E_DATA;
+const SDK_VERSION = JSON.parse(readFileSync(join(HERE, "node_modules/@modelcontextprotocol/client/package.json"), "utf8")).version;
+const START_BUDGET_MS = 120_000;
+
+let workDir;
+let dev;
+let stack;
+let apiKey;
+
+async function until(what, budgetMs, probe) {
+  const deadline = Date.now() + budgetMs;
+  let last = "";
+  for (;;) {
+    if (dev?.exit) throw new Error(`mcpgate dev exited while waiting for ${what}${dev.log()}`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error.message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${last})${dev?.log() ?? ""}`);
+    await delay(100);
+  }
+}
+
+function admin(...words) {
+  return new Promise((resolvePromise, reject) =>
+    execFile(BIN, ["admin", "--data-dir", join(stack.data_dir, "server"), ...words], { encoding: "utf8", timeout: 30_000 },
+             (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolvePromise(stdout))));
+}
+
+before(async () => {
+  assert.ok(BIN, "MCPGATE_BIN must name the mcpgate binary");
+  assert.ok(existsSync(join(CORPUS, "libraries.yaml")), `the demo corpus is not in ${CORPUS}: run scripts/fetch-corpus.sh`);
+  workDir = mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-client2-"));
+  const data = join(workDir, "dev");
+  const portFile = join(workDir, "gateway.port");
+  const child = spawn(BIN, ["dev", "--data-dir", data, "--port", "0", "--server-port", "0", "--idp-port", "0",
+                            "--corpus", CORPUS, "--port-file", portFile], { stdio: ["ignore", "pipe", "pipe"] });
+  dev = new McpgateProcess("mcpgate dev", child);
+  await until("the gateway's port file", START_BUDGET_MS, () => (existsSync(portFile) && readFileSync(portFile, "utf8").trim()) || undefined);
+  stack = JSON.parse(readFileSync(join(data, "stack.json"), "utf8"));
+  await until(`${stack.gateway}/readyz`, 30_000, async () => {
+    const r = await fetch(`${stack.gateway}/readyz`);
+    await r.arrayBuffer();
+    return r.status === 200 ? true : undefined;
+  });
+  apiKey = (await admin("apikey", "create", "contoso", "sdk2")).match(/secret: (\S+)/)[1];
+});
+
+after(async () => {
+  await dev?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+function text(result) {
+  const texts = (result.content ?? []).filter((c) => c.type === "text");
+  assert.equal(texts.length, 1, JSON.stringify(result).slice(0, 500));
+  assert.ok(!result.isError, texts[0].text.slice(0, 500));
+  return texts[0].text;
+}
+
+async function useTheTools(client) {
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name);
+  assert.ok(names.includes("resolve-library-id") && names.includes("query-docs"), `tools/list: ${names}`);
+  const resolved = text(await client.callTool({ name: "resolve-library-id", arguments: { libraryName: "fastify", query: "plugins" } }));
+  assert.match(resolved, /\/fastify\/fastify/);
+  const docs = text(await client.callTool({ name: "query-docs", arguments: { libraryId: "/fastify/fastify", query: "register a plugin" } }));
+  assert.match(docs, /Source: https:\/\/github\.com\/fastify\/fastify\/blob\//);
+  return { names, resolved, docs };
+}
+
+describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () => {
+  test("straight to the server: server/discover negotiates 2026-07-28, statelessly, and the tools answer", async () => {
+    const recorder = recordingFetch();
+    const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${stack.server}/mcp`), {
+      requestInit: { headers: { "X-API-Key": apiKey } },
+      fetch: recorder.fetch,
+    });
+    await client.connect(transport);
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      const modern = await useTheTools(client);
+
+      const legacy = new Client({ name: "mcpgate-e2e-2x", version: "0" });
+      await legacy.connect(new StreamableHTTPClientTransport(new URL(`${stack.server}/mcp`), { requestInit: { headers: { "X-API-Key": apiKey } } }));
+      assert.equal(legacy.getNegotiatedProtocolVersion(), "2025-11-25", "2.4.0's default is the 2025 handshake");
+      const old = await useTheTools(legacy);
+      await legacy.close();
+      assert.deepEqual(old.names, modern.names, "the same tools, in the same order");
+      assert.equal(old.resolved, modern.resolved, "the same answers under either revision");
+      assert.equal(old.docs, modern.docs);
+    } finally {
+      await client.close();
+    }
+    const posts = recorder.log.filter((e) => e.method === "POST");
+    assert.ok(posts.length >= 4, steps(recorder.log).join("\n"));
+    assert.ok(recorder.log.every((e) => e.status === 200), `every exchange answered 200:\n${steps(recorder.log).join("\n")}`);
+  });
+
+  test("through the gateway: its own OAuth sign-in, then the stateless revision end to end", async () => {
+    const recorder = recordingFetch();
+    const provider = new HeadlessOAuthProvider({ loginHint: "alice@contoso.dev" });
+    const url = new URL(stack.mcp_url);
+    const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
+    const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+    await assert.rejects(firstClient.connect(first), UnauthorizedError, "the first connection asks for a sign-in");
+    await firstClient.close();
+    await first.finishAuth(provider.code);
+    assert.ok(provider.savedTokens?.access_token, "signed in");
+    assert.ok(provider.savedTokens?.refresh_token, "with a refresh token (offline_access, asked by the gateway)");
+
+    const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }));
+    try {
+      assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
+      await useTheTools(client);
+    } finally {
+      await client.close();
+    }
+    const forwarded = recorder.log.filter((e) => e.url.href === stack.mcp_url && e.withToken);
+    assert.ok(forwarded.length >= 4 && forwarded.every((e) => e.status === 200), steps(recorder.log).join("\n"));
+  });
+});
