@@ -203,6 +203,8 @@ VerifiedToken verified_claims(const Jwt& jwt) {
   v.azp = jwt.claim_string("azp").value_or(jwt.claim_string("appid").value_or(""));
   v.scopes = jwt.claim_list("scp");
   v.groups = jwt.claim_list("groups");
+  if (auto it = jwt.payload.find("_claim_names"); it != jwt.payload.end() && it->value().is_object())
+    v.groups_overage = it->value().get_object().contains("groups");
   v.roles = jwt.claim_list("roles");
   v.exp = jwt.claim_int("exp").value_or(0);
   v.nbf = jwt.claim_int("nbf").value_or(0);

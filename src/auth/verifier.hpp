@@ -62,6 +62,9 @@ struct VerifiedToken {
   std::string azp;
   std::vector<std::string> scopes;
   std::vector<std::string> groups;
+  // Entra lists no groups past its limit (200 in a JWT) and names a source instead
+  // (_claim_names.groups): `groups` is then incomplete, not the user's membership.
+  bool groups_overage = false;
   std::vector<std::string> roles;
   int64_t exp = 0;
   int64_t nbf = 0;

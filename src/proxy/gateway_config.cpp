@@ -17,7 +17,7 @@ std::string derive_client_scope(const RouteConfig& route) {
 
 RouteConfig parse_route(const YamlReader& r) {
   r.allow_only({"prefix", "upstream", "rewrite", "audiences", "scopes", "scope_match", "tenant", "client_scope",
-                "obo_scope", "timeouts"});
+                "obo_scope", "timeouts", "tools"});
   RouteConfig route;
   route.prefix = r.str("prefix");
   while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
@@ -58,6 +58,18 @@ RouteConfig parse_route(const YamlReader& r) {
   route.connect_timeout = t.duration("connect", route.connect_timeout);
   route.response_timeout = t.duration("response", route.response_timeout);
   route.stream_idle_timeout = t.duration("stream_idle", route.stream_idle_timeout);
+  for (auto& tr : r.list("tools")) {
+    tr.allow_only({"name", "groups", "roles"});
+    ToolRule rule{tr.str("name"), tr.strings("groups"), tr.strings("roles")};
+    if (rule.tool.empty()) tr.fail("name", "names a tool, or * for every tool no other rule names");
+    for (auto& g : rule.groups)
+      if (!is_guid(g))
+        tr.fail("groups",
+                "lists Entra group object IDs (GUIDs), as the groups claim carries them; '" + g + "' is not one");
+    for (const auto& other : route.tool_policy.rules)
+      if (other.tool == rule.tool) tr.fail("name", "tool " + rule.tool + " has a rule already");
+    route.tool_policy.rules.push_back(std::move(rule));
+  }
   return route;
 }
 

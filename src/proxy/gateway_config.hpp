@@ -9,6 +9,7 @@
 #include "config/yaml_reader.hpp"
 #include "exchange/obo.hpp"
 #include "http/server.hpp"
+#include "proxy/tool_policy.hpp"
 
 namespace mcpgate::proxy {
 
@@ -27,6 +28,7 @@ struct RouteConfig {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds response_timeout{60'000};        // request sent → response head
   std::chrono::milliseconds stream_idle_timeout{3'600'000};  // silence allowed inside a stream
+  ToolPolicy tool_policy;                                    // per-tool authorization by Entra groups and app roles
 };
 
 struct RegistrationShim {  // RFC 7591 answers carrying a pre-registered public client ID

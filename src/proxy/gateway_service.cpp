@@ -702,13 +702,14 @@ struct GatewayService::Impl {
   // ends with whichever comes first: its end, or the client hanging up (which must cancel the
   // upstream request rather than leave it streaming into the void).
   static constexpr size_t kMaxRefusalBytes = 64 * 1024;
+  static constexpr size_t kMaxToolListBytes = 4 * 1024 * 1024;
 
-  // The whole body of a response known to be short; nullopt if the upstream broke off.
-  static Task<std::optional<std::string>> read_whole(http::UpstreamResponse* response) {
+  // The whole body of a response; nullopt if the upstream broke off or sent more than `limit`.
+  static Task<std::optional<std::string>> read_whole(http::UpstreamResponse* response, size_t limit) {
     std::string body;
     while (!response->done()) {
       auto piece = co_await response->read_some();
-      if (!piece) co_return std::nullopt;
+      if (!piece || body.size() + piece->size() > limit) co_return std::nullopt;
       body += *piece;
     }
     co_return body;
@@ -810,15 +811,21 @@ struct GatewayService::Impl {
     const bool auditing = audit.enabled();
     AuditRecord audit_record;
     std::optional<Refusal> refusal;
+    // The body is read for the audit line and for per-tool authorization; otherwise not at all.
+    const bool policed = !route.tool_policy.empty();
+    bool lists_tools = false;
     if (auditing) {
       audit_record.time = clock.now();
       audit_record.route = route.prefix;
       audit_record.http_method = req.method;
       audit_record.request_bytes = req.body.size();
-      if (req.method == "POST" && !req.body.empty()) {
-        auto call = mcp::peek_mcp_call(req.body);
-        refusal = unreadable_body(call, req);
-        if (!refusal) refusal = header_mismatch(call, req);
+    }
+    if ((auditing || policed) && req.method == "POST" && !req.body.empty()) {
+      auto call = mcp::peek_mcp_call(req.body);
+      refusal = unreadable_body(call, req);
+      if (!refusal) refusal = header_mismatch(call, req);
+      lists_tools = policed && call.calls == 1 && call.method == "tools/list";
+      if (auditing) {
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);
       }
@@ -861,6 +868,10 @@ struct GatewayService::Impl {
       else
         refusal = std::move(*authenticated).error();
     }
+    // A denied tool is refused before anything is exchanged or forwarded.
+    if (!refusal && policed && req.method == "POST")
+      if (auto denied = refuse_denied_calls(req.body, route.tool_policy, *who->claims))
+        refusal = Refusal{std::move(*denied), "tool_denied"};
     std::shared_ptr<const std::string> obo;
     bool obo_from_cache = false;
     std::unique_ptr<http::UpstreamResponse> response;
@@ -906,7 +917,7 @@ struct GatewayService::Impl {
     claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
     if (response->status == 401 && response->content_length && *response->content_length <= kMaxRefusalBytes) {
       // A refusal is short and whole: read it, since one kind must not reach the client as it is.
-      auto body = co_await read_whole(response.get());
+      auto body = co_await read_whole(response.get(), kMaxRefusalBytes);
       http::Response answer;
       if (body && not_provisioned(*body)) {
         answer = not_provisioned_answer(*who->claims);
@@ -918,6 +929,28 @@ struct GatewayService::Impl {
         finish(401, body ? "forwarded" : "upstream_broke_off");
       }
       response.reset();
+      co_await out.send(answer);
+      co_return;
+    }
+    if (lists_tools && response->status == 200) {
+      // The list is answered whole, without the tools this caller may not call.
+      auto body = co_await read_whole(response.get(), kMaxToolListBytes);
+      auto type = std::string(headers.get("Content-Type").value_or(""));
+      bool event_stream = iequals(trim(std::string_view(type).substr(0, type.find(';'))), "text/event-stream");
+      auto filtered = body ? filter_tools_list(*body, event_stream, route.tool_policy, *who->claims) : std::nullopt;
+      response.reset();
+      if (!filtered) {
+        finish(502, "tool_list_unreadable");
+        auto refused = json_error(502, "upstream_unreadable",
+                                  "the MCP server's tool list could not be read whole, so it is not passed on; the "
+                                  "gateway's log and the server say more");
+        co_await out.send(refused);
+        co_return;
+      }
+      http::Response answer;
+      answer.headers = std::move(headers);
+      answer.body = std::move(*filtered);
+      finish(200, "forwarded_filtered");
       co_await out.send(answer);
       co_return;
     }

@@ -10,19 +10,17 @@
 //
 // Screenshots of each page go to MCPGATE_SCREENSHOT_DIR (the build tree under ctest); the
 // committed ones in docs/dashboard/ come from running this file with that variable pointed there.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { McpgateProcess } from "./support/mcpgate-process.mjs";
+import { startDevStack } from "./support/dev-stack.mjs";
 import { DEMO } from "./support/demo-tenant.mjs";
 
 const require = createRequire(import.meta.url);
@@ -36,59 +34,29 @@ const BIN = process.env.MCPGATE_BIN;
 const DATA = process.env.MCPGATE_E2E_DATA;
 const SHOTS = process.env.MCPGATE_SCREENSHOT_DIR;
 
-const START_BUDGET_MS = 120_000;
-const POLL_INTERVAL_MS = 100;
 const UNKNOWN_TENANT = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
 const GROUP = "5b7e1d2c-3a4f-4b6e-8c9d-0e1f2a3b4c02"; // bob's group in the demo tenant
 
-let workDir;
-let dev;
+let running; // startDevStack()
 let stack;
 let browser;
 let shotDir;
-
-async function until(what, budgetMs, probe) {
-  const deadline = Date.now() + budgetMs;
-  let last = "";
-  for (;;) {
-    if (dev?.exit) throw new Error(`mcpgate dev exited while waiting for ${what}${dev.log()}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error.message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${last})${dev?.log() ?? ""}`);
-    await delay(POLL_INTERVAL_MS);
-  }
-}
 
 before(async () => {
   assert.ok(BIN, "MCPGATE_BIN must name the mcpgate binary");
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: scripts/bootstrap.sh installs Debian's chromium`);
   assert.ok(existsSync(join(CORPUS, "libraries.yaml")), `the demo corpus is not in ${CORPUS}: run scripts/fetch-corpus.sh`);
-  workDir = mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-dashboard-"));
-  shotDir = SHOTS ?? join(workDir, "screenshots");
+  running = await startDevStack({ bin: BIN, dataRoot: DATA, name: "dashboard", corpus: CORPUS });
+  stack = running.stack;
+  shotDir = SHOTS ?? mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-screenshots-"));
   mkdirSync(shotDir, { recursive: true });
-  const data = join(workDir, "dev");
-  const portFile = join(workDir, "gateway.port");
-  const child = spawn(BIN, ["dev", "--data-dir", data, "--port", "0", "--server-port", "0", "--idp-port", "0",
-                            "--corpus", CORPUS, "--port-file", portFile], { stdio: ["ignore", "pipe", "pipe"] });
-  dev = new McpgateProcess("mcpgate dev", child);
-  await until("the gateway's port file", START_BUDGET_MS, () => (existsSync(portFile) && readFileSync(portFile, "utf8").trim()) || undefined);
-  stack = JSON.parse(readFileSync(join(data, "stack.json"), "utf8"));
-  await until(`${stack.server}/readyz`, 30_000, async () => {
-    const r = await fetch(`${stack.server}/readyz`);
-    await r.arrayBuffer();
-    return r.status === 200 ? true : undefined;
-  });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 });
 
 after(async () => {
   await browser?.close();
-  await dev?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await running?.stop();
+  if (!SHOTS && shotDir) rmSync(shotDir, { recursive: true, force: true });
 });
 
 // Signs `user` in through the IdP (it signs a login_hint's user in without a page) and lands on

@@ -6,18 +6,16 @@
 // The documentation tools answer the same whichever revision carries them.
 //
 // Run through run-node-test.sh (MCPGATE_BIN and MCPGATE_E2E_DATA set). Needs the demo corpus.
-import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 
-import { McpgateProcess } from "./support/mcpgate-process.mjs";
+import { startDevStack } from "./support/dev-stack.mjs";
 import { HeadlessOAuthProvider, recordingFetch, steps } from "./support/mcp-oauth-client.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -25,28 +23,10 @@ const CORPUS = join(resolve(HERE, "../.."), "corpus", "sources");
 const BIN = process.env.MCPGATE_BIN;
 const DATA = process.env.MCPGATE_E2E_DATA;
 const SDK_VERSION = JSON.parse(readFileSync(join(HERE, "node_modules/@modelcontextprotocol/client/package.json"), "utf8")).version;
-const START_BUDGET_MS = 120_000;
 
-let workDir;
-let dev;
+let running; // startDevStack()
 let stack;
 let apiKey;
-
-async function until(what, budgetMs, probe) {
-  const deadline = Date.now() + budgetMs;
-  let last = "";
-  for (;;) {
-    if (dev?.exit) throw new Error(`mcpgate dev exited while waiting for ${what}${dev.log()}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error.message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${last})${dev?.log() ?? ""}`);
-    await delay(100);
-  }
-}
 
 function admin(...words) {
   return new Promise((resolvePromise, reject) =>
@@ -57,25 +37,13 @@ function admin(...words) {
 before(async () => {
   assert.ok(BIN, "MCPGATE_BIN must name the mcpgate binary");
   assert.ok(existsSync(join(CORPUS, "libraries.yaml")), `the demo corpus is not in ${CORPUS}: run scripts/fetch-corpus.sh`);
-  workDir = mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-client2-"));
-  const data = join(workDir, "dev");
-  const portFile = join(workDir, "gateway.port");
-  const child = spawn(BIN, ["dev", "--data-dir", data, "--port", "0", "--server-port", "0", "--idp-port", "0",
-                            "--corpus", CORPUS, "--port-file", portFile], { stdio: ["ignore", "pipe", "pipe"] });
-  dev = new McpgateProcess("mcpgate dev", child);
-  await until("the gateway's port file", START_BUDGET_MS, () => (existsSync(portFile) && readFileSync(portFile, "utf8").trim()) || undefined);
-  stack = JSON.parse(readFileSync(join(data, "stack.json"), "utf8"));
-  await until(`${stack.gateway}/readyz`, 30_000, async () => {
-    const r = await fetch(`${stack.gateway}/readyz`);
-    await r.arrayBuffer();
-    return r.status === 200 ? true : undefined;
-  });
+  running = await startDevStack({ bin: BIN, dataRoot: DATA, name: "client2", corpus: CORPUS });
+  stack = running.stack;
   apiKey = (await admin("apikey", "create", "contoso", "sdk2")).match(/secret: (\S+)/)[1];
 });
 
 after(async () => {
-  await dev?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 function text(result) {

@@ -41,6 +41,18 @@ TEST_F(VerifierTest, AcceptsEntraV2TokenAndKeepsWhatTheRequestNeeds) {
   EXPECT_EQ(v->nbf, kNow - 300);
 }
 
+TEST_F(VerifierTest, NotesAGroupsOverageInsteadOfTakingTheEmptyListForTheTruth) {
+  // Entra's overage form: no groups claim, and _claim_names naming where the groups are.
+  auto over = verify(rs256(claims_with({{"_claim_names", json::object{{"groups", "src1"}}},
+                                        {"_claim_sources", json::object{{"src1", json::object{{"endpoint", "x"}}}}}})));
+  ASSERT_TRUE(over) << over.error().detail;
+  EXPECT_TRUE(over->groups_overage);
+  EXPECT_TRUE(over->groups.empty());
+  auto listed = verify(rs256(claims_with({{"groups", json::array{"g1"}}})));
+  ASSERT_TRUE(listed);
+  EXPECT_FALSE(listed->groups_overage);
+}
+
 TEST_F(VerifierTest, FallsBackToUpnAndAppidOfOlderClaimSets) {
   // {"iss":"https://login.microsoftonline.com/4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b/v2.0",
   //  "aud":"b1e4d7a2-5c3f-4e8a-8d21-9f6a3c0e2b02","tid":"4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b",

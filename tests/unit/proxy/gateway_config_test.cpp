@@ -208,6 +208,22 @@ TEST_F(GatewayConfigTest, ClientScopeKeepsAnAudienceThatIsAlreadyAnApplicationId
   EXPECT_EQ(no_scopes.routes[0].client_scope, "");
 }
 
+TEST_F(GatewayConfigTest, ReadsPerToolRulesAndRefusesWhatCannotBeChecked) {
+  auto with_tools = [](const std::string& rules) { return kMinimal + "    tools:\n" + rules; };
+  auto c = parse(
+      with_tools("      - {name: query-docs, groups: [5b7e1d2c-3a4f-4b6e-8c9d-0e1f2a3b4c01], roles: [Docs.Reader]}\n"
+                 "      - {name: '*', roles: [Docs.Reader]}\n"));
+  ASSERT_EQ(c.routes[0].tool_policy.rules.size(), 2u);
+  EXPECT_EQ(c.routes[0].tool_policy.rules[0].groups.size(), 1u);
+  EXPECT_EQ(c.routes[0].tool_policy.rules[1].tool, "*");
+  EXPECT_TRUE(parse(kMinimal).routes[0].tool_policy.empty());
+  EXPECT_NE(error_of(with_tools("      - {name: query-docs, groups: [Platform engineers]}\n")).find("object IDs"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_tools("      - {name: a}\n      - {name: a}\n")).find("has a rule already"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_tools("      - {name: a, users: [x]}\n")).find("unknown key"), std::string::npos);
+}
+
 TEST_F(GatewayConfigTest, AcceptsACertificateInsteadOfASecret) {
   auto [cert, key] = write_certificate();
   auto c = parse(replace(kMinimal, "client_secret: ${env:MCPGATE_TEST_GATEWAY_SECRET}",

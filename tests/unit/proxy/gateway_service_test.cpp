@@ -431,6 +431,31 @@ TEST_F(GatewayServiceTest, AnEventStreamIsMarkedNotToBeBuffered) {
   EXPECT_EQ(out.headers.get("X-Accel-Buffering"), "no");
 }
 
+TEST_F(GatewayServiceTest, APerToolPolicyRefusesDeniedCallsAndHidesThemFromTheList) {
+  // Alice's demo token carries no group that the rule names.
+  config.routes[0].tool_policy = ToolPolicy{{{"query-docs", {"00000000-0000-4000-8000-0000000000aa"}, {}}}};
+
+  auto denied = send(mcp_post(kAlice));
+  EXPECT_EQ(denied.status, 200);
+  auto body = json::parse(denied.body).as_object();
+  EXPECT_EQ(body.at("error").at("data").at("reason"), "tool_denied");
+  EXPECT_EQ(upstream.forwarded.size(), 0u) << "nothing forwarded";
+  EXPECT_EQ(upstream.fetches[kTokenEndpoint], 0) << "nothing exchanged";
+
+  upstream.reply_headers.add("Content-Type", "application/json");
+  upstream.reply_pieces = {
+      R"({"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"resolve-library-id"},{"name":"query-docs"}]}})"};
+  auto listed = send(mcp_post(kAlice, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto tools = json::parse(listed.body).at("result").at("tools").as_array();
+  ASSERT_EQ(tools.size(), 1u);
+  EXPECT_EQ(tools[0].at("name"), "resolve-library-id");
+
+  upstream.reply_pieces = {"not a tool list"};
+  EXPECT_EQ(send(mcp_post(kAlice, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")).status, 502)
+      << "a list that cannot be filtered is not passed on";
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};
