@@ -28,7 +28,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { codeFrom, followSignIn } from "./support/headless-browser.mjs";
-import { McpgateProcess } from "./support/mcpgate-process.mjs";
+import { startDevStack } from "./support/dev-stack.mjs";
 import { callText, HeadlessOAuthProvider, recordingFetch, signInAndConnect, steps } from "./support/mcp-oauth-client.mjs";
 import { DEMO } from "./support/demo-tenant.mjs";
 
@@ -45,61 +45,32 @@ const FASTIFY_ID = "/fastify/fastify";
 const FASTIFY_SOURCE = "Source: https://github.com/fastify/fastify/blob/";
 
 // First start indexes the whole demo corpus before the gateway listens: seconds, not milliseconds.
-const START_BUDGET_MS = 120_000;
-const POLL_INTERVAL_MS = 100;
 
 const BIN = process.env.MCPGATE_BIN;
 const DATA = process.env.MCPGATE_E2E_DATA;
 const VERBOSE = Boolean(process.env.MCPGATE_E2E_VERBOSE);
 
-let workDir;
+let running; // startDevStack()
+let workDir; // the clients' own files (mcp-remote's configuration)
 let dev; // McpgateProcess of `mcpgate dev`
 let stack; // its stack.json: mcp_url, gateway, idp, tenant_id, gateway_app, mcp_api_app, …
 
 // ---------------------------------------------------------------------------------------------
-// `mcpgate dev` on free ports and a throw-away data directory
-
-async function until(what, budgetMs, probe) {
-  const deadline = Date.now() + budgetMs;
-  let last = "";
-  for (;;) {
-    if (dev?.spawnError) throw new Error(`cannot start mcpgate dev: ${dev.spawnError.message}`);
-    if (dev?.exit) throw new Error(`mcpgate dev exited (${JSON.stringify(dev.exit)}) while waiting for ${what}${dev.log()}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = `${error.message}${error.cause ? ` (${error.cause.code ?? error.cause.message})` : ""}`;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last})` : ""}${dev?.log() ?? ""}`);
-    await delay(POLL_INTERVAL_MS);
-  }
-}
+// `mcpgate dev` on free ports and a throw-away data directory (support/dev-stack.mjs)
 
 before(async () => {
   assert.ok(BIN, "MCPGATE_BIN must name the mcpgate binary");
   assert.ok(existsSync(join(CORPUS, "libraries.yaml")) && existsSync(join(CORPUS, "fastify")),
             `the demo corpus is not laid out in ${CORPUS}: run scripts/fetch-corpus.sh (scripts/bootstrap.sh runs it)`);
-  workDir = mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-dev-oauth-"));
-  const data = join(workDir, "dev");
-  const portFile = join(workDir, "gateway.port");
-  const child = spawn(BIN, ["dev", "--data-dir", data, "--port", "0", "--server-port", "0", "--idp-port", "0",
-                            "--corpus", CORPUS, "--port-file", portFile],
-                      { stdio: ["ignore", "pipe", "pipe"] });
-  dev = new McpgateProcess("mcpgate dev", child);
-  // The port file is written after stack.json, so once it exists every URL is known.
-  await until("the gateway's port file", START_BUDGET_MS, () => (existsSync(portFile) && readFileSync(portFile, "utf8").trim()) || undefined);
-  stack = JSON.parse(readFileSync(join(data, "stack.json"), "utf8"));
-  await until(`${stack.gateway}/readyz`, 30_000, async () => {
-    const r = await fetch(`${stack.gateway}/readyz`, { signal: AbortSignal.timeout(2000) });
-    await r.arrayBuffer();
-    return r.status === 200 ? true : undefined;
-  });
+  running = await startDevStack({ bin: BIN, dataRoot: DATA, name: "dev-oauth", corpus: CORPUS });
+  workDir = mkdtempSync(join(DATA ?? tmpdir(), "mcpgate-e2e-dev-oauth-clients-"));
+  dev = running.dev;
+  stack = running.stack;
 });
 
 after(async () => {
-  await dev?.stop();
   if (VERBOSE) console.error(dev?.log() ?? "");
+  await running?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
