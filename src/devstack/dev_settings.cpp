@@ -121,6 +121,10 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       "    obo_scope: api://" +
       idp::demo::kMcpApiApp +
       "/.default\n"
+      "    tools:                                  # per-tool authorization, by Entra group or app role\n"
+      "      - {name: get-library-docs, groups: [" +
+      std::string(idp::demo::kPlatformEngineersGroup) +
+      "]}   # the old alias: Platform engineers (alice) only\n"
       "limits: {shutdown_grace: 2s}\n"
       "audit_log: " +
       q((l.logs_dir / "audit.jsonl").string()) + "\n";

@@ -24,6 +24,9 @@ inline constexpr const char* kDashboardApp = "7c4e2b19-3d5a-4f6e-8b7c-1a2d3e4f5a
 inline constexpr const char* kAliceOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a01";
 inline constexpr const char* kAliceUpn = "alice@contoso.dev";
 inline constexpr const char* kBobOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a02";
+// Alice's group ("Platform engineers") and Bob's ("App developers").
+inline constexpr const char* kPlatformEngineersGroup = "5b7e1d2c-3a4f-4b6e-8c9d-0e1f2a3b4c01";
+inline constexpr const char* kAppDevelopersGroup = "5b7e1d2c-3a4f-4b6e-8c9d-0e1f2a3b4c02";
 inline constexpr const char* kBobUpn = "bob@contoso.dev";
 // Signs in, but no teamspace provisions her.
 inline constexpr const char* kCarolOid = "9f3b2a1c-7d4e-4f60-8a1b-2c3d4e5f6a03";

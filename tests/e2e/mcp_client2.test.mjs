@@ -64,6 +64,20 @@ async function useTheTools(client) {
   return { names, resolved, docs };
 }
 
+// Signs `upn` in through the gateway with the SDK's own OAuth and connects on 2026-07-28.
+async function signedIn(upn, recorder = recordingFetch()) {
+  const provider = new HeadlessOAuthProvider({ loginHint: upn });
+  const url = new URL(stack.mcp_url);
+  const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
+  const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+  await assert.rejects(firstClient.connect(first), UnauthorizedError, "the first connection asks for a sign-in");
+  await firstClient.close();
+  await first.finishAuth(provider.code);
+  const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }));
+  return { client, provider, recorder };
+}
+
 describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () => {
   test("straight to the server: server/discover negotiates 2026-07-28, statelessly, and the tools answer", async () => {
     const recorder = recordingFetch();
@@ -94,26 +108,32 @@ describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () =
   });
 
   test("through the gateway: its own OAuth sign-in, then the stateless revision end to end", async () => {
-    const recorder = recordingFetch();
-    const provider = new HeadlessOAuthProvider({ loginHint: "alice@contoso.dev" });
-    const url = new URL(stack.mcp_url);
-    const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
-    const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
-    await assert.rejects(firstClient.connect(first), UnauthorizedError, "the first connection asks for a sign-in");
-    await firstClient.close();
-    await first.finishAuth(provider.code);
-    assert.ok(provider.savedTokens?.access_token, "signed in");
-    assert.ok(provider.savedTokens?.refresh_token, "with a refresh token (offline_access, asked by the gateway)");
-
-    const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
-    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }));
+    const { client, provider, recorder } = await signedIn("alice@contoso.dev");
     try {
+      assert.ok(provider.savedTokens?.refresh_token, "with a refresh token (offline_access, asked by the gateway)");
       assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28");
-      await useTheTools(client);
+      const { names } = await useTheTools(client);
+      assert.ok(names.includes("get-library-docs"), "alice is a Platform engineer: the rule admits her");
     } finally {
       await client.close();
     }
     const forwarded = recorder.log.filter((e) => e.url.href === stack.mcp_url && e.withToken);
     assert.ok(forwarded.length >= 4 && forwarded.every((e) => e.status === 200), steps(recorder.log).join("\n"));
+  });
+
+  // mcpgate dev's gateway keeps the deprecated alias get-library-docs for Platform engineers.
+  test("a per-tool rule: bob (not a Platform engineer) neither sees nor calls get-library-docs", async () => {
+    const { client } = await signedIn("bob@contoso.dev");
+    try {
+      const { names } = await useTheTools(client);
+      assert.ok(!names.includes("get-library-docs"), `hidden from bob: ${names}`);
+      const refused = await client
+        .callTool({ name: "get-library-docs", arguments: { context7CompatibleLibraryID: "/fastify/fastify" } })
+        .then((r) => r, (e) => e);
+      const text = refused instanceof Error ? refused.message : JSON.stringify(refused);
+      assert.match(text, /get-library-docs needs membership of group/, text);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -57,6 +57,15 @@ TEST(DemoTenant, UsersHaveTheirNames) {
     ASSERT_NE(u, nullptr) << "no user " << oid << " in demo.yaml";
     EXPECT_EQ(u->upn, upn);
   }
+  EXPECT_TRUE(contains(user(demo::kAliceOid)->groups, demo::kPlatformEngineersGroup));
+  EXPECT_TRUE(contains(user(demo::kBobOid)->groups, demo::kAppDevelopersGroup));
+  EXPECT_FALSE(contains(user(demo::kBobOid)->groups, demo::kPlatformEngineersGroup));
+}
+
+TEST(DemoTenant, TheGatewaysTokensCarryGroupsForItsPerToolRules) {
+  const App* gateway = app(demo::kGatewayApp);
+  ASSERT_NE(gateway, nullptr);
+  EXPECT_TRUE(gateway->groups_claim);
 }
 
 }  // namespace
