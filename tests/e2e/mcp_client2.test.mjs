@@ -121,6 +121,31 @@ describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () =
     assert.ok(forwarded.length >= 4 && forwarded.every((e) => e.status === 200), steps(recorder.log).join("\n"));
   });
 
+  // Dave's tenant demands MFA: the On-Behalf-Of exchange answers interaction_required and the
+  // gateway passes Entra's claims challenge on. The SDK cannot satisfy it by itself; it must stop
+  // with an error instead of signing in again and again.
+  test("the step-up case: dave's connection ends with the gateway's claims challenge, not a sign-in loop", async () => {
+    const recorder = recordingFetch();
+    const provider = new HeadlessOAuthProvider({ loginHint: "dave@contoso.dev" });
+    const url = new URL(stack.mcp_url);
+    const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
+    const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+    await assert.rejects(firstClient.connect(first), UnauthorizedError);
+    await firstClient.close();
+    await first.finishAuth(provider.code);
+    const signedInAt = recorder.log.length;
+    const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+    const error = await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }))
+      .then(() => undefined, (e) => e);
+    await client.close();
+    assert.ok(error, "no way through without the step-up");
+    const after = recorder.log.slice(signedInAt);
+    const challenged = after.find((e) => e.status === 401 && /insufficient_claims/.test(e.wwwAuthenticate ?? ""));
+    assert.ok(challenged, `the gateway's claims challenge:\n${steps(after).join("\n")}`);
+    assert.match(challenged.wwwAuthenticate, /claims="[A-Za-z0-9+/=]+"/);
+    assert.ok(after.filter((e) => /\/authorize$/.test(e.url.pathname)).length <= 1, `no sign-in loop:\n${steps(after).join("\n")}`);
+  });
+
   // mcpgate dev's gateway keeps the deprecated alias get-library-docs for Platform engineers.
   test("a per-tool rule: bob (not a Platform engineer) neither sees nor calls get-library-docs", async () => {
     const { client } = await signedIn("bob@contoso.dev");
