@@ -43,6 +43,12 @@ Command add_admin_command(CLI::App& app) {
                 throw std::runtime_error("--server and --data-dir exclude each other; give one");
               admin::AdminClientOptions client;
               client.server_url = o->server;
+              // The admin token may do everything: it travels in clear only to this machine.
+              bool local = o->server.rfind("http://localhost", 0) == 0 || o->server.rfind("http://127.0.0.1", 0) == 0 ||
+                           o->server.rfind("http://[::1]", 0) == 0;
+              if (o->server.rfind("https://", 0) != 0 && !local)
+                throw std::runtime_error("--server " + o->server +
+                                         ": the admin token is sent only over https (or to this machine over http)");
               if (!o->ca_file.empty()) client.ca_file = o->ca_file;
               if (!o->token_file.empty()) {
                 auto token = read_file(o->token_file);

@@ -459,8 +459,20 @@ Response add_member_checked(AdminService& s, const Request& r, const Params& p, 
   if (!f) return failure(f.error());
   auto ts = s.teamspace(p[0]);
   if (!ts) return failure(ts.error());
-  if (iequals(field(*f, "role"), "owner") && role_of(c, ts->id) != store::Role::owner)
-    return forbidden("only an owner of teamspace " + ts->name + " can make someone an owner");
+  auto members = s.members(p[0]);
+  if (!members) return failure(members.error());
+  const bool caller_owns = role_of(c, ts->id) == store::Role::owner;
+  const bool makes_owner = iequals(field(*f, "role"), "owner");
+  auto email = to_lower(trim(field(*f, "email")));
+  auto target = std::find_if(members->begin(), members->end(), [&](const auto& m) { return m.user.email == email; });
+  const bool target_owns = target != members->end() && target->role == store::Role::owner;
+  // Only owners make owners or change an owner's role; an admin could otherwise take over.
+  if ((makes_owner || target_owns) && !caller_owns)
+    return forbidden("only an owner of teamspace " + ts->name + " can make someone an owner or change an owner's role");
+  if (target_owns && !makes_owner &&
+      std::count_if(members->begin(), members->end(), [](const auto& m) { return m.role == store::Role::owner; }) == 1)
+    return problem(409, "conflict",
+                   email + " is the last owner of teamspace " + ts->name + "; make someone else owner first");
   return add_member(s, r, p, c);
 }
 

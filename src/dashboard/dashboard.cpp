@@ -1,6 +1,7 @@
 #include "dashboard/dashboard.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -22,8 +23,11 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kPrefix = "/dashboard";
+// Behind https the names carry __Host-: the browser then takes them only from this origin with
+// Secure and Path=/, so a sibling subdomain cannot plant one (login CSRF, session fixation).
 constexpr std::string_view kSessionCookie = "mcpgate_session";
 constexpr std::string_view kSignInCookie = "mcpgate_sign_in";
+constexpr std::string_view kHostPrefix = "__Host-";
 constexpr std::string_view kCallbackPath = "/dashboard/callback";
 
 // No inline script or style anywhere: the built page loads its own files only.
@@ -55,12 +59,16 @@ Response failure_page(int status, std::string_view title, std::string_view messa
   return Response::text(status, std::move(body), "text/html; charset=utf-8");
 }
 
+// scheme://host[:port] in lower case, the scheme's default port left out, as browsers send Origin.
 std::string origin_of(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return "";
-  std::string origin = std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host());
-  if (parsed->has_port()) origin += ":" + std::string(parsed->port());
-  return to_lower(origin);
+  auto scheme = to_lower(parsed->scheme());
+  std::string origin = scheme + "://" + to_lower(parsed->encoded_host());
+  std::string port(parsed->port());
+  bool default_port = (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
+  if (parsed->has_port() && !port.empty() && !default_port) origin += ":" + port;
+  return origin;
 }
 
 std::string cookie(std::string_view name, std::string_view value, std::string_view attributes, bool secure) {
@@ -68,10 +76,15 @@ std::string cookie(std::string_view name, std::string_view value, std::string_vi
          (secure ? "; Secure" : "");
 }
 
-// Only paths of the dashboard itself: never another site, never a scheme-relative //host.
+// Only paths of the dashboard itself: never another site, never a scheme-relative //host, and
+// only characters that cannot break out of the Location header (no CR, LF, %, quotes, spaces).
 std::string safe_return_path(std::optional<std::string_view> wanted) {
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("/-._~#").find(c) != std::string_view::npos;
+  };
   if (!wanted || !wanted->starts_with("/dashboard/") || wanted->find("//") != std::string_view::npos ||
-      wanted->find('\\') != std::string_view::npos)
+      !std::all_of(wanted->begin(), wanted->end(), plain))
     return "/dashboard/";
   return std::string(*wanted);
 }
@@ -116,6 +129,10 @@ bool Dashboard::serves(std::string_view path) {
 
 bool Dashboard::secure() const { return options_.public_url.starts_with("https://"); }
 
+std::string Dashboard::cookie_name(std::string_view name) const {
+  return secure() ? std::string(kHostPrefix) + std::string(name) : std::string(name);
+}
+
 Response Dashboard::handle(const Request& request) {
   std::string_view path = request.path;
   std::string_view rest = path.substr(std::min(path.size(), kPrefix.size() + 1));
@@ -158,6 +175,7 @@ Response Dashboard::start_sign_in(const Request& request) {
   pending.code_verifier = crypto::random_token(32);
   pending.nonce = crypto::random_token(16);
   pending.return_to = safe_return_path(query->get("return_to"));
+  pending.requester = request.remote_address;
   std::string challenge = base64url_encode(crypto::sha256(pending.code_verifier));
   std::string nonce = pending.nonce;
   std::string state = sessions_.start_sign_in(std::move(pending));
@@ -176,8 +194,7 @@ Response Dashboard::start_sign_in(const Request& request) {
   auto r =
       Response::redirect(options_.authority + "/" + options_.tenant_id + "/oauth2/v2.0/authorize?" + params.encode());
   // Lax: the callback is a top-level navigation back from the identity provider's site.
-  r.headers.add("Set-Cookie",
-                cookie(kSignInCookie, state, "Path=/dashboard/callback; SameSite=Lax; Max-Age=600", secure()));
+  r.headers.add("Set-Cookie", cookie(cookie_name(kSignInCookie), state, "Path=/; SameSite=Lax; Max-Age=600", secure()));
   return r;
 }
 
@@ -185,14 +202,23 @@ Response Dashboard::finish_sign_in(const Request& request) {
   auto query = http::parse_form(request.query);
   if (!query) return failure_page(400, "Sign-in failed", "The identity provider's answer is malformed.");
   if (auto error = query->get("error")) {
+    // Only the codes are shown: the rest of the query is anyone's text on this origin's page.
     auto description = query->get("error_description").value_or("");
-    return failure_page(
-        401, "Sign-in failed",
-        "Microsoft Entra ID refused the sign-in (" + std::string(*error) + "): " + std::string(description));
+    std::string code;
+    if (auto at = description.find("AADSTS"); at != std::string_view::npos) {
+      auto end = at + 6;
+      while (end < description.size() && description[end] >= '0' && description[end] <= '9') ++end;
+      code = " " + std::string(description.substr(at, end - at));
+    }
+    bool plain_error = std::all_of(error->begin(), error->end(),
+                                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    return failure_page(401, "Sign-in failed",
+                        "Microsoft Entra ID refused the sign-in (" + (plain_error ? std::string(*error) : "error") +
+                            code + "). Look the code up in Entra's sign-in logs, or ask your administrator.");
   }
   auto code = query->get("code");
   auto state = query->get("state");
-  auto bound = cookie_value(request, kSignInCookie);
+  auto bound = cookie_value(request, cookie_name(kSignInCookie));
   // The state must be the one this browser was given: a sign-in started elsewhere (login CSRF)
   // or replayed is refused.
   if (!code || !state || !bound || !crypto::constant_time_equals(*bound, *state))
@@ -238,8 +264,8 @@ Response Dashboard::finish_sign_in(const Request& request) {
   auto nonce = parsed ? parsed->claim_string("nonce") : std::nullopt;
   if (!nonce || !crypto::constant_time_equals(*nonce, pending->nonce))
     return failure_page(401, "Sign-in failed", "The ID token does not answer this sign-in (nonce). Start again.");
+  // preferred_username (the UPN in a work tenant), never the `email` claim, which is not verified.
   std::string email = verified->preferred_username;
-  if (email.empty() && parsed) email = parsed->claim_string("email").value_or("");
   Identity who{to_lower(verified->oid), to_lower(verified->tid), to_lower(email), verified->name};
   if (who.oid.empty() || who.email.empty())
     return failure_page(401, "Sign-in failed", "The ID token names no object ID or user name.");
@@ -248,15 +274,15 @@ Response Dashboard::finish_sign_in(const Request& request) {
   // Strict: no other site can make the browser send it, on top of the CSRF token.
   r.headers.add(
       "Set-Cookie",
-      cookie(kSessionCookie, sessions_.create(who),
+      cookie(cookie_name(kSessionCookie), sessions_.create(who),
              "Path=/; SameSite=Strict; Max-Age=" + std::to_string(options_.session_lifetime.count()), secure()));
-  r.headers.add("Set-Cookie", cookie(kSignInCookie, "", "Path=/dashboard/callback; SameSite=Lax; Max-Age=0", secure()));
+  r.headers.add("Set-Cookie", cookie(cookie_name(kSignInCookie), "", "Path=/; SameSite=Lax; Max-Age=0", secure()));
   spdlog::info("dashboard: {} ({}) signed in", who.email, who.oid);
   return r;
 }
 
 std::optional<Session> Dashboard::session_of(const Request& request, std::string* cookie_out) {
-  auto value = cookie_value(request, kSessionCookie);
+  auto value = cookie_value(request, cookie_name(kSessionCookie));
   if (!value || value->empty()) return std::nullopt;
   if (cookie_out) *cookie_out = *value;
   return sessions_.find(*value);
@@ -283,7 +309,7 @@ Response Dashboard::sign_out(const Request& request) {
   }
   Response r;
   r.status = 204;
-  r.headers.add("Set-Cookie", cookie(kSessionCookie, "", "Path=/; SameSite=Strict; Max-Age=0", secure()));
+  r.headers.add("Set-Cookie", cookie(cookie_name(kSessionCookie), "", "Path=/; SameSite=Strict; Max-Age=0", secure()));
   return r;
 }
 
@@ -293,14 +319,14 @@ std::optional<Response> Dashboard::refuse_change(const Request& request, const S
     return problem(403, "csrf_token_missing",
                    "a change needs the X-CSRF-Token header from /dashboard/session; reload the dashboard");
   auto origin = request.header("Origin");
-  if (origin && to_lower(*origin) != origin_of(options_.public_url))
+  if (origin && origin_of(*origin) != origin_of(options_.public_url))
     return problem(403, "cross_origin", "changes are accepted only from the dashboard's own origin");
   return std::nullopt;
 }
 
 std::optional<boost::system::result<admin::Caller, Response>> Dashboard::session_caller(const Request& request) {
   if (request.header("Authorization")) return std::nullopt;
-  auto value = cookie_value(request, kSessionCookie);
+  auto value = cookie_value(request, cookie_name(kSessionCookie));
   if (!value) return std::nullopt;
   auto session = sessions_.find(*value);
   if (!session)

@@ -70,6 +70,7 @@ class Dashboard {
   std::optional<Session> session_of(const http::Request& request, std::string* cookie = nullptr);
   std::optional<http::Response> refuse_change(const http::Request& request, const Session& session) const;
   bool secure() const;
+  std::string cookie_name(std::string_view name) const;  // __Host- prefixed behind https
 
   DashboardOptions options_;
   store::Store& store_;

@@ -31,11 +31,14 @@ struct PendingSignIn {
   std::string nonce;
   std::string return_to;  // a path below /dashboard/
   SysTime expires;
+  std::string requester;  // the remote address that started it
 };
 
 // Dashboard sessions and sign-ins in flight, in memory: a restart signs everyone out. Keyed by
 // the SHA-256 of the cookie value, so the table never holds a usable cookie. Bounded: past
-// `max_entries` the oldest entries go first. Thread-safe.
+// `max_entries` the oldest entries go first; one remote address holds at most
+// kMaxPerRequester sign-ins in flight and one person kMaxPerPerson sessions, so neither can push
+// everyone else's out. Thread-safe.
 class SessionTable {
  public:
   SessionTable(const Clock& clock, std::chrono::seconds lifetime, size_t max_entries = 10'000);
@@ -48,10 +51,12 @@ class SessionTable {
   std::optional<PendingSignIn> finish_sign_in(std::string_view state);  // once only
 
   static constexpr std::chrono::minutes kSignInLifetime{10};
+  static constexpr size_t kMaxPerRequester = 20;
+  static constexpr size_t kMaxPerPerson = 20;
 
  private:
-  template <class Entry>
-  void make_room(std::map<std::string, Entry>& table);
+  template <class Entry, class Same>
+  void make_room(std::map<std::string, Entry>& table, size_t per_owner, Same same_owner);
 
   const Clock& clock_;
   std::chrono::seconds lifetime_;

@@ -78,6 +78,14 @@ std::string serialize_head(bhttp::response<bhttp::empty_body>& head) {
 
 // The head Beast would write for a sized HTTP/1.1 answer whose fields say nothing about framing,
 // built directly (Beast's serializer costs more than the answer's own bytes); nullopt otherwise.
+// A field that would end the line it is written on (CR, LF) or be cut short (NUL): written, it
+// would let whoever chose its value add headers or a whole response (response splitting).
+bool unsafe_field(std::string_view name, std::string_view value) {
+  constexpr std::string_view kBreaking("\r\n\0", 3);
+  return name.find_first_of(kBreaking) != std::string_view::npos ||
+         value.find_first_of(kBreaking) != std::string_view::npos;
+}
+
 std::optional<std::string> plain_head(int status, unsigned version, const Headers& headers, size_t content_length,
                                       bool keep_alive) {
   if (version != 11 || bhttp::int_to_status(unsigned(status)) == bhttp::status::unknown) return std::nullopt;
@@ -153,9 +161,19 @@ class StreamWriter final : public ResponseWriter {
 
   // Headers by reference on the hot path: every caller awaits at once with headers it owns.
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
-  Task<bool> start(int status, const Headers& headers, std::optional<size_t> content_length) override {
+  Task<bool> start(int status, const Headers& given, std::optional<size_t> content_length) override {
     if (started_) co_return false;
     started_ = true;
+    // No handler may write a field that breaks the head, whatever value reached it.
+    Headers cleaned;
+    bool unsafe = false;
+    for (const auto& [name, value] : given.fields()) unsafe = unsafe || unsafe_field(name, value);
+    if (unsafe) {
+      for (const auto& [name, value] : given.fields())
+        if (!unsafe_field(name, value)) cleaned.add(name, value);
+      spdlog::warn("dropped a response header field holding CR, LF or NUL");
+    }
+    const Headers& headers = unsafe ? cleaned : given;
     // A draining server answers what it has begun and says it will read nothing more.
     keep_alive_ = keep_alive_ && !stop_.draining.load();
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};

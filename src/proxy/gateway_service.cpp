@@ -824,7 +824,20 @@ struct GatewayService::Impl {
       auto call = mcp::peek_mcp_call(req.body);
       refusal = unreadable_body(call, req);
       if (!refusal) refusal = header_mismatch(call, req);
-      lists_tools = policed && call.calls == 1 && call.method == "tools/list";
+      auto first = req.body.find_first_not_of(" \t\r\n");
+      const bool batch = first != std::string::npos && req.body[first] == '[';
+      const bool lists = ("," + call.method + ",").find(",tools/list,") != std::string::npos;
+      lists_tools = policed && lists && !batch;
+      // A list in a batch would come back inside an array the filter does not take apart.
+      if (!refusal && policed && lists && batch)
+        refusal = Refusal{http::Response::json(
+                              400, json::object{{"jsonrpc", "2.0"},
+                                                {"id", nullptr},
+                                                {"error", json::object{{"code", -32600},
+                                                                       {"message",
+                                                                        "Invalid Request: tools/list is answered on "
+                                                                        "its own, not in a batch, on this route"}}}}),
+                          "batched_tools_list"};
       if (auditing) {
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);

@@ -43,6 +43,8 @@ bool filter_message(std::string_view text, std::string& out, const ToolPolicy& p
         return !name || !name->is_string() || !decide_tool(policy, name->get_string(), caller).allowed;
       };
       array.erase(std::remove_if(array.begin(), array.end(), denied), array.end());
+      // The list is this caller's now: no shared cache may hand it to another (2026-07-28).
+      if (result->as_object().contains("cacheScope")) result->as_object()["cacheScope"] = "private";
     }
   out = json::serialize(message);
   return true;

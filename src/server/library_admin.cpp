@@ -128,13 +128,19 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
         s.record_change(std::nullopt, "library.refresh",
                         p[0] + ": " + std::to_string(requests.size()) + " version(s) from their recorded folders");
         run([&index, refreshing, requests, id = p[0]] {
-          for (const auto& request : requests) {
-            auto report = docs::index_folder(index, request);
-            if (!report)
-              spdlog::error("refreshing {}: {}", id, report.error().message);
-            else
-              spdlog::info("refreshed {}{}: {} snippets", id, request.tag.empty() ? "" : "@" + request.tag,
-                           report->snippets);
+          // Whatever happens, the library may be refreshed again, and nothing escapes into the
+          // worker pool (an exception there would end the server).
+          try {
+            for (const auto& request : requests) {
+              auto report = docs::index_folder(index, request);
+              if (!report)
+                spdlog::error("refreshing {}: {}", id, report.error().message);
+              else
+                spdlog::info("refreshed {}{}: {} snippets", id, request.tag.empty() ? "" : "@" + request.tag,
+                             report->snippets);
+            }
+          } catch (const std::exception& e) {
+            spdlog::error("refreshing {} failed: {}", id, e.what());
           }
           std::lock_guard lock(refreshing->mutex);
           refreshing->libraries.erase(id);

@@ -268,6 +268,13 @@ TEST_F(ServerProcess, TheAdminCommandLineWorksAgainstARunningServer) {
   EXPECT_EQ(refused, 1);
   EXPECT_NE(refused_out.find("the server refused the admin token"), std::string::npos) << refused_out;
   EXPECT_EQ(refused_out.find("not-the-token"), std::string::npos);
+  ::setenv("MCPGATE_ADMIN_TOKEN", kAdminToken, 1);
+  {
+    ChildProcess clear_text(mcpgate_binary(), {"admin", "--server", "http://mcp.example.com", "teamspace", "list"},
+                            dir / "admin-http.log");
+    EXPECT_NE(clear_text.wait_exit(std::chrono::seconds(30)).value_or(-1), 0);
+    EXPECT_NE(clear_text.output().find("only over https"), std::string::npos) << clear_text.output();
+  }
   ::unsetenv("MCPGATE_ADMIN_TOKEN");
   auto [no_token, no_token_out] = admin({"teamspace", "list"});
   EXPECT_NE(no_token, 0);

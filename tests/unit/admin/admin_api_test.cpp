@@ -592,6 +592,25 @@ TEST_F(AdminApiCallerTest, AdminsManageButOnlyOwnersMakeOwners) {
       << "plans are the installation's";
 }
 
+TEST_F(AdminApiCallerTest, AnAdminCannotDemoteAnOwnerAndTheLastOwnerStays) {
+  auto admin = person("admin@contoso.com", store::Role::admin);
+  EXPECT_EQ(
+      as(admin, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"Owner@contoso.com","role":"developer"})")
+          .status,
+      403);
+  auto owner = person("owner@contoso.com", store::Role::owner);
+  auto last = as(owner, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"owner@contoso.com","role":"admin"})");
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_TRUE(mentions(message_of(last), "last owner"));
+  ASSERT_EQ(
+      as(owner, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"admin@contoso.com","role":"owner"})").status,
+      201);
+  EXPECT_EQ(
+      as(owner, "POST", "/admin/v1/teamspaces/acme/members", R"({"email":"owner@contoso.com","role":"admin"})").status,
+      201)
+      << "with another owner in place, an owner may step down";
+}
+
 TEST_F(AdminApiCallerTest, ApiKeysAreTheirOwnersAndAdminsSeeThemAll) {
   auto dev = person("dev@contoso.com", store::Role::developer);
   auto admin = person("admin@contoso.com", store::Role::admin);

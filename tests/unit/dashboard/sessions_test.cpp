@@ -48,16 +48,39 @@ TEST(SessionTable, StaysWithinItsBoundDroppingTheOldestFirst) {
   for (int i = 1; i < 4; ++i) EXPECT_TRUE(table.find(cookies[size_t(i)]));
 }
 
+TEST(SessionTable, OneAddressCannotPushEveryoneElsesSignInsOut) {
+  testing::ManualClock clock;
+  SessionTable table(clock, hours(8));
+  auto victim = table.start_sign_in({"v", "n", "/dashboard/", {}, "10.0.0.1"});
+  for (int i = 0; i < 1000; ++i) table.start_sign_in({"a", "n", "/dashboard/", {}, "10.6.6.6"});
+  EXPECT_TRUE(table.finish_sign_in(victim)) << "the flood only displaced its own";
+}
+
+TEST(SessionTable, OnePersonHoldsABoundedNumberOfSessions) {
+  testing::ManualClock clock;
+  SessionTable table(clock, hours(8));
+  Identity bob{"bob-oid", "tenant", "bob@contoso.dev", "Bob"};
+  auto alices = table.create(alice());
+  std::vector<std::string> bobs;
+  for (size_t i = 0; i < SessionTable::kMaxPerPerson + 5; ++i) {
+    bobs.push_back(table.create(bob));
+    clock.advance(std::chrono::seconds(1));
+  }
+  EXPECT_TRUE(table.find(alices));
+  EXPECT_FALSE(table.find(bobs.front())) << "bob's oldest went first";
+  EXPECT_TRUE(table.find(bobs.back()));
+}
+
 TEST(SessionTable, ASignInFinishesOnceAndWithinTenMinutes) {
   testing::ManualClock clock;
   SessionTable table(clock, hours(8));
-  auto state = table.start_sign_in({"verifier", "nonce", "/dashboard/", {}});
+  auto state = table.start_sign_in({"verifier", "nonce", "/dashboard/", {}, "127.0.0.1"});
   auto pending = table.finish_sign_in(state);
   ASSERT_TRUE(pending);
   EXPECT_EQ(pending->code_verifier, "verifier");
   EXPECT_FALSE(table.finish_sign_in(state)) << "a state is good for one callback";
 
-  auto late = table.start_sign_in({"verifier", "nonce", "/dashboard/", {}});
+  auto late = table.start_sign_in({"verifier", "nonce", "/dashboard/", {}, "127.0.0.1"});
   clock.advance(minutes(10));
   EXPECT_FALSE(table.finish_sign_in(late));
 }

@@ -64,6 +64,23 @@ TEST(Server, ServesRequestsAndSeesDuplicateHeaders) {
   EXPECT_EQ(r.headers.get("Cache-Control"), "no-store");
 }
 
+// Response splitting: a value that reached a header from a request (a redirect target, say) must
+// not end the header line, add a field or start a second response.
+TEST(Server, AFieldHoldingCrLfOrNulIsDroppedNotWritten) {
+  RunningServer s({}, [](const Request&) {
+    auto r = Response::redirect("/dashboard/\r\nSet-Cookie: planted=1");
+    r.headers.add("X-Fine", "kept");
+    r.headers.add("X-Nul", std::string("a\0b", 3));
+    return r;
+  });
+  auto r = fetch({"GET", s.url("/")});
+  EXPECT_EQ(r.status, 302);
+  EXPECT_FALSE(r.headers.get("Set-Cookie"));
+  EXPECT_FALSE(r.headers.get("Location")) << "the tainted field is dropped whole";
+  EXPECT_FALSE(r.headers.get("X-Nul"));
+  EXPECT_EQ(r.headers.get("X-Fine"), "kept");
+}
+
 TEST(Server, OversizedBodyIs413AndOversizedHeadersAre431) {
   ServerOptions o;
   o.max_body_bytes = 1024;

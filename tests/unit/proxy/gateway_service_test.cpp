@@ -451,6 +451,10 @@ TEST_F(GatewayServiceTest, APerToolPolicyRefusesDeniedCallsAndHidesThemFromTheLi
   ASSERT_EQ(tools.size(), 1u);
   EXPECT_EQ(tools[0].at("name"), "resolve-library-id");
 
+  auto batch = send(mcp_post(kAlice, R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"}])"));
+  EXPECT_EQ(batch.status, 400) << "a batched list would escape the filter";
+  EXPECT_EQ(json::parse(batch.body).at("error").at("code"), -32600);
+
   upstream.reply_pieces = {"not a tool list"};
   EXPECT_EQ(send(mcp_post(kAlice, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})")).status, 502)
       << "a list that cannot be filtered is not passed on";

@@ -85,6 +85,12 @@ TEST(ToolPolicy, TheListLosesTheToolsTheCallerMayNotCall) {
   EXPECT_EQ(sse->find("admin-tool"), std::string::npos);
   EXPECT_TRUE(sse->ends_with("\n\n"));
 
+  auto cached = filter_tools_list(
+      R"({"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"query-docs"}],"ttlMs":300000,"cacheScope":"public","resultType":"complete"}})",
+      false, policy(), member_of({kApps}));
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(json::parse(*cached).at("result").at("cacheScope"), "private") << "a filtered list is this caller's";
+
   EXPECT_FALSE(filter_tools_list("not json", false, policy(), member_of({})));
   EXPECT_FALSE(filter_tools_list("data: {broken\n\n", true, policy(), member_of({})));
 }

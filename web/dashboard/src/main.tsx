@@ -1189,8 +1189,14 @@ function App() {
     );
 
   const parts = hash.replace(/^#\/?/, "").split("/");
-  const page = parts[0] === "t" && parts[1] ? (
-    <TeamspacePage key={parts[1]} me={me} name={decodeURIComponent(parts[1])} tab={parts[2] ?? "overview"} />
+  let teamspace = "";
+  try {
+    teamspace = parts[0] === "t" && parts[1] ? decodeURIComponent(parts[1]) : "";
+  } catch {
+    teamspace = ""; // a malformed address shows the list
+  }
+  const page = teamspace ? (
+    <TeamspacePage key={teamspace} me={me} name={teamspace} tab={parts[2] ?? "overview"} />
   ) : (
     <TeamspaceList me={me} />
   );
