@@ -80,11 +80,14 @@ std::string serialize_head(bhttp::response<bhttp::empty_body>& head) {
 // built directly (Beast's serializer costs more than the answer's own bytes); nullopt otherwise.
 // A field that would end the line it is written on (CR, LF) or be cut short (NUL): written, it
 // would let whoever chose its value add headers or a whole response (response splitting).
-bool unsafe_field(std::string_view name, std::string_view value) {
-  constexpr std::string_view kBreaking("\r\n\0", 3);
-  return name.find_first_of(kBreaking) != std::string_view::npos ||
-         value.find_first_of(kBreaking) != std::string_view::npos;
+// Checked on every answer, so byte by byte: one comparison per byte in the common case
+// (find_first_of with a set calls memchr per byte).
+bool breaks_line(std::string_view text) {
+  for (unsigned char c : text)
+    if (c < 0x20 && (c == '\r' || c == '\n' || c == '\0')) return true;
+  return false;
 }
+bool unsafe_field(std::string_view name, std::string_view value) { return breaks_line(name) || breaks_line(value); }
 
 std::optional<std::string> plain_head(int status, unsigned version, const Headers& headers, size_t content_length,
                                       bool keep_alive) {

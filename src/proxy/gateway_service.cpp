@@ -927,7 +927,11 @@ struct GatewayService::Impl {
 
     upstream_status = response->status;
     auto headers = downstream_response_headers(response->headers);
-    claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
+    // The challenge's URL is built only for a refusal: most answers are 200s that only lose a stray one.
+    if (response->status == 401 || response->status == 403)
+      claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
+    else
+      headers.remove("WWW-Authenticate");
     if (response->status == 401 && response->content_length && *response->content_length <= kMaxRefusalBytes) {
       // A refusal is short and whole: read it, since one kind must not reach the client as it is.
       auto body = co_await read_whole(response.get(), kMaxRefusalBytes);
