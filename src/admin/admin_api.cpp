@@ -32,30 +32,6 @@ Response reply(int status, const json::value& body) {
   return r;
 }
 
-Response problem(int status, std::string_view code, std::string_view message) {
-  return reply(status, json::object{{"error", code}, {"message", message}});
-}
-
-int status_of(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid:
-      return 400;
-    case ErrorCode::plan_refused:
-      return 403;
-    case ErrorCode::not_found:
-      return 404;
-    case ErrorCode::conflict:
-      return 409;
-    case ErrorCode::unauthorized:
-      return 401;
-    case ErrorCode::store_failure:
-      break;
-  }
-  return 503;  // the store, not the request, failed: a full disk, a read-only folder, a damaged file
-}
-
-Response failure(const Error& e) { return problem(status_of(e.code), to_string(e.code), e.message); }
-
 json::value time_or_null(const std::optional<SysTime>& t) {
   return t ? json::value(format_time(*t)) : json::value(nullptr);
 }
@@ -656,6 +632,34 @@ std::optional<Response> refuse_access(AdminService& s, Access access, const Para
 }
 
 }  // namespace
+
+Response problem(int status, std::string_view code, std::string_view message) {
+  return reply(status, json::object{{"error", code}, {"message", message}});
+}
+
+namespace {
+
+int status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid:
+      return 400;
+    case ErrorCode::plan_refused:
+      return 403;
+    case ErrorCode::not_found:
+      return 404;
+    case ErrorCode::conflict:
+      return 409;
+    case ErrorCode::unauthorized:
+      return 401;
+    case ErrorCode::store_failure:
+      break;
+  }
+  return 503;  // the store, not the request, failed: a full disk, a read-only folder, a damaged file
+}
+
+}  // namespace
+
+Response failure(const Error& e) { return problem(status_of(e.code), to_string(e.code), e.message); }
 
 std::optional<store::Role> role_of(const Caller& caller, int64_t teamspace_id) {
   auto it = caller.roles.find(teamspace_id);

@@ -112,6 +112,12 @@ class AdminApi {
 // teamspace exists is not for outsiders to learn).
 std::optional<store::Role> role_of(const Caller& caller, int64_t teamspace_id);
 
+// The API's error answer: {"error","message"}, Cache-Control: no-store; and the one for an
+// administration error, with its status (400 invalid, 403 plan_refused, 404 not_found, 409
+// conflict, 401 unauthorized, 503 store_failure). For routes added by other parts of the server.
+http::Response problem(int status, std::string_view code, std::string_view message);
+http::Response failure(const Error& error);
+
 // A CSV cell written so a spreadsheet shows it as text: quoted when needed, and a leading
 // = + - @ (a formula to Excel) defused with an apostrophe.
 std::string csv_cell(std::string_view value);

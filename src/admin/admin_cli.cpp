@@ -116,16 +116,10 @@ int print_list(Context& c, Result<std::vector<T>>&& result, const std::string& w
 
 // --- Commands --------------------------------------------------------------------------------
 
-std::string plan_text(const store::Teamspace& ts) {
-  std::string text = "plan " + std::string(to_string(ts.plan));
-  if (ts.trial_ends) text += ", trial ends " + format_time(*ts.trial_ends);
-  return text;
-}
-
 int teamspace_create(Context& c, const Invocation& in) {
   return report(c, c.service.create_teamspace(in.args[0], in.option("--plan").value(), in.option("--trial-ends")),
                 [&](const store::Teamspace& ts) {
-                  c.out << "created teamspace " << in_quotes(ts.name) << " (id " << ts.id << "), " << plan_text(ts)
+                  c.out << "created teamspace " << in_quotes(ts.name) << " (id " << ts.id << "), " << describe_plan(ts)
                         << '\n';
                 });
 }
@@ -142,7 +136,7 @@ int teamspace_list(Context& c, const Invocation&) {
 int teamspace_plan(Context& c, const Invocation& in) {
   return report(c, c.service.set_plan(in.args[0], in.args[1], in.option("--trial-ends")),
                 [&](const store::Teamspace& ts) {
-                  c.out << "teamspace " << in_quotes(ts.name) << " is now on " << plan_text(ts) << '\n';
+                  c.out << "teamspace " << in_quotes(ts.name) << " is now on " << describe_plan(ts) << '\n';
                 });
 }
 

@@ -75,12 +75,6 @@ Result<std::optional<SysTime>> trial_end(std::optional<std::string_view> text) {
                                        "or YYYY-MM-DDTHH:MM:SSZ");
 }
 
-std::string plan_text(const store::Teamspace& ts) {
-  std::string text(store::to_string(ts.plan));
-  if (ts.trial_ends) text += ", trial ends " + format_time(*ts.trial_ends);
-  return text;
-}
-
 std::string entra_refusal(const store::Teamspace& ts) {
   if (ts.plan == store::Plan::enterprise_trial)
     return "the enterprise trial of teamspace " + in_quotes(ts.name) + " ended" +
@@ -147,6 +141,12 @@ std::optional<SysTime> parse_time(std::string_view text) {
   return time + std::chrono::hours(hh) + std::chrono::minutes(mm) + std::chrono::seconds(ss);
 }
 
+std::string describe_plan(const store::Teamspace& ts) {
+  std::string text = "plan " + std::string(store::to_string(ts.plan));
+  if (ts.trial_ends) text += ", trial ends " + format_time(*ts.trial_ends);
+  return text;
+}
+
 std::string format_time(SysTime time) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(time));
 }
@@ -165,7 +165,7 @@ Result<store::Teamspace> AdminService::create_teamspace(std::string_view name, s
   auto created = store_.create_teamspace(name, *p, *ends);
   if (!created && created.error().code == store::StoreErrorCode::conflict)
     return hinted(Error::from(created.error()), "choose another name");
-  if (created) audit(*created, "teamspace.create", "plan " + plan_text(*created));
+  if (created) audit(*created, "teamspace.create", describe_plan(*created));
   return lift(std::move(created));
 }
 
@@ -184,7 +184,7 @@ Result<store::Teamspace> AdminService::set_plan(std::string_view teamspace, std:
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
   auto changed = store_.set_plan(id_of(*ts), *p, *ends);
-  if (changed) audit(*changed, "teamspace.plan", "plan " + plan_text(*changed));
+  if (changed) audit(*changed, "teamspace.plan", describe_plan(*changed));
   return lift(std::move(changed));
 }
 

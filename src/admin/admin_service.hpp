@@ -51,6 +51,8 @@ inline constexpr size_t kMaxUsageLimit = 1000;
 std::optional<SysTime> parse_time(std::string_view text);
 // "2027-01-31T12:00:00Z", to the second.
 std::string format_time(SysTime time);
+// "plan enterprise-trial, trial ends 2027-01-31T00:00:00Z": for messages and the audit log.
+std::string describe_plan(const store::Teamspace& teamspace);
 
 // How "test connection" reaches the tenant's identity provider.
 struct TenantCheckOptions {

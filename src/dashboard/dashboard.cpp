@@ -44,11 +44,7 @@ Response hardened(Response r) {
   return r;
 }
 
-Response problem(int status, std::string_view code, std::string_view message) {
-  auto r = Response::json(status, json::object{{"error", code}, {"message", message}});
-  r.headers.set("Cache-Control", "no-store");
-  return r;
-}
+using admin::problem;
 
 // A plain page for sign-in failures, readable without the front end.
 Response failure_page(int status, std::string_view title, std::string_view message) {

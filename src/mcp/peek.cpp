@@ -26,14 +26,19 @@ void peek_message(const boost::json::value& message, McpCall& call) {
     const auto* v = params ? params->if_contains(key) : nullptr;
     return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
   };
-  if (method == "tools/call" || method == "prompts/get") call.name = member("name");
-  if (method == "resources/read") call.name = member("uri");
+  if (auto source = mcp_name_source(method)) call.name = member(*source);
   if (method != "tools/call") return;
   auto tool = member("name");
   add(call.tool, tool.empty() ? std::string_view("?") : tool);
 }
 
 }  // namespace
+
+std::optional<std::string_view> mcp_name_source(std::string_view method) {
+  if (method == "tools/call" || method == "prompts/get") return "name";
+  if (method == "resources/read") return "uri";
+  return std::nullopt;
+}
 
 McpCall peek_mcp_call(std::string_view body) {
   McpCall call;

@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,9 @@ struct McpCall {
 };
 
 McpCall peek_mcp_call(std::string_view body);
+
+// The params member MCP 2026-07-28's Mcp-Name header mirrors for a method: "name" for tools/call
+// and prompts/get, "uri" for resources/read; nullopt for the others.
+std::optional<std::string_view> mcp_name_source(std::string_view method);
 
 }  // namespace mcpgate::mcp

@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 
 #include "common/strings.hpp"
+#include "mcp/peek.hpp"
 
 namespace mcpgate::mcp {
 namespace {
@@ -170,13 +171,6 @@ json::value supported_versions_data(std::string_view requested) {
   return json::object{{"supported", std::move(supported)}, {"requested", requested}};
 }
 
-// What MCP-Name mirrors for a method, if anything.
-std::optional<std::string_view> name_source(std::string_view method) {
-  if (method == "tools/call" || method == "prompts/get") return "name";
-  if (method == "resources/read") return "uri";
-  return std::nullopt;
-}
-
 // The checks a stateless request passes before dispatch, in the order the specification ranks
 // them: the envelope's version (-32022 with the supported list, or -32020 when the header
 // disagrees), the envelope's required keys (-32602), then the standard headers on requests
@@ -213,7 +207,7 @@ std::optional<http::Response> refuse_modern(const JsonRpcMessage& message, const
     return fail(
         400, kHeaderMismatch,
         "HeaderMismatch: Mcp-Method says " + std::string(*method) + " but the body's method is " + message.method);
-  if (auto source = name_source(message.method)) {
+  if (auto source = mcp_name_source(message.method)) {
     const auto* value = message.params.if_contains(*source);
     std::string body_name = value && value->is_string() ? std::string(value->get_string()) : "";
     auto name = request.header("Mcp-Name");

@@ -19,16 +19,8 @@ using http::Response;
 
 namespace {
 
-Response problem(int status, std::string_view code, const std::string& message) {
-  auto r = Response::json(status, json::object{{"error", code}, {"message", message}});
-  r.headers.set("Cache-Control", "no-store");
-  return r;
-}
-
-Response failure(const admin::Error& e) {
-  int status = e.code == admin::ErrorCode::not_found ? 404 : e.code == admin::ErrorCode::invalid ? 400 : 503;
-  return problem(status, admin::to_string(e.code), e.message);
-}
+using admin::failure;
+using admin::problem;
 
 json::value version_json(const docs::VersionInfo& v) {
   return json::object{{"tag", v.tag},
