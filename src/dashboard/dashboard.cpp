@@ -13,6 +13,7 @@
 #include "common/strings.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
+#include "http/cookie.hpp"
 #include "http/form.hpp"
 
 namespace mcpgate::dashboard {
@@ -27,7 +28,6 @@ constexpr std::string_view kPrefix = "/dashboard";
 // Secure and Path=/, so a sibling subdomain cannot plant one (login CSRF, session fixation).
 constexpr std::string_view kSessionCookie = "mcpgate_session";
 constexpr std::string_view kSignInCookie = "mcpgate_sign_in";
-constexpr std::string_view kHostPrefix = "__Host-";
 constexpr std::string_view kCallbackPath = "/dashboard/callback";
 
 // No inline script or style anywhere: the built page loads its own files only.
@@ -67,11 +67,6 @@ std::string origin_of(std::string_view url) {
   return origin;
 }
 
-std::string cookie(std::string_view name, std::string_view value, std::string_view attributes, bool secure) {
-  return std::string(name) + "=" + std::string(value) + "; " + std::string(attributes) + "; HttpOnly" +
-         (secure ? "; Secure" : "");
-}
-
 // Only paths of the dashboard itself: never another site, never a scheme-relative //host, and
 // only characters that cannot break out of the Location header (no CR, LF, %, quotes, spaces).
 std::string safe_return_path(std::optional<std::string_view> wanted) {
@@ -86,22 +81,6 @@ std::string safe_return_path(std::optional<std::string_view> wanted) {
 }
 
 }  // namespace
-
-std::optional<std::string> cookie_value(const Request& request, std::string_view name) {
-  for (const auto& [field, value] : request.headers.fields()) {
-    if (!iequals(field, "Cookie")) continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      auto end = rest.find(';');
-      auto pair = trim(rest.substr(0, end));
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      auto eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name)
-        return std::string(trim(pair.substr(eq + 1)));
-    }
-  }
-  return std::nullopt;
-}
 
 Dashboard::Dashboard(DashboardOptions options, store::Store& store, IdTokenCheck check_id_token, const Clock& clock,
                      TokenRequest token_request)
@@ -125,9 +104,7 @@ bool Dashboard::serves(std::string_view path) {
 
 bool Dashboard::secure() const { return options_.public_url.starts_with("https://"); }
 
-std::string Dashboard::cookie_name(std::string_view name) const {
-  return secure() ? std::string(kHostPrefix) + std::string(name) : std::string(name);
-}
+std::string Dashboard::cookie_name(std::string_view name) const { return http::cookie_name(name, secure()); }
 
 Response Dashboard::handle(const Request& request) {
   std::string_view path = request.path;
@@ -190,7 +167,8 @@ Response Dashboard::start_sign_in(const Request& request) {
   auto r =
       Response::redirect(options_.authority + "/" + options_.tenant_id + "/oauth2/v2.0/authorize?" + params.encode());
   // Lax: the callback is a top-level navigation back from the identity provider's site.
-  r.headers.add("Set-Cookie", cookie(cookie_name(kSignInCookie), state, "Path=/; SameSite=Lax; Max-Age=600", secure()));
+  r.headers.add("Set-Cookie",
+                http::set_cookie(cookie_name(kSignInCookie), state, "Path=/; SameSite=Lax; Max-Age=600", secure()));
   return r;
 }
 
@@ -214,7 +192,7 @@ Response Dashboard::finish_sign_in(const Request& request) {
   }
   auto code = query->get("code");
   auto state = query->get("state");
-  auto bound = cookie_value(request, cookie_name(kSignInCookie));
+  auto bound = http::cookie_value(request, cookie_name(kSignInCookie));
   // The state must be the one this browser was given: a sign-in started elsewhere (login CSRF)
   // or replayed is refused.
   if (!code || !state || !bound || !crypto::constant_time_equals(*bound, *state))
@@ -268,17 +246,18 @@ Response Dashboard::finish_sign_in(const Request& request) {
 
   auto r = Response::redirect(pending->return_to);
   // Strict: no other site can make the browser send it, on top of the CSRF token.
-  r.headers.add(
-      "Set-Cookie",
-      cookie(cookie_name(kSessionCookie), sessions_.create(who),
-             "Path=/; SameSite=Strict; Max-Age=" + std::to_string(options_.session_lifetime.count()), secure()));
-  r.headers.add("Set-Cookie", cookie(cookie_name(kSignInCookie), "", "Path=/; SameSite=Lax; Max-Age=0", secure()));
+  r.headers.add("Set-Cookie",
+                http::set_cookie(
+                    cookie_name(kSessionCookie), sessions_.create(who),
+                    "Path=/; SameSite=Strict; Max-Age=" + std::to_string(options_.session_lifetime.count()), secure()));
+  r.headers.add("Set-Cookie",
+                http::set_cookie(cookie_name(kSignInCookie), "", "Path=/; SameSite=Lax; Max-Age=0", secure()));
   spdlog::info("dashboard: {} ({}) signed in", who.email, who.oid);
   return r;
 }
 
 std::optional<Session> Dashboard::session_of(const Request& request, std::string* cookie_out) {
-  auto value = cookie_value(request, cookie_name(kSessionCookie));
+  auto value = http::cookie_value(request, cookie_name(kSessionCookie));
   if (!value || value->empty()) return std::nullopt;
   if (cookie_out) *cookie_out = *value;
   return sessions_.find(*value);
@@ -305,7 +284,8 @@ Response Dashboard::sign_out(const Request& request) {
   }
   Response r;
   r.status = 204;
-  r.headers.add("Set-Cookie", cookie(cookie_name(kSessionCookie), "", "Path=/; SameSite=Strict; Max-Age=0", secure()));
+  r.headers.add("Set-Cookie",
+                http::set_cookie(cookie_name(kSessionCookie), "", "Path=/; SameSite=Strict; Max-Age=0", secure()));
   return r;
 }
 
@@ -322,7 +302,7 @@ std::optional<Response> Dashboard::refuse_change(const Request& request, const S
 
 std::optional<boost::system::result<admin::Caller, Response>> Dashboard::session_caller(const Request& request) {
   if (request.header("Authorization")) return std::nullopt;
-  auto value = cookie_value(request, cookie_name(kSessionCookie));
+  auto value = http::cookie_value(request, cookie_name(kSessionCookie));
   if (!value) return std::nullopt;
   auto session = sessions_.find(*value);
   if (!session)

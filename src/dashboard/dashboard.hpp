@@ -79,7 +79,4 @@ class Dashboard {
   SessionTable sessions_;
 };
 
-// The value of one cookie in the request's Cookie headers.
-std::optional<std::string> cookie_value(const http::Request& request, std::string_view name);
-
 }  // namespace mcpgate::dashboard

@@ -31,6 +31,8 @@ DevLayout layout(const DevSettings& s) {
   l.server_dir = s.data_dir / "server";
   l.logs_dir = s.data_dir / "logs";
   l.secret_file = s.data_dir / "secrets" / "gateway-client-secret";
+  l.key_file = s.data_dir / "secrets" / "gateway-key";
+  l.tls_dir = l.idp_dir / "tls";
   l.stack_file = s.data_dir / "stack.json";
   return l;
 }
@@ -99,12 +101,22 @@ std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesyst
       q("${file:" + l.secret_file.string() + "}") +
       "\n"
       "obo: {timeout: 20s, expiry_margin: 2m}\n"
-      "registration:                            # answers MCP clients' DCR with the gateway app's ID\n"
+      "registration:                            # the gateway app's ID serves as a pre-registered public client\n"
       "  enabled: true\n"
       "  client_id: " +
       std::string(idp::demo::kGatewayApp) +
       "\n"
       "  allowed_redirect_uris: [https://vscode.dev/redirect]\n"
+      "authorization_server:                    # the gateway signs users in itself: iss, consent, CIMD\n"
+      "  enabled: true                          # Entra redirects to " +
+      gateway_url(s) +
+      "/oauth/callback\n"
+      "  key: " +
+      q("${file:" + l.key_file.string() + "}") +
+      "\n"
+      "  client_id_metadata_documents:\n"
+      "    allowed_hosts: [localhost, 127.0.0.1]\n"
+      "    allow_private_addresses: true        # development only: documents served on this machine\n"
       "routes:\n"
       "  - prefix: " +
       std::string(kRoutePrefix) +
@@ -183,6 +195,9 @@ std::string stack_json(const DevSettings& s) {
                  {"mcp_api_app", idp::demo::kMcpApiApp},
                  {"teamspace", kTeamspace},
                  {"dashboard", dashboard_url(s)},
+                 {"dev_ca", (layout(s).tls_dir / "ca.pem").string()},
+                 {"dev_certificate", (layout(s).tls_dir / "server.pem").string()},
+                 {"dev_private_key", (layout(s).tls_dir / "server-key.pem").string()},
                  {"data_dir", s.data_dir.string()}};
   return json::serialize(o) + "\n";
 }

@@ -36,6 +36,8 @@ struct DevLayout {
   std::filesystem::path server_dir;   // the SQLite store (and the documentation index)
   std::filesystem::path logs_dir;     // audit.jsonl
   std::filesystem::path secret_file;  // the gateway app's client secret, owner-only
+  std::filesystem::path key_file;     // the gateway's own key (client IDs, consents), owner-only
+  std::filesystem::path tls_dir;      // the development CA and a certificate for localhost
   std::filesystem::path stack_file;   // stack.json: every URL, for scripts and tests
 };
 DevLayout layout(const DevSettings& s);
@@ -58,7 +60,9 @@ std::string dashboard_url(const DevSettings& s);  // e.g. http://localhost:9420/
 std::string mcp_url(const DevSettings& s);        // the gateway's /context7/mcp
 std::string authority(const DevSettings& s);      // idp_url/<tenant>
 
-// The configuration files the stack runs on. ca_file: the development CA when the IdP serves TLS.
+// The configuration files the stack runs on. ca_file: the development CA, which the gateway
+// trusts (for the IdP when it serves TLS, and for client metadata documents served on this
+// machine); the server gets it only when the IdP serves TLS.
 std::string idp_yaml(const DevSettings& s);
 std::string gateway_yaml(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file);
 std::string server_yaml(const DevSettings& s, const std::optional<std::filesystem::path>& ca_file);

@@ -21,6 +21,7 @@
 #include "common/clock.hpp"
 #include "common/files.hpp"
 #include "config/yaml_reader.hpp"
+#include "crypto/random.hpp"
 #include "devstack/documentation.hpp"
 #include "devstack/provisioning.hpp"
 #include "http/local_tls.hpp"
@@ -104,7 +105,8 @@ uint16_t pick_free_port(const std::string& host) {
 struct DevStack::Impl {
   DevSettings settings;
   DevLayout paths;
-  std::optional<fs::path> ca_file;
+  std::optional<fs::path> ca_file;  // the development CA, when the IdP serves TLS
+  fs::path dev_ca;                  // the development CA: the gateway always trusts it
   std::vector<std::string> libraries;
   std::unique_ptr<idp::KeyStore> keys;
   std::unique_ptr<idp::IdentityProvider> provider;
@@ -130,8 +132,9 @@ struct DevStack::Impl {
     options.port = settings.idp_port;
     options.threads = 2;
     options.max_body_bytes = 64 * 1024;
+    auto tls = http::ensure_local_tls(paths.tls_dir);
+    dev_ca = tls.ca_certificate;
     if (settings.idp_tls) {
-      auto tls = http::ensure_local_tls(paths.idp_dir / "tls");
       options.tls = tls.server;
       ca_file = tls.ca_certificate;
     }
@@ -174,9 +177,11 @@ struct DevStack::Impl {
     // The demo secret is public (src/idp/demo.yaml); it still goes through a file reference so
     // the written gateway.yaml shows how a real secret is kept out of the configuration.
     write_file_atomically(paths.secret_file, idp::demo::kGatewaySecret);
+    // Kept across starts: registered clients and consents outlive a restart.
+    if (!fs::exists(paths.key_file)) write_file_atomically(paths.key_file, crypto::random_token(48));
     if (settings.gateway_port == 0) settings.gateway_port = pick_free_port(settings.host);
     auto file = paths.config_dir / "gateway.yaml";
-    write_config(file, gateway_yaml(settings, ca_file));
+    write_config(file, gateway_yaml(settings, dev_ca));
     auto config = proxy::parse_gateway_config(config::YamlReader::from_file(file));
     gateway = bind_or_explain("gateway", "--port", [&] {
       return std::make_unique<proxy::Gateway>(std::move(config), SystemClock::instance());

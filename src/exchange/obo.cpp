@@ -130,8 +130,8 @@ std::optional<std::chrono::seconds> expires_in(const json::object& body) {
 
 }  // namespace
 
-std::string obo_request_body(const ClientCredential& client, std::string_view token_endpoint,
-                             std::string_view assertion, std::string_view scope, SysTime now) {
+void add_client_authentication(http::Form& form, const ClientCredential& client, std::string_view token_endpoint,
+                               SysTime now) {
   bool has_certificate = client.certificate_key || client.certificate;
   if (client.client_secret && has_certificate)
     throw std::invalid_argument("client " + client.client_id +
@@ -142,9 +142,6 @@ std::string obo_request_body(const ClientCredential& client, std::string_view to
   if (has_certificate && !(client.certificate_key && client.certificate))
     throw std::invalid_argument("client " + client.client_id +
                                 " needs both the certificate and its private key for a client assertion");
-
-  http::Form form;
-  form.add("grant_type", std::string(kJwtBearerGrant));
   form.add("client_id", client.client_id);
   if (client.client_secret) {
     form.add("client_secret", *client.client_secret);
@@ -152,6 +149,13 @@ std::string obo_request_body(const ClientCredential& client, std::string_view to
     form.add("client_assertion_type", std::string(kJwtBearerAssertionType));
     form.add("client_assertion", client_assertion(client, token_endpoint, now));
   }
+}
+
+std::string obo_request_body(const ClientCredential& client, std::string_view token_endpoint,
+                             std::string_view assertion, std::string_view scope, SysTime now) {
+  http::Form form;
+  form.add("grant_type", std::string(kJwtBearerGrant));
+  add_client_authentication(form, client, token_endpoint, now);
   form.add("assertion", std::string(assertion));
   form.add("scope", std::string(scope));
   form.add("requested_token_use", "on_behalf_of");

@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/key.hpp"
+#include "http/form.hpp"
 
 namespace mcpgate::exchange {
 
@@ -20,6 +21,12 @@ struct ClientCredential {
   std::optional<crypto::Key> certificate_key;
   std::optional<crypto::Certificate> certificate;
 };
+
+// client_id and the credential: client_secret, or a fresh client assertion (PS256, x5t#S256,
+// aud = token endpoint, 10 minutes) minted at `now`. Throws std::invalid_argument when the
+// credential is incomplete or ambiguous.
+void add_client_authentication(http::Form& form, const ClientCredential& client, std::string_view token_endpoint,
+                               SysTime now);
 
 // The form body of an On-Behalf-Of request (grant urn:ietf:params:oauth:grant-type:jwt-bearer,
 // requested_token_use=on_behalf_of). With a certificate, a fresh client assertion (PS256,

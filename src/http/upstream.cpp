@@ -94,7 +94,33 @@ struct Connection {
   }
 };
 
+bool public_ipv4(const asio::ip::address_v4& a) {
+  auto v = a.to_uint();
+  auto in = [v](uint32_t net, int bits) { return (v >> (32 - bits)) == (net >> (32 - bits)); };
+  return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) || in(0xA9FE0000, 16) ||
+           in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0000200, 24) || in(0xC0A80000, 16) || in(0xC6120000, 15) ||
+           in(0xC6336400, 24) || in(0xCB007100, 24) || in(0xE0000000, 4) || in(0xF0000000, 4));
+}
+
+bool public_ip(const asio::ip::address& address) {
+  if (address.is_v4()) return public_ipv4(address.to_v4());
+  auto a = address.to_v6();
+  if (a.is_v4_mapped()) return public_ipv4(asio::ip::make_address_v4(asio::ip::v4_mapped, a));
+  auto b = a.to_bytes();
+  bool nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b;  // 64:ff9b::/96
+  if (nat64) return public_ipv4(asio::ip::address_v4({b[12], b[13], b[14], b[15]}));
+  bool documentation = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8;  // 2001:db8::/32
+  return !(a.is_loopback() || a.is_unspecified() || a.is_link_local() || a.is_site_local() || a.is_multicast() ||
+           (b[0] & 0xfe) == 0xfc || documentation);  // fc00::/7: unique local
+}
+
 }  // namespace
+
+bool is_public_address(std::string_view ip) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(std::string(ip), ec);
+  return !ec && public_ip(address);
+}
 
 struct UpstreamClient::Impl {
   asio::any_io_executor executor;
@@ -138,6 +164,15 @@ struct UpstreamClient::Impl {
       auto [rec, resolved] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple);
       if (rec) co_return fail("cannot resolve upstream " + origin.origin() + ": " + rec.message());
       endpoints = std::move(resolved);
+    }
+    if (options.public_addresses_only) {
+      std::vector<tcp::endpoint> allowed;
+      for (const auto& e : endpoints)
+        if (public_ip(e.endpoint().address())) allowed.push_back(e.endpoint());
+      if (allowed.empty())
+        co_return fail("refused to connect to " + origin.origin() +
+                       ": it resolves only to loopback, private or reserved addresses");
+      endpoints = tcp::resolver::results_type::create(allowed.begin(), allowed.end(), origin.host, origin.port);
     }
     auto c = std::make_unique<Connection>();
     c->origin_key = origin.origin();

@@ -31,7 +31,15 @@ struct UpstreamOptions {
   std::optional<std::string> ca_file;  // trusted in addition to the system store
   std::chrono::milliseconds connect_timeout{5'000};
   size_t max_idle_per_origin = 256;
+  // For URLs that outsiders choose (client metadata documents): connect only to addresses on the
+  // public internet, checked on the addresses actually connected to, so DNS cannot rebind a
+  // checked name to an internal one.
+  bool public_addresses_only = false;
 };
+
+// False for loopback, private, link-local, shared (CGNAT), multicast, documentation and other
+// reserved ranges, IPv4 and IPv6 (mapped IPv4 judged as IPv4); false for what is not an address.
+bool is_public_address(std::string_view ip);
 
 struct Deadlines {
   std::chrono::milliseconds response_header{30'000};  // request sent → response head received

@@ -15,6 +15,7 @@ struct Gateway::Impl {
   std::unique_ptr<GatewayService> service;  // set before the server serves anything
   std::unique_ptr<http::Server> server;
   std::unique_ptr<http::UpstreamClient> upstream;
+  std::unique_ptr<http::UpstreamClient> outside;  // URLs clients choose: their own connection pool
 };
 
 Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_unique<Impl>()) {
@@ -40,7 +41,13 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_uni
   http::UpstreamOptions upstream_options;
   upstream_options.ca_file = config.ca_file;
   impl_->upstream = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), upstream_options);
-  impl_->service = std::make_unique<GatewayService>(std::move(config), clock, *impl_->upstream);
+  http::UpstreamOptions outside_options;
+  outside_options.ca_file = config.ca_file;
+  outside_options.connect_timeout = config.authorization_server.metadata_documents.timeout;
+  outside_options.max_idle_per_origin = 4;
+  outside_options.public_addresses_only = !config.authorization_server.metadata_documents.allow_private_addresses;
+  impl_->outside = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), outside_options);
+  impl_->service = std::make_unique<GatewayService>(std::move(config), clock, *impl_->upstream, impl_->outside.get());
 }
 
 Gateway::~Gateway() = default;

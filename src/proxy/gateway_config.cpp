@@ -23,7 +23,8 @@ RouteConfig parse_route(const YamlReader& r) {
   while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
   if (route.prefix.empty() || route.prefix.front() != '/' || route.prefix == "/")
     r.fail("prefix", "must be a path such as /context7 (not the root)");
-  for (auto reserved : {"/.well-known", "/authorize", "/token", "/register", "/healthz", "/readyz", "/metrics"})
+  for (auto reserved :
+       {"/.well-known", "/authorize", "/token", "/register", "/oauth", "/healthz", "/readyz", "/metrics"})
     if (route.prefix == reserved || route.prefix.rfind(std::string(reserved) + "/", 0) == 0)
       r.fail("prefix", std::string("'") + reserved + "' is served by the gateway itself");
   r.str("upstream");  // "is required" when absent
@@ -73,11 +74,41 @@ RouteConfig parse_route(const YamlReader& r) {
   return route;
 }
 
+AuthorizationServerConfig parse_authorization_server(const YamlReader& r) {
+  r.allow_only({"enabled", "key", "consent", "consent_lifetime", "client_id_metadata_documents"});
+  AuthorizationServerConfig a;
+  a.enabled = r.boolean("enabled", false);
+  a.key = r.opt_str("key");
+  if (a.key && a.key->size() < 32)
+    r.fail("key",
+           "must be at least 32 characters of secret (e.g. openssl rand -base64 48), given as ${env:NAME} or "
+           "${file:/path}");
+  a.consent = r.boolean("consent", a.consent);
+  a.consent_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(r.duration("consent_lifetime", a.consent_lifetime));
+  auto m = r.child("client_id_metadata_documents");
+  m.allow_only({"enabled", "allowed_hosts", "allow_private_addresses", "max_bytes", "timeout"});
+  a.metadata_documents.enabled = m.boolean("enabled", a.metadata_documents.enabled);
+  a.metadata_documents.allowed_hosts = m.strings("allowed_hosts");
+  for (auto& h : a.metadata_documents.allowed_hosts) {
+    h = to_lower(h);
+    auto bare = h.rfind("*.", 0) == 0 ? h.substr(2) : h;
+    if (bare.empty() || bare.find_first_of("*/:@ ") != std::string::npos)
+      m.fail("allowed_hosts", "'" + h + "' is not a host name or *.domain pattern");
+  }
+  a.metadata_documents.allow_private_addresses =
+      m.boolean("allow_private_addresses", a.metadata_documents.allow_private_addresses);
+  a.metadata_documents.max_bytes =
+      size_t(m.integer("max_bytes", (long long)a.metadata_documents.max_bytes, 512, 256 * 1024));
+  a.metadata_documents.timeout = m.duration("timeout", a.metadata_documents.timeout);
+  return a;
+}
+
 }  // namespace
 
 GatewayConfig parse_gateway_config(const YamlReader& root) {
-  root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration", "routes",
-                   "limits", "audit_log"});
+  root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
+                   "authorization_server", "routes", "limits", "audit_log"});
   GatewayConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -152,6 +183,8 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   c.registration.enabled = reg.boolean("enabled", false);
   c.registration.client_id = reg.str_or("client_id", c.client.client_id);
   c.registration.allowed_redirect_uris = reg.strings("allowed_redirect_uris");
+
+  c.authorization_server = parse_authorization_server(root.child("authorization_server"));
 
   for (auto& r : root.list("routes")) c.routes.push_back(parse_route(r));
   if (c.routes.empty()) root.fail("routes", "at least one route is required");

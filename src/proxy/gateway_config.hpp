@@ -37,6 +37,29 @@ struct RegistrationShim {  // RFC 7591 answers carrying a pre-registered public 
   std::vector<std::string> allowed_redirect_uris;  // beyond loopback; exact match
 };
 
+// The gateway as an OAuth authorization server in front of Entra: it terminates Entra's
+// callback itself, so it can send RFC 9207's `iss`, ask each user's consent for clients it does
+// not know (the confused-deputy rule for proxies with one upstream client ID), and accept
+// Client ID Metadata Documents. Off: /authorize redirects straight to Entra (the guide's shape).
+struct MetadataDocuments {  // client_id = an https URL of the client's metadata
+  bool enabled = true;
+  // Host names a metadata URL may name; "*.example.com" covers its subdomains; empty: any host.
+  std::vector<std::string> allowed_hosts;
+  bool allow_private_addresses = false;  // loopback and private networks: for development only
+  size_t max_bytes = 5 * 1024;
+  std::chrono::milliseconds timeout{5'000};
+};
+
+struct AuthorizationServerConfig {
+  bool enabled = false;
+  // Seals the client IDs /register hands out and the consent cookie. Without one, a random key
+  // per process: registrations and consents then end with the process.
+  std::optional<std::string> key;
+  bool consent = true;  // ask each user before the first sign-in through a registered client
+  MetadataDocuments metadata_documents;
+  std::chrono::seconds consent_lifetime{90 * 24 * 3600};
+};
+
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
@@ -59,6 +82,7 @@ struct GatewayConfig {
   std::chrono::seconds obo_negative_ttl{10};
 
   RegistrationShim registration;
+  AuthorizationServerConfig authorization_server;
   std::vector<RouteConfig> routes;
 
   size_t max_header_bytes = 16 * 1024;

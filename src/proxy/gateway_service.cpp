@@ -25,6 +25,7 @@
 #include "http/upstream.hpp"
 #include "mcp/peek.hpp"
 #include "proxy/audit.hpp"
+#include "proxy/authorization_server.hpp"
 #include "proxy/discovery.hpp"
 #include "proxy/forwarding.hpp"
 #include "proxy/metrics.hpp"
@@ -90,8 +91,9 @@ struct GatewayService::Impl {
   std::atomic<uint64_t> key_retirements{0};  // bumped whenever a signing key leaves the tenant's set
   // When each user's cached token was last dropped on a server's refusal (guarded by state_mutex).
   std::unordered_map<std::string, SysTime> recent_evictions;
+  std::unique_ptr<AuthorizationServer> authorization;  // when the gateway signs users in itself
 
-  Impl(GatewayConfig c, const Clock& clk, http::Upstream& up)
+  Impl(GatewayConfig c, const Clock& clk, http::Upstream& up, http::Upstream& outside)
       : config(std::move(c)),
         clock(clk),
         upstream(up),
@@ -102,6 +104,10 @@ struct GatewayService::Impl {
     for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
     for (auto& r : config.routes) route_slots.push_back(metrics.route_slot(r.prefix));
     rebuild_policies();
+    if (config.authorization_server.enabled)
+      authorization = std::make_unique<AuthorizationServer>(AuthorizationServer::Context{
+          config, clock, upstream, outside, [this] { return current_endpoints(); },
+          [this](size_t route, std::string token) { return verify_owned(route, std::move(token)); }});
   }
 
   void rebuild_policies() {
@@ -232,6 +238,12 @@ struct GatewayService::Impl {
       result = verify_now(route, token);
     }
     co_return result;
+  }
+
+  // verify() for a token the coroutine keeps alive itself.
+  Task<boost::system::result<Verified, auth::VerifyError>> verify_owned(size_t route, std::string token) {
+    auto verified = co_await verify(route, token);
+    co_return verified;
   }
 
   // ---- On-Behalf-Of -----------------------------------------------------------------------
@@ -379,8 +391,16 @@ struct GatewayService::Impl {
       return json_error(404, "not_found", "no route serves " + rest);
     }
     if (req.method == "GET" &&
-        (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration"))
-      return authorization_server_metadata(config, current_endpoints());
+        (path == "/.well-known/oauth-authorization-server" || path == "/.well-known/openid-configuration")) {
+      auto metadata = authorization_server_metadata(config, current_endpoints());
+      if (authorization) {
+        auto doc = json::parse(metadata.body).as_object();
+        authorization->describe(doc);
+        metadata.body = json::serialize(doc);
+      }
+      return metadata;
+    }
+    if (authorization && AuthorizationServer::serves(req)) return std::nullopt;  // handle() awaits it
     if (req.method == "GET" && path == "/authorize") return authorize_redirect(req, current_endpoints(), config);
     if (req.method == "POST" && path == "/register" && config.registration.enabled)
       return register_client(req, config.registration, clock.now());
@@ -405,6 +425,11 @@ struct GatewayService::Impl {
     auto local = local_response(req);
     if (local) {
       co_await out.send(*local);
+      co_return;
+    }
+    if (authorization && AuthorizationServer::serves(req)) {
+      auto answer = co_await authorization->handle(req);
+      co_await out.send(answer);
       co_return;
     }
     if (req.method == "POST" && req.path == "/token") {
@@ -983,8 +1008,9 @@ struct GatewayService::Impl {
   }
 };
 
-GatewayService::GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream)
-    : impl_(std::make_unique<Impl>(std::move(config), clock, upstream)) {}
+GatewayService::GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream,
+                               http::Upstream* outside)
+    : impl_(std::make_unique<Impl>(std::move(config), clock, upstream, outside ? *outside : upstream)) {}
 
 GatewayService::~GatewayService() = default;
 

@@ -19,7 +19,8 @@ namespace mcpgate::proxy {
 // it to a listening server and the pooled client.
 class GatewayService {
  public:
-  GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream);
+  // `outside`: where client metadata documents are fetched from (the `upstream` when null).
+  GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream, http::Upstream* outside = nullptr);
   ~GatewayService();
 
   const GatewayConfig& config() const;

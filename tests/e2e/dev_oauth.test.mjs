@@ -39,7 +39,6 @@ const BROWSER_PROGRAM = join(HERE, "support", "headless-browser.mjs");
 
 // The demo tenant (src/idp/demo_tenant.hpp).
 const ALICE_OID = DEMO.AliceOid;
-const VSCODE_CLIENT_ID = DEMO.VsCodeClient;
 
 const FASTIFY_ID = "/fastify/fastify";
 const FASTIFY_SOURCE = "Source: https://github.com/fastify/fastify/blob/";
@@ -163,7 +162,7 @@ function challengeParam(header, name) {
 const SDK_VERSION = JSON.parse(readFileSync(join(HERE, "node_modules/@modelcontextprotocol/sdk/package.json"), "utf8")).version;
 
 describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) through the gateway of mcpgate dev`, () => {
-  test("Part 6 with registration through the gateway's shim: alice's calls share one On-Behalf-Of exchange", async () => {
+  test("Part 6 with registration at the gateway: alice's calls share one On-Behalf-Of exchange", async () => {
     assert.equal(await oboExchangesFor(ALICE_OID), 0, "no exchange for alice before her first call");
     const recorder = recordingFetch();
     const provider = new HeadlessOAuthProvider();
@@ -187,16 +186,20 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
       ];
       assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])), `the flow, in order:\n${flow.join("\n")}`);
 
-      assert.equal(provider.registered?.client_id, stack.gateway_app, "the shim registered the gateway app's client ID");
+      // The gateway is the authorization server: the client ID is its own, sealed registration.
+      assert.match(provider.registered?.client_id ?? "", /^mcpgate-client\./, "registered at the gateway");
       const authorize = provider.authorizationUrls[0];
       assert.equal(`${authorize.origin}${authorize.pathname}`, `${stack.gateway}/authorize`);
-      assert.equal(authorize.searchParams.get("client_id"), stack.gateway_app);
+      assert.equal(authorize.searchParams.get("client_id"), provider.registered.client_id);
+      assert.ok(provider.pages.some((p) => /Allow .* to use MCP servers as you\?/.test(p.html)), "alice was asked once");
+      assert.equal(provider.redirects[0].searchParams.get("iss"), stack.gateway, "RFC 9207: the gateway says it answered");
       assert.equal(authorize.searchParams.get("code_challenge_method"), "S256");
       assert.equal(authorize.searchParams.get("resource"), stack.mcp_url, "the SDK sends RFC 8707 resource");
 
       const user = claimsOfJwt(provider.savedTokens.access_token);
       assert.equal(user.oid, ALICE_OID, "signed in as alice, the IdP's default user");
       assert.equal(user.aud, stack.gateway_app, "the client's token is for the gateway");
+      assert.equal(user.azp, stack.gateway_app, "signed in at Entra by the gateway's own app");
 
       const calls = await useTheTools(client);
       assert.ok(calls > 1);
@@ -206,17 +209,17 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     }
   });
 
-  test("Part 6 with VS Code's pre-configured client ID: no registration; the cached exchange serves the new token", async () => {
+  test("Part 6 with the pre-registered client ID: no registration, no consent; the cached exchange serves the new token", async () => {
     const before = await oboExchangesFor(ALICE_OID);
     const recorder = recordingFetch();
-    const provider = new HeadlessOAuthProvider({ clientId: VSCODE_CLIENT_ID, loginHint: "alice@contoso.dev" });
+    const provider = new HeadlessOAuthProvider({ clientId: stack.gateway_app, loginHint: "alice@contoso.dev" });
     const client = await signInAndConnect(stack.mcp_url, provider, recorder);
     try {
       const flow = steps(recorder.log);
       assert.ok(!flow.some((s) => s.includes("/register")), `no registration request:\n${flow.join("\n")}`);
-      assert.equal(provider.authorizationUrls[0].searchParams.get("client_id"), VSCODE_CLIENT_ID);
+      assert.equal(provider.authorizationUrls[0].searchParams.get("client_id"), stack.gateway_app);
+      assert.ok(!provider.pages.some((p) => /Allow .* to use MCP servers/.test(p.html)), "an administrator's client needs no consent");
       const user = claimsOfJwt(provider.savedTokens.access_token);
-      assert.equal(user.azp, VSCODE_CLIENT_ID, "the token was issued to VS Code's client");
       assert.equal(user.aud, stack.gateway_app);
       await useTheTools(client);
       assert.equal(await oboExchangesFor(ALICE_OID), Math.max(before, 1), "alice's exchange is cached per user, not per token");
@@ -229,7 +232,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
   // so the SDK gets a refresh token; a refresh with the SDK's own form (resource, no scope) gets
   // the gateway's token again, not a Microsoft Graph one (AADSTS650053), and works at once.
   test("the sign-in brings a refresh token, and refreshing gets the gateway's token, not Microsoft Graph's", async () => {
-    const provider = new HeadlessOAuthProvider({ clientId: VSCODE_CLIENT_ID, loginHint: "alice@contoso.dev" });
+    const provider = new HeadlessOAuthProvider({ clientId: stack.gateway_app, loginHint: "alice@contoso.dev" });
     const client = await signInAndConnect(stack.mcp_url, provider, recordingFetch());
     await client.close();
     const refreshToken = provider.savedTokens.refresh_token;
@@ -237,7 +240,7 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + OAuth) thr
     const r = await fetch(`${stack.gateway}/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: VSCODE_CLIENT_ID,
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: stack.gateway_app,
                                   resource: stack.mcp_url }).toString(),
     });
     const answer = await r.json();

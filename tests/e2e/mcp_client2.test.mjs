@@ -72,7 +72,8 @@ async function signedIn(upn, recorder = recordingFetch()) {
   const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
   await assert.rejects(firstClient.connect(first), UnauthorizedError, "the first connection asks for a sign-in");
   await firstClient.close();
-  await first.finishAuth(provider.code);
+  // The whole redirect, so the SDK checks its `iss` (RFC 9207) against the server's metadata.
+  await first.finishAuth(provider.params);
   const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }));
   return { client, provider, recorder };
@@ -132,7 +133,7 @@ describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () =
     const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
     await assert.rejects(firstClient.connect(first), UnauthorizedError);
     await firstClient.close();
-    await first.finishAuth(provider.code);
+    await first.finishAuth(provider.params);
     const signedInAt = recorder.log.length;
     const client = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
     const error = await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch }))

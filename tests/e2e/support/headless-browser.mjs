@@ -1,6 +1,12 @@
 // The browser of an OAuth sign-in, without a browser: follows an authorization URL (the gateway's
-// /authorize, its 302 to the development IdP, the IdP's redirect back) hop by hop until it reaches
-// the client's redirect_uri, and hands that URL back with the code (or error) in it.
+// /authorize, its 302 to the development IdP, the IdP's redirect back to the gateway's callback,
+// the gateway's consent page, the gateway's redirect to the client) hop by hop until it reaches
+// the client's redirect_uri, and hands that URL back with the code (or error) in it. It keeps
+// cookies per origin as a browser does (the gateway binds a sign-in to the browser with one, and
+// remembers consents in another); pass one `jar` to several sign-ins to be the same browser.
+//
+// The gateway's consent page is answered with `consent` ("allow" by default, or "deny"); every
+// page seen is recorded in `pages` ({url, status, html}) when given.
 //
 // The development IdP signs a user in without a page when the request carries a login_hint naming
 // them (idp.yaml auto_login); without one it signs in its default_user. Should it show its sign-in
@@ -35,6 +41,43 @@ function unescapeHtml(s) {
   return s.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&#39;", "'").replaceAll("&amp;", "&");
 }
 
+// A cookie jar: name=value per origin, from Set-Cookie (Max-Age=0 deletes). Enough for the
+// gateway's and the IdP's cookies, which are all host-only and Path=/.
+export class CookieJar {
+  constructor() {
+    this.byOrigin = new Map();
+  }
+
+  store(url, response) {
+    const cookies = this.byOrigin.get(url.origin) ?? new Map();
+    for (const line of response.headers.getSetCookie?.() ?? []) {
+      const [pair, ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const expired = attributes.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a));
+      if (expired) cookies.delete(name);
+      else cookies.set(name, pair.slice(eq + 1).trim());
+    }
+    this.byOrigin.set(url.origin, cookies);
+  }
+
+  header(url) {
+    const cookies = this.byOrigin.get(url.origin);
+    if (!cookies || cookies.size === 0) return undefined;
+    return [...cookies].map(([n, v]) => `${n}=${v}`).join("; ");
+  }
+}
+
+// The gateway's consent page: a form posting `consent` and the `decision` button chosen.
+function consentForm(html, pageUrl, decision) {
+  const form = html.match(/<form\b[^>]*action="(\/oauth\/consent)"[^>]*>/i);
+  const id = html.match(/<input\b[^>]*name="consent"[^>]*value="([^"]*)"/i)?.[1];
+  if (!form || !id) return undefined;
+  const body = new URLSearchParams({ consent: unescapeHtml(id), decision });
+  return { url: new URL(form[1], pageUrl), body };
+}
+
 // The IdP's sign-in page: one form posting `pending` and the chosen `user`. Returns the request a
 // browser would send, or undefined when the page is something else (an error page).
 function signInForm(html, pageUrl, loginHint) {
@@ -57,7 +100,7 @@ function signInForm(html, pageUrl, loginHint) {
 
 // Follows `authorizationUrl` to its redirect_uri and returns that URL (a URL object) without
 // requesting it. `loginHint` is added to the authorization request as a user would type it.
-export async function followSignIn(authorizationUrl, { loginHint } = {}) {
+export async function followSignIn(authorizationUrl, { loginHint, consent = "allow", jar = new CookieJar(), pages } = {}) {
   let url = new URL(authorizationUrl);
   const redirectParam = url.searchParams.get("redirect_uri");
   if (!redirectParam) throw new Error(`the authorization URL has no redirect_uri: ${url}`);
@@ -67,13 +110,21 @@ export async function followSignIn(authorizationUrl, { loginHint } = {}) {
   const trail = [];
   let post;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const headers = {};
+    if (post) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      headers.origin = url.origin; // a form posted from the page of the same origin
+    }
+    const cookie = jar.header(url);
+    if (cookie) headers.cookie = cookie;
     const response = await fetch(url, {
       method: post ? "POST" : "GET",
       body: post,
-      headers: post ? { "content-type": "application/x-www-form-urlencoded" } : undefined,
+      headers,
       redirect: "manual",
       signal: AbortSignal.timeout(HOP_TIMEOUT_MS),
     });
+    jar.store(url, response);
     trail.push(`${post ? "POST" : "GET"} ${url.origin}${url.pathname} → ${response.status}`);
     post = undefined;
     const location = response.headers.get("location");
@@ -85,7 +136,8 @@ export async function followSignIn(authorizationUrl, { loginHint } = {}) {
       continue;
     }
     const text = await response.text();
-    const form = response.status === 200 ? signInForm(text, url, loginHint) : undefined;
+    pages?.push({ url, status: response.status, html: text });
+    const form = response.status === 200 ? (consentForm(text, url, consent) ?? signInForm(text, url, loginHint)) : undefined;
     if (!form) {
       throw new Error(`sign-in stopped at HTTP ${response.status} before reaching ${target.origin}${target.pathname}\n` +
                       `${trail.join("\n")}\n${excerpt(text)}`);

@@ -8,7 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-import { codeFrom, followSignIn } from "./headless-browser.mjs";
+import { CookieJar, codeFrom, followSignIn } from "./headless-browser.mjs";
 
 // Records every request a client makes (MCP and OAuth alike): the transport's `fetch` option is
 // also the one its OAuth calls go through. Bodies of failures are kept: the SDK reads them too.
@@ -37,9 +37,16 @@ export function steps(log) {
 
 // The OAuth client of an MCP host that cannot show a browser: the authorization URL the SDK hands
 // over is followed by the headless browser, and the code waits for finishAuth().
+// clientMetadataUrl: the client ID is this URL of its metadata document (CIMD) when the server
+// supports that. jar: the browser's cookies (one browser across several sign-ins); consent:
+// what the person answers on the gateway's consent page; pages: every page the browser showed.
 export class HeadlessOAuthProvider {
-  constructor({ loginHint, clientId } = {}) {
+  constructor({ loginHint, clientId, clientMetadataUrl, jar = new CookieJar(), consent = "allow", redirect } = {}) {
     this.loginHint = loginHint;
+    this.clientMetadataUrl = clientMetadataUrl;
+    this.jar = jar;
+    this.consent = consent;
+    this.pages = [];
     this.preconfigured = clientId ? { client_id: clientId } : undefined;
     this.registered = undefined;
     this.savedTokens = undefined;
@@ -49,7 +56,7 @@ export class HeadlessOAuthProvider {
     this.redirects = [];
     this.code = undefined;
     // Never listened on: the code is read from the redirect, as a native app reads its own URI.
-    this.redirect = "http://127.0.0.1:33418/callback";
+    this.redirect = redirect ?? "http://127.0.0.1:33418/callback";
     if (!clientId) {
       // Only a provider that can store a registration makes the SDK register.
       this.saveClientInformation = (info) => {
@@ -97,12 +104,22 @@ export class HeadlessOAuthProvider {
     return this.verifier;
   }
 
+  // SEP-2352: which authorization server this sign-in began with, checked on the callback leg.
+  saveDiscoveryState(state) {
+    this.discovery = state;
+  }
+
+  discoveryState() {
+    return this.discovery;
+  }
+
   async redirectToAuthorization(url) {
     this.authorizationUrls.push(new URL(url));
-    const redirect = await followSignIn(url, { loginHint: this.loginHint });
+    const redirect = await followSignIn(url, { loginHint: this.loginHint, jar: this.jar, consent: this.consent, pages: this.pages });
     this.redirects.push(redirect);
     assert.equal(redirect.searchParams.get("state"), this.expectedState, `the redirect echoes state: ${redirect}`);
-    this.code = codeFrom(redirect);
+    this.params = redirect.searchParams;
+    this.code = redirect.searchParams.get("error") ? undefined : codeFrom(redirect);
   }
 }
 

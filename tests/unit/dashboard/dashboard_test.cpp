@@ -333,15 +333,5 @@ TEST_F(DashboardTest, ServesOnlyItsBuiltFilesWithAStrictPolicy) {
   EXPECT_FALSE(Dashboard::serves("/dashboards"));
 }
 
-TEST(CookieValue, FindsOneCookieAmongSeveralAndSeveralHeaders) {
-  http::Request r;
-  r.headers.add("Cookie", "a=1; mcpgate_session=abc ; b=2");
-  EXPECT_EQ(cookie_value(r, "mcpgate_session"), "abc");
-  EXPECT_EQ(cookie_value(r, "b"), "2");
-  EXPECT_FALSE(cookie_value(r, "mcpgate"));
-  r.headers.add("cookie", "c=3");
-  EXPECT_EQ(cookie_value(r, "c"), "3");
-}
-
 }  // namespace
 }  // namespace mcpgate::dashboard

@@ -44,6 +44,9 @@ TEST(DevSettings, TheGatewayYamlIsTheGuidesPolicy) {
   EXPECT_TRUE(mentions(text, "${file:/var/tmp/mcpgate dev''s data/secrets/gateway-client-secret}"));
   auto yaml = text;
   yaml.replace(yaml.find("client_secret: "), std::string("client_secret: ").size(), "client_secret: x\n  #");
+  EXPECT_TRUE(mentions(yaml, "key: '${file:/var/tmp/mcpgate dev''s data/secrets/gateway-key}'"));
+  yaml.replace(yaml.find("  key: "), std::string("  key: ").size(),
+               "  key: a-key-of-at-least-thirty-two-characters\n  #");
   auto c = proxy::parse_gateway_config(config::YamlReader::from_string(yaml, "gateway.yaml"));
   EXPECT_EQ(c.public_url, "http://localhost:18410");
   EXPECT_EQ(c.port, 18410);
@@ -51,6 +54,8 @@ TEST(DevSettings, TheGatewayYamlIsTheGuidesPolicy) {
   EXPECT_EQ(c.tenant_id, idp::demo::kTenantId);
   EXPECT_EQ(c.client.client_id, idp::demo::kGatewayApp);
   EXPECT_TRUE(c.registration.enabled);
+  EXPECT_TRUE(c.authorization_server.enabled) << "the gateway signs users in itself: iss, consent, CIMD";
+  EXPECT_TRUE(c.authorization_server.metadata_documents.allow_private_addresses);
   ASSERT_EQ(c.routes.size(), 1u);
   auto& r = c.routes[0];
   EXPECT_EQ(r.prefix, "/context7");

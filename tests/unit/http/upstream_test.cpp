@@ -341,5 +341,48 @@ TEST_F(UpstreamClientTest, BadUrlsAreErrors) {
   EXPECT_NE(method.error().message.find("unsupported HTTP method BREW"), std::string::npos) << method.error().message;
 }
 
+// For URLs an outsider names (client metadata documents): the address connected to decides.
+TEST_F(UpstreamClientTest, PublicAddressesOnlyRefusesLoopbackWhateverTheName) {
+  TestUpstream upstream(echo);
+  UpstreamOptions options;
+  options.public_addresses_only = true;
+  UpstreamClient outside(io.get_executor(), options);
+  for (auto url : {upstream.url("/doc"), "http://localhost:" + upstream.url("/doc").substr(17)}) {
+    auto refused = run(io, outside.fetch({"GET", url}, 5s));
+    ASSERT_FALSE(refused) << url;
+    EXPECT_NE(refused.error().message.find("loopback, private or reserved"), std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_TRUE(fetch({"GET", upstream.url("/doc")}));  // the ordinary client still may
+}
+
+TEST(PublicAddress, ReservedRangesAreNotPublic) {
+  for (auto ip : {"127.0.0.1",
+                  "10.1.2.3",
+                  "172.16.0.1",
+                  "172.31.255.255",
+                  "192.168.1.1",
+                  "169.254.169.254",
+                  "100.64.0.1",
+                  "0.0.0.0",
+                  "224.0.0.1",
+                  "255.255.255.255",
+                  "198.18.0.1",
+                  "192.0.2.1",
+                  "::1",
+                  "::",
+                  "fe80::1",
+                  "fd00::1",
+                  "ff02::1",
+                  "::ffff:127.0.0.1",
+                  "::ffff:10.0.0.1",
+                  "64:ff9b::a00:1",
+                  "2001:db8::1",
+                  "not-an-address"})
+    EXPECT_FALSE(is_public_address(ip)) << ip;
+  for (auto ip : {"8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8"})
+    EXPECT_TRUE(is_public_address(ip)) << ip;
+}
+
 }  // namespace
 }  // namespace mcpgate::http

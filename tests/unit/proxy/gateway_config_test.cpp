@@ -339,5 +339,29 @@ TEST_F(GatewayConfigTest, RequiresAtLeastOneRoute) {
   expect_error(head, "routes", "at least one route is required");
 }
 
+TEST_F(GatewayConfigTest, ReadsTheAuthorizationServerAndRefusesAWeakKey) {
+  EXPECT_FALSE(parse(kMinimal).authorization_server.enabled);
+  auto c = parse(kMinimal + R"(authorization_server:
+  enabled: true
+  key: a-secret-of-at-least-thirty-two-characters
+  consent_lifetime: 720h
+  client_id_metadata_documents: {allowed_hosts: ['*.Example.com', localhost], max_bytes: 8192, timeout: 2s}
+)");
+  const auto& a = c.authorization_server;
+  EXPECT_TRUE(a.enabled);
+  EXPECT_TRUE(a.consent);
+  EXPECT_EQ(a.consent_lifetime, std::chrono::hours(24 * 30));
+  EXPECT_EQ(a.metadata_documents.allowed_hosts, (std::vector<std::string>{"*.example.com", "localhost"}));
+  EXPECT_EQ(a.metadata_documents.max_bytes, 8192U);
+  EXPECT_EQ(a.metadata_documents.timeout, 2s);
+  EXPECT_FALSE(a.metadata_documents.allow_private_addresses);
+  EXPECT_NE(error_of(kMinimal + "authorization_server: {enabled: true, key: short}\n").find("at least 32 characters"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(kMinimal + "authorization_server: {client_id_metadata_documents: {allowed_hosts: ['https://x']}}\n")
+          .find("not a host name"),
+      std::string::npos);
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy
