@@ -100,6 +100,14 @@ Response IdentityProvider::handle(const Request& request) {
   if (parts.empty() && m == "GET") return index_page(base);
   if (parts.size() == 1 && parts[0] == "healthz") return Response::json(200, json::object{{"status", "ok"}});
   if (parts.size() == 2 && parts[0] == "_dev" && parts[1] == "stats" && m == "GET") return stats();
+  if (parts.size() == 2 && parts[0] == "_dev" && parts[1] == "expire-next-token" && m == "POST") {
+    auto form = http::parse_form(request.body);
+    auto upn = form ? form->get("upn") : std::nullopt;
+    if (!upn || upn->empty()) return fail(make_error("invalid_request", 90014, "Send upn=<user principal name>.", 400));
+    std::lock_guard guard(mutex_);
+    expire_next_.insert(to_lower(*upn));
+    return Response::json(200, json::object{{"expire_next_token", to_lower(*upn)}});
+  }
   if (parts.size() == 3 && parts[0] == "common" && parts[1] == "discovery" && parts[2] == "instance")
     return instance_discovery(request, base);
 

@@ -2,6 +2,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/json/object.hpp>
@@ -109,6 +110,9 @@ class IdentityProvider {
   std::map<std::string, RefreshGrant> refresh_tokens_;
   std::map<std::string, std::pair<http::Form, SysTime>> pending_sign_ins_;
   std::map<std::string, SysTime> used_assertion_ids_;
+  // POST /_dev/expire-next-token: the next access token for these users (by UPN, lower case) is
+  // issued expired an hour ago, so clients' refresh on expiry can be tried without waiting.
+  std::set<std::string> expire_next_;
   Stats stats_;
 };
 

@@ -186,11 +186,16 @@ Response IdentityProvider::user_token_response(const Tenant& tenant, const std::
                                                const ScopeSet& scopes, const std::vector<std::string>& granted,
                                                const Form& form, const std::optional<std::string>& nonce) {
   auto lifetime = issuer_.access_token_lifetime().count();
+  UserGrant issued = grant;
+  {
+    std::lock_guard guard(mutex_);
+    issued.expired = expire_next_.erase(to_lower(grant.user->upn)) > 0;
+  }
   json::object body{{"token_type", "Bearer"},
                     {"scope", response_scope(scopes, granted)},
                     {"expires_in", lifetime},
                     {"ext_expires_in", lifetime},
-                    {"access_token", issuer_.user_access_token(tenant, base, grant, scopes, granted)}};
+                    {"access_token", issuer_.user_access_token(tenant, base, issued, scopes, granted)}};
   if (scopes.offline_access) {
     auto rt = crypto::random_token(64);
     {

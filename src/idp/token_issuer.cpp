@@ -61,6 +61,7 @@ std::string TokenIssuer::sign(const json::object& payload, bool graph_nonce) con
 std::string TokenIssuer::user_access_token(const Tenant& tenant, const std::string& base_url, const UserGrant& grant,
                                            const ScopeSet& scopes, const std::vector<std::string>& granted) const {
   auto now = clock_.now();
+  if (grant.expired) now -= config_.lifetimes.access_token + std::chrono::hours(1);
   const User& user = *grant.user;
   const App& client = *grant.client;
   json::array amr{"pwd"};

@@ -16,6 +16,7 @@ struct UserGrant {
   const App* client = nullptr;
   std::string azpacr = "0";  // 0 public client, 1 secret, 2 certificate
   bool mfa = false;          // the sign-in satisfied multi-factor authentication
+  bool expired = false;      // development: an access token whose lifetime ended an hour ago
 };
 
 // Mints Entra-shaped tokens (v2 by default, v1 when the resource app asks for it) signed with

@@ -7,6 +7,7 @@
 //
 // Run through run-node-test.sh (MCPGATE_BIN and MCPGATE_E2E_DATA set). Needs the demo corpus.
 import { execFile } from "node:child_process";
+import { createServer } from "node:https";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,8 +66,7 @@ async function useTheTools(client) {
 }
 
 // Signs `upn` in through the gateway with the SDK's own OAuth and connects on 2026-07-28.
-async function signedIn(upn, recorder = recordingFetch()) {
-  const provider = new HeadlessOAuthProvider({ loginHint: upn });
+async function signedIn(upn, recorder = recordingFetch(), provider = new HeadlessOAuthProvider({ loginHint: upn })) {
   const url = new URL(stack.mcp_url);
   const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recorder.fetch });
   const firstClient = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
@@ -145,6 +145,83 @@ describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () =
     assert.ok(challenged, `the gateway's claims challenge:\n${steps(after).join("\n")}`);
     assert.match(challenged.wwwAuthenticate, /claims="[A-Za-z0-9+/=]+"/);
     assert.ok(after.filter((e) => /\/authorize$/.test(e.url.pathname)).length <= 1, `no sign-in loop:\n${steps(after).join("\n")}`);
+  });
+
+  // The client is named by the https URL of its metadata document (CIMD), served here on loopback
+  // with mcpgate dev's development certificate. The gateway fetches it, asks alice's consent on its
+  // own page, and redirects with its own code and `iss`, which the SDK checks. Later the token the
+  // client holds has expired: the gateway refuses it and the SDK refreshes through the gateway,
+  // without a second sign-in.
+  test("a client ID metadata document, the consent page, iss, and a refresh when the token has expired", async () => {
+    const hits = [];
+    let documentUrl;
+    const server = createServer({ cert: readFileSync(stack.dev_certificate), key: readFileSync(stack.dev_private_key) },
+                                (req, res) => {
+                                  hits.push(req.url);
+                                  if (req.url !== "/oauth/client.json") return res.writeHead(404).end();
+                                  res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+                                  res.end(JSON.stringify({
+                                    client_id: documentUrl, client_name: "mcpgate e2e CIMD client",
+                                    redirect_uris: ["http://127.0.0.1:33418/callback"], grant_types: ["authorization_code", "refresh_token"],
+                                    response_types: ["code"], token_endpoint_auth_method: "none",
+                                  }));
+                                });
+    await new Promise((done) => server.listen(0, "127.0.0.1", done));
+    documentUrl = `https://localhost:${server.address().port}/oauth/client.json`;
+    try {
+      const provider = new HeadlessOAuthProvider({ loginHint: "alice@contoso.dev", clientMetadataUrl: documentUrl });
+      const recorder = recordingFetch();
+      const { client } = await signedIn("alice@contoso.dev", recorder, provider);
+      try {
+        assert.equal(client.getNegotiatedProtocolVersion(), "2026-07-28", "server/discover through the gateway");
+        await useTheTools(client);
+      } finally {
+        await client.close();
+      }
+      const flow = steps(recorder.log);
+      assert.ok(!flow.some((s) => s.includes("/register")), `no registration: the URL is the client ID\n${flow.join("\n")}`);
+      assert.equal(provider.authorizationUrls[0].searchParams.get("client_id"), documentUrl);
+      assert.ok(hits.includes("/oauth/client.json"), "the gateway fetched the document");
+      const consent = provider.pages.find((p) => /to use MCP servers as you\?/.test(p.html));
+      assert.ok(consent, "alice saw the gateway's consent page");
+      assert.match(consent.html, /mcpgate e2e CIMD client/);
+      assert.match(consent.html, new RegExp(`Published by</dt><dd>localhost:${server.address().port}`));
+      assert.equal(provider.redirects[0].searchParams.get("iss"), stack.gateway, "iss (RFC 9207), checked by the SDK");
+
+      // An hour later: the token the client holds has expired. (The IdP's /_dev/expire-next-token
+      // makes the next token it issues one that expired an hour ago; a refresh fetches it.)
+      const expire = await fetch(`${stack.idp}/_dev/expire-next-token`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "upn=alice@contoso.dev",
+      });
+      assert.equal(expire.status, 200);
+      const stale = await fetch(`${stack.gateway}/token`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: provider.savedTokens.refresh_token,
+                                    client_id: documentUrl }).toString(),
+      }).then((r) => r.json());
+      const { exp } = JSON.parse(Buffer.from(stale.access_token.split(".")[1], "base64url").toString());
+      assert.ok(exp * 1000 < Date.now() - 30 * 60_000, "the token now held expired half an hour ago or more");
+      provider.saveTokens(stale);
+
+      const later = recordingFetch();
+      const again = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });
+      await again.connect(new StreamableHTTPClientTransport(new URL(stack.mcp_url), { authProvider: provider, fetch: later.fetch }));
+      try {
+        await useTheTools(again);
+      } finally {
+        await again.close();
+      }
+      const afterwards = steps(later.log);
+      const refusedAt = later.log.findIndex((e) => e.withToken && e.status === 401 && /expired/.test(e.wwwAuthenticate ?? ""));
+      assert.ok(refusedAt >= 0, `the expired token was refused:\n${afterwards.join("\n")}`);
+      const refreshed = later.log.findIndex((e, i) => i > refusedAt && e.method === "POST" && e.url.pathname === "/token" && e.status === 200);
+      assert.ok(refreshed > refusedAt, `then refreshed at the gateway:\n${afterwards.join("\n")}`);
+      assert.ok(later.log.slice(refreshed).some((e) => e.url.href === stack.mcp_url && e.withToken && e.status === 200),
+                `and the refreshed token works:\n${afterwards.join("\n")}`);
+      assert.equal(provider.authorizationUrls.length, 1, "one sign-in, no second trip through the browser");
+    } finally {
+      server.close();
+    }
   });
 
   // mcpgate dev's gateway keeps the deprecated alias get-library-docs for Platform engineers.

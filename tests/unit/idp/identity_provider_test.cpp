@@ -1,3 +1,4 @@
+#include "auth/jwt.hpp"
 #include "unit/idp/idp_fixture.hpp"
 
 namespace mcpgate::idp::testing {
@@ -86,6 +87,15 @@ TEST_F(IdpTest, StatsCountGrantsAndOnBehalfOfExchangesPerUser) {
   EXPECT_EQ(s.at("grants").at("authorization_code").as_int64(), 1);
   EXPECT_EQ(s.at("grants").at("on_behalf_of").as_int64(), 2);
   EXPECT_EQ(s.at("on_behalf_of_by_user").at(std::string(kTenant) + "/" + kAliceOid).as_int64(), 2);
+}
+
+TEST_F(IdpTest, ExpireNextTokenIssuesOneAlreadyExpiredTokenForThatUser) {
+  EXPECT_EQ(post_form("/_dev/expire-next-token", {}).status, 400);
+  ASSERT_EQ(post_form("/_dev/expire-next-token", {{"upn", "Alice@Contoso.dev"}}).status, 200);
+  auto exp_of = [](const std::string& token) { return *auth::parse_jwt(token)->claim_int("exp"); };
+  auto now = unix_seconds(clock.now());
+  EXPECT_LT(exp_of(alice_gateway_token()), now - 3000) << "expired an hour ago";
+  EXPECT_GT(exp_of(alice_gateway_token()), now) << "only the next one";
 }
 
 TEST_F(IdpTest, InstanceDiscoveryAnswersWithThisHostAsItsOwnAlias) {
