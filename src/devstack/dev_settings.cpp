@@ -214,7 +214,7 @@ std::string summary(const DevSettings& s, const std::optional<std::filesystem::p
   out +=
       "Tenant       " + std::string(idp::demo::kTenantId) + " (Contoso, development), authority " + authority(s) + "\n";
   out += "Gateway app  " + std::string(idp::demo::kGatewayApp) +
-         " (clients sign in with this ID; the gateway registers it for them)\n";
+         " (the gateway signs users in with it; clients register at the gateway)\n";
   out += "MCP API app  " + std::string(idp::demo::kMcpApiApp) + " (audience of the On-Behalf-Of token)\n";
   out += "Dashboard    " + dashboard_url(s) + "\n";
   out += std::string("             sign in as ") + idp::demo::kAliceUpn + " (installation owner, owner of teamspace " +

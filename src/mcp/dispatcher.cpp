@@ -112,6 +112,9 @@ boost::system::result<json::value, JsonRpcError> McpDispatcher::call_modern(cons
     for (auto v : kProtocolVersions) versions.emplace_back(v);
     result = {{"supportedVersions", std::move(versions)}, {"capabilities", capabilities()}};
     if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
+    // Like the lists: the same for every caller until the next release.
+    result["ttlMs"] = kListTtlMs;
+    result["cacheScope"] = "public";
   } else {
     SessionState stateless;  // the 2025 methods below keep nothing in it
     auto outcome = call(request, stateless, context);

@@ -228,7 +228,16 @@ http::Response handle_modern(const JsonRpcMessage& message, const http::Request&
   SessionState state;
   state.protocol_version = *envelope_version(message);
   auto answer = dispatcher.handle(message, state, context);
-  return answer ? reply(format, *answer) : no_body(202);
+  if (!answer) return no_body(202);
+  // 2026-07-28 over HTTP: a method the server does not have (the removed ones included) is 404.
+  const auto* error = answer->is_object() ? answer->as_object().if_contains("error") : nullptr;
+  const auto* code = error && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+  if (code && code->is_int64() && code->as_int64() == kMethodNotFound) {
+    auto r = reply(BodyFormat::json, *answer);
+    r.status = 404;
+    return r;
+  }
+  return reply(format, *answer);
 }
 
 http::Response handle_post(const http::Request& request, const TransportOptions& options,

@@ -9,6 +9,8 @@
 # (no binary, no Node.js or packages, the server did not start, the suite ran no scenario).
 #
 # Optional: MCPGATE_CONFORMANCE_SUITE=active|all|pending (default active, the suite's own default),
+# MCPGATE_CONFORMANCE_PACKAGE=conformance-alpha (the 0.2 pre-release pinned beside the release) with
+# MCPGATE_CONFORMANCE_REQUIREMENTS=2026-07-28 (what that revision requires, at its wire version),
 # MCPGATE_CONFORMANCE_REPORT=<file> (default <repo>/docs/conformance-results.md),
 # MCPGATE_E2E_VERBOSE=1 to print the server's log and the suite's output.
 set -euo pipefail
@@ -17,7 +19,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 report="${MCPGATE_CONFORMANCE_REPORT:-$repo/docs/conformance-results.md}"
 suite="${MCPGATE_CONFORMANCE_SUITE:-active}"
-suite_pkg="$here/node_modules/@modelcontextprotocol/conformance"
+suite_pkg="$here/node_modules/@modelcontextprotocol/${MCPGATE_CONFORMANCE_PACKAGE:-conformance}"
+# A requirement set (0.2 suites: --requirements 2026-07-28) replaces the suite selection.
+requirements="${MCPGATE_CONFORMANCE_REQUIREMENTS:-}"
+selection=(--suite "$suite")
+if [ -n "$requirements" ]; then
+  selection=(--requirements "$requirements")
+  suite="requirements $requirements"
+fi
 
 # Readiness polling: bounded tries at a short interval (never a fixed sleep).
 poll_interval=0.05
@@ -142,7 +151,7 @@ if command -v timeout >/dev/null; then timeout_cmd=(timeout --kill-after=10 "$su
 (
   cd "$here"
   "${timeout_cmd[@]}" "$e2e_node" --import ./conformance/node20-preload.mjs "$suite_pkg/dist/index.js" \
-    server --url "$url" --suite "$suite" --output-dir "$work/results"
+    server --url "$url" "${selection[@]}" --output-dir "$work/results"
 ) >"$work/suite.out" 2>"$work/suite.err" || suite_status=$?
 
 if [ -n "${MCPGATE_E2E_VERBOSE:-}" ]; then
