@@ -198,6 +198,19 @@ struct AuthorizationServer::Impl {
   }
 
   bool secure() const { return ctx.config.public_url.starts_with("https://"); }
+
+  // Sign-ins, consent pages and codes are each usable once: taken out whether or not still valid.
+  template <class Map>
+  std::optional<typename Map::mapped_type> take_once(Map& map, std::optional<std::string_view> key) {
+    if (!key) return std::nullopt;
+    std::lock_guard guard(mutex);
+    auto it = map.find(std::string(*key));
+    if (it == map.end()) return std::nullopt;
+    std::optional<typename Map::mapped_type> taken;
+    if (it->second.expires > ctx.clock.now()) taken = std::move(it->second);
+    map.erase(it);
+    return taken;
+  }
   std::string issuer() const { return ctx.config.public_url; }
   std::string callback_uri() const { return ctx.config.public_url + std::string(kCallbackPath); }
 
@@ -421,13 +434,7 @@ struct AuthorizationServer::Impl {
   Task<Response> callback(const http::Request& req) {
     auto form = http::parse_form(req.query);
     auto state = form ? form->get("state") : std::nullopt;
-    std::optional<SignIn> found;
-    if (state) {
-      std::lock_guard guard(mutex);
-      auto it = sign_ins.find(std::string(*state));
-      if (it != sign_ins.end() && it->second.expires > ctx.clock.now()) found = std::move(it->second);
-      if (it != sign_ins.end()) sign_ins.erase(it);
-    }
+    auto found = take_once(sign_ins, state);
     if (!found)
       co_return error_page(400, "This sign-in has expired",
                            "This sign-in was already completed, took longer than ten minutes, or was started "
@@ -563,13 +570,7 @@ struct AuthorizationServer::Impl {
       return error_page(403, "Not allowed", "This form can only be sent from the gateway's own page.");
     auto form = http::parse_form(req.body);
     auto id = form ? form->get("consent") : std::nullopt;
-    std::optional<ConsentWait> found;
-    if (id) {
-      std::lock_guard guard(mutex);
-      auto it = consents.find(std::string(*id));
-      if (it != consents.end() && it->second.expires > ctx.clock.now()) found = std::move(it->second);
-      if (it != consents.end()) consents.erase(it);
-    }
+    auto found = take_once(consents, id);
     if (!found)
       return error_page(400, "This sign-in has expired",
                         "This page was already answered or left open for more than ten minutes. Start the sign-in "
@@ -649,15 +650,7 @@ struct AuthorizationServer::Impl {
   Response redeem_code(const http::Form& form) {
     auto code = form.get("code");
     if (!code) return oauth_error(400, "invalid_request", "code is required");
-    std::optional<IssuedCode> issued;
-    {
-      std::lock_guard guard(mutex);
-      auto it = codes.find(crypto::sha256(*code));
-      if (it != codes.end()) {
-        if (it->second.expires > ctx.clock.now()) issued = std::move(it->second);
-        codes.erase(it);  // single use, whatever happens next
-      }
-    }
+    auto issued = take_once(codes, crypto::sha256(*code));  // single use, whatever happens next
     if (!issued)
       return oauth_error(400, "invalid_grant", "the code is unknown, used already or expired; sign in again");
     if (form.get("client_id").value_or("") != issued->client_id)

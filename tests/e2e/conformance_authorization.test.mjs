@@ -11,14 +11,13 @@
 // Run through run-node-test.sh (MCPGATE_BIN and MCPGATE_E2E_DATA set). Needs the demo corpus.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { startDevStack } from "./support/dev-stack.mjs";
+import { freePort, startDevStack } from "./support/dev-stack.mjs";
 import { followSignIn } from "./support/headless-browser.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,17 +41,6 @@ after(async () => {
   await running?.stop();
   if (results) rmSync(results, { recursive: true, force: true });
 });
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
 
 // Runs the suite; answers the sign-in it asks for as alice would. Resolves with its output.
 function runSuite(args) {

@@ -14,7 +14,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -28,7 +27,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { codeFrom, followSignIn } from "./support/headless-browser.mjs";
-import { startDevStack } from "./support/dev-stack.mjs";
+import { freePort, startDevStack } from "./support/dev-stack.mjs";
 import { callText, HeadlessOAuthProvider, recordingFetch, signInAndConnect, steps } from "./support/mcp-oauth-client.mjs";
 import { DEMO } from "./support/demo-tenant.mjs";
 
@@ -365,17 +364,6 @@ const MCP_REMOTE = (() => {
   const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.["mcp-remote"];
   return { path: join(MCP_REMOTE_DIR, bin), version: manifest.version };
 })();
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function shellQuote(s) {
   return `'${s.replaceAll("'", "'\\''")}'`;

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 
@@ -60,4 +61,16 @@ export async function startDevStack({ bin, dataRoot, name, corpus }) {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+// A port nothing listens on now (for a program that must be told its port before it starts).
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }
