@@ -771,8 +771,9 @@ struct GatewayService::Impl {
     return r;
   }
 
+  // `filter`: on a route with tool rules, the tool lists a stream replays are filtered too.
   Task<std::string> relay(http::UpstreamResponse* response, http::ResponseWriter* out, http::Headers headers,
-                          size_t* response_bytes) {
+                          size_t* response_bytes, ToolListStreamFilter* filter = nullptr) {
     bool streaming = !response->content_length;
     bool head_sent = co_await out->start(response->status, headers, response->content_length);
     if (!head_sent) co_return "client_gone";
@@ -786,6 +787,15 @@ struct GatewayService::Impl {
           co_return;
         }
         *response_bytes += piece->size();
+        if (filter) {
+          auto passed = filter->feed(*piece);
+          if (!passed) {
+            outcome = "tool_list_unreadable";
+            co_return;
+          }
+          *piece = std::move(*passed);
+          if (piece->empty()) continue;
+        }
         if (!piece->empty()) at_event_boundary = piece->ends_with("\n\n") || piece->ends_with("\r\n\r\n");
         bool written = co_await out->write(*piece);
         if (!written) {
@@ -974,11 +984,13 @@ struct GatewayService::Impl {
       co_await out.send(answer);
       co_return;
     }
-    if (lists_tools && response->status == 200) {
+    auto type = std::string(headers.get("Content-Type").value_or(""));
+    bool event_stream = iequals(trim(std::string_view(type).substr(0, type.find(';'))), "text/event-stream");
+    // A stream the gateway did not see asked for (GET, a resumption) may replay a tool list.
+    bool replay = policed && event_stream && !lists_tools;
+    if (response->status == 200 && (lists_tools || (replay && response->content_length))) {
       // The list is answered whole, without the tools this caller may not call.
       auto body = co_await read_whole(response.get(), kMaxToolListBytes);
-      auto type = std::string(headers.get("Content-Type").value_or(""));
-      bool event_stream = iequals(trim(std::string_view(type).substr(0, type.find(';'))), "text/event-stream");
       auto filtered = body ? filter_tools_list(*body, event_stream, route.tool_policy, *who->claims) : std::nullopt;
       response.reset();
       if (!filtered) {
@@ -999,7 +1011,10 @@ struct GatewayService::Impl {
     bool streaming = !response->content_length;
     if (streaming) ++metrics.open_streams;
     size_t response_bytes = 0;
-    auto outcome = co_await relay(response.get(), &out, std::move(headers), &response_bytes);
+    std::optional<ToolListStreamFilter> filter;
+    if (replay && streaming) filter.emplace(route.tool_policy, *who->claims);
+    auto outcome =
+        co_await relay(response.get(), &out, std::move(headers), &response_bytes, filter ? &*filter : nullptr);
     if (streaming) --metrics.open_streams;
     audit_record.response_bytes = response_bytes;
     int status = response->status;

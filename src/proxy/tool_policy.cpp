@@ -146,4 +146,21 @@ std::optional<std::string> filter_tools_list(std::string_view body, bool event_s
   return out;
 }
 
+ToolListStreamFilter::ToolListStreamFilter(ToolPolicy policy, auth::VerifiedToken caller, size_t max_event_bytes)
+    : policy_(std::move(policy)), caller_(std::move(caller)), max_event_bytes_(max_event_bytes) {}
+
+std::optional<std::string> ToolListStreamFilter::feed(std::string_view piece) {
+  for (char c : piece)
+    if (c != '\r') pending_ += c;  // CRLF line ends become LF, as filter_tools_list() reads them
+  auto end = pending_.rfind("\n\n");
+  if (end == std::string::npos) {
+    if (pending_.size() > max_event_bytes_) return std::nullopt;
+    return std::string();
+  }
+  auto complete = pending_.substr(0, end + 2);
+  pending_.erase(0, end + 2);
+  if (pending_.size() > max_event_bytes_) return std::nullopt;
+  return filter_tools_list(complete, true, policy_, caller_);
+}
+
 }  // namespace mcpgate::proxy

@@ -45,4 +45,23 @@ std::optional<http::Response> refuse_denied_calls(std::string_view body, const T
 std::optional<std::string> filter_tools_list(std::string_view body, bool event_stream, const ToolPolicy& policy,
                                              const auth::VerifiedToken& caller);
 
+// The same for a stream the gateway did not see asked for (a GET stream, or one resumed with
+// Last-Event-ID, replays answers to earlier requests): events pass one by one, complete, each
+// tools/list answer among them without the tools the caller may not call. Bounded: an event
+// larger than max_event_bytes ends the stream.
+class ToolListStreamFilter {
+ public:
+  // Keeps its own copies: the stream may outlive the request that opened it.
+  ToolListStreamFilter(ToolPolicy policy, auth::VerifiedToken caller, size_t max_event_bytes = 4 * 1024 * 1024);
+  // What may be sent now (possibly nothing); nullopt when the stream must end here: an event
+  // outgrew the limit, or one could not be read (a list that cannot be filtered must not leak).
+  std::optional<std::string> feed(std::string_view piece);
+
+ private:
+  ToolPolicy policy_;
+  auth::VerifiedToken caller_;
+  size_t max_event_bytes_;
+  std::string pending_;  // the start of an event whose end has not arrived
+};
+
 }  // namespace mcpgate::proxy

@@ -7,6 +7,7 @@
 #include "common/clock.hpp"
 #include "common/files.hpp"
 #include "http/client.hpp"
+#include "http/form.hpp"
 #include "store/sqlite_store.hpp"
 #include "support/idp_client.hpp"
 #include "support/process.hpp"
@@ -109,7 +110,10 @@ TEST_F(DevProcess, TheDiscoverySurfaceOfPart5Answers) {
   EXPECT_EQ(metadata.at("code_challenge_methods_supported").as_array().at(0).as_string(), "S256");
   EXPECT_TRUE(metadata.contains("registration_endpoint"));
 
-  // The registration shim hands out the gateway app's client ID.
+  EXPECT_EQ(metadata.at("authorization_response_iss_parameter_supported"), true);
+  EXPECT_EQ(metadata.at("client_id_metadata_document_supported"), true);
+
+  // The gateway is the authorization server: registrations get its own, sealed client IDs.
   http::ClientRequest reg{
       "POST",
       gateway + "/register",
@@ -118,14 +122,21 @@ TEST_F(DevProcess, TheDiscoverySurfaceOfPart5Answers) {
   reg.headers.add("Content-Type", "application/json");
   auto registered = http::fetch(reg);
   ASSERT_EQ(registered.status, 201) << registered.body;
-  EXPECT_EQ(json::parse(registered.body).at("client_id").as_string(), kDemoGatewayApp);
+  std::string client_id(json::parse(registered.body).at("client_id").as_string());
+  EXPECT_EQ(client_id.rfind("mcpgate-client.", 0), 0u) << client_id;
 
-  // /authorize sends the browser to the development tenant, on the one host name.
-  auto authorize = http::fetch({"GET", gateway + "/authorize?client_id=" + std::string(kDemoGatewayApp) +
-                                           "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%2F&state=x"});
+  // /authorize sends the browser to the development tenant, on the one host name, as the
+  // gateway's app with the gateway's callback.
+  auto authorize = http::fetch({"GET", gateway + "/authorize?client_id=" + client_id +
+                                           "&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback"
+                                           "&state=x&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+                                           "&code_challenge_method=S256"});
   EXPECT_EQ(authorize.status, 302);
   auto location = std::string(authorize.headers.get("Location").value_or(""));
   EXPECT_EQ(location.rfind(idp_base + "/" + idp::demo::kTenantId + "/oauth2/v2.0/authorize?", 0), 0u) << location;
+  EXPECT_NE(location.find("client_id=" + std::string(kDemoGatewayApp)), std::string::npos) << location;
+  EXPECT_NE(location.find("redirect_uri=" + http::Form::url_encode(gateway + "/oauth/callback")), std::string::npos)
+      << location;
 
   auto discovery =
       http::fetch({"GET", idp_base + "/" + idp::demo::kTenantId + "/v2.0/.well-known/openid-configuration"});

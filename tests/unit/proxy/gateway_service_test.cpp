@@ -460,6 +460,28 @@ TEST_F(GatewayServiceTest, APerToolPolicyRefusesDeniedCallsAndHidesThemFromTheLi
       << "a list that cannot be filtered is not passed on";
 }
 
+// A resumed stream (GET with Last-Event-ID) may replay a tools/list answer: filtered as well.
+TEST_F(GatewayServiceTest, AToolListReplayedOnAResumedStreamIsFilteredToo) {
+  config.routes[0].tool_policy = ToolPolicy{{{"query-docs", {"00000000-0000-4000-8000-0000000000aa"}, {}}}};
+  upstream.streaming = true;
+  upstream.reply_headers = {};
+  upstream.reply_headers.add("Content-Type", "text/event-stream");
+  std::string list =
+      R"({"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"resolve-library-id"},{"name":"query-docs"}]}})";
+  upstream.reply_pieces = {"id: 41\ndata: " + list.substr(0, 30), list.substr(30) + "\n\n",
+                           "id: 42\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}\n\n"};
+  auto out = send(testing::request("GET", "/context7/mcp",
+                                   {{"Authorization", "Bearer " + token_for(kAlice)},
+                                    {"Accept", "text/event-stream"},
+                                    {"Mcp-Session-Id", "s1"},
+                                    {"Last-Event-ID", "40"}}));
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(out.body.find("resolve-library-id"), std::string::npos) << out.body;
+  EXPECT_EQ(out.body.find("query-docs"), std::string::npos) << "replayed, and still hidden: " << out.body;
+  EXPECT_NE(out.body.find("notifications/message"), std::string::npos);
+  EXPECT_TRUE(out.finished);
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};

@@ -95,5 +95,29 @@ TEST(ToolPolicy, TheListLosesTheToolsTheCallerMayNotCall) {
   EXPECT_FALSE(filter_tools_list("data: {broken\n\n", true, policy(), member_of({})));
 }
 
+// A resumed or GET stream replays answers the gateway never saw asked for.
+TEST(ToolListStreamFilter, EventsPassWholeAndReplayedListsAreFiltered) {
+  auto caller = member_of({kApps});
+  ToolListStreamFilter filter(policy(), caller, 256);
+  std::string list =
+      R"({"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"resolve-library-id"},{"name":"admin-tool"}]}})";
+  auto first = filter.feed("id: 7\r\ndata: " + list.substr(0, 20));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "") << "nothing of an event before its end";
+  auto second =
+      filter.feed(list.substr(20) + "\r\n\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"}\n\n: ping\n");
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->find("resolve-library-id"), std::string::npos);
+  EXPECT_EQ(second->find("admin-tool"), std::string::npos);
+  EXPECT_NE(second->find("notifications/x"), std::string::npos);
+  EXPECT_TRUE(second->starts_with("id: 7\n"));
+  auto rest = filter.feed("\n");
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(*rest, ": ping\n\n");
+  EXPECT_FALSE(filter.feed("data: " + std::string(300, 'x'))) << "an event past the limit ends the stream";
+  ToolListStreamFilter broken(policy(), caller);
+  EXPECT_FALSE(broken.feed("data: {not json\n\n"));
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy
