@@ -123,14 +123,35 @@ std::vector<std::string> YamlReader::strings(const std::string& key) const {
   return out;
 }
 
+namespace {
+// An http(s) URL without trailing slashes; nullopt when it is none.
+std::optional<std::string> clean_http_url(std::string value) {
+  auto u = boost::urls::parse_absolute_uri(value);
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) return std::nullopt;
+  while (value.size() > 1 && value.back() == '/') value.pop_back();
+  return value;
+}
+}  // namespace
+
 std::string YamlReader::http_url(const std::string& key, std::string fallback) const {
   auto value = opt_str(key);
   if (!value) return fallback;
-  auto u = boost::urls::parse_absolute_uri(*value);
-  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty())
-    fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
-  while (value->size() > 1 && value->back() == '/') value->pop_back();
-  return *value;
+  auto url = clean_http_url(*value);
+  if (!url) fail(key, "must be an http:// or https:// URL, got '" + *value + "'");
+  return *url;
+}
+
+std::vector<std::string> YamlReader::http_urls(const std::string& key) const {
+  std::vector<std::string> out;
+  auto values = strings(key);
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto url = clean_http_url(values[i]);
+    if (!url)
+      fail(values.size() == 1 ? key : key + "[" + std::to_string(i) + "]",
+           "must be an http:// or https:// URL, got '" + values[i] + "'");
+    out.push_back(std::move(*url));
+  }
+  return out;
 }
 
 ListenSection read_listen(const YamlReader& root, std::string default_host, uint16_t default_port) {

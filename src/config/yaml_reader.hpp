@@ -44,6 +44,8 @@ class YamlReader {
   std::vector<std::string> strings(const std::string& key) const;  // a list of scalars, or one scalar
   // An absolute http:// or https:// URL without trailing slashes; fallback when absent.
   std::string http_url(const std::string& key, std::string fallback) const;
+  // One URL or a list of them, each as http_url() reads it; absent → empty.
+  std::vector<std::string> http_urls(const std::string& key) const;
 
   // Refuses keys that are not listed: a typo must not silently fall back to a default.
   void allow_only(std::initializer_list<std::string_view> keys) const;

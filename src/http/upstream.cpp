@@ -324,7 +324,11 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     bool reused = connection != nullptr;
     if (!connection) {
       auto fresh = co_await impl_->connect(*origin);
-      if (!fresh) co_return fresh.error();
+      if (!fresh) {
+        auto refused = fresh.error();
+        refused.not_sent = true;
+        co_return refused;
+      }
       connection = std::move(*fresh);
     }
     connection->lowest().expires_after(deadlines.response_header);

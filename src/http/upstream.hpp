@@ -25,6 +25,8 @@ struct UpstreamError {
   }
   std::string message;
   bool timed_out = false;  // a deadline passed (callers answer 504 rather than 502)
+  // No connection could be made: nothing of the request was sent, so another upstream may take it.
+  bool not_sent = false;
 };
 
 struct UpstreamOptions {

@@ -57,6 +57,8 @@ uint16_t Gateway::port() const { return impl_->server->port(); }
 void Gateway::run() {
   boost::asio::co_spawn(http::server_executor(*impl_->server), impl_->service->refresh_keys_forever(),
                         boost::asio::detached);
+  boost::asio::co_spawn(http::server_executor(*impl_->server), impl_->service->check_upstreams_forever(),
+                        boost::asio::detached);
   impl_->server->run();
 }
 

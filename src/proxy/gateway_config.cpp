@@ -16,8 +16,8 @@ std::string derive_client_scope(const RouteConfig& route) {
 }
 
 RouteConfig parse_route(const YamlReader& r) {
-  r.allow_only({"prefix", "upstream", "rewrite", "audiences", "scopes", "scope_match", "tenant", "client_scope",
-                "obo_scope", "timeouts", "tools"});
+  r.allow_only({"prefix", "upstream", "health_check", "rewrite", "audiences", "scopes", "scope_match", "tenant",
+                "client_scope", "obo_scope", "timeouts", "tools"});
   RouteConfig route;
   route.prefix = r.str("prefix");
   while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
@@ -27,8 +27,24 @@ RouteConfig parse_route(const YamlReader& r) {
        {"/.well-known", "/authorize", "/token", "/register", "/oauth", "/healthz", "/readyz", "/metrics"})
     if (route.prefix == reserved || route.prefix.rfind(std::string(reserved) + "/", 0) == 0)
       r.fail("prefix", std::string("'") + reserved + "' is served by the gateway itself");
-  r.str("upstream");  // "is required" when absent
-  route.upstream = r.http_url("upstream", "");
+  if (!r.has("upstream")) r.str("upstream");  // "is required"
+  route.upstreams = r.http_urls("upstream");
+  if (route.upstreams.empty()) r.fail("upstream", "name at least one MCP server URL");
+  for (size_t i = 0; i < route.upstreams.size(); ++i)
+    for (size_t j = i + 1; j < route.upstreams.size(); ++j)
+      if (route.upstreams[i] == route.upstreams[j]) r.fail("upstream", route.upstreams[i] + " is listed twice");
+  route.upstream = route.upstreams.front();
+  auto h = r.child("health_check");
+  h.allow_only({"path", "interval", "timeout", "unhealthy_after", "healthy_after", "eject_after", "ejection"});
+  auto& health = route.upstream_health;
+  health.path = h.str_or("path", health.path);
+  if (health.path.empty() || health.path.front() != '/') h.fail("path", "must be a path such as /readyz");
+  health.interval = h.duration("interval", health.interval);
+  health.timeout = h.duration("timeout", health.timeout);
+  health.unhealthy_after = int(h.integer("unhealthy_after", health.unhealthy_after, 1, 100));
+  health.healthy_after = int(h.integer("healthy_after", health.healthy_after, 1, 100));
+  health.eject_after = int(h.integer("eject_after", health.eject_after, 1, 100));
+  health.ejection = h.duration("ejection", health.ejection);
   for (auto& rw : r.list("rewrite")) {
     rw.allow_only({"from", "to"});
     auto from = rw.str("from"), to = rw.str("to");
@@ -108,7 +124,7 @@ AuthorizationServerConfig parse_authorization_server(const YamlReader& r) {
 
 GatewayConfig parse_gateway_config(const YamlReader& root) {
   root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
-                   "authorization_server", "routes", "limits", "audit_log"});
+                   "authorization_server", "session_key", "routes", "limits", "audit_log"});
   GatewayConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -185,6 +201,9 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   c.registration.allowed_redirect_uris = reg.strings("allowed_redirect_uris");
 
   c.authorization_server = parse_authorization_server(root.child("authorization_server"));
+  c.session_key = root.opt_str("session_key");
+  if (c.session_key && c.session_key->size() < 32)
+    root.fail("session_key", "must be at least 32 characters of secret, given as ${env:NAME} or ${file:/path}");
 
   for (auto& r : root.list("routes")) c.routes.push_back(parse_route(r));
   if (c.routes.empty()) root.fail("routes", "at least one route is required");

@@ -10,13 +10,17 @@
 #include "exchange/obo.hpp"
 #include "http/server.hpp"
 #include "proxy/tool_policy.hpp"
+#include "proxy/upstream_set.hpp"
 
 namespace mcpgate::proxy {
 
 // One MCP server behind the gateway: the seed's policy.xml for one API.
 struct RouteConfig {
   std::string prefix;    // public path prefix, e.g. "/context7"
-  std::string upstream;  // base URL, e.g. "https://mcp.context7.com"
+  std::string upstream;  // base URL, e.g. "https://mcp.context7.com" (the first of upstreams)
+  // Several replicas of the MCP server: round robin, health checks, sessions kept on theirs.
+  std::vector<std::string> upstreams;
+  UpstreamHealth upstream_health;
   // Path rewrites after the prefix, first match wins: {"/mcp", "/mcp/oauth"} (rewrite-uri).
   std::vector<std::pair<std::string, std::string>> rewrites;
   std::vector<std::string> audiences;  // validate-azure-ad-token <audiences>
@@ -83,6 +87,9 @@ struct GatewayConfig {
 
   RegistrationShim registration;
   AuthorizationServerConfig authorization_server;
+  // Binds a session to its replica in the Mcp-Session-Id the client sees (routes with several
+  // upstreams). The same on every gateway of a cluster; without one, a key per process.
+  std::optional<std::string> session_key;
   std::vector<RouteConfig> routes;
 
   size_t max_header_bytes = 16 * 1024;

@@ -16,6 +16,7 @@
 #include "auth/verified_cache.hpp"
 #include "auth/verifier.hpp"
 #include "common/strings.hpp"
+#include "crypto/random.hpp"
 #include "exchange/obo.hpp"
 #include "exchange/token_cache.hpp"
 #include "http/async.hpp"
@@ -29,6 +30,7 @@
 #include "proxy/discovery.hpp"
 #include "proxy/forwarding.hpp"
 #include "proxy/metrics.hpp"
+#include "proxy/upstream_set.hpp"
 
 namespace mcpgate::proxy {
 namespace asio = boost::asio;
@@ -91,7 +93,8 @@ struct GatewayService::Impl {
   std::atomic<uint64_t> key_retirements{0};  // bumped whenever a signing key leaves the tenant's set
   // When each user's cached token was last dropped on a server's refusal (guarded by state_mutex).
   std::unordered_map<std::string, SysTime> recent_evictions;
-  std::unique_ptr<AuthorizationServer> authorization;  // when the gateway signs users in itself
+  std::unique_ptr<AuthorizationServer> authorization;       // when the gateway signs users in itself
+  std::vector<std::unique_ptr<UpstreamSet>> upstream_sets;  // per route: its MCP servers
 
   Impl(GatewayConfig c, const Clock& clk, http::Upstream& up, http::Upstream& outside)
       : config(std::move(c)),
@@ -104,6 +107,10 @@ struct GatewayService::Impl {
     for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
     for (auto& r : config.routes) route_slots.push_back(metrics.route_slot(r.prefix));
     rebuild_policies();
+    auto session_key = config.session_key.value_or(crypto::random_bytes(32));
+    for (auto& r : config.routes)
+      upstream_sets.push_back(std::make_unique<UpstreamSet>(
+          r.upstreams.empty() ? std::vector<std::string>{r.upstream} : r.upstreams, r.upstream_health, session_key));
     if (config.authorization_server.enabled)
       authorization = std::make_unique<AuthorizationServer>(AuthorizationServer::Context{
           config, clock, upstream, outside, [this] { return current_endpoints(); },
@@ -197,6 +204,40 @@ struct GatewayService::Impl {
     for (;;) {
       if (keys.refresh_due(clock.now())) co_await refresh_keys();
       timer.expires_after(keys.loaded() ? std::chrono::seconds(30) : std::chrono::seconds(1));
+      auto [ec] = co_await timer.async_wait(as_tuple);
+      if (ec) co_return;
+    }
+  }
+
+  // ---- upstream health ----------------------------------------------------------------------
+
+  // Routes with several MCP servers: each is asked its health path every interval; one that
+  // fails `unhealthy_after` checks in a row gets no new requests (its sessions still go to it)
+  // until it passes `healthy_after`.
+  Task<void> check_upstreams_loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      auto interval = std::chrono::milliseconds::max();
+      for (size_t r = 0; r < upstream_sets.size(); ++r) {
+        UpstreamSet& set = *upstream_sets[r];
+        if (set.size() < 2) continue;
+        interval = std::min(interval, set.health().interval);
+        for (size_t i = 0; i < set.size(); ++i) {
+          http::ClientRequest probe{"GET", set.url(i) + set.health().path, {}, {}};
+          auto answer = co_await upstream.fetch(std::move(probe), set.health().timeout);
+          bool ok = answer && answer->status == 200;
+          if (set.checked(i, ok)) {
+            if (ok)
+              spdlog::info("route {}: upstream {} is healthy again", config.routes[r].prefix, set.url(i));
+            else
+              spdlog::warn("route {}: upstream {} fails its health check ({}); no new requests go to it",
+                           config.routes[r].prefix, set.url(i),
+                           answer ? "HTTP " + std::to_string(answer->status) : answer.error().message);
+          }
+        }
+      }
+      if (interval == std::chrono::milliseconds::max()) co_return;  // no route has several
+      timer.expires_after(interval);
       auto [ec] = co_await timer.async_wait(as_tuple);
       if (ec) co_return;
     }
@@ -671,11 +712,32 @@ struct GatewayService::Impl {
   // What goes upstream: the rewritten, normalised path, the query, the caller's headers less its
   // credentials, and the exchanged token. The body is copied only while the request may have to
   // be sent again (a cached token the server may refuse: see refused_cached_token), else moved.
-  static http::ClientRequest upstream_request(http::Request& req, const RouteMatch& match, const std::string& obo,
-                                              bool may_send_again) {
+  static http::ClientRequest upstream_request(http::Request& req, const RouteMatch& match, const std::string& base,
+                                              const std::string& obo, bool may_send_again) {
     const RouteConfig& route = *match.route;
-    return {req.method, route.upstream + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
+    return {req.method, base + rewrite_path(route, match.suffix) + (req.query.empty() ? "" : "?" + req.query),
             upstream_request_headers(req, obo), may_send_again ? req.body : std::move(req.body)};
+  }
+
+  // Which of the route's MCP servers takes the request: the one holding its session, else the
+  // next available. A session ID this gateway did not seal is unknown: 404, as MCP says, so the
+  // client starts a new session.
+  boost::system::result<size_t, Refusal> choose_upstream(http::Request& req, UpstreamSet& set) {
+    if (set.size() == 1) return size_t(0);
+    auto session = req.header("Mcp-Session-Id");
+    if (!session) return set.pick(clock.now());
+    auto bound = set.open_session(*session);
+    if (!bound)
+      return Refusal{
+          http::Response::json(404, json::object{{"jsonrpc", "2.0"},
+                                                 {"id", nullptr},
+                                                 {"error", json::object{{"code", -32001},
+                                                                        {"message",
+                                                                         "Session not found: start a new session "
+                                                                         "(initialize again)"}}}}),
+          "session_unknown"};
+    req.headers.set("Mcp-Session-Id", bound->session);
+    return bound->upstream;
   }
 
   // The MCP server refused a token that came from the cache as invalid: the token was good when
@@ -708,11 +770,41 @@ struct GatewayService::Impl {
     return true;
   }
 
+  // `chosen`: the upstream the request went to; a connection that could not be made moves a
+  // request bound to no session to another one, once (nothing was sent, so nothing repeats).
   Task<Step<std::unique_ptr<http::UpstreamResponse>>> open_upstream(http::ClientRequest request,
-                                                                    const RouteConfig* route) {
+                                                                    const RouteConfig* route, UpstreamSet* set,
+                                                                    size_t* chosen, bool bound) {
     http::Deadlines deadlines{route->response_timeout, route->stream_idle_timeout};
+    const bool may_move = set->size() > 1 && !bound;
+    auto spare = may_move ? std::optional<http::ClientRequest>(request) : std::nullopt;
     auto opened = co_await upstream.open(std::move(request), deadlines);
-    if (opened) co_return std::move(*opened);
+    if (!opened && opened.error().not_sent && set->size() > 1) {
+      set->connect_failed(*chosen, clock.now());
+      spdlog::warn("route {}: {}", route->prefix, opened.error().message);
+      if (may_move) {
+        auto from = *chosen;
+        *chosen = set->pick(clock.now(), from);
+        auto prefix = set->url(from);
+        spare->url = set->url(*chosen) + spare->url.substr(prefix.size());
+        auto again = co_await upstream.open(std::move(*spare), deadlines);
+        opened = std::move(again);
+        if (!opened && opened.error().not_sent) set->connect_failed(*chosen, clock.now());
+      }
+    }
+    if (opened) {
+      set->answered(*chosen);
+      co_return std::move(*opened);
+    }
+    if (bound && opened.error().not_sent)
+      co_return Refusal{http::Response::json(
+                            404, json::object{{"jsonrpc", "2.0"},
+                                              {"id", nullptr},
+                                              {"error", json::object{{"code", -32001},
+                                                                     {"message",
+                                                                      "Session not found: the MCP server holding it is "
+                                                                      "unavailable; start a new session"}}}}),
+                        "session_upstream_down"};
     bool timeout = opened.error().timed_out;
     // The internal address and the query stay in the log, not in the client's answer.
     spdlog::warn("route {}: {}", route->prefix, opened.error().message);
@@ -920,6 +1012,16 @@ struct GatewayService::Impl {
     if (!refusal && policed && req.method == "POST")
       if (auto denied = refuse_denied_calls(req.body, route.tool_policy, *who->claims))
         refusal = Refusal{std::move(*denied), "tool_denied"};
+    UpstreamSet& upstreams = *upstream_sets[route_index];
+    const bool bound = upstreams.size() > 1 && req.header("Mcp-Session-Id").has_value();
+    size_t chosen = 0;
+    if (!refusal) {
+      auto choice = choose_upstream(req, upstreams);
+      if (choice)
+        chosen = *choice;
+      else
+        refusal = std::move(choice).error();
+    }
     std::shared_ptr<const std::string> obo;
     bool obo_from_cache = false;
     std::unique_ptr<http::UpstreamResponse> response;
@@ -944,8 +1046,8 @@ struct GatewayService::Impl {
         }
         obo = std::make_shared<const std::string>(std::move(*exchanged));
       }
-      auto request = upstream_request(req, match, *obo, attempt == 0 && obo_from_cache);
-      auto opened = co_await open_upstream(std::move(request), &route);
+      auto request = upstream_request(req, match, upstreams.url(chosen), *obo, attempt == 0 && obo_from_cache);
+      auto opened = co_await open_upstream(std::move(request), &route, &upstreams, &chosen, bound);
       if (!opened) {
         refusal = std::move(opened).error();
         break;
@@ -962,6 +1064,9 @@ struct GatewayService::Impl {
 
     upstream_status = response->status;
     auto headers = downstream_response_headers(response->headers);
+    if (upstreams.size() > 1)
+      if (auto session = headers.get("Mcp-Session-Id"))
+        headers.set("Mcp-Session-Id", upstreams.seal_session(chosen, *session));
     // The challenge's URL is built only for a refusal: most answers are 200s that only lose a stray one.
     if (response->status == 401 || response->status == 403)
       claim_bearer_challenge(headers, response->status, challenge_context(route, req.path).resource_metadata_url);
@@ -1040,6 +1145,8 @@ std::optional<http::Response> GatewayService::admit(const http::Request& head) {
 void GatewayService::begin_drain() { impl_->draining = true; }
 
 Task<void> GatewayService::refresh_keys_forever() { return impl_->key_refresh_loop(); }
+
+Task<void> GatewayService::check_upstreams_forever() { return impl_->check_upstreams_loop(); }
 
 http::Response GatewayService::error_response(int status, std::string_view message) {
   return json_error(status,

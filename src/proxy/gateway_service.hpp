@@ -34,6 +34,8 @@ class GatewayService {
   void begin_drain();
   // Keeps the tenant's signing keys fresh; runs until its executor stops.
   http::Task<void> refresh_keys_forever();
+  // Health-checks the MCP servers of routes that have several; returns at once when none has.
+  http::Task<void> check_upstreams_forever();
   // What the HTTP layer answers for requests it refuses itself (too large, malformed, too slow).
   static http::Response error_response(int status, std::string_view message);
 

@@ -11,6 +11,7 @@
 #include "auth/jwt.hpp"
 #include "binaries.hpp"
 #include "common/files.hpp"
+#include "gateway_yaml.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
 #include "support/idp_client.hpp"
@@ -192,6 +193,52 @@ TEST_F(GatewayProcess, IdpDownKeepsValidatingWithCachedKeysAndColdExchangesFailF
   auto cold = mcp(carol);             // needs an exchange the IdP cannot answer
   EXPECT_EQ(cold.status, 502) << cold.body;
   EXPECT_EQ(json::parse(cold.body).at("error").as_string(), "idp_unavailable");
+}
+
+// Two replicas of the MCP server behind one route: the load is shared, and when one dies the
+// requests that follow all succeed on the other (a connection refused sent nothing: moved once).
+TEST_F(GatewayProcess, TwoUpstreamsShareTheLoadAndOneDyingLosesNoRequest) {
+  auto second = start_server(binary_from_env("MCPGATE_TEST_UPSTREAM"), {}, dir.path(), false);
+  std::string a = "http://127.0.0.1:" + std::to_string(upstream.port);
+  std::string b = "http://127.0.0.1:" + std::to_string(second.port);
+  auto yaml =
+      demo_gateway_yaml(idp.port, demo_route_yaml("/pair", a, "    health_check: {path: /stats, interval: 1h}\n"),
+                        "off", "session_key: a-session-key-of-at-least-thirty-two-chars\n");
+  yaml.replace(yaml.find("upstream: '" + a + "'"), ("upstream: '" + a + "'").size(),
+               "upstream: ['" + a + "', '" + b + "']");
+  write_file_atomically(dir / "pair.yaml", yaml);
+  auto pair = start_mcpgate({"gateway", "--config", (dir / "pair.yaml").string()}, dir.path());
+  std::string pair_base = "http://127.0.0.1:" + std::to_string(pair.port);
+  ASSERT_TRUE(eventually([&] {
+    return http::fetch({"GET", pair_base + "/readyz"}).status == 200;
+  })) << pair.process->output();
+  auto requests_at = [](const RunningServer& s) {
+    return json::parse(http::fetch({"GET", "http://127.0.0.1:" + std::to_string(s.port) + "/stats"}).body)
+        .at("requests")
+        .as_int64();
+  };
+  // The first health checks (one per replica) have run once the first request is answered.
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  auto post = [&] {
+    http::ClientRequest r{"POST", pair_base + "/pair/mcp", {}, R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"};
+    r.headers.add("Content-Type", "application/json");
+    r.headers.add("Accept", "application/json, text/event-stream");
+    r.headers.add("Authorization", "Bearer " + alice);
+    return http::fetch(r);
+  };
+  ASSERT_EQ(post().status, 200);
+  auto a0 = requests_at(upstream), b0 = requests_at(second);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(post().status, 200);
+  // Each /stats read counts itself too.
+  EXPECT_EQ(requests_at(upstream) - a0, 2 + 1) << "round robin";
+  EXPECT_EQ(requests_at(second) - b0, 2 + 1);
+
+  upstream.process->stop();
+  for (int i = 0; i < 6; ++i) {
+    auto r = post();
+    EXPECT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+  }
+  EXPECT_NE(pair.process->output().find("Connection refused"), std::string::npos) << pair.process->output();
 }
 
 TEST_F(GatewayProcess, UpstreamDownIs502) {

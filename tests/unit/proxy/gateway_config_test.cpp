@@ -363,5 +363,31 @@ TEST_F(GatewayConfigTest, ReadsTheAuthorizationServerAndRefusesAWeakKey) {
       std::string::npos);
 }
 
+TEST_F(GatewayConfigTest, AnUpstreamMayBeAListOfReplicasWithHealthChecks) {
+  auto one = parse(kMinimal);
+  ASSERT_EQ(one.routes[0].upstreams.size(), 1u);
+  EXPECT_EQ(one.routes[0].upstreams[0], one.routes[0].upstream);
+  auto yaml = kMinimal + "session_key: a-session-key-of-at-least-thirty-two-chars\n";
+  auto at = yaml.find("upstream: ");
+  auto end = yaml.find('\n', at);
+  yaml.replace(at, end - at,
+               "upstream: [http://a.internal:9420/, http://b.internal:9420]\n    health_check: {path: /healthz, "
+               "interval: 2s, eject_after: 3}");
+  auto c = parse(yaml);
+  EXPECT_EQ(c.routes[0].upstreams, (std::vector<std::string>{"http://a.internal:9420", "http://b.internal:9420"}));
+  EXPECT_EQ(c.routes[0].upstream, "http://a.internal:9420");
+  EXPECT_EQ(c.routes[0].upstream_health.path, "/healthz");
+  EXPECT_EQ(c.routes[0].upstream_health.interval, 2s);
+  EXPECT_EQ(c.routes[0].upstream_health.eject_after, 3);
+  EXPECT_TRUE(c.session_key);
+  auto twice = yaml;
+  twice.replace(twice.find("http://b.internal:9420]"), 23, "http://a.internal:9420]");
+  EXPECT_NE(error_of(twice).find("listed twice"), std::string::npos) << error_of(twice);
+  auto bad = yaml;
+  bad.replace(bad.find("http://b.internal:9420]"), 23, "ftp://b]");
+  EXPECT_NE(error_of(bad).find("upstream[1]"), std::string::npos) << error_of(bad);
+  EXPECT_NE(error_of(kMinimal + "session_key: short\n").find("at least 32"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy

@@ -97,6 +97,12 @@ class FakeUpstream final : public http::Upstream {
       http::ClientRequest request, http::Deadlines) override {
     forwarded.push_back({request.method, request.url, request.body, request.headers});
     if (refuse_connections) co_return http::UpstreamError::because("cannot connect to the MCP server");
+    for (const auto& down : down_origins)
+      if (request.url.rfind(down, 0) == 0) {
+        auto refused = http::UpstreamError::because("cannot connect to upstream " + down + ": Connection refused");
+        refused.not_sent = true;
+        co_return refused;
+      }
     if (refused_tokens.contains(std::string(request.headers.get("Authorization").value_or("")))) {
       const std::string body = R"({"error":"invalid_token"})";
       auto refusal = std::make_unique<ScriptedResponse>(std::deque<std::string>{body});
@@ -138,6 +144,7 @@ class FakeUpstream final : public http::Upstream {
   std::string refusal_challenge = R"(Bearer resource_metadata="http://10.0.0.5/x", error="invalid_token", )"
                                   R"(error_description="signed by an unknown key")";
   bool refuse_connections = false;
+  std::set<std::string> down_origins;  // these refuse connections (nothing sent)
   int reply_status = 200;
   http::Headers reply_headers = [] {
     http::Headers h;
@@ -480,6 +487,50 @@ TEST_F(GatewayServiceTest, AToolListReplayedOnAResumedStreamIsFilteredToo) {
   EXPECT_EQ(out.body.find("query-docs"), std::string::npos) << "replayed, and still hidden: " << out.body;
   EXPECT_NE(out.body.find("notifications/message"), std::string::npos);
   EXPECT_TRUE(out.finished);
+}
+
+// Several MCP servers behind one route: round robin, sessions kept on theirs, a dead one skipped.
+TEST_F(GatewayServiceTest, SeveralUpstreamsShareTheLoadAndKeepEachSessionOnItsOwn) {
+  config.routes[0].upstreams = {"http://mcp-a.internal", "http://mcp-b.internal"};
+  config.routes[0].upstream = config.routes[0].upstreams[0];
+  upstream.reply_headers.add("Mcp-Session-Id", "server-session-1");
+  auto first = send(mcp_post(kAlice));
+  auto second = send(mcp_post(kAlice));
+  ASSERT_EQ(upstream.forwarded.size(), 2u);
+  EXPECT_EQ(upstream.forwarded[0].url.rfind("http://mcp-a.internal/mcp/oauth", 0), 0u) << upstream.forwarded[0].url;
+  EXPECT_EQ(upstream.forwarded[1].url.rfind("http://mcp-b.internal/mcp/oauth", 0), 0u) << upstream.forwarded[1].url;
+
+  // The client sees a session ID that names the server holding it; the server sees its own.
+  auto sealed = std::string(second.headers.get("Mcp-Session-Id").value_or(""));
+  ASSERT_NE(sealed, "server-session-1");
+  EXPECT_NE(sealed.find("server-session-1"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    auto again = mcp_post(kAlice);
+    again.headers.add("Mcp-Session-Id", sealed);
+    EXPECT_EQ(send(again).status, 200);
+    EXPECT_EQ(upstream.forwarded.back().url.rfind("http://mcp-b.internal", 0), 0u) << "always b, which holds it";
+    EXPECT_EQ(upstream.forwarded.back().headers.get("Mcp-Session-Id").value_or(""), "server-session-1");
+  }
+
+  // A session ID the gateway did not seal: 404, so the client starts a new session.
+  auto forged = mcp_post(kAlice);
+  forged.headers.add("Mcp-Session-Id", "server-session-1");
+  auto before = upstream.forwarded.size();
+  EXPECT_EQ(send(forged).status, 404);
+  EXPECT_EQ(upstream.forwarded.size(), before) << "nothing forwarded";
+
+  // a refuses connections: a new request moves to b; the session held by a ends (404).
+  upstream.down_origins = {"http://mcp-a.internal"};
+  for (int i = 0; i < 3; ++i) {
+    auto out = send(mcp_post(kAlice));
+    EXPECT_EQ(out.status, 200) << out.body;
+    EXPECT_EQ(upstream.forwarded.back().url.rfind("http://mcp-b.internal", 0), 0u);
+  }
+  auto on_a = mcp_post(kAlice);
+  on_a.headers.add("Mcp-Session-Id", std::string(first.headers.get("Mcp-Session-Id").value_or("")));
+  auto lost = send(on_a);
+  EXPECT_EQ(lost.status, 404) << lost.body;
+  EXPECT_NE(lost.body.find("start a new session"), std::string::npos);
 }
 
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
