@@ -793,7 +793,7 @@ struct GatewayService::Impl {
       }
     }
     if (opened) {
-      set->answered(*chosen);
+      if (set->size() > 1) set->answered(*chosen);
       co_return std::move(*opened);
     }
     if (bound && opened.error().not_sent)
@@ -1089,9 +1089,13 @@ struct GatewayService::Impl {
       co_await out.send(answer);
       co_return;
     }
-    auto type = std::string(headers.get("Content-Type").value_or(""));
-    bool event_stream = iequals(trim(std::string_view(type).substr(0, type.find(';'))), "text/event-stream");
-    // A stream the gateway did not see asked for (GET, a resumption) may replay a tool list.
+    // Only routes with tool rules look at the type: a stream the gateway did not see asked for
+    // (GET, a resumption) may replay a tool list.
+    bool event_stream = false;
+    if (policed) {
+      std::string_view type = headers.get("Content-Type").value_or("");
+      event_stream = iequals(trim(type.substr(0, type.find(';'))), "text/event-stream");
+    }
     bool replay = policed && event_stream && !lists_tools;
     if (response->status == 200 && (lists_tools || (replay && response->content_length))) {
       // The list is answered whole, without the tools this caller may not call.
