@@ -211,6 +211,24 @@ struct GatewayService::Impl {
 
   // ---- upstream health ----------------------------------------------------------------------
 
+  // For /metrics: whether each replica of a route with several takes new requests.
+  std::string replica_metrics() const {
+    std::string out;
+    auto now = clock.now();
+    for (size_t r = 0; r < upstream_sets.size(); ++r) {
+      const auto& set = *upstream_sets[r];
+      if (set.size() < 2) continue;
+      if (out.empty())
+        out =
+            "# HELP mcpgate_upstream_available 1 when a replica takes new requests (healthy, not ejected).\n"
+            "# TYPE mcpgate_upstream_available gauge\n";
+      for (size_t i = 0; i < set.size(); ++i)
+        out += fmt::format("mcpgate_upstream_available{{route=\"{}\",upstream=\"{}\"}} {}\n", config.routes[r].prefix,
+                           set.url(i), set.available(i, now) ? 1 : 0);
+    }
+    return out;
+  }
+
   // Routes with several MCP servers: each is asked its health path every interval; one that
   // fails `unhealthy_after` checks in a row gets no new requests (its sessions still go to it)
   // until it passes `healthy_after`.
@@ -420,9 +438,22 @@ struct GatewayService::Impl {
         return http::Response::json(503, json::object{{"status", "draining"}, {"keys", keys.size()}});
       bool ready = keys.loaded();
       std::string status = ready ? "ready" : "waiting for the tenant's signing keys";
-      return http::Response::json(ready ? 200 : 503, json::object{{"status", status}, {"keys", keys.size()}});
+      json::object body{{"status", status}, {"keys", keys.size()}};
+      // Replicas out of service do not make the gateway unready: it routes around them.
+      json::object replicas;
+      auto now = clock.now();
+      for (size_t r = 0; r < upstream_sets.size(); ++r) {
+        const auto& set = *upstream_sets[r];
+        if (set.size() < 2) continue;
+        json::object states;
+        for (size_t i = 0; i < set.size(); ++i) states[set.url(i)] = set.available(i, now) ? "in service" : "out";
+        replicas[config.routes[r].prefix] = std::move(states);
+      }
+      if (!replicas.empty()) body["upstreams"] = std::move(replicas);
+      return http::Response::json(ready ? 200 : 503, body);
     }
-    if (path == "/metrics") return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4");
+    if (path == "/metrics")
+      return http::Response::text(200, metrics.render() + replica_metrics(), "text/plain; version=0.0.4");
     constexpr std::string_view prm = "/.well-known/oauth-protected-resource";
     if (req.method == "GET" && path.starts_with(prm)) {
       std::string rest = path.substr(prm.size());

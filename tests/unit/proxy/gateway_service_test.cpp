@@ -531,6 +531,17 @@ TEST_F(GatewayServiceTest, SeveralUpstreamsShareTheLoadAndKeepEachSessionOnItsOw
   auto lost = send(on_a);
   EXPECT_EQ(lost.status, 404) << lost.body;
   EXPECT_NE(lost.body.find("start a new session"), std::string::npos);
+
+  // Operators see it: a is ejected, b takes everything, and the gateway stays ready.
+  auto metrics = send(testing::request("GET", "/metrics")).body;
+  EXPECT_NE(metrics.find(R"(mcpgate_upstream_available{route="/context7",upstream="http://mcp-a.internal"} 0)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(mcpgate_upstream_available{route="/context7",upstream="http://mcp-b.internal"} 1)"),
+            std::string::npos);
+  auto ready = send(testing::request("GET", "/readyz"));
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(json::parse(ready.body).at("upstreams").at("/context7").at("http://mcp-a.internal"), "out");
 }
 
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
