@@ -129,4 +129,33 @@ bool KeySet::claim_unknown_kid_refetch(SysTime now) {
   return true;
 }
 
+std::string openid_configuration_url(std::string_view authority, std::string_view tenant_id) {
+  return std::string(authority) + "/" + std::string(tenant_id) + "/v2.0/.well-known/openid-configuration";
+}
+
+std::optional<OpenIdMetadata> read_discovery_answer(std::string_view url, int status, std::string_view body,
+                                                    std::string_view tenant_id, std::string& error) {
+  if (status != 200) {
+    error = std::string(url) + " answered " + std::to_string(status);
+    return std::nullopt;
+  }
+  std::string why;
+  auto metadata = parse_openid_metadata(body, why);
+  if (!metadata) {
+    error = std::string(url) + ": " + why;
+    return std::nullopt;
+  }
+  if (metadata->issuer.find(tenant_id) == std::string::npos) {
+    error = "the discovery document's issuer " + metadata->issuer + " is not tenant " + std::string(tenant_id);
+    return std::nullopt;
+  }
+  return metadata;
+}
+
+std::optional<std::string> KeySet::update_from(std::string_view url, int status, std::string_view body, SysTime now) {
+  if (status != 200) return std::string(url) + " answered " + std::to_string(status);
+  if (auto e = update(body, now)) return std::string(url) + ": " + *e;
+  return std::nullopt;
+}
+
 }  // namespace mcpgate::auth

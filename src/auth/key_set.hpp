@@ -23,6 +23,14 @@ struct OpenIdMetadata {
 // nullopt plus a reason (in `error`) when the document is not JSON or lacks issuer/jwks_uri.
 std::optional<OpenIdMetadata> parse_openid_metadata(std::string_view json, std::string& error);
 
+// Loading a tenant's keys is two fetches, done by whoever can (the gateway asynchronously, the
+// server on its workers); what to fetch and what to make of each answer is decided here, once.
+// Errors are sentences naming the URL.
+std::string openid_configuration_url(std::string_view authority, std::string_view tenant_id);
+// The discovery answer: HTTP 200, a valid document, and an issuer that names the tenant.
+std::optional<OpenIdMetadata> read_discovery_answer(std::string_view url, int status, std::string_view body,
+                                                    std::string_view tenant_id, std::string& error);
+
 struct KeySetPolicy {
   std::chrono::seconds refresh_interval{3600};         // periodic refresh of a loaded set
   std::chrono::seconds unknown_kid_min_interval{300};  // at most one refetch per this for unknown kids
@@ -32,6 +40,8 @@ struct KeySetPolicy {
 // when a fetch is due. Thread-safe. A failed fetch never drops keys already loaded.
 class KeySet {
  public:
+  // The JWKS answer from `url` (HTTP 200 and a valid set), applied; nullopt on success.
+  std::optional<std::string> update_from(std::string_view url, int status, std::string_view body, SysTime now);
   struct Entry {
     crypto::Key key;
     std::optional<std::string> issuer;  // the JWK's "issuer" member, Entra's per-key scoping

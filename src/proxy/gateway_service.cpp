@@ -152,25 +152,20 @@ struct GatewayService::Impl {
   }
 
   Task<bool> refresh_keys() {
-    auto discovery_url = config.authority + "/" + config.tenant_id + "/v2.0/.well-known/openid-configuration";
+    auto discovery_url = auth::openid_configuration_url(config.authority, config.tenant_id);
     // Named requests, not temporaries: GCC 12 mishandles temporaries that live across co_await.
     http::ClientRequest discovery_request{"GET", discovery_url, {}, {}};
     auto doc = co_await upstream.fetch(std::move(discovery_request), std::chrono::seconds(10));
     if (!doc) co_return key_fetch_failed("cannot fetch " + discovery_url + ": " + doc.error().message);
-    if (doc->status != 200) co_return key_fetch_failed(discovery_url + " answered " + std::to_string(doc->status));
     std::string error;
-    auto metadata = auth::parse_openid_metadata(doc->body, error);
-    if (!metadata) co_return key_fetch_failed(discovery_url + ": " + error);
-    if (metadata->issuer.find(config.tenant_id) == std::string::npos)
-      co_return key_fetch_failed("the discovery document's issuer " + metadata->issuer + " is not tenant " +
-                                 config.tenant_id);
+    auto metadata = auth::read_discovery_answer(discovery_url, doc->status, doc->body, config.tenant_id, error);
+    if (!metadata) co_return key_fetch_failed(error);
     http::ClientRequest jwks_request{"GET", metadata->jwks_uri, {}, {}};
     auto jwks = co_await upstream.fetch(std::move(jwks_request), std::chrono::seconds(10));
     if (!jwks) co_return key_fetch_failed("cannot fetch " + metadata->jwks_uri + ": " + jwks.error().message);
-    if (jwks->status != 200)
-      co_return key_fetch_failed(metadata->jwks_uri + " answered " + std::to_string(jwks->status));
     auto kids_before = keys.kids();
-    if (auto e = keys.update(jwks->body, clock.now())) co_return key_fetch_failed(metadata->jwks_uri + ": " + *e);
+    if (auto e = keys.update_from(metadata->jwks_uri, jwks->status, jwks->body, clock.now()))
+      co_return key_fetch_failed(*e);
     forget_tokens_of_retired_keys(kids_before, keys.kids());
     {
       std::lock_guard guard(state_mutex);

@@ -21,16 +21,14 @@ TenantKeys::TenantKeys(std::string authority, Fetch fetch, auth::KeySetPolicy po
     : authority_(std::move(authority)), fetch_(std::move(fetch)), policy_(policy), clock_(clock) {}
 
 std::optional<std::string> TenantKeys::fetch(const std::string& tenant_id, Entry& entry) {
-  auto url = authority_ + "/" + tenant_id + "/v2.0/.well-known/openid-configuration";
+  auto url = auth::openid_configuration_url(authority_, tenant_id);
   try {
     auto doc = fetch_(url);
-    if (doc.status != 200) return url + " answered " + std::to_string(doc.status);
     std::string error;
-    auto metadata = auth::parse_openid_metadata(doc.body, error);
-    if (!metadata) return url + ": " + error;
+    auto metadata = auth::read_discovery_answer(url, doc.status, doc.body, tenant_id, error);
+    if (!metadata) return error;
     auto jwks = fetch_(metadata->jwks_uri);
-    if (jwks.status != 200) return metadata->jwks_uri + " answered " + std::to_string(jwks.status);
-    if (auto e = entry.keys->update(jwks.body, clock_.now())) return metadata->jwks_uri + ": " + *e;
+    if (auto e = entry.keys->update_from(metadata->jwks_uri, jwks.status, jwks.body, clock_.now())) return e;
     entry.issuer = metadata->issuer;
     return std::nullopt;
   } catch (const http::ClientError& e) {

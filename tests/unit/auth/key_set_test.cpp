@@ -96,6 +96,32 @@ TEST(KeySet, SkipsKeysItCannotOrMustNotUse) {
   EXPECT_FALSE(keys.find("hmac"));
 }
 
+// The two answers of loading a tenant's keys, read the same by the gateway and the server.
+TEST(KeyDiscovery, EachAnswerIsJudgedWithTheUrlInItsError) {
+  const std::string tenant = "4a2c8f6e-1b3d-4e5f-9a7b-0c1d2e3f4a5b";
+  auto url = openid_configuration_url("https://login.test", tenant);
+  EXPECT_EQ(url, "https://login.test/" + tenant + "/v2.0/.well-known/openid-configuration");
+  const std::string doc =
+      R"({"issuer":"https://login.test/)" + tenant + R"(/v2.0","jwks_uri":"https://login.test/keys"})";
+  std::string error;
+  auto ok = read_discovery_answer(url, 200, doc, tenant, error);
+  ASSERT_TRUE(ok) << error;
+  EXPECT_EQ(ok->jwks_uri, "https://login.test/keys");
+  EXPECT_FALSE(read_discovery_answer(url, 500, doc, tenant, error));
+  EXPECT_EQ(error, url + " answered 500");
+  EXPECT_FALSE(read_discovery_answer(url, 200, "{", tenant, error));
+  EXPECT_EQ(error.rfind(url + ": ", 0), 0u) << error;
+  EXPECT_FALSE(read_discovery_answer(url, 200, doc, "another-tenant", error));
+  EXPECT_NE(error.find("is not tenant another-tenant"), std::string::npos);
+
+  mcpgate::testing::ManualClock clock;
+  KeySet keys;
+  EXPECT_EQ(keys.update_from("https://login.test/keys", 404, "", clock.now()), "https://login.test/keys answered 404");
+  EXPECT_FALSE(keys.loaded());
+  EXPECT_FALSE(keys.update_from("https://login.test/keys", 200, jwks({jwk(rsa_key(), kRsaKid)}), clock.now()));
+  EXPECT_TRUE(keys.loaded());
+}
+
 TEST(KeySet, AFailedUpdateKeepsTheKeysItHad) {
   mcpgate::testing::ManualClock clock;
   KeySet keys;
