@@ -162,10 +162,12 @@ Result<store::Teamspace> AdminService::create_teamspace(std::string_view name, s
   if (!p) return p.error();
   auto ends = trial_end(trial_ends);
   if (!ends) return ends.error();
-  auto created = store_.create_teamspace(name, *p, *ends);
+  auto created = recorded<store::Teamspace>([&] { return store_.create_teamspace(name, *p, *ends); },
+                                            [](const store::Teamspace& t) {
+                                              return Change{t.id, "teamspace.create", describe_plan(t)};
+                                            });
   if (!created && created.error().code == store::StoreErrorCode::conflict)
     return hinted(Error::from(created.error()), "choose another name");
-  if (created) audit(*created, "teamspace.create", describe_plan(*created));
   return lift(std::move(created));
 }
 
@@ -183,8 +185,10 @@ Result<store::Teamspace> AdminService::set_plan(std::string_view teamspace, std:
   if (!ends) return ends.error();
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  auto changed = store_.set_plan(id_of(*ts), *p, *ends);
-  if (changed) audit(*changed, "teamspace.plan", describe_plan(*changed));
+  auto changed = recorded<store::Teamspace>([&] { return store_.set_plan(id_of(*ts), *p, *ends); },
+                                            [](const store::Teamspace& t) {
+                                              return Change{t.id, "teamspace.plan", describe_plan(t)};
+                                            });
   return lift(std::move(changed));
 }
 
@@ -199,10 +203,12 @@ Result<store::Teamspace> AdminService::entra_teamspace(std::string_view teamspac
 Result<store::EntraConfig> AdminService::set_entra(std::string_view teamspace, const store::EntraSettings& settings) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  auto set = store_.set_entra_config(id_of(*ts), settings);
-  if (set)
-    audit(*ts, "entra.set",
-          "tenant " + set->tenant_id + ", audience " + set->audience + ", required scope " + set->required_scope);
+  auto set = recorded<store::EntraConfig>(
+      [&] { return store_.set_entra_config(id_of(*ts), settings); },
+      [&](const store::EntraConfig& c) {
+        return Change{ts->id, "entra.set",
+                      "tenant " + c.tenant_id + ", audience " + c.audience + ", required scope " + c.required_scope};
+      });
   return lift(std::move(set));
 }
 
@@ -215,8 +221,10 @@ Result<store::EntraConfig> AdminService::entra(std::string_view teamspace) {
 Result<store::Done> AdminService::remove_entra(std::string_view teamspace) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  auto removed = store_.remove_entra_config(id_of(*ts));
-  if (removed) audit(*ts, "entra.remove", "tenant configuration removed");
+  auto removed = recorded<store::Done>([&] { return store_.remove_entra_config(id_of(*ts)); },
+                                       [&](const store::Done&) {
+                                         return Change{ts->id, "entra.remove", "tenant configuration removed"};
+                                       });
   return lift_not_found(std::move(removed), "there is nothing to remove");
 }
 
@@ -233,8 +241,10 @@ Result<store::EntraUser> AdminService::add_user(std::string_view teamspace, std:
                                                 std::string_view oid) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  auto added = store_.add_entra_user(id_of(*ts), email, oid);
-  if (added) audit(*ts, "user.add", added->email + " (object ID " + added->oid + ")");
+  auto added = recorded<store::EntraUser>([&] { return store_.add_entra_user(id_of(*ts), email, oid); },
+                                          [&](const store::EntraUser& u) {
+                                            return Change{ts->id, "user.add", u.email + " (object ID " + u.oid + ")"};
+                                          });
   return lift(std::move(added));
 }
 
@@ -247,8 +257,10 @@ Result<std::vector<store::EntraUser>> AdminService::users(std::string_view teams
 Result<store::Done> AdminService::remove_user(std::string_view teamspace, std::string_view email_or_oid) {
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  auto removed = store_.remove_entra_user(id_of(*ts), email_or_oid);
-  if (removed) audit(*ts, "user.remove", std::string(email_or_oid));
+  auto removed = recorded<store::Done>([&] { return store_.remove_entra_user(id_of(*ts), email_or_oid); },
+                                       [&](const store::Done&) {
+                                         return Change{ts->id, "user.remove", std::string(email_or_oid)};
+                                       });
   return lift_not_found(std::move(removed), "list the teamspace's Entra users to see who is provisioned");
 }
 
@@ -262,18 +274,23 @@ Result<ImportResult> AdminService::import_users(std::string_view teamspace, std:
                                                 store::ImportMode mode) {
   auto ts = entra_teamspace(teamspace);
   if (!ts) return ts.error();
-  auto rows = store_.import_entra_users(id_of(*ts), csv_text, mode);
+  ImportResult result;
+  auto rows = recorded<std::vector<store::CsvRowReport>>(
+      [&] { return store_.import_entra_users(id_of(*ts), csv_text, mode); },
+      [&](const std::vector<store::CsvRowReport>& reports) -> std::optional<Change> {
+        // "added" is the store's word for a mapping the import wrote (store.hpp, CsvRowReport).
+        for (const auto& row : reports) {
+          result.failed += row.ok ? 0 : 1;
+          result.imported += row.ok && row.message == "added" ? 1 : 0;
+        }
+        if (mode != store::ImportMode::write_valid && result.failed > 0) result.imported = 0;
+        if (result.imported == 0) return std::nullopt;
+        return Change{
+            ts->id, "user.import",
+            std::to_string(result.imported) + " added from " + std::to_string(reports.size()) + " CSV row(s)"};
+      });
   if (!rows) return Error::from(rows.error());
-  ImportResult result{.rows = std::move(*rows)};
-  // "added" is the store's word for a mapping the import wrote (store.hpp, CsvRowReport).
-  for (const auto& row : result.rows) {
-    result.failed += row.ok ? 0 : 1;
-    result.imported += row.ok && row.message == "added" ? 1 : 0;
-  }
-  if (mode != store::ImportMode::write_valid && result.failed > 0) result.imported = 0;
-  if (result.imported > 0)
-    audit(*ts, "user.import",
-          std::to_string(result.imported) + " added from " + std::to_string(result.rows.size()) + " CSV row(s)");
+  result.rows = std::move(*rows);
   return result;
 }
 
@@ -285,8 +302,11 @@ Result<store::Membership> AdminService::add_member(std::string_view teamspace, s
   if (!r) return Error(ErrorCode::invalid, "unknown role " + in_quotes(role) + "; use owner, admin or developer");
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  auto added = store_.add_member(id_of(*ts), email, *r);
-  if (added) audit(*ts, "member.set", added->user.email + " as " + std::string(store::to_string(added->role)));
+  auto added = recorded<store::Membership>(
+      [&] { return store_.add_member(id_of(*ts), email, *r); },
+      [&](const store::Membership& m) {
+        return Change{ts->id, "member.set", m.user.email + " as " + std::string(store::to_string(m.role))};
+      });
   return lift(std::move(added));
 }
 
@@ -306,11 +326,13 @@ Result<store::NewApiKey> AdminService::create_api_key(std::string_view teamspace
                                                       const std::optional<std::string>& owner_email) {
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
-  auto created = store_.create_api_key(id_of(*ts), name, owner_email);
-  if (created)
-    audit(*ts, "api_key.create",
-          created->key.name + " (" + created->key.prefix + "…)" +
-              (created->key.owner_email ? " for " + *created->key.owner_email : ""));
+  auto created =
+      recorded<store::NewApiKey>([&] { return store_.create_api_key(id_of(*ts), name, owner_email); },
+                                 [&](const store::NewApiKey& k) {
+                                   return Change{ts->id, "api_key.create",
+                                                 k.key.name + " (" + k.key.prefix + "…)" +
+                                                     (k.key.owner_email ? " for " + *k.key.owner_email : "")};
+                                 });
   return lift(std::move(created));
 }
 
@@ -326,11 +348,11 @@ Result<store::ApiKey> AdminService::revoke_api_key(std::string_view id) {
     return Error(ErrorCode::invalid, "API key id " + in_quotes(id) +
                                          " is not a positive whole number; list the "
                                          "teamspace's API keys to see their ids");
-  auto revoked = store_.revoke_api_key(*number);
-  if (revoked) {
-    auto ts = store_.find_teamspace(std::to_string(revoked->teamspace_id));
-    if (ts) audit(*ts, "api_key.revoke", revoked->name + " (" + revoked->prefix + "…)");
-  }
+  auto revoked =
+      recorded<store::ApiKey>([&] { return store_.revoke_api_key(*number); },
+                              [](const store::ApiKey& k) {
+                                return Change{k.teamspace_id, "api_key.revoke", k.name + " (" + k.prefix + "…)"};
+                              });
   return lift_not_found(std::move(revoked), "list the teamspace's API keys to see their ids");
 }
 
@@ -378,20 +400,36 @@ AdminService AdminService::acting_as(Actor actor) const {
   return copy;
 }
 
-void AdminService::audit(const store::Teamspace& teamspace, std::string_view action, std::string detail) {
-  record_change(teamspace.id, action, std::move(detail));
-}
-
-// The change is made by then: a failure to record it is the operator's to see, and does not
-// turn the change into an error.
-void AdminService::record_change(std::optional<int64_t> teamspace_id, std::string_view action, std::string detail) {
+store::AuditEntry AdminService::entry_for(Change change) const {
   store::AuditEntry entry;
-  entry.teamspace_id = teamspace_id;
+  entry.teamspace_id = change.teamspace_id;
   entry.actor_oid = actor_.oid;
   entry.actor_email = actor_.email;
   entry.channel = actor_.channel;
-  entry.action = std::string(action);
-  entry.detail = std::move(detail);
+  entry.action = std::move(change.action);
+  entry.detail = std::move(change.detail);
+  return entry;
+}
+
+template <class T, class Make, class Describe>
+store::StoreResult<T> AdminService::recorded(Make make, Describe describe) {
+  std::optional<store::StoreResult<T>> outcome;
+  auto written = store_.audited([&]() -> store::StoreResult<std::optional<store::AuditEntry>> {
+    outcome = make();
+    if (!*outcome) return outcome->error();
+    std::optional<Change> change = describe(**outcome);
+    if (!change) return std::optional<store::AuditEntry>();
+    return std::optional<store::AuditEntry>(entry_for(std::move(*change)));
+  });
+  if (outcome && !*outcome) return std::move(*outcome);  // the change's own error
+  if (!written) return written.error();                  // nothing was changed: not even that
+  return std::move(*outcome);
+}
+
+// A change made elsewhere (the documentation index is another database): it is made by then, so
+// a failure to record it is the operator's to see, and does not turn the change into an error.
+void AdminService::record_change(std::optional<int64_t> teamspace_id, std::string_view action, std::string detail) {
+  auto entry = entry_for(Change{teamspace_id, std::string(action), std::move(detail)});
   auto written = store_.append_audit(entry);
   if (!written)
     spdlog::error("audit: could not record {} by {} ({}): {}", action, actor_.email, actor_.channel,

@@ -176,7 +176,17 @@ class AdminService final : public AdminOperations {
   // The teamspace, refused with plan_refused when it may not use Microsoft Entra ID now.
   Result<store::Teamspace> entra_teamspace(std::string_view teamspace);
 
-  void audit(const store::Teamspace& teamspace, std::string_view action, std::string detail);
+  // What a change wrote to the audit log: where, what, in words.
+  struct Change {
+    std::optional<int64_t> teamspace_id;
+    std::string action;
+    std::string detail;
+  };
+  store::AuditEntry entry_for(Change change) const;
+  // A store change and its audit entry in one transaction, both or neither. `describe` turns the
+  // change's value into its entry (nullopt: nothing to record).
+  template <class T, class Make, class Describe>
+  store::StoreResult<T> recorded(Make make, Describe describe);
 
   store::Store& store_;
   TenantCheckOptions tenant_check_;

@@ -117,7 +117,16 @@ std::string Statement::text(int column) const {
   return data ? std::string(data, size_t(sqlite3_column_bytes(stmt_, column))) : std::string();
 }
 
-Transaction::Transaction(Connection& db) : db_(db) { db_.execute("BEGIN IMMEDIATE"); }
+// Inside a transaction already (a change made within Store::audited), a savepoint instead: the
+// outer transaction decides, and the inner one can still undo its own part.
+Transaction::Transaction(Connection& db) : db_(db) {
+  if (sqlite3_get_autocommit(db_.handle())) {
+    db_.execute("BEGIN IMMEDIATE");
+  } else {
+    savepoint_ = "nested";
+    db_.execute("SAVEPOINT \"nested\"");
+  }
+}
 
 Transaction::Transaction(Connection& db, std::string savepoint) : db_(db), savepoint_(std::move(savepoint)) {
   db_.execute("SAVEPOINT \"" + savepoint_ + "\"");

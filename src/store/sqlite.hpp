@@ -116,7 +116,8 @@ class Statement {
 };
 
 // BEGIN IMMEDIATE … COMMIT (takes the write lock up front, so it never fails half-way with
-// SQLITE_BUSY on upgrade), or, when given a name, a SAVEPOINT nested in an open transaction.
+// SQLITE_BUSY on upgrade), or, when given a name or when a transaction is open already, a
+// SAVEPOINT nested in it.
 // Destroyed without commit() — an early return or an exception — it rolls back.
 class Transaction {
  public:

@@ -670,6 +670,23 @@ class SqliteStore final : public Store {
     });
   }
 
+  StoreResult<std::optional<AuditEntry>> audited(
+      const std::function<StoreResult<std::optional<AuditEntry>>()>& change) override {
+    return guarded("record the change", [&]() -> StoreResult<std::optional<AuditEntry>> {
+      Transaction transaction(db_);
+      auto entry = change();
+      if (!entry) return entry.error();
+      std::optional<AuditEntry> written;
+      if (*entry) {
+        auto appended = append_audit(**entry);
+        if (!appended) return appended.error();
+        written = std::move(*appended);
+      }
+      transaction.commit();
+      return written;
+    });
+  }
+
   StoreResult<std::vector<AuditEntry>> audit_log(std::string_view teamspace, size_t limit) override {
     return guarded("read the audit log", [&]() -> StoreResult<std::vector<AuditEntry>> {
       auto capped = int64_t(std::min<size_t>(limit, size_t(std::numeric_limits<int64_t>::max())));
@@ -797,7 +814,7 @@ class SqliteStore final : public Store {
   static std::string secret_hash(std::string_view secret) { return crypto::hex(crypto::sha256(secret)); }
 
   const Clock& clock_;
-  std::mutex mutex_;
+  std::recursive_mutex mutex_;  // recursive: a change inside audited() calls the store again
   sqlite::Connection db_;
   // By the address of their SQL constant; destroyed before the connection they belong to.
   std::unordered_map<const char*, std::unique_ptr<Statement>> reused_;

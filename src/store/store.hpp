@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -259,6 +260,11 @@ class Store {
   // --- Audit log --------------------------------------------------------------------------
   // The id and time are the store's; the teamspace name is taken from teamspace_id when set.
   virtual StoreResult<AuditEntry> append_audit(const AuditEntry& entry) = 0;
+  // Makes a change and records it together: `change` calls this store and returns the entry that
+  // describes what it did (none: nothing worth recording); the change and the entry are committed
+  // as one, or neither is (the change's error, or the audit log's, comes back).
+  virtual StoreResult<std::optional<AuditEntry>> audited(
+      const std::function<StoreResult<std::optional<AuditEntry>>()>& change) = 0;
   // Newest first, at most `limit`: of one teamspace (name or id), or of everything when empty.
   virtual StoreResult<std::vector<AuditEntry>> audit_log(std::string_view teamspace, size_t limit) = 0;
 };

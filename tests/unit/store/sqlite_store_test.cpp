@@ -788,6 +788,60 @@ TEST_F(SqliteStoreTest, TheAuditLogIsAppendOnly) {
   EXPECT_EQ(error_of(store->append_audit(entry)), StoreErrorCode::not_found);
 }
 
+// A change and its audit entry are one: both committed, or neither.
+TEST_F(SqliteStoreTest, AnAuditedChangeAndItsEntryAreCommittedTogetherOrNotAtAll) {
+  auto entry_for = [](const Teamspace& t, std::string action) {
+    AuditEntry e;
+    e.teamspace_id = t.id;
+    e.actor_email = "alice@contoso.com";
+    e.channel = "cli";
+    e.action = std::move(action);
+    e.detail = t.name;
+    return std::optional<AuditEntry>(e);
+  };
+  auto done = store->audited([&]() -> StoreResult<std::optional<AuditEntry>> {
+    auto t = store->create_teamspace("acme", Plan::enterprise, std::nullopt);
+    if (!t) return t.error();
+    auto m = store->add_member("acme", email(1), Role::owner);  // a nested transaction, too
+    if (!m) return m.error();
+    return entry_for(*t, "teamspace.create");
+  });
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(store->audit_log("acme", 10).value().size(), 1u);
+  EXPECT_EQ(store->list_members("acme").value().size(), 1u);
+
+  // The entry cannot be written (an action the log refuses): the change is undone as well.
+  auto refused = store->audited([&]() -> StoreResult<std::optional<AuditEntry>> {
+    auto t = store->create_teamspace("globex", Plan::enterprise, std::nullopt);
+    if (!t) return t.error();
+    return entry_for(*t, "");
+  });
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(error_of(store->find_teamspace("globex")), StoreErrorCode::not_found) << "no change without its record";
+
+  // The change fails half-way: nothing of it stays, and nothing is recorded.
+  auto half = store->audited([&]() -> StoreResult<std::optional<AuditEntry>> {
+    auto t = store->create_teamspace("initech", Plan::enterprise, std::nullopt);
+    if (!t) return t.error();
+    auto again = store->create_teamspace("initech", Plan::free, std::nullopt);
+    if (!again) return again.error();
+    return entry_for(*t, "teamspace.create");
+  });
+  EXPECT_EQ(error_of(half), StoreErrorCode::conflict);
+  EXPECT_EQ(error_of(store->find_teamspace("initech")), StoreErrorCode::not_found);
+  EXPECT_EQ(rows("audit_log"), 1);
+
+  // Nothing worth recording: the change stands, the log is unchanged.
+  auto quiet = store->audited([&]() -> StoreResult<std::optional<AuditEntry>> {
+    auto t = store->create_teamspace("hooli", Plan::free, std::nullopt);
+    if (!t) return t.error();
+    return std::optional<AuditEntry>();
+  });
+  ASSERT_TRUE(quiet);
+  EXPECT_TRUE(store->find_teamspace("hooli"));
+  EXPECT_EQ(rows("audit_log"), 1);
+}
+
 TEST_F(SqliteStoreTest, ApiKeysBelongToAMemberAndRememberTheirLastUseToTheMinute) {
   enterprise("acme");
   store->add_member("acme", email(1), Role::developer).value();
