@@ -17,7 +17,7 @@ std::string derive_client_scope(const RouteConfig& route) {
 
 RouteConfig parse_route(const YamlReader& r) {
   r.allow_only({"prefix", "upstream", "health_check", "rewrite", "audiences", "scopes", "scope_match", "tenant",
-                "client_scope", "obo_scope", "timeouts", "tools"});
+                "client_scope", "obo_scope", "timeouts", "tools", "rate_limit"});
   RouteConfig route;
   route.prefix = r.str("prefix");
   while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
@@ -70,6 +70,12 @@ RouteConfig parse_route(const YamlReader& r) {
       r.fail("obo_scope", "the part after api:// must be the MCP API app's client ID (a GUID), got '" + app + "'");
   }
   route.client_scope = r.str_or("client_scope", derive_client_scope(route));
+  auto limit = r.child("rate_limit");
+  limit.allow_only({"requests", "per"});
+  route.rate_limit_requests = limit.integer("requests", 0, 0, 1'000'000'000);
+  route.rate_limit_window =
+      std::chrono::duration_cast<std::chrono::seconds>(limit.duration("per", route.rate_limit_window));
+  if (route.rate_limit_window.count() < 1) limit.fail("per", "must be at least 1s");
   auto t = r.child("timeouts");
   t.allow_only({"connect", "response", "stream_idle"});
   route.connect_timeout = t.duration("connect", route.connect_timeout);

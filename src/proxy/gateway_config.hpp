@@ -33,6 +33,10 @@ struct RouteConfig {
   std::chrono::milliseconds response_timeout{60'000};        // request sent → response head
   std::chrono::milliseconds stream_idle_timeout{3'600'000};  // silence allowed inside a stream
   ToolPolicy tool_policy;                                    // per-tool authorization by Entra groups and app roles
+  // Per user (tenant and object ID): at most rate_limit_requests per window, refilled
+  // continuously; 0 turns it off. Counted by each gateway process on its own.
+  int64_t rate_limit_requests = 0;
+  std::chrono::seconds rate_limit_window{60};
 };
 
 struct RegistrationShim {  // RFC 7591 answers carrying a pre-registered public client ID

@@ -23,6 +23,7 @@
 #include "http/beast_pch.hpp"
 #include "http/form.hpp"
 #include "http/path.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/upstream.hpp"
 #include "mcp/peek.hpp"
 #include "proxy/audit.hpp"
@@ -93,8 +94,9 @@ struct GatewayService::Impl {
   std::atomic<uint64_t> key_retirements{0};  // bumped whenever a signing key leaves the tenant's set
   // When each user's cached token was last dropped on a server's refusal (guarded by state_mutex).
   std::unordered_map<std::string, SysTime> recent_evictions;
-  std::unique_ptr<AuthorizationServer> authorization;       // when the gateway signs users in itself
-  std::vector<std::unique_ptr<UpstreamSet>> upstream_sets;  // per route: its MCP servers
+  std::unique_ptr<AuthorizationServer> authorization;             // when the gateway signs users in itself
+  std::vector<std::unique_ptr<UpstreamSet>> upstream_sets;        // per route: its MCP servers
+  std::vector<std::unique_ptr<http::RateLimiter>> rate_limiters;  // per route; null without a limit
 
   Impl(GatewayConfig c, const Clock& clk, http::Upstream& up, http::Upstream& outside)
       : config(std::move(c)),
@@ -107,6 +109,10 @@ struct GatewayService::Impl {
     for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
     for (auto& r : config.routes) route_slots.push_back(metrics.route_slot(r.prefix));
     rebuild_policies();
+    for (auto& r : config.routes)
+      rate_limiters.push_back(r.rate_limit_requests > 0 ? std::make_unique<http::RateLimiter>(
+                                                              r.rate_limit_requests, r.rate_limit_window, clock)
+                                                        : nullptr);
     auto session_key = config.session_key.value_or(crypto::random_bytes(32));
     for (auto& r : config.routes)
       upstream_sets.push_back(std::make_unique<UpstreamSet>(
@@ -1038,6 +1044,19 @@ struct GatewayService::Impl {
     if (!refusal && policed && req.method == "POST")
       if (auto denied = refuse_denied_calls(req.body, route.tool_policy, *who->claims))
         refusal = Refusal{std::move(*denied), "tool_denied"};
+    // Per user, before anything is exchanged or forwarded.
+    std::optional<http::RateDecision> rate;
+    if (!refusal && rate_limiters[route_index]) {
+      rate = rate_limiters[route_index]->take(who->claims->tid + "/" + who->claims->oid);
+      if (!rate->allowed) {
+        auto limited = json_error(429, "rate_limit_exceeded",
+                                  "you sent more than " + std::to_string(rate->limit) + " requests in " +
+                                      std::to_string(route.rate_limit_window.count()) + " s through " + route.prefix +
+                                      "; retry in " + std::to_string(rate->retry_after_seconds) + " s");
+        rate->apply(limited.headers);
+        refusal = Refusal{std::move(limited), "rate_limited"};
+      }
+    }
     UpstreamSet& upstreams = *upstream_sets[route_index];
     const bool bound = upstreams.size() > 1 && req.header("Mcp-Session-Id").has_value();
     size_t chosen = 0;
@@ -1090,6 +1109,7 @@ struct GatewayService::Impl {
 
     upstream_status = response->status;
     auto headers = downstream_response_headers(response->headers);
+    if (rate) rate->apply(headers);
     if (upstreams.size() > 1)
       if (auto session = headers.get("Mcp-Session-Id"))
         headers.set("Mcp-Session-Id", upstreams.seal_session(chosen, *session));

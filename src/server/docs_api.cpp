@@ -48,7 +48,7 @@ http::Response api_error(int status, const std::string& code, const std::string&
   return http::Response::json(status, json::object{{"error", code}, {"message", message}});
 }
 
-DocsApi::DocsApi(docs::DocsService& service, store::Store& store, RateLimiter& limiter, DocsApiOptions options)
+DocsApi::DocsApi(docs::DocsService& service, store::Store& store, http::RateLimiter& limiter, DocsApiOptions options)
     : service_(service), store_(store), limiter_(limiter), options_(options) {}
 
 bool DocsApi::is_public(const http::Request& request) const {

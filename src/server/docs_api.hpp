@@ -5,8 +5,8 @@
 #include "docs/docs_service.hpp"
 #include "http/form.hpp"
 #include "http/message.hpp"
+#include "http/rate_limiter.hpp"
 #include "server/entra_authenticator.hpp"
-#include "server/rate_limiter.hpp"
 #include "store/store.hpp"
 
 namespace mcpgate::server {
@@ -23,7 +23,7 @@ struct DocsApiOptions {
 // /api/health. Errors are {"error", "message"} with Context7's codes and statuses.
 class DocsApi {
  public:
-  DocsApi(docs::DocsService& service, store::Store& store, RateLimiter& limiter, DocsApiOptions options);
+  DocsApi(docs::DocsService& service, store::Store& store, http::RateLimiter& limiter, DocsApiOptions options);
 
   // Routes that answer without credentials (health, Entra configuration, auth discovery, and
   // search when public_search is on).
@@ -39,7 +39,7 @@ class DocsApi {
 
   docs::DocsService& service_;
   store::Store& store_;
-  RateLimiter& limiter_;
+  http::RateLimiter& limiter_;
   DocsApiOptions options_;
 };
 

@@ -63,7 +63,7 @@ std::string failure_text(const docs::DocsFailure& f) {
   return "Request failed with status " + std::to_string(f.status) + ". Please try again later.";
 }
 
-std::optional<mcp::ToolResult> rate_limited(RateLimiter& limiter, const mcp::CallContext& context) {
+std::optional<mcp::ToolResult> rate_limited(http::RateLimiter& limiter, const mcp::CallContext& context) {
   auto decision = limiter.take(rate_key(context));
   if (decision.allowed) return std::nullopt;
   return mcp::ToolResult::text("Rate limited or quota exceeded. Your limit is " + std::to_string(decision.limit) +
@@ -95,7 +95,7 @@ std::string rate_key(const mcp::CallContext& context) {
   return std::to_string(context.teamspace_id) + "/" + context.user;
 }
 
-void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, RateLimiter& limiter,
+void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, http::RateLimiter& limiter,
                         DocsToolOptions options) {
   mcp::Tool resolve;
   resolve.name = "resolve-library-id";

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "docs/docs_service.hpp"
+#include "http/rate_limiter.hpp"
 #include "mcp/tools.hpp"
-#include "server/rate_limiter.hpp"
 
 namespace mcpgate::server {
 
@@ -18,7 +18,7 @@ std::string rate_key(const mcp::CallContext& context);
 
 // resolve-library-id, query-docs and the deprecated get-library-docs, with Context7's names,
 // titles, schemas, argument aliases, annotations, texts and error texts.
-void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, RateLimiter& limiter,
+void install_docs_tools(mcp::ToolRegistry& tools, docs::DocsService& service, http::RateLimiter& limiter,
                         DocsToolOptions options);
 
 }  // namespace mcpgate::server

@@ -69,7 +69,7 @@ struct McpServer::Impl {
   admin::AdminApi admin_api;
   docs::DocIndex doc_index;
   docs::DocsService docs_service;
-  RateLimiter rate_limiter;
+  http::RateLimiter rate_limiter;
   DocsApi docs_api;
   std::unique_ptr<dashboard::Dashboard> dashboard;
   std::unique_ptr<http::Server> server;

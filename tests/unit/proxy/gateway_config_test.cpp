@@ -389,5 +389,17 @@ TEST_F(GatewayConfigTest, AnUpstreamMayBeAListOfReplicasWithHealthChecks) {
   EXPECT_NE(error_of(kMinimal + "session_key: short\n").find("at least 32"), std::string::npos);
 }
 
+TEST_F(GatewayConfigTest, ARouteMayLimitEachUsersRequests) {
+  EXPECT_EQ(parse(kMinimal).routes[0].rate_limit_requests, 0);
+  auto yaml = kMinimal;
+  yaml.replace(yaml.find("    obo_scope:"), 0, "    rate_limit: {requests: 600, per: 1m}\n");
+  auto c = parse(yaml);
+  EXPECT_EQ(c.routes[0].rate_limit_requests, 600);
+  EXPECT_EQ(c.routes[0].rate_limit_window, std::chrono::seconds(60));
+  auto bad = kMinimal;
+  bad.replace(bad.find("    obo_scope:"), 0, "    rate_limit: {requests: -1}\n");
+  EXPECT_NE(error_of(bad).find("rate_limit.requests"), std::string::npos) << error_of(bad);
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy

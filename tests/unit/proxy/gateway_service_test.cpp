@@ -544,6 +544,28 @@ TEST_F(GatewayServiceTest, SeveralUpstreamsShareTheLoadAndKeepEachSessionOnItsOw
   EXPECT_EQ(json::parse(ready.body).at("upstreams").at("/context7").at("http://mcp-a.internal"), "out");
 }
 
+// Per user, not per address: alice's budget is hers alone, and a refusal reaches no one upstream.
+TEST_F(GatewayServiceTest, ARouteRateLimitsEachUserWith429AndRetryAfter) {
+  config.routes[0].rate_limit_requests = 2;
+  config.routes[0].rate_limit_window = std::chrono::seconds(60);
+  auto first = send(mcp_post(kAlice));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.headers.get("RateLimit-Limit").value_or(""), "2");
+  EXPECT_EQ(first.headers.get("RateLimit-Remaining").value_or(""), "1");
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+  auto forwarded = upstream.forwarded.size();
+  auto refused = send(mcp_post(kAlice));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.headers.get("Retry-After").value_or(""), "30");
+  EXPECT_EQ(json::parse(refused.body).at("error"), "rate_limit_exceeded");
+  EXPECT_EQ(upstream.forwarded.size(), forwarded) << "nothing forwarded";
+  EXPECT_EQ(send(mcp_post(kBob)).status, 200) << "bob has his own budget";
+  clock.advance(std::chrono::seconds(30));
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200) << "refilled";
+  EXPECT_NE(send(testing::request("GET", "/metrics")).body.find(R"(route="/context7",status="429"})"),
+            std::string::npos);
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};

@@ -47,7 +47,7 @@ class DocsApiTest : public ::testing::Test {
   docs::DocIndex index{dir / "docs.db", clock};
   docs::DocsService service{index};
   std::unique_ptr<store::Store> store = store::open_sqlite_store(dir / "mcpgate.db", clock);
-  RateLimiter limiter{100, std::chrono::seconds(60), clock};
+  http::RateLimiter limiter{100, std::chrono::seconds(60), clock};
   DocsApi api{service, *store, limiter, DocsApiOptions{}};
 };
 
@@ -93,7 +93,7 @@ TEST_F(DocsApiTest, SearchContextAndErrors) {
 }
 
 TEST_F(DocsApiTest, RateLimitedCallersGet429WithHeaders) {
-  RateLimiter tight{1, std::chrono::seconds(60), clock};
+  http::RateLimiter tight{1, std::chrono::seconds(60), clock};
   DocsApi limited{service, *store, tight, DocsApiOptions{}};
   http::Request r;
   r.method = "GET";

@@ -39,7 +39,7 @@ class DocsToolsTest : public ::testing::Test {
   testing::ManualClock clock;
   docs::DocIndex index{dir / "docs.db", clock};
   docs::DocsService service{index};
-  RateLimiter limiter{3, std::chrono::seconds(60), clock};
+  http::RateLimiter limiter{3, std::chrono::seconds(60), clock};
   mcp::ToolRegistry tools;
 };
 

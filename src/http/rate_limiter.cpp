@@ -1,11 +1,11 @@
-#include "server/rate_limiter.hpp"
+#include "http/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace mcpgate::server {
+namespace mcpgate::http {
 
-void RateDecision::apply(http::Headers& headers) const {
+void RateDecision::apply(Headers& headers) const {
   headers.set("RateLimit-Limit", std::to_string(limit));
   headers.set("RateLimit-Remaining", std::to_string(remaining));
   headers.set("RateLimit-Reset", std::to_string(reset_seconds));
@@ -47,4 +47,4 @@ RateDecision RateLimiter::take(const std::string& caller) {
   return d;
 }
 
-}  // namespace mcpgate::server
+}  // namespace mcpgate::http

@@ -1,10 +1,10 @@
-#include "server/rate_limiter.hpp"
+#include "http/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 
 #include "support/manual_clock.hpp"
 
-namespace mcpgate::server {
+namespace mcpgate::http {
 namespace {
 
 TEST(RateLimiter, BudgetPerCallerRefillsOverTheWindow) {
@@ -52,4 +52,4 @@ TEST(RateDecision, HeadersIncludeRetryAfterOnlyWhenRefused) {
 }
 
 }  // namespace
-}  // namespace mcpgate::server
+}  // namespace mcpgate::http

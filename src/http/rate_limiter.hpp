@@ -8,7 +8,7 @@
 #include "common/clock.hpp"
 #include "http/message.hpp"
 
-namespace mcpgate::server {
+namespace mcpgate::http {
 
 struct RateDecision {
   bool allowed = true;
@@ -18,7 +18,7 @@ struct RateDecision {
   int64_t retry_after_seconds = 0;  // when refused: until one request is allowed
 
   // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, and Retry-After when refused.
-  void apply(http::Headers& headers) const;
+  void apply(Headers& headers) const;
 };
 
 // A token bucket per caller (user or API key, never IP address): `requests` per `window`,
@@ -42,4 +42,4 @@ class RateLimiter {
   SysTime last_sweep_{};
 };
 
-}  // namespace mcpgate::server
+}  // namespace mcpgate::http
