@@ -300,6 +300,46 @@ std::optional<Response> Dashboard::refuse_change(const Request& request, const S
   return std::nullopt;
 }
 
+// The object ID decides, not the user name: a user name can change hands (and in some accounts
+// says what its holder likes). In a teamspace whose Entra tenant is the signer's, a provisioned
+// user is who their (tenant, oid) mapping says, whatever name they sign in with; a member's name
+// that is mapped to another object ID gives no role. A member added by name alone, with no
+// mapping, is matched by name, and only from the teamspace's own tenant when it has one.
+store::StoreResult<std::map<int64_t, store::Role>> Dashboard::roles_of(const Identity& who) {
+  std::map<int64_t, store::Role> roles;
+  auto teamspaces = store_.list_teamspaces();
+  if (!teamspaces) return teamspaces.error();
+  for (const auto& ts : *teamspaces) {
+    auto id = std::to_string(ts.id);
+    auto config = store_.entra_config(id);
+    std::optional<std::string> tenant = config ? std::optional<std::string>(config->tenant_id) : std::nullopt;
+    if (tenant && *tenant != who.tenant_id) continue;  // signed in from another tenant
+    std::optional<std::string> email;
+    if (tenant) {
+      auto mapped = store_.find_entra_user(id, who.tenant_id, who.oid);
+      if (!mapped) return mapped.error();
+      if (*mapped) {
+        email = (*mapped)->email;
+      } else {
+        auto users = store_.list_entra_users(id);
+        if (!users) return users.error();
+        bool name_taken = std::any_of(users->begin(), users->end(), [&](const store::EntraUser& u) {
+          return u.email == who.email && u.oid != who.oid;
+        });
+        if (!name_taken) email = who.email;
+      }
+    } else {
+      email = who.email;
+    }
+    if (!email) continue;
+    auto members = store_.list_members(id);
+    if (!members) return members.error();
+    for (const auto& m : *members)
+      if (m.user.email == *email) roles[ts.id] = m.role;
+  }
+  return roles;
+}
+
 std::optional<boost::system::result<admin::Caller, Response>> Dashboard::session_caller(const Request& request) {
   if (request.header("Authorization")) return std::nullopt;
   auto value = http::cookie_value(request, cookie_name(kSessionCookie));
@@ -317,11 +357,11 @@ std::optional<boost::system::result<admin::Caller, Response>> Dashboard::session
   caller.actor = admin::Actor{session->who.oid, session->who.email, "dashboard"};
   caller.installation_admin =
       std::find(options_.owners.begin(), options_.owners.end(), session->who.oid) != options_.owners.end();
-  auto memberships = store_.teamspaces_of(session->who.email);
-  if (!memberships)
+  auto roles = roles_of(session->who);
+  if (!roles)
     return boost::system::result<admin::Caller, Response>(boost::system::in_place_error,
-                                                          problem(503, "store_failure", memberships.error().message));
-  for (const auto& m : *memberships) caller.roles[m.teamspace.id] = m.role;
+                                                          problem(503, "store_failure", roles.error().message));
+  caller.roles = std::move(*roles);
   return boost::system::result<admin::Caller, Response>(std::move(caller));
 }
 

@@ -70,6 +70,8 @@ class Dashboard {
   std::optional<Session> session_of(const http::Request& request, std::string* cookie = nullptr);
   std::optional<http::Response> refuse_change(const http::Request& request, const Session& session) const;
   bool secure() const;
+  // Each teamspace's role of the signed-in person, by object ID first (see dashboard.cpp).
+  store::StoreResult<std::map<int64_t, store::Role>> roles_of(const Identity& who);
   std::string cookie_name(std::string_view name) const;  // __Host- prefixed behind https
 
   DashboardOptions options_;

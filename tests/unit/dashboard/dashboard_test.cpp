@@ -195,6 +195,31 @@ TEST_F(DashboardTest, ASignInRedeemsTheCodeWithItsVerifierAndOpensASession) {
   EXPECT_EQ((**caller).roles.begin()->second, store::Role::admin);
 }
 
+// Roles follow the object ID: a user name alone cannot take over a provisioned member's role.
+TEST_F(DashboardTest, RolesFollowTheObjectIdNotTheUserName) {
+  const std::string other_oid = "30000000-0000-4000-8000-000000000009";
+  store->create_teamspace("acme", store::Plan::enterprise, std::nullopt).value();
+  store->set_entra_config("acme", {std::string(kTenant), "20000000-0000-4000-8000-000000000001", "mcp.access"}).value();
+  store->add_entra_user("acme", "alice@contoso.dev", kDevOid).value();
+  store->add_member("acme", "alice@contoso.dev", store::Role::owner).value();
+  store->add_member("acme", "bob@contoso.dev", store::Role::admin).value();  // by name only
+  auto roles = [&](std::string_view upn, std::string_view oid) {
+    auto caller = dashboard->session_caller(admin_request("GET", "/admin/v1/me", sign_in(upn, oid)));
+    EXPECT_TRUE(caller && *caller);
+    return caller && *caller ? (**caller).roles : std::map<int64_t, store::Role>{};
+  };
+  auto alice = roles("alice@contoso.dev", kDevOid);
+  ASSERT_EQ(alice.size(), 1u);
+  EXPECT_EQ(alice.begin()->second, store::Role::owner);
+  EXPECT_TRUE(roles("alice@contoso.dev", other_oid).empty()) << "alice's name with someone else's object ID";
+  auto renamed = roles("alice.smith@contoso.dev", kDevOid);
+  ASSERT_EQ(renamed.size(), 1u) << "a renamed alice is still alice";
+  EXPECT_EQ(renamed.begin()->second, store::Role::owner);
+  auto bob = roles("bob@contoso.dev", other_oid);
+  ASSERT_EQ(bob.size(), 1u) << "a member added by name, with no mapping, is matched by name";
+  EXPECT_EQ(bob.begin()->second, store::Role::admin);
+}
+
 TEST_F(DashboardTest, TheVerifierMatchesTheChallenge) {
   come_back("/dashboard/login", kDevOid);
   ASSERT_EQ(token_requests.size(), 1u);
