@@ -1,5 +1,7 @@
 #include "http/form.hpp"
 
+#include <unordered_map>
+
 #include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -18,11 +20,18 @@ size_t Form::count(std::string_view name) const {
   return c;
 }
 
+// Linear in the number of pairs: a body of a million distinct names must not cost a million
+// squared comparisons. The first name, in order, that appears again is the one reported.
 std::optional<std::string_view> Form::repeated_name() const {
-  for (size_t i = 0; i < pairs_.size(); ++i)
-    for (size_t j = i + 1; j < pairs_.size(); ++j)
-      if (pairs_[i].first == pairs_[j].first) return std::string_view(pairs_[i].first);
-  return std::nullopt;
+  std::unordered_map<std::string_view, size_t> first_at;
+  first_at.reserve(pairs_.size());
+  std::optional<size_t> earliest;
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    auto [it, inserted] = first_at.try_emplace(pairs_[i].first, i);
+    if (!inserted && (!earliest || it->second < *earliest)) earliest = it->second;
+  }
+  if (!earliest) return std::nullopt;
+  return std::string_view(pairs_[*earliest].first);
 }
 
 std::string Form::url_encode(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }

@@ -110,6 +110,10 @@ bool public_ip(const asio::ip::address& address) {
   bool nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b;  // 64:ff9b::/96
   if (nat64) return public_ipv4(asio::ip::address_v4({b[12], b[13], b[14], b[15]}));
   bool documentation = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8;  // 2001:db8::/32
+  if (b[0] == 0x20 && b[1] == 0x02) return public_ipv4(asio::ip::address_v4({b[2], b[3], b[4], b[5]}));  // 6to4
+  bool local_nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01;
+  bool v4_compatible = std::all_of(b.begin(), b.begin() + 12, [](unsigned char c) { return c == 0; });  // ::/96
+  if (local_nat64 || v4_compatible) return false;
   return !(a.is_loopback() || a.is_unspecified() || a.is_link_local() || a.is_site_local() || a.is_multicast() ||
            (b[0] & 0xfe) == 0xfc || documentation);  // fc00::/7: unique local
 }

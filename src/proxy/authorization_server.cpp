@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <mutex>
 #include <unordered_map>
@@ -39,6 +40,7 @@ constexpr std::chrono::seconds kCodeLifetime{60};
 constexpr size_t kMaxPending = 10'000;  // sign-ins, consents and codes, each
 constexpr size_t kMaxSignInsPerAddress = 20;
 constexpr size_t kMaxMetadataDocuments = 1'000;
+constexpr int kMaxMetadataFetches = 16;  // at once
 constexpr size_t kMaxConsentMarks = 20;  // per browser: the oldest go first
 
 // The parameters of a client's authorization request that go on to Entra unchanged.
@@ -83,12 +85,28 @@ std::string with_params(const std::string& uri, const http::Form& params) {
   return uri + (uri.find('?') == std::string::npos ? "?" : "&") + params.encode();
 }
 
+// As a browser sends it in Origin: scheme, host, and the port only when it is not the default.
+std::string origin_of(const boost::urls::url_view& u) {
+  auto scheme = to_lower(u.scheme());
+  std::string port(u.port());
+  bool default_port = port.empty() || (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
+  return scheme + "://" + to_lower(std::string(u.encoded_host())) + (default_port ? "" : ":" + port);
+}
+
 std::string host_of(std::string_view uri) {
   auto u = boost::urls::parse_absolute_uri(uri);
   if (!u) return std::string(uri);
   if (u->has_authority()) return std::string(u->encoded_host_and_port());
   return std::string(u->scheme()) + ":";
 }
+
+template <class Action>
+struct OnExit {
+  Action action;
+  ~OnExit() { action(); }
+};
+template <class Action>
+OnExit(Action) -> OnExit<Action>;
 
 struct Refused {  // why a client or a sign-in cannot go on, in a sentence
   std::string why;
@@ -102,6 +120,7 @@ struct TokenGrant {  // Entra's answer to the code, as the client will receive i
 struct SignIn {  // between /authorize and /oauth/callback
   OAuthClient client;
   std::string redirect_uri;
+  bool redirect_given = true;  // RFC 6749 §4.1.3: /token must repeat it only when it was sent
   std::optional<std::string> client_state;
   std::string code_challenge;
   std::string scope;
@@ -120,7 +139,7 @@ struct ConsentWait {  // between /oauth/callback and /oauth/consent
 
 struct IssuedCode {  // between the redirect to the client and /token
   std::string client_id;
-  std::string redirect_uri;
+  std::string redirect_uri;  // empty: the authorization request sent none
   std::string code_challenge;
   json::object response;
   SysTime expires;
@@ -183,6 +202,7 @@ struct AuthorizationServer::Impl {
   std::unordered_map<std::string, ConsentWait> consents;  // by the consent form's ID
   std::unordered_map<std::string, IssuedCode> codes;      // by the SHA-256 of the code
   std::unordered_map<std::string, CachedDocument> documents;
+  std::atomic<int> fetches_in_flight{0};
 
   explicit Impl(Context c)
       : ctx(std::move(c)),
@@ -194,7 +214,7 @@ struct AuthorizationServer::Impl {
           "authorization_server.key is not set: registered clients and consents last until the gateway restarts "
           "(set it to a secret of 32+ characters, as ${{env:NAME}} or ${{file:/path}})");
     auto u = boost::urls::parse_absolute_uri(ctx.config.public_url);
-    if (u) origin = to_lower(u->scheme()) + "://" + to_lower(std::string(u->encoded_host_and_port()));
+    if (u) origin = origin_of(*u);
   }
 
   bool secure() const { return ctx.config.public_url.starts_with("https://"); }
@@ -224,8 +244,15 @@ struct AuthorizationServer::Impl {
     return r;
   }
 
-  // After the client's redirect URI is known to be the client's, errors go back to it (RFC 6749
-  // §4.1.2.1), with `iss` so the client can tell which server answered.
+  // Errors go back to the client's redirect URI (RFC 6749 §4.1.2.1, with `iss`) only when the
+  // person has agreed to that client, or an administrator registered it: anyone may register a
+  // redirect URI, and a gateway that redirects there on error is an open redirector (RFC 9700
+  // §4.11.2). Before that, the person reads the error on the gateway's own page.
+  Response refuse(const SignIn& s, bool consented, const std::string& error, const std::string& description) const {
+    if (consented || s.client.kind == ClientKind::preregistered) return redirect_error(s, error, description);
+    return error_page(400, "Sign-in stopped", description + ".");
+  }
+
   Response redirect_error(const SignIn& s, const std::string& error, const std::string& description) const {
     http::Form p;
     p.add("error", error);
@@ -270,14 +297,28 @@ struct AuthorizationServer::Impl {
         co_return Refused{it->second.problem};
       }
     }
+    // Outsiders choose these URLs: a few fetches at a time, each within `timeout` overall (a server
+    // trickling a byte at a time gains nothing), and what failed stays in the log: a page that
+    // said "refused" or "timed out" would make the gateway a port scanner.
+    if (fetches_in_flight.fetch_add(1) >= kMaxMetadataFetches) {
+      --fetches_in_flight;
+      co_return Refused{"too many client metadata documents are being fetched right now; try again shortly"};
+    }
+    OnExit release{[this] { --fetches_in_flight; }};
+    const auto started = std::chrono::steady_clock::now();
+    auto overdue = [&] { return std::chrono::steady_clock::now() - started > rules.timeout; };
+    const std::string unreachable =
+        "the client's metadata document at " + url + " could not be fetched (the gateway's log says why)";
     http::ClientRequest request{"GET", url, {}, {}};
     request.headers.add("Accept", "application/json");
     auto deadlines = http::Deadlines{rules.timeout, rules.timeout};
     auto opened = co_await ctx.outside.open(std::move(request), deadlines);
     CachedDocument doc;
     doc.expires = now + std::chrono::seconds(60);  // failures are retried after a minute
+    std::string detail;
     if (!opened) {
-      doc.problem = "the client's metadata document could not be fetched: " + opened.error().message;
+      detail = opened.error().message;
+      doc.problem = unreachable;
     } else if ((*opened)->status != 200) {
       doc.problem = "the client's metadata document answered HTTP " + std::to_string((*opened)->status);
     } else if ((*opened)->content_length && *(*opened)->content_length > rules.max_bytes) {
@@ -287,8 +328,9 @@ struct AuthorizationServer::Impl {
       bool too_large = false;
       for (;;) {
         auto piece = co_await (*opened)->read_some();
-        if (!piece) {
-          doc.problem = "the client's metadata document could not be read: " + piece.error().message;
+        if (!piece || overdue()) {
+          detail = piece ? "took longer than the timeout" : piece.error().message;
+          doc.problem = unreachable;
           break;
         }
         if (piece->empty()) break;
@@ -315,19 +357,42 @@ struct AuthorizationServer::Impl {
       drop_expired(documents, now);
       if (documents.size() < kMaxMetadataDocuments && doc.expires > now) documents[url] = doc;
     }
-    if (!doc.client) spdlog::info("client metadata document {}: {}", url, doc.problem);
+    if (!doc.client)
+      spdlog::info("client metadata document {}: {}{}", url, doc.problem, detail.empty() ? "" : " (" + detail + ")");
     if (doc.client) co_return *doc.client;
     co_return Refused{doc.problem};
   }
 
   // ---- /authorize -------------------------------------------------------------------------
 
+  // What the gateway asks Entra for on a client's behalf: only scopes of its own routes (and the
+  // OpenID ones), never what else a client names: a registered client must not turn the gateway's
+  // credential into a token for another API (Graph, or the MCP API the gateway exchanges for).
+  std::string gateway_scope(std::optional<std::string_view> requested) const {
+    std::vector<std::string> kept;
+    for (const auto& scope : split_whitespace(requested.value_or(""))) {
+      bool ours = scope == "offline_access" || scope == "openid" || scope == "profile" || scope == "email";
+      for (const auto& r : ctx.config.routes) ours = ours || iequals(scope, r.client_scope);
+      if (ours) kept.push_back(scope);
+    }
+    return bridged_scope(join(kept, " "), ctx.config);
+  }
+
+  // The route whose client scope a scope string names (the first route when none does).
+  size_t route_of_scope(std::string_view scope) const {
+    auto scopes = split_whitespace(scope);
+    for (size_t r = 0; r < ctx.config.routes.size(); ++r)
+      for (const auto& s : scopes)
+        if (!ctx.config.routes[r].client_scope.empty() && iequals(s, ctx.config.routes[r].client_scope)) return r;
+    return 0;
+  }
+
   std::optional<size_t> route_for(std::optional<std::string_view> resource) const {
     const auto& routes = ctx.config.routes;
     if (!resource) return 0;
-    std::string_view r = *resource;
-    if (!r.starts_with(ctx.config.public_url)) return std::nullopt;
-    auto path = std::string(r.substr(ctx.config.public_url.size()));
+    auto u = boost::urls::parse_absolute_uri(*resource);
+    if (!u || origin_of(*u) != origin) return std::nullopt;
+    std::string path(u->encoded_path());
     auto m = match_route(routes, path.empty() ? "/" : path);
     if (!m) return std::nullopt;
     return size_t(m->route - routes.data());
@@ -362,27 +427,27 @@ struct AuthorizationServer::Impl {
     s.redirect_uri = redirect_uri;
     if (auto st = form->get("state")) s.client_state = std::string(*st);
     if (form->get("response_type").value_or("") != "code")
-      co_return redirect_error(s, "unsupported_response_type", "response_type must be code");
+      co_return refuse(s, false, "unsupported_response_type", "response_type must be code");
     auto challenge = form->get("code_challenge");
     if (!challenge || form->get("code_challenge_method").value_or("") != "S256" || challenge->size() < 43 ||
         challenge->size() > 128)
-      co_return redirect_error(s, "invalid_request",
-                               "PKCE is required: send code_challenge with code_challenge_method S256");
+      co_return refuse(s, false, "invalid_request",
+                       "PKCE is required: send code_challenge with code_challenge_method S256");
     s.code_challenge = std::string(*challenge);
     auto route = route_for(form->get("resource"));
     if (!route)
-      co_return redirect_error(s, "invalid_target",
-                               "resource '" + std::string(form->get("resource").value_or("")).substr(0, 200) +
-                                   "' is not an MCP server behind this gateway");
+      co_return refuse(s, false, "invalid_target",
+                       "resource '" + std::string(form->get("resource").value_or("")).substr(0, 200) +
+                           "' is not an MCP server behind this gateway");
     s.route = *route;
-    s.scope = bridged_scope(form->get("scope"), ctx.config);
+    s.scope = gateway_scope(form->get("scope"));
+    s.redirect_given = form->get("redirect_uri").has_value();
     s.verifier = crypto::random_token(32);
     s.remote_address = req.remote_address;
     s.expires = ctx.clock.now() + kSignInLifetime;
 
     auto binding = http::cookie_value(req, cookie_name(kBindingCookie));
-    bool fresh_binding = !binding || binding->size() != 43;
-    if (fresh_binding) binding = crypto::random_token(32);
+    if (!binding || binding->size() != 43) binding = crypto::random_token(32);
     s.binding_hash = crypto::sha256(*binding);
 
     auto state = crypto::random_token(32);
@@ -411,7 +476,8 @@ struct AuthorizationServer::Impl {
       if (auto v = form->get(name)) out.add(std::string(name), std::string(*v));
     auto r = Response::redirect(ctx.endpoints().authorization_endpoint + "?" + out.encode());
     r.headers.set("Cache-Control", "no-store");
-    if (fresh_binding) r.headers.add("Set-Cookie", binding_cookie(*binding, 600));
+    // Renewed on every sign-in, so a cookie about to expire cannot end one half-way.
+    r.headers.add("Set-Cookie", binding_cookie(*binding, 600));
     co_return r;
   }
 
@@ -447,14 +513,14 @@ struct AuthorizationServer::Impl {
     if (auto error = form->get("error")) {
       std::string description(form->get("error_description").value_or(""));
       spdlog::info("sign-in through the gateway: Entra answered {}: {}", *error, description.substr(0, 300));
-      co_return redirect_error(s, std::string(*error) == "access_denied" ? "access_denied" : "server_error",
-                               "Entra ID: " + std::string(*error) + (description.empty() ? "" : ": " + description));
+      co_return refuse(s, false, std::string(*error) == "access_denied" ? "access_denied" : "server_error",
+                       "Entra ID: " + std::string(*error) + (description.empty() ? "" : ": " + description));
     }
     auto code = form->get("code");
-    if (!code) co_return redirect_error(s, "server_error", "Entra ID returned neither a code nor an error");
+    if (!code) co_return refuse(s, false, "server_error", "Entra ID returned neither a code nor an error");
 
     auto grant = co_await redeem(s, std::string(*code));  // a copy: the coroutine owns what it reads
-    if (!grant) co_return redirect_error(s, "server_error", grant.error().why);
+    if (!grant) co_return refuse(s, false, "server_error", grant.error().why);
 
     if (needs_consent(req, s.client, *grant)) {
       auto id = crypto::random_token(32);
@@ -655,7 +721,7 @@ struct AuthorizationServer::Impl {
       return oauth_error(400, "invalid_grant", "the code is unknown, used already or expired; sign in again");
     if (form.get("client_id").value_or("") != issued->client_id)
       return oauth_error(400, "invalid_grant", "the code was issued to another client");
-    if (form.get("redirect_uri").value_or("") != issued->redirect_uri)
+    if (!issued->redirect_uri.empty() && form.get("redirect_uri").value_or("") != issued->redirect_uri)
       return oauth_error(400, "invalid_grant", "redirect_uri differs from the one in the authorization request");
     auto verifier = form.get("code_verifier");
     if (!verifier || verifier->size() < 43 || verifier->size() > 128 ||
@@ -677,7 +743,8 @@ struct AuthorizationServer::Impl {
     http::Form out;
     out.add("grant_type", "refresh_token");
     out.add("refresh_token", std::string(*refresh_token));
-    out.add("scope", bridged_scope(form.get("scope"), ctx.config));
+    auto scope = gateway_scope(form.get("scope"));
+    out.add("scope", scope);
     exchange::add_client_authentication(out, ctx.config.client, token_endpoint, ctx.clock.now());
     http::ClientRequest request{"POST", token_endpoint, {}, out.encode()};
     request.headers.add("Content-Type", "application/x-www-form-urlencoded");
@@ -693,7 +760,17 @@ struct AuthorizationServer::Impl {
     body.as_object().erase("id_token");
     // Entra's own errors (invalid_grant when the refresh token expired or was revoked) go to
     // the client as they are: it signs the user in again.
-    co_return token_answer(answer->status == 200 ? 200 : (answer->status >= 500 ? 502 : 400), body.as_object());
+    if (answer->status != 200) co_return token_answer(answer->status >= 500 ? 502 : 400, body.as_object());
+    // As at the callback: only a token the route accepts leaves the gateway.
+    const auto* access = body.as_object().if_contains("access_token");
+    std::string access_token = access && access->is_string() ? std::string(access->get_string()) : "";
+    auto verified = co_await ctx.verify(route_of_scope(scope), access_token);
+    if (!verified) {
+      spdlog::warn("refresh through the gateway: Entra's token is not one the route accepts: {}",
+                   verified.error().detail);
+      co_return oauth_error(400, "invalid_grant", "the refreshed token is not one this gateway accepts; sign in again");
+    }
+    co_return token_answer(200, body.as_object());
   }
 
   // ---- /register --------------------------------------------------------------------------

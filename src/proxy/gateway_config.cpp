@@ -108,6 +108,8 @@ AuthorizationServerConfig parse_authorization_server(const YamlReader& r) {
   a.consent = r.boolean("consent", a.consent);
   a.consent_lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(r.duration("consent_lifetime", a.consent_lifetime));
+  if (a.consent_lifetime < std::chrono::hours(1) || a.consent_lifetime > std::chrono::hours(24 * 366))
+    r.fail("consent_lifetime", "must be between 1h and 8784h (a year)");
   auto m = r.child("client_id_metadata_documents");
   m.allow_only({"enabled", "allowed_hosts", "allow_private_addresses", "max_bytes", "timeout"});
   a.metadata_documents.enabled = m.boolean("enabled", a.metadata_documents.enabled);

@@ -114,9 +114,11 @@ struct GatewayService::Impl {
                                                               r.rate_limit_requests, r.rate_limit_window, clock)
                                                         : nullptr);
     auto session_key = config.session_key.value_or(crypto::random_bytes(32));
+    // Each route seals with its own key: a session ID of one route means nothing on another.
     for (auto& r : config.routes)
-      upstream_sets.push_back(std::make_unique<UpstreamSet>(
-          r.upstreams.empty() ? std::vector<std::string>{r.upstream} : r.upstreams, r.upstream_health, session_key));
+      upstream_sets.push_back(
+          std::make_unique<UpstreamSet>(r.upstreams.empty() ? std::vector<std::string>{r.upstream} : r.upstreams,
+                                        r.upstream_health, session_key + "\n" + r.prefix));
     if (config.authorization_server.enabled)
       authorization = std::make_unique<AuthorizationServer>(AuthorizationServer::Context{
           config, clock, upstream, outside, [this] { return current_endpoints(); },

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 
 #include <boost/json.hpp>
@@ -164,6 +165,11 @@ boost::system::result<OAuthClient, ClientMetadataError> read_client_metadata(std
     client.name.erase(std::remove_if(client.name.begin(), client.name.end(),
                                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }),
                       client.name.end());
+    // Bidirectional overrides (U+202A–202E, U+2066–2069) would let a name read as another.
+    for (std::string_view bidi :
+         {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"})
+      for (auto at = client.name.find(bidi); at != std::string::npos; at = client.name.find(bidi))
+        client.name.erase(at, bidi.size());
   }
   return client;
 }
@@ -183,6 +189,16 @@ std::optional<std::string> metadata_url_problem(std::string_view url, const Meta
     // Decoded: %2e%2e is .. as well.
     if (segment == "." || segment == "..") return "a client ID URL must not contain . or .. path segments";
   }
+  if (u->has_query()) return "a client ID URL must not have a query";
+  auto host = u->encoded_host();
+  // Exactly the name that is resolved and checked: no percent-encoding, only letters, digits,
+  // '-' and '.' (or an IP literal), so the allow-list and the connection see the same host.
+  if (host.empty() || host.find('%') != std::string_view::npos || !std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '[' || c == ']' || c == ':';
+      }))
+    return "a client ID URL must name its host plainly (letters, digits, '-' and '.')";
+  if (u->has_port() && u->port() != "443" && !settings.allow_private_addresses)
+    return "a client ID URL must use the https port (443)";
   if (!host_allowed(u->host(), settings.allowed_hosts))
     return "the host " + std::string(u->host()) +
            " is not in authorization_server.client_id_metadata_documents.allowed_hosts";

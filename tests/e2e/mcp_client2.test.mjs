@@ -7,6 +7,7 @@
 //
 // Run through run-node-test.sh (MCPGATE_BIN and MCPGATE_E2E_DATA set). Needs the demo corpus.
 import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:https";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import { after, before, describe, test } from "node:test";
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from "@modelcontextprotocol/client";
 
 import { startDevStack } from "./support/dev-stack.mjs";
+import { followSignIn } from "./support/headless-browser.mjs";
 import { HeadlessOAuthProvider, recordingFetch, steps } from "./support/mcp-oauth-client.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -63,6 +65,27 @@ async function useTheTools(client) {
   const docs = text(await client.callTool({ name: "query-docs", arguments: { libraryId: "/fastify/fastify", query: "register a plugin" } }));
   assert.match(docs, /Source: https:\/\/github\.com\/fastify\/fastify\/blob\//);
   return { names, resolved, docs };
+}
+
+// An access token for the gateway straight from the development IdP (code flow with PKCE, as the
+// gateway app, a public client there), for tests that need a token the gateway did not hand out.
+async function expiredTokenOf(upn) {
+  const verifier = randomBytes(32).toString("base64url");
+  const redirect = "http://127.0.0.1:33418/callback";
+  const url = new URL(`${stack.authority}/oauth2/v2.0/authorize`);
+  url.search = new URLSearchParams({
+    client_id: stack.gateway_app, response_type: "code", redirect_uri: redirect, state: "s",
+    scope: `api://${stack.gateway_app}/Mcp.Gateway.Access`,
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"), code_challenge_method: "S256",
+  }).toString();
+  const back = await followSignIn(url.href, { loginHint: upn });
+  const answer = await fetch(`${stack.authority}/oauth2/v2.0/token`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: stack.gateway_app, redirect_uri: redirect,
+                                code: back.searchParams.get("code"), code_verifier: verifier }).toString(),
+  }).then((r) => r.json());
+  assert.ok(answer.access_token, JSON.stringify(answer));
+  return answer.access_token;
 }
 
 // Signs `upn` in through the gateway with the SDK's own OAuth and connects on 2026-07-28.
@@ -188,20 +211,17 @@ describe(`@modelcontextprotocol/client ${SDK_VERSION} against mcpgate dev`, () =
       assert.match(consent.html, new RegExp(`Published by</dt><dd>localhost:${server.address().port}`));
       assert.equal(provider.redirects[0].searchParams.get("iss"), stack.gateway, "iss (RFC 9207), checked by the SDK");
 
-      // An hour later: the token the client holds has expired. (The IdP's /_dev/expire-next-token
-      // makes the next token it issues one that expired an hour ago; a refresh fetches it.)
+      // An hour later: the access token the client holds has expired. It is swapped for one that
+      // did, minted by the IdP straight after /_dev/expire-next-token (the gateway itself never
+      // hands out a token its routes would refuse); the refresh token stays the client's own.
       const expire = await fetch(`${stack.idp}/_dev/expire-next-token`, {
         method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "upn=alice@contoso.dev",
       });
       assert.equal(expire.status, 200);
-      const stale = await fetch(`${stack.gateway}/token`, {
-        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: provider.savedTokens.refresh_token,
-                                    client_id: documentUrl }).toString(),
-      }).then((r) => r.json());
-      const { exp } = JSON.parse(Buffer.from(stale.access_token.split(".")[1], "base64url").toString());
+      const stale = await expiredTokenOf("alice@contoso.dev");
+      const { exp } = JSON.parse(Buffer.from(stale.split(".")[1], "base64url").toString());
       assert.ok(exp * 1000 < Date.now() - 30 * 60_000, "the token now held expired half an hour ago or more");
-      provider.saveTokens(stale);
+      provider.saveTokens({ ...provider.savedTokens, access_token: stale });
 
       const later = recordingFetch();
       const again = new Client({ name: "mcpgate-e2e-2x", version: "0" }, { versionNegotiation: { mode: "auto" } });

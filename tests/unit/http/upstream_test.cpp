@@ -378,9 +378,12 @@ TEST(PublicAddress, ReservedRangesAreNotPublic) {
                   "::ffff:10.0.0.1",
                   "64:ff9b::a00:1",
                   "2001:db8::1",
+                  "2002:a00:1::1",
+                  "64:ff9b:1::a00:1",
+                  "::a00:1",
                   "not-an-address"})
     EXPECT_FALSE(is_public_address(ip)) << ip;
-  for (auto ip : {"8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8"})
+  for (auto ip : {"8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1"})
     EXPECT_TRUE(is_public_address(ip)) << ip;
 }
 

@@ -60,8 +60,9 @@ class FakeWeb final : public http::Upstream {
     std::string access_token = "a-token-for-another-audience";
     auto code = form->get("code").value_or("");
     if (code.starts_with("entra-code-")) access_token = "at-" + std::string(code.substr(11));
-    if (form->get("grant_type") == "refresh_token")
-      access_token = "at-" + std::string(form->get("refresh_token")->substr(3));
+    auto refresh = form->get("refresh_token").value_or("");
+    if (form->get("grant_type") == "refresh_token" && refresh.starts_with("rt-"))
+      access_token = "at-" + std::string(refresh.substr(3));
     auto oid = access_token.substr(3);
     co_return http::Response::json(200, json::object{{"token_type", "Bearer"},
                                                      {"access_token", access_token},
@@ -322,6 +323,16 @@ TEST_F(AuthorizationServerTest, ConsentFromAnotherOriginIsRefused) {
   EXPECT_EQ(consent(page, s, "allow", "https://evil.example").status, 403);
 }
 
+// Browsers leave the default port out of Origin: a public_url that names it must still match.
+TEST_F(AuthorizationServerTest, ConsentAcceptsTheOriginOfAPublicUrlWithItsDefaultPort) {
+  config.public_url = std::string(kPublicUrl) + ":443";
+  auto client_id = registered_client();
+  auto s = start(client_id);
+  auto page = callback(s, "alice");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(consent(page, s, "allow", kPublicUrl).status, 302);
+}
+
 TEST_F(AuthorizationServerTest, CallbackNeedsTheBrowserThatStartedAndOnlyOnce) {
   auto client_id = registered_client();
   auto s = start(client_id);
@@ -350,9 +361,18 @@ TEST_F(AuthorizationServerTest, UnknownClientsAndRedirectsGetAPageNotARedirect) 
   EXPECT_NE(elsewhere.body.find("is not one this application registered"), std::string::npos);
 }
 
-TEST_F(AuthorizationServerTest, WithoutPkceTheClientHearsWhyWithIss) {
-  auto client_id = registered_client();
-  auto r = send(request("GET", "/authorize?response_type=code&client_id=" + client_id +
+// Anyone may register a redirect URI: before the person has agreed to a client, its errors are
+// shown on the gateway's page, never sent to the client (no open redirector). The administrator's
+// pre-registered client hears them at its redirect URI, with iss.
+TEST_F(AuthorizationServerTest, WithoutPkceTheRequestStopsOnAPageUnlessTheClientIsTheAdministrators) {
+  auto client_id = registered_client("https://evil.example/phish");
+  auto page = send(request("GET", "/authorize?response_type=code&client_id=" + client_id +
+                                      "&redirect_uri=https%3A%2F%2Fevil.example%2Fphish&state=s1"));
+  EXPECT_EQ(page.status, 400);
+  EXPECT_TRUE(location(page).empty()) << "no redirect to a URI anyone could have registered";
+  EXPECT_NE(page.body.find("PKCE is required"), std::string::npos);
+
+  auto r = send(request("GET", "/authorize?response_type=code&client_id=" + std::string(testing::kGatewayApp) +
                                    "&redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback&state=s1"));
   ASSERT_EQ(r.status, 302);
   auto back = query_of(location(r));
@@ -381,15 +401,14 @@ TEST_F(AuthorizationServerTest, TheCodeIsBoundToClientRedirectAndVerifier) {
   EXPECT_EQ(testing::json_body(redeem(late, client_id)).at("error").as_string(), "invalid_grant");
 }
 
-TEST_F(AuthorizationServerTest, EntraErrorsReachTheClientWithIss) {
+TEST_F(AuthorizationServerTest, EntraErrorsAreShownToThePersonNotSentToAnUnagreedClient) {
   auto client_id = registered_client();
   auto s = start(client_id);
   auto r = send(request("GET", "/oauth/callback?error=access_denied&error_description=AADSTS65004&state=" + s.state,
                         {{"Cookie", s.cookie}}));
-  ASSERT_EQ(r.status, 302);
-  auto back = query_of(location(r));
-  EXPECT_EQ(value_of(back, "error"), "access_denied");
-  EXPECT_EQ(value_of(back, "iss"), kPublicUrl);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(location(r).empty());
+  EXPECT_NE(r.body.find("AADSTS65004"), std::string::npos);
 
   web.entra_refusal =
       http::Response::json(401, json::object{{"error", "invalid_client"},
@@ -397,18 +416,53 @@ TEST_F(AuthorizationServerTest, EntraErrorsReachTheClientWithIss) {
                                              {"error_codes", json::array{7000215}}});
   auto s2 = start(client_id);
   auto failed = callback(s2, "alice");
-  ASSERT_EQ(failed.status, 302);
-  auto why = value_of(query_of(location(failed)), "error_description");
-  EXPECT_NE(why.find("AADSTS7000215"), std::string::npos) << why;
-  EXPECT_EQ(why.find("a-test-secret-not-used"), std::string::npos);
+  EXPECT_EQ(failed.status, 400);
+  EXPECT_NE(failed.body.find("AADSTS7000215"), std::string::npos) << failed.body;
+  EXPECT_EQ(failed.body.find("a-test-secret-not-used"), std::string::npos);
+
+  // The administrator's pre-registered client hears it at its redirect URI, with iss.
+  auto r2 = send(request("GET", "/authorize?" + authorize_query(testing::kGatewayApp)));
+  Started pre{value_of(query_of(location(r2)), "state"), cookie_from(r2, "__Host-mcpgate_oauth")};
+  auto told = callback(pre, "alice");
+  ASSERT_EQ(told.status, 302) << told.body;
+  EXPECT_EQ(value_of(query_of(location(told)), "error"), "server_error");
+  EXPECT_EQ(value_of(query_of(location(told)), "iss"), kPublicUrl);
 }
 
 TEST_F(AuthorizationServerTest, ATokenTheRouteWouldRefuseStopsTheSignIn) {
   auto client_id = registered_client();
   auto s = start(client_id);
   auto r = send(request("GET", "/oauth/callback?code=wrong-shape&state=" + s.state, {{"Cookie", s.cookie}}));
-  ASSERT_EQ(r.status, 302);
-  EXPECT_NE(value_of(query_of(location(r)), "error_description").find("wrong audience"), std::string::npos);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("wrong audience"), std::string::npos) << r.body;
+}
+
+// A client cannot turn the gateway's credential into a token for another API: the scope is the
+// gateway's own, and a refreshed token must pass the route's validation like any other.
+TEST_F(AuthorizationServerTest, OnlyTheGatewaysOwnScopesAreAskedForAndRefreshedTokensAreChecked) {
+  auto out = query_of(location(send(request(
+      "GET",
+      "/authorize?" + authorize_query(registered_client()) +
+          "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default%20api%3A%2F%2Fmcp%2F.default%20offline_access"))));
+  auto asked = value_of(out, "scope");
+  EXPECT_EQ(asked.find("graph.microsoft.com"), std::string::npos) << asked;
+  EXPECT_EQ(asked.find("api://mcp"), std::string::npos) << asked;
+  EXPECT_NE(asked.find(testing::kClientScope), std::string::npos) << asked;
+
+  auto client_id = registered_client();
+  auto refresh = [&](const std::string& token, const std::string& scope) {
+    return send(request("POST", "/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
+                        "grant_type=refresh_token&refresh_token=" + token + "&client_id=" + client_id +
+                            "&scope=" + http::Form::url_encode(scope)));
+  };
+  auto r = refresh("rt-alice", "https://graph.microsoft.com/.default");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(value_of(web.token_requests.back(), "scope").find("graph"), std::string::npos);
+  // Entra answers with a token the route refuses: it does not leave the gateway.
+  auto refused = refresh("bogus", "");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(testing::json_body(refused).at("error").as_string(), "invalid_grant");
+  EXPECT_EQ(refused.body.find("access_token"), std::string::npos);
 }
 
 TEST_F(AuthorizationServerTest, MetadataDocumentClientsAreFetchedCheckedAndCached) {

@@ -357,6 +357,8 @@ TEST_F(GatewayConfigTest, ReadsTheAuthorizationServerAndRefusesAWeakKey) {
   EXPECT_FALSE(a.metadata_documents.allow_private_addresses);
   EXPECT_NE(error_of(kMinimal + "authorization_server: {enabled: true, key: short}\n").find("at least 32 characters"),
             std::string::npos);
+  EXPECT_NE(error_of(kMinimal + "authorization_server: {consent_lifetime: 1m}\n").find("between 1h"),
+            std::string::npos);
   EXPECT_NE(
       error_of(kMinimal + "authorization_server: {client_id_metadata_documents: {allowed_hosts: ['https://x']}}\n")
           .find("not a host name"),

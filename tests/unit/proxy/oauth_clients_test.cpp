@@ -40,6 +40,9 @@ TEST(ClientMetadata, RefusesRedirectsThatCannotBeSafe) {
   auto control = read_client_metadata(R"({"redirect_uris":["https://a.example/cb"],"client_name":"Evil\u000a<b>"})");
   ASSERT_TRUE(control);
   EXPECT_EQ(control->name, "Evil<b>");  // control characters dropped; escaping is the page's job
+  auto bidi = read_client_metadata(R"({"redirect_uris":["https://a.example/cb"],"client_name":"Good\u202eliveEvil"})");
+  ASSERT_TRUE(bidi);
+  EXPECT_EQ(bidi->name, "GoodliveEvil") << "no right-to-left override to make a name read as another";
 }
 
 TEST(GatewayKey, SealedClientIdsOpenOnlyUnderTheSameKeyAndUntouched) {
@@ -78,7 +81,12 @@ TEST(MetadataDocuments, UrlRules) {
   EXPECT_TRUE(metadata_url_problem("https://app.example.com/a/%2e%2e/b", rules));
   rules.allowed_hosts = {"*.example.com", "localhost"};
   EXPECT_FALSE(metadata_url_problem(kDocUrl, rules));
+  EXPECT_TRUE(metadata_url_problem("https://localhost:8443/c.json", rules)) << "443 only, outside development";
+  EXPECT_TRUE(metadata_url_problem("https://app.example.com/c.json?x=1", rules)) << "no query";
+  EXPECT_TRUE(metadata_url_problem("https://evil.com%00.example.com/c.json", rules)) << "a host spelled plainly";
+  rules.allow_private_addresses = true;
   EXPECT_FALSE(metadata_url_problem("https://localhost:8443/c.json", rules));
+  rules.allow_private_addresses = false;
   EXPECT_TRUE(metadata_url_problem("https://example.com/c.json", rules));  // the pattern means subdomains
   EXPECT_TRUE(metadata_url_problem("https://evil-example.com/c.json", rules));
   rules.enabled = false;
