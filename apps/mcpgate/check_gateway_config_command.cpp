@@ -14,6 +14,7 @@ Command add_check_gateway_config_command(CLI::App& app) {
   return {cmd, [file] {
             auto config = proxy::parse_gateway_config(config::YamlReader::from_file(*file));
             std::cout << *file << ": valid (" << config.routes.size() << " route(s))\n";
+            for (const auto& advice : proxy::config_advisories(config)) std::cout << "note: " << advice << "\n";
             return 0;
           }};
 }

@@ -19,6 +19,7 @@ struct GatewayOptions {
 int run_gateway(const GatewayOptions& o) {
   auto config = proxy::parse_gateway_config(config::YamlReader::from_file(o.config_file));
   if (o.port >= 0) config.port = uint16_t(o.port);
+  for (const auto& advice : proxy::config_advisories(config)) spdlog::warn("configuration: {}", advice);
   proxy::Gateway gateway(std::move(config), SystemClock::instance());
   spdlog::info("gateway listening on port {}", gateway.port());
   write_port_file(o.port_file, gateway.port());

@@ -1,5 +1,7 @@
 #include "proxy/gateway_config.hpp"
 
+#include <algorithm>
+
 #include "common/files.hpp"
 #include "common/strings.hpp"
 
@@ -232,6 +234,32 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
       size_t(limits.integer("max_connections_per_client", (long long)c.max_connections_per_client, 1, 1 << 20));
   c.audit_log = root.str_or("audit_log", "-");
   return c;
+}
+
+std::vector<std::string> config_advisories(const GatewayConfig& c) {
+  std::vector<std::string> out;
+  const auto& as = c.authorization_server;
+  if (as.enabled) {
+    out.push_back("register " + c.public_url + "/oauth/callback as a Web redirect URI of the gateway app " +
+                  c.client.client_id +
+                  " in Entra (App registrations > Authentication); sign-ins end in AADSTS50011 "
+                  "without it");
+    if (!as.key)
+      out.push_back(
+          "authorization_server.key is not set: registered clients and consents last until this process ends, and "
+          "gateways behind one load balancer do not recognise each other's client IDs; set the same secret on all");
+    if (as.metadata_documents.enabled && as.metadata_documents.allow_private_addresses)
+      out.push_back(
+          "authorization_server.client_id_metadata_documents.allow_private_addresses is on: client metadata may be "
+          "fetched from this machine and private networks; turn it off outside development");
+  }
+  bool replicas =
+      std::any_of(c.routes.begin(), c.routes.end(), [](const RouteConfig& r) { return r.upstreams.size() > 1; });
+  if (replicas && !c.session_key)
+    out.push_back(
+        "session_key is not set: sessions are bound to their MCP server replica with a key of this process only; "
+        "behind a load balancer, give every gateway the same session_key");
+  return out;
 }
 
 }  // namespace mcpgate::proxy

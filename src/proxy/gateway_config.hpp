@@ -111,4 +111,8 @@ struct GatewayConfig {
 // Validates everything; throws config::ConfigError naming the YAML path.
 GatewayConfig parse_gateway_config(const config::YamlReader& root);
 
+// What a valid configuration still asks of its operator (a key to share between gateways, a
+// redirect URI to register in Entra, a development-only setting left on), one sentence each.
+std::vector<std::string> config_advisories(const GatewayConfig& config);
+
 }  // namespace mcpgate::proxy

@@ -403,5 +403,21 @@ TEST_F(GatewayConfigTest, ARouteMayLimitEachUsersRequests) {
   EXPECT_NE(error_of(bad).find("rate_limit.requests"), std::string::npos) << error_of(bad);
 }
 
+TEST_F(GatewayConfigTest, AdvisoriesNameWhatTheOperatorStillHasToDo) {
+  EXPECT_TRUE(config_advisories(parse(kMinimal)).empty());
+  auto c = parse(kMinimal +
+                 "authorization_server: {enabled: true, client_id_metadata_documents: "
+                 "{allow_private_addresses: true}}\n");
+  auto notes = config_advisories(c);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NE(notes[0].find(c.public_url + "/oauth/callback"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("authorization_server.key is not set"), std::string::npos);
+  EXPECT_NE(notes[2].find("allow_private_addresses"), std::string::npos);
+  c.routes[0].upstreams = {"http://a", "http://b"};
+  EXPECT_NE(config_advisories(c).back().find("session_key is not set"), std::string::npos);
+  c.session_key = std::string(32, 'k');
+  EXPECT_EQ(config_advisories(c).back().find("session_key"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy
