@@ -23,6 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!proxy::redirect_uri_allowed(*opened, uri)) std::abort();
   }
   (void)key.open_client(input);
+  (void)key.open_refresh_token("client", input);
+  if (key.open_refresh_token("client", key.seal_refresh_token("client", input)) != std::string(input)) std::abort();
   auto newline = input.find('\n');
   auto url = input.substr(0, newline);
   proxy::MetadataDocuments rules;

@@ -666,7 +666,14 @@ struct AuthorizationServer::Impl {
 
   // ---- codes and tokens -------------------------------------------------------------------
 
+  // Entra's refresh token leaves the gateway only wrapped for the client it was issued to.
+  void wrap_refresh_token(json::object& response, std::string_view client_id) const {
+    auto* rt = response.if_contains("refresh_token");
+    if (rt && rt->is_string()) *rt = key.seal_refresh_token(client_id, rt->get_string());
+  }
+
   Response issue_code(const SignIn& s, json::object response) {
+    wrap_refresh_token(response, s.client.client_id);
     auto code = crypto::random_token(32);
     {
       std::lock_guard guard(mutex);
@@ -741,8 +748,13 @@ struct AuthorizationServer::Impl {
       co_return oauth_error(401, "invalid_client", "client_id is missing or not one this server issued or accepts");
     auto token_endpoint = ctx.endpoints().token_endpoint;
     http::Form out;
+    auto entra_refresh_token = key.open_refresh_token(client_id, *refresh_token);
+    if (!entra_refresh_token)
+      co_return oauth_error(400, "invalid_grant",
+                            "the refresh token was not issued to this client by this gateway (or the gateway's key "
+                            "changed); sign in again");
     out.add("grant_type", "refresh_token");
-    out.add("refresh_token", std::string(*refresh_token));
+    out.add("refresh_token", *entra_refresh_token);
     auto scope = gateway_scope(form.get("scope"));
     out.add("scope", scope);
     exchange::add_client_authentication(out, ctx.config.client, token_endpoint, ctx.clock.now());
@@ -770,6 +782,7 @@ struct AuthorizationServer::Impl {
                    verified.error().detail);
       co_return oauth_error(400, "invalid_grant", "the refreshed token is not one this gateway accepts; sign in again");
     }
+    wrap_refresh_token(body.as_object(), client_id);
     co_return token_answer(200, body.as_object());
   }
 

@@ -8,8 +8,9 @@
 //     and its PKCE challenge, and with `iss` (RFC 9207), which it can vouch for;
 //   - accepts Client ID Metadata Documents and registrations (/register) as client IDs;
 //   - redeems refresh tokens at Entra with its own credential, with the full scope.
-// Entra's tokens pass to the client unchanged (the ID token excepted): the gateway validates them
-// on every MCP request as before.
+// Entra's access token passes to the client unchanged (the gateway validates it on every MCP
+// request as before); its refresh token only wrapped for that client (AES-256-GCM under the
+// gateway key); the ID token, issued to the gateway's app, not at all.
 #include <functional>
 #include <memory>
 #include <string>

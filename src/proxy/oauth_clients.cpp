@@ -10,6 +10,7 @@
 
 #include "common/base64.hpp"
 #include "common/strings.hpp"
+#include "crypto/aead.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 
@@ -19,6 +20,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kSealedPrefix = "mcpgate-client.";
+constexpr std::string_view kRefreshPrefix = "mgr1.";
 constexpr size_t kTagBytes = 16;
 constexpr size_t kMaxRedirectUris = 10;
 constexpr size_t kMaxUriLength = 2000;
@@ -87,7 +89,20 @@ bool redirect_uri_allowed(const OAuthClient& client, std::string_view uri) {
 }
 
 GatewayKey::GatewayKey(std::string_view secret)
-    : client_key_(derive(secret, "client id")), consent_key_(derive(secret, "consent")) {}
+    : client_key_(derive(secret, "client id")),
+      consent_key_(derive(secret, "consent")),
+      refresh_key_(derive(secret, "refresh token")) {}
+
+std::string GatewayKey::seal_refresh_token(std::string_view client_id, std::string_view refresh_token) const {
+  return std::string(kRefreshPrefix) + base64url_encode(crypto::seal(refresh_key_, refresh_token, client_id));
+}
+
+std::optional<std::string> GatewayKey::open_refresh_token(std::string_view client_id, std::string_view sealed) const {
+  if (!sealed.starts_with(kRefreshPrefix)) return std::nullopt;
+  auto raw = base64url_decode(sealed.substr(kRefreshPrefix.size()));
+  if (!raw) return std::nullopt;
+  return crypto::open(refresh_key_, *raw, client_id);
+}
 
 std::string GatewayKey::tag(std::string_view purpose, std::string_view data) const {
   const auto& key = purpose == "client" ? client_key_ : consent_key_;

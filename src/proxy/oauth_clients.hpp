@@ -45,6 +45,11 @@ class GatewayKey {
   // The client a sealed ID describes; nullopt when it was not made with this key.
   std::optional<OAuthClient> open_client(std::string_view client_id) const;
 
+  // Entra's refresh token, wrapped for one client: unreadable outside the gateway, and of no use
+  // with another client ID or after the key changes. "mgr1." + base64url(AES-256-GCM).
+  std::string seal_refresh_token(std::string_view client_id, std::string_view refresh_token) const;
+  std::optional<std::string> open_refresh_token(std::string_view client_id, std::string_view sealed) const;
+
   // The tag that records one user's consent to one client until `expires` (unix seconds).
   std::string consent_tag(std::string_view tenant, std::string_view oid, std::string_view client_id,
                           int64_t expires) const;
@@ -53,6 +58,7 @@ class GatewayKey {
   std::string tag(std::string_view purpose, std::string_view data) const;
   std::string client_key_;
   std::string consent_key_;
+  std::string refresh_key_;
 };
 
 // What a client states about itself in /register or its metadata document, checked the same way:

@@ -61,7 +61,8 @@ class FakeWeb final : public http::Upstream {
     auto code = form->get("code").value_or("");
     if (code.starts_with("entra-code-")) access_token = "at-" + std::string(code.substr(11));
     auto refresh = form->get("refresh_token").value_or("");
-    if (form->get("grant_type") == "refresh_token" && refresh.starts_with("rt-"))
+    // "rt-stale" refreshes to a token no route accepts (as if Entra had changed its mind).
+    if (form->get("grant_type") == "refresh_token" && refresh.starts_with("rt-") && refresh != "rt-stale")
       access_token = "at-" + std::string(refresh.substr(3));
     auto oid = access_token.substr(3);
     co_return http::Response::json(200, json::object{{"token_type", "Bearer"},
@@ -219,6 +220,15 @@ class AuthorizationServerTest : public ::testing::Test {
     return send(request("POST", "/token", {{"Content-Type", "application/x-www-form-urlencoded"}}, f.encode()));
   }
 
+  // alice signs in through `client_id`; the refresh token the client gets (wrapped).
+  std::string refresh_token_of(const std::string& client_id, const std::string& oid = "alice") {
+    auto s = start(client_id);
+    auto code = value_of(query_of(location(consent(callback(s, oid), s, "allow"))), "code");
+    auto tokens = redeem(code, client_id);
+    EXPECT_EQ(tokens.status, 200) << tokens.body;
+    return std::string(testing::json_body(tokens).at("refresh_token").as_string());
+  }
+
   mcpgate::testing::ManualClock clock;
   GatewayConfig config = testing::gateway_config();
   FakeWeb web;
@@ -270,7 +280,9 @@ TEST_F(AuthorizationServerTest, RegisteredClientSignsInWithConsentAndGetsItsOwnC
   ASSERT_EQ(tokens.status, 200) << tokens.body;
   auto body = testing::json_body(tokens);
   EXPECT_EQ(body.at("access_token").as_string(), "at-alice");
-  EXPECT_EQ(body.at("refresh_token").as_string(), "rt-alice");
+  auto refresh_token = std::string(body.at("refresh_token").as_string());
+  EXPECT_EQ(refresh_token.rfind("mgr1.", 0), 0u) << "Entra's refresh token leaves only wrapped for this client";
+  EXPECT_EQ(refresh_token.find("rt-alice"), std::string::npos);
   EXPECT_FALSE(body.contains("id_token")) << "the ID token was issued to the gateway, not the client";
   EXPECT_EQ(tokens.headers.get("Cache-Control").value_or(""), "no-store");
   // Single use.
@@ -455,11 +467,11 @@ TEST_F(AuthorizationServerTest, OnlyTheGatewaysOwnScopesAreAskedForAndRefreshedT
                         "grant_type=refresh_token&refresh_token=" + token + "&client_id=" + client_id +
                             "&scope=" + http::Form::url_encode(scope)));
   };
-  auto r = refresh("rt-alice", "https://graph.microsoft.com/.default");
+  auto r = refresh(refresh_token_of(client_id), "https://graph.microsoft.com/.default");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(value_of(web.token_requests.back(), "scope").find("graph"), std::string::npos);
   // Entra answers with a token the route refuses: it does not leave the gateway.
-  auto refused = refresh("bogus", "");
+  auto refused = refresh(refresh_token_of(client_id, "stale"), "");
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(testing::json_body(refused).at("error").as_string(), "invalid_grant");
   EXPECT_EQ(refused.body.find("access_token"), std::string::npos);
@@ -492,12 +504,13 @@ TEST_F(AuthorizationServerTest, MetadataDocumentClientsAreFetchedCheckedAndCache
 
 TEST_F(AuthorizationServerTest, RefreshGoesToEntraWithTheGatewaysCredentialAndFullScope) {
   auto client_id = registered_client();
-  auto refresh = [&](const std::string& id) {
+  auto wrapped = refresh_token_of(client_id);
+  auto refresh = [&](const std::string& id, const std::string& token) {
     return send(request("POST", "/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
-                        "grant_type=refresh_token&refresh_token=rt-alice&client_id=" + id +
+                        "grant_type=refresh_token&refresh_token=" + token + "&client_id=" + id +
                             "&resource=https%3A%2F%2Fgw.contoso.dev%2Fcontext7%2Fmcp"));
   };
-  auto r = refresh(client_id);
+  auto r = refresh(client_id, wrapped);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(testing::json_body(r).at("access_token").as_string(), "at-alice");
   EXPECT_FALSE(testing::json_body(r).contains("id_token"));
@@ -506,7 +519,14 @@ TEST_F(AuthorizationServerTest, RefreshGoesToEntraWithTheGatewaysCredentialAndFu
   EXPECT_EQ(value_of(sent, "client_secret"), "a-test-secret-not-used");
   EXPECT_EQ(value_of(sent, "resource"), "");
   EXPECT_NE(value_of(sent, "scope").find(testing::kClientScope), std::string::npos);
-  EXPECT_EQ(refresh("someone-else").status, 401);
+  EXPECT_EQ(value_of(sent, "refresh_token"), "rt-alice") << "unwrapped for Entra";
+  EXPECT_EQ(testing::json_body(r).at("refresh_token").as_string().subview(0, 5), "mgr1.") << "and wrapped again";
+  EXPECT_EQ(refresh("someone-else", wrapped).status, 401);
+  auto other_client = registered_client();
+  EXPECT_EQ(testing::json_body(refresh(other_client, wrapped)).at("error").as_string(), "invalid_grant")
+      << "a refresh token works only for the client it was issued to";
+  EXPECT_EQ(testing::json_body(refresh(client_id, "rt-alice")).at("error").as_string(), "invalid_grant")
+      << "Entra's own token is of no use here";
 }
 
 TEST_F(AuthorizationServerTest, MetadataAdvertisesIssAndMetadataDocuments) {
