@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/base64.hpp"
+#include "common/scope_exit.hpp"
 #include "common/strings.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -99,14 +100,6 @@ std::string host_of(std::string_view uri) {
   if (u->has_authority()) return std::string(u->encoded_host_and_port());
   return std::string(u->scheme()) + ":";
 }
-
-template <class Action>
-struct OnExit {
-  Action action;
-  ~OnExit() { action(); }
-};
-template <class Action>
-OnExit(Action) -> OnExit<Action>;
 
 struct Refused {  // why a client or a sign-in cannot go on, in a sentence
   std::string why;
@@ -304,7 +297,7 @@ struct AuthorizationServer::Impl {
       --fetches_in_flight;
       co_return Refused{"too many client metadata documents are being fetched right now; try again shortly"};
     }
-    OnExit release{[this] { --fetches_in_flight; }};
+    OnScopeExit release{[this] { --fetches_in_flight; }};
     const auto started = std::chrono::steady_clock::now();
     auto overdue = [&] { return std::chrono::steady_clock::now() - started > rules.timeout; };
     const std::string unreachable =

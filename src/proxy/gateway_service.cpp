@@ -15,6 +15,7 @@
 #include "auth/key_set.hpp"
 #include "auth/verified_cache.hpp"
 #include "auth/verifier.hpp"
+#include "common/scope_exit.hpp"
 #include "common/strings.hpp"
 #include "crypto/random.hpp"
 #include "exchange/obo.hpp"
@@ -50,14 +51,6 @@ http::Response json_error(int status, const std::string& error, const std::strin
 }
 
 using ExchangeOutcome = boost::system::result<std::string, exchange::OboFailure>;
-
-template <class Action>
-struct OnScopeExit {
-  Action action;
-  ~OnScopeExit() { action(); }
-};
-template <class Action>
-OnScopeExit(Action) -> OnScopeExit<Action>;
 
 // Concurrent misses for one user share one exchange: the first caller does it, the others
 // wait on their own timers (on their own executors) and are woken when it is done.
