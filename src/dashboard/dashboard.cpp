@@ -15,6 +15,7 @@
 #include "crypto/random.hpp"
 #include "http/cookie.hpp"
 #include "http/form.hpp"
+#include "http/url.hpp"
 
 namespace mcpgate::dashboard {
 namespace json = boost::json;
@@ -53,18 +54,6 @@ Response failure_page(int status, std::string_view title, std::string_view messa
                      html_escape(message) +
                      "</p><p><a href=\"/dashboard/login\">Sign in again</a></p></main></body></html>";
   return Response::text(status, std::move(body), "text/html; charset=utf-8");
-}
-
-// scheme://host[:port] in lower case, the scheme's default port left out, as browsers send Origin.
-std::string origin_of(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return "";
-  auto scheme = to_lower(parsed->scheme());
-  std::string origin = scheme + "://" + to_lower(parsed->encoded_host());
-  std::string port(parsed->port());
-  bool default_port = (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
-  if (parsed->has_port() && !port.empty() && !default_port) origin += ":" + port;
-  return origin;
 }
 
 // Only paths of the dashboard itself: never another site, never a scheme-relative //host, and
@@ -295,7 +284,7 @@ std::optional<Response> Dashboard::refuse_change(const Request& request, const S
     return problem(403, "csrf_token_missing",
                    "a change needs the X-CSRF-Token header from /dashboard/session; reload the dashboard");
   auto origin = request.header("Origin");
-  if (origin && origin_of(*origin) != origin_of(options_.public_url))
+  if (origin && http::origin_of(*origin) != http::origin_of(options_.public_url))
     return problem(403, "cross_origin", "changes are accepted only from the dashboard's own origin");
   return std::nullopt;
 }

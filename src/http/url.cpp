@@ -2,7 +2,20 @@
 
 #include <boost/url/parse.hpp>
 
+#include "common/strings.hpp"
+
 namespace mcpgate::http {
+
+std::string origin_of(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return "";
+  auto scheme = to_lower(parsed->scheme());
+  std::string origin = scheme + "://" + to_lower(parsed->encoded_host());
+  std::string port(parsed->port());
+  bool default_port = (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
+  if (parsed->has_port() && !port.empty() && !default_port) origin += ":" + port;
+  return origin;
+}
 
 std::optional<HttpTarget> parse_http_url(const std::string& url, std::string& error) {
   auto u = boost::urls::parse_absolute_uri(url);

@@ -20,6 +20,7 @@
 #include "http/cookie.hpp"
 #include "http/form.hpp"
 #include "http/upstream.hpp"
+#include "http/url.hpp"
 #include "proxy/forwarding.hpp"
 #include "proxy/oauth_clients.hpp"
 
@@ -50,9 +51,9 @@ constexpr std::array<std::string_view, 6> kForwardedToEntra = {"login_hint", "do
 
 std::string s256(std::string_view verifier) { return base64url_encode(crypto::sha256(verifier)); }
 
-Response oauth_error(int status, const std::string& error, const std::string& description) {
-  auto r = Response::json(status, json::object{{"error", error}, {"error_description", description}});
-  allow_cors(r);
+// An OAuth error from the token and registration endpoints: never cached.
+Response token_error(int status, const std::string& error, const std::string& description) {
+  auto r = oauth_error(status, error, description);
   r.headers.set("Cache-Control", "no-store");
   return r;
 }
@@ -84,14 +85,6 @@ std::string page(std::string_view title, std::string_view body) {
 // Appends OAuth response parameters to a redirect URI that may already have a query.
 std::string with_params(const std::string& uri, const http::Form& params) {
   return uri + (uri.find('?') == std::string::npos ? "?" : "&") + params.encode();
-}
-
-// As a browser sends it in Origin: scheme, host, and the port only when it is not the default.
-std::string origin_of(const boost::urls::url_view& u) {
-  auto scheme = to_lower(u.scheme());
-  std::string port(u.port());
-  bool default_port = port.empty() || (scheme == "https" && port == "443") || (scheme == "http" && port == "80");
-  return scheme + "://" + to_lower(std::string(u.encoded_host())) + (default_port ? "" : ":" + port);
 }
 
 std::string host_of(std::string_view uri) {
@@ -200,15 +193,10 @@ struct AuthorizationServer::Impl {
   explicit Impl(Context c)
       : ctx(std::move(c)),
         settings(ctx.config.authorization_server),
+        // Without a key of its own, a random one: config_advisories() tells the operator the cost.
         key(settings.key ? *settings.key : crypto::random_bytes(32)),
-        style_hash(base64_encode(crypto::sha256(kStyle))) {
-    if (!settings.key)
-      spdlog::warn(
-          "authorization_server.key is not set: registered clients and consents last until the gateway restarts "
-          "(set it to a secret of 32+ characters, as ${{env:NAME}} or ${{file:/path}})");
-    auto u = boost::urls::parse_absolute_uri(ctx.config.public_url);
-    if (u) origin = origin_of(*u);
-  }
+        style_hash(base64_encode(crypto::sha256(kStyle))),
+        origin(http::origin_of(ctx.config.public_url)) {}
 
   bool secure() const { return ctx.config.public_url.starts_with("https://"); }
 
@@ -384,7 +372,7 @@ struct AuthorizationServer::Impl {
     const auto& routes = ctx.config.routes;
     if (!resource) return 0;
     auto u = boost::urls::parse_absolute_uri(*resource);
-    if (!u || origin_of(*u) != origin) return std::nullopt;
+    if (!u || http::origin_of(*resource) != origin) return std::nullopt;
     std::string path(u->encoded_path());
     auto m = match_route(routes, path.empty() ? "/" : path);
     if (!m) return std::nullopt;
@@ -625,7 +613,7 @@ struct AuthorizationServer::Impl {
   }
 
   Response consent(const http::Request& req) {
-    if (auto o = req.header("Origin"); o && to_lower(*o) != origin)
+    if (auto o = req.header("Origin"); o && http::origin_of(*o) != origin)
       return error_page(403, "Not allowed", "This form can only be sent from the gateway's own page.");
     auto form = http::parse_form(req.body);
     auto id = form ? form->get("consent") : std::nullopt;
@@ -698,52 +686,52 @@ struct AuthorizationServer::Impl {
   Task<Response> token(const http::Request& req) {
     auto type = to_lower(req.header("Content-Type").value_or(""));
     if (type.rfind("application/x-www-form-urlencoded", 0) != 0)
-      co_return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
+      co_return token_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
     auto form = http::parse_form(req.body);
-    if (!form) co_return oauth_error(400, "invalid_request", "the token request body is not valid form encoding");
+    if (!form) co_return token_error(400, "invalid_request", "the token request body is not valid form encoding");
     if (auto repeated = form->repeated_name())
-      co_return oauth_error(400, "invalid_request", "parameter " + std::string(*repeated) + " is given more than once");
+      co_return token_error(400, "invalid_request", "parameter " + std::string(*repeated) + " is given more than once");
     auto grant = form->get("grant_type").value_or("");
     if (grant == "authorization_code") co_return redeem_code(*form);
     if (grant == "refresh_token") {
       auto answer = co_await refresh(std::move(*form));
       co_return answer;
     }
-    co_return oauth_error(400, "unsupported_grant_type",
+    co_return token_error(400, "unsupported_grant_type",
                           "this server issues tokens for the authorization_code and refresh_token grants only");
   }
 
   Response redeem_code(const http::Form& form) {
     auto code = form.get("code");
-    if (!code) return oauth_error(400, "invalid_request", "code is required");
+    if (!code) return token_error(400, "invalid_request", "code is required");
     auto issued = take_once(codes, crypto::sha256(*code));  // single use, whatever happens next
     if (!issued)
-      return oauth_error(400, "invalid_grant", "the code is unknown, used already or expired; sign in again");
+      return token_error(400, "invalid_grant", "the code is unknown, used already or expired; sign in again");
     if (form.get("client_id").value_or("") != issued->client_id)
-      return oauth_error(400, "invalid_grant", "the code was issued to another client");
+      return token_error(400, "invalid_grant", "the code was issued to another client");
     if (!issued->redirect_uri.empty() && form.get("redirect_uri").value_or("") != issued->redirect_uri)
-      return oauth_error(400, "invalid_grant", "redirect_uri differs from the one in the authorization request");
+      return token_error(400, "invalid_grant", "redirect_uri differs from the one in the authorization request");
     auto verifier = form.get("code_verifier");
     if (!verifier || verifier->size() < 43 || verifier->size() > 128 ||
         !crypto::constant_time_equals(s256(*verifier), issued->code_challenge))
-      return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)");
+      return token_error(400, "invalid_grant", "code_verifier does not match the code_challenge (PKCE)");
     return token_answer(200, issued->response);
   }
 
   Task<Response> refresh(http::Form form) {
     auto refresh_token = form.get("refresh_token");
     if (!refresh_token || refresh_token->empty())
-      co_return oauth_error(400, "invalid_request", "refresh_token is required");
+      co_return token_error(400, "invalid_request", "refresh_token is required");
     std::string client_id(form.get("client_id").value_or(""));
     bool known = client_id == ctx.config.registration.client_id || key.open_client(client_id) ||
                  (is_metadata_document_url(client_id) && !metadata_url_problem(client_id, settings.metadata_documents));
     if (client_id.empty() || !known)
-      co_return oauth_error(401, "invalid_client", "client_id is missing or not one this server issued or accepts");
+      co_return token_error(401, "invalid_client", "client_id is missing or not one this server issued or accepts");
     auto token_endpoint = ctx.endpoints().token_endpoint;
     http::Form out;
     auto entra_refresh_token = key.open_refresh_token(client_id, *refresh_token);
     if (!entra_refresh_token)
-      co_return oauth_error(400, "invalid_grant",
+      co_return token_error(400, "invalid_grant",
                             "the refresh token was not issued to this client by this gateway (or the gateway's key "
                             "changed); sign in again");
     out.add("grant_type", "refresh_token");
@@ -756,12 +744,12 @@ struct AuthorizationServer::Impl {
     auto answer = co_await ctx.idp.fetch(std::move(request), ctx.config.obo_timeout);
     if (!answer) {
       spdlog::warn("refresh through the gateway: {}", answer.error().message);
-      co_return oauth_error(503, "temporarily_unavailable", "Entra ID could not be reached; retry shortly");
+      co_return token_error(503, "temporarily_unavailable", "Entra ID could not be reached; retry shortly");
     }
     boost::system::error_code ec;
     auto body = json::parse(answer->body, ec);
     if (ec || !body.is_object())
-      co_return oauth_error(502, "server_error", "Entra ID answered the refresh with something other than JSON");
+      co_return token_error(502, "server_error", "Entra ID answered the refresh with something other than JSON");
     body.as_object().erase("id_token");
     // Entra's own errors (invalid_grant when the refresh token expired or was revoked) go to
     // the client as they are: it signs the user in again.
@@ -773,7 +761,7 @@ struct AuthorizationServer::Impl {
     if (!verified) {
       spdlog::warn("refresh through the gateway: Entra's token is not one the route accepts: {}",
                    verified.error().detail);
-      co_return oauth_error(400, "invalid_grant", "the refreshed token is not one this gateway accepts; sign in again");
+      co_return token_error(400, "invalid_grant", "the refreshed token is not one this gateway accepts; sign in again");
     }
     wrap_refresh_token(body.as_object(), client_id);
     co_return token_answer(200, body.as_object());
@@ -783,7 +771,7 @@ struct AuthorizationServer::Impl {
 
   Response register_client(const http::Request& req) {
     auto client = read_client_metadata(req.body);
-    if (!client) return oauth_error(400, client.error().error, client.error().description);
+    if (!client) return token_error(400, client.error().error, client.error().description);
     auto issued = ctx.clock.now();
     client->client_id = key.seal_client(*client, issued);
     json::array uris;
@@ -840,11 +828,6 @@ void AuthorizationServer::describe(json::object& m) const {
     if (!r.client_scope.empty() && std::find(scopes.begin(), scopes.end(), json::value(r.client_scope)) == scopes.end())
       scopes.emplace_back(r.client_scope);
   m["scopes_supported"] = scopes;
-}
-
-AuthorizationServer::Counts AuthorizationServer::counts() const {
-  std::lock_guard guard(impl_->mutex);
-  return {impl_->sign_ins.size(), impl_->consents.size(), impl_->codes.size(), impl_->documents.size()};
 }
 
 }  // namespace mcpgate::proxy

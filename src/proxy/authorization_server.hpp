@@ -54,12 +54,6 @@ class AuthorizationServer {
   // RFC 8414 members this role adds to the gateway's metadata.
   void describe(boost::json::object& metadata) const;
 
-  // Outstanding sign-ins, consents and codes (for /metrics and tests).
-  struct Counts {
-    size_t sign_ins = 0, consents = 0, codes = 0, metadata_documents = 0;
-  };
-  Counts counts() const;
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

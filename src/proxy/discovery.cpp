@@ -28,12 +28,6 @@ std::vector<std::string> client_scopes(const GatewayConfig& config) {
   return out;
 }
 
-http::Response oauth_error(int status, const std::string& error, const std::string& description) {
-  auto r = http::Response::json(status, json::object{{"error", error}, {"error_description", description}});
-  allow_cors(r);
-  return r;
-}
-
 bool loopback_redirect(const std::string& uri) {
   auto u = boost::urls::parse_absolute_uri(uri);
   if (!u || u->scheme() != "http") return false;
@@ -46,6 +40,12 @@ bool loopback_redirect(const std::string& uri) {
 TenantEndpoints default_endpoints(const GatewayConfig& c) {
   auto base = c.authority + "/" + c.tenant_id;
   return {base + "/v2.0", base + "/oauth2/v2.0/authorize", base + "/oauth2/v2.0/token", base + "/discovery/v2.0/keys"};
+}
+
+http::Response oauth_error(int status, const std::string& error, const std::string& description) {
+  auto r = http::Response::json(status, json::object{{"error", error}, {"error_description", description}});
+  allow_cors(r);
+  return r;
 }
 
 void allow_cors(http::Response& r) {

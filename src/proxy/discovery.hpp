@@ -44,6 +44,8 @@ boost::system::result<std::string, http::Response> token_request_body(const http
 // or allow-listed; 400 invalid_redirect_uri / invalid_client_metadata otherwise.
 http::Response register_client(const http::Request& request, const RegistrationShim& shim, SysTime now);
 
+// RFC 6749 §5.2: {"error", "error_description"}, readable by browser clients.
+http::Response oauth_error(int status, const std::string& error, const std::string& description);
 void allow_cors(http::Response& response);
 http::Response cors_preflight();
 

@@ -50,6 +50,13 @@ http::Response json_error(int status, const std::string& error, const std::strin
   return http::Response::json(status, body);
 }
 
+// A JSON-RPC error the gateway answers itself, for a request it cannot tie to an id.
+http::Response rpc_error(int status, int code, std::string message, json::object data = {}) {
+  json::object error{{"code", code}, {"message", std::move(message)}};
+  if (!data.empty()) error["data"] = std::move(data);
+  return http::Response::json(status, json::object{{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", std::move(error)}});
+}
+
 using ExchangeOutcome = boost::system::result<std::string, exchange::OboFailure>;
 
 // Concurrent misses for one user share one exchange: the first caller does it, the others
@@ -637,14 +644,7 @@ struct GatewayService::Impl {
   // What the audit cannot read is not forwarded: it would reach the MCP server unrecorded.
   static std::optional<Refusal> unreadable_body(const mcp::McpCall& call, const http::Request& req) {
     if (req.method != "POST" || req.body.empty() || call.json) return std::nullopt;
-    return Refusal{
-        http::Response::json(400, json::object{{"jsonrpc", "2.0"},
-                                               {"id", nullptr},
-                                               {"error", json::object{{"code", -32700},
-                                                                      {"message",
-                                                                       "Parse error: the body is not JSON in "
-                                                                       "valid UTF-8"}}}}),
-        "unparsable_body"};
+    return Refusal{rpc_error(400, -32700, "Parse error: the body is not JSON in valid UTF-8"), "unparsable_body"};
   }
 
   // MCP 2026-07-28: Mcp-Method and Mcp-Name say what the body is, so that intermediaries can
@@ -667,12 +667,7 @@ struct GatewayService::Impl {
       problem = "the Mcp-Name header says " + std::string(*name) + " but the body names " +
                 (call.name.empty() ? std::string("nothing") : call.name);
     if (problem.empty()) return std::nullopt;
-    return Refusal{
-        http::Response::json(
-            400, json::object{{"jsonrpc", "2.0"},
-                              {"id", nullptr},
-                              {"error", json::object{{"code", -32020}, {"message", "HeaderMismatch: " + problem}}}}),
-        "header_mismatch"};
+    return Refusal{rpc_error(400, -32020, "HeaderMismatch: " + problem), "header_mismatch"};
   }
 
   Task<std::optional<Refusal>> ensure_keys() {
@@ -755,14 +750,8 @@ struct GatewayService::Impl {
     if (!session) return set.pick(clock.now());
     auto bound = set.open_session(*session);
     if (!bound)
-      return Refusal{
-          http::Response::json(404, json::object{{"jsonrpc", "2.0"},
-                                                 {"id", nullptr},
-                                                 {"error", json::object{{"code", -32001},
-                                                                        {"message",
-                                                                         "Session not found: start a new session "
-                                                                         "(initialize again)"}}}}),
-          "session_unknown"};
+      return Refusal{rpc_error(404, -32001, "Session not found: start a new session (initialize again)"),
+                     "session_unknown"};
     req.headers.set("Mcp-Session-Id", bound->session);
     return bound->upstream;
   }
@@ -824,14 +813,9 @@ struct GatewayService::Impl {
       co_return std::move(*opened);
     }
     if (bound && opened.error().not_sent)
-      co_return Refusal{http::Response::json(
-                            404, json::object{{"jsonrpc", "2.0"},
-                                              {"id", nullptr},
-                                              {"error", json::object{{"code", -32001},
-                                                                     {"message",
-                                                                      "Session not found: the MCP server holding it is "
-                                                                      "unavailable; start a new session"}}}}),
-                        "session_upstream_down"};
+      co_return Refusal{
+          rpc_error(404, -32001, "Session not found: the MCP server holding it is unavailable; start a new session"),
+          "session_upstream_down"};
     bool timeout = opened.error().timed_out;
     // The internal address and the query stay in the log, not in the client's answer.
     spdlog::warn("route {}: {}", route->prefix, opened.error().message);
@@ -879,13 +863,7 @@ struct GatewayService::Impl {
                           "), but the MCP server's teamspace has not provisioned you. Ask a teamspace owner or admin "
                           "to add this object ID under Microsoft Entra ID users (the guide's Part 4 Step 2); signing "
                           "in again will not help.";
-    auto r = http::Response::json(
-        403, boost::json::object{
-                 {"jsonrpc", "2.0"},
-                 {"id", nullptr},
-                 {"error", boost::json::object{{"code", -32001},
-                                               {"message", message},
-                                               {"data", boost::json::object{{"reason", "user_not_provisioned"}}}}}});
+    auto r = rpc_error(403, -32001, std::move(message), json::object{{"reason", "user_not_provisioned"}});
     r.headers.set("Cache-Control", "no-store");
     return r;
   }
@@ -984,14 +962,9 @@ struct GatewayService::Impl {
       lists_tools = policed && lists && !batch;
       // A list in a batch would come back inside an array the filter does not take apart.
       if (!refusal && policed && lists && batch)
-        refusal = Refusal{http::Response::json(
-                              400, json::object{{"jsonrpc", "2.0"},
-                                                {"id", nullptr},
-                                                {"error", json::object{{"code", -32600},
-                                                                       {"message",
-                                                                        "Invalid Request: tools/list is answered on "
-                                                                        "its own, not in a batch, on this route"}}}}),
-                          "batched_tools_list"};
+        refusal = Refusal{
+            rpc_error(400, -32600, "Invalid Request: tools/list is answered on its own, not in a batch, on this route"),
+            "batched_tools_list"};
       if (auditing) {
         audit_record.rpc_method = std::move(call.method);
         audit_record.tool = std::move(call.tool);

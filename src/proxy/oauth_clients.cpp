@@ -104,8 +104,7 @@ std::optional<std::string> GatewayKey::open_refresh_token(std::string_view clien
   return crypto::open(refresh_key_, *raw, client_id);
 }
 
-std::string GatewayKey::tag(std::string_view purpose, std::string_view data) const {
-  const auto& key = purpose == "client" ? client_key_ : consent_key_;
+std::string GatewayKey::tag(const std::string& key, std::string_view data) {
   return base64url_encode(crypto::hmac_sha256(key, data).substr(0, kTagBytes));
 }
 
@@ -116,7 +115,7 @@ std::string GatewayKey::seal_client(const OAuthClient& client, SysTime issued) c
   json::object body{
       {"n", client.name}, {"r", uris}, {"t", unix_seconds(issued)}, {"i", base64url_encode(crypto::random_bytes(9))}};
   auto payload = base64url_encode(json::serialize(body));
-  return std::string(kSealedPrefix) + payload + "." + tag("client", payload);
+  return std::string(kSealedPrefix) + payload + "." + tag(client_key_, payload);
 }
 
 std::optional<OAuthClient> GatewayKey::open_client(std::string_view client_id) const {
@@ -125,7 +124,7 @@ std::optional<OAuthClient> GatewayKey::open_client(std::string_view client_id) c
   auto dot = rest.rfind('.');
   if (dot == std::string_view::npos) return std::nullopt;
   auto payload = rest.substr(0, dot);
-  if (!crypto::constant_time_equals(tag("client", payload), rest.substr(dot + 1))) return std::nullopt;
+  if (!crypto::constant_time_equals(tag(client_key_, payload), rest.substr(dot + 1))) return std::nullopt;
   auto text = base64url_decode(payload);
   if (!text) return std::nullopt;
   boost::system::error_code ec;
@@ -143,8 +142,8 @@ std::optional<OAuthClient> GatewayKey::open_client(std::string_view client_id) c
 
 std::string GatewayKey::consent_tag(std::string_view tenant, std::string_view oid, std::string_view client_id,
                                     int64_t expires) const {
-  return tag("consent", std::string(tenant) + "\n" + std::string(oid) + "\n" + std::string(client_id) + "\n" +
-                            std::to_string(expires));
+  return tag(consent_key_, std::string(tenant) + "\n" + std::string(oid) + "\n" + std::string(client_id) + "\n" +
+                               std::to_string(expires));
 }
 
 boost::system::result<OAuthClient, ClientMetadataError> read_client_metadata(std::string_view json_text) {

@@ -55,7 +55,7 @@ class GatewayKey {
                           int64_t expires) const;
 
  private:
-  std::string tag(std::string_view purpose, std::string_view data) const;
+  static std::string tag(const std::string& key, std::string_view data);
   std::string client_key_;
   std::string consent_key_;
   std::string refresh_key_;

@@ -55,5 +55,12 @@ TEST(HttpUrl, OtherSchemesAndRelativeUrlsAreRefusedWithTheUrlNamed) {
   EXPECT_NE(refusal("http://exa mple.com/").find("not an absolute URL"), std::string::npos);
 }
 
+TEST(OriginOf, AsABrowserSendsIt) {
+  EXPECT_EQ(origin_of("HTTPS://GW.Contoso.dev:443/x?y"), "https://gw.contoso.dev");
+  EXPECT_EQ(origin_of("http://localhost:80/"), "http://localhost");
+  EXPECT_EQ(origin_of("http://localhost:9410"), "http://localhost:9410");
+  EXPECT_EQ(origin_of("not a url"), "");
+}
+
 }  // namespace
 }  // namespace mcpgate::http
