@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libhiredis-dev redis-server   # the gateways' shared token cache and rate limits (tests start their own)
   nginx-light haproxy wrk   # bench/run.sh: the contenders and the load generator
   valgrind                  # bench/instructions.sh: instructions per request (callgrind)
   clang-format-16 clang-tidy-16 python3   # scripts/format.sh, scripts/lint.sh, scripts/check-layering.py

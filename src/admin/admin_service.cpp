@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/strings.hpp"
 #include "store/validation.hpp"
 
 namespace mcpgate::admin {
@@ -257,10 +258,17 @@ Result<std::vector<store::EntraUser>> AdminService::users(std::string_view teams
 Result<store::Done> AdminService::remove_user(std::string_view teamspace, std::string_view email_or_oid) {
   auto ts = this->teamspace(teamspace);
   if (!ts) return ts.error();
+  // Who it is, read before the row goes: the observer needs the tenant and object ID.
+  std::optional<store::EntraUser> leaving;
+  if (user_removed_)
+    if (auto listed = store_.list_entra_users(id_of(*ts)))
+      for (auto& u : *listed)
+        if (u.oid == email_or_oid || iequals(u.email, email_or_oid)) leaving = u;
   auto removed = recorded<store::Done>([&] { return store_.remove_entra_user(id_of(*ts), email_or_oid); },
                                        [&](const store::Done&) {
                                          return Change{ts->id, "user.remove", std::string(email_or_oid)};
                                        });
+  if (removed && leaving) user_removed_(leaving->tenant_id, leaving->oid);
   return lift_not_found(std::move(removed), "list the teamspace's Entra users to see who is provisioned");
 }
 

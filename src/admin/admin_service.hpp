@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -150,6 +151,10 @@ class AdminService final : public AdminOperations {
   Result<store::EntraUser> add_user(std::string_view teamspace, std::string_view email, std::string_view oid) override;
   Result<std::vector<store::EntraUser>> users(std::string_view teamspace) override;
   Result<store::Done> remove_user(std::string_view teamspace, std::string_view email_or_oid) override;
+  // Told after a user was removed from a teamspace, with their tenant and object ID, so what is
+  // cached for them elsewhere (the gateways' On-Behalf-Of tokens) can be dropped.
+  using UserRemoved = std::function<void(const std::string& tenant_id, const std::string& oid)>;
+  void on_user_removed(UserRemoved observer) { user_removed_ = std::move(observer); }
   Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text,
                                     bool all_or_nothing) override;
   Result<ImportResult> import_users(std::string_view teamspace, std::string_view csv_text, store::ImportMode mode);
@@ -191,6 +196,7 @@ class AdminService final : public AdminOperations {
   store::Store& store_;
   TenantCheckOptions tenant_check_;
   const Clock& clock_;
+  UserRemoved user_removed_;
   Actor actor_;
 };
 

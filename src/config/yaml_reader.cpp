@@ -169,6 +169,10 @@ ListenSection read_listen(const YamlReader& root, std::string default_host, uint
 }
 
 void YamlReader::allow_only(std::initializer_list<std::string_view> keys) const {
+  allow_only(std::vector<std::string_view>(keys));
+}
+
+void YamlReader::allow_only(const std::vector<std::string_view>& keys) const {
   if (!node_.IsMap()) return;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     // `{[a]: 1}` or `{? {x: 1}}` make a list or mapping the key (found by fuzz/yaml_config.cpp);

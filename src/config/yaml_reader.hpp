@@ -49,6 +49,7 @@ class YamlReader {
 
   // Refuses keys that are not listed: a typo must not silently fall back to a default.
   void allow_only(std::initializer_list<std::string_view> keys) const;
+  void allow_only(const std::vector<std::string_view>& keys) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
   [[noreturn]] void fail_here(const std::string& message) const;

@@ -46,14 +46,22 @@ std::optional<OboFailure> TokenCache::find_failure(const Key& key, SysTime now) 
   return it->second.failure;
 }
 
-void TokenCache::store_token(const Key& key, const OboToken& token, SysTime now) {
+SysTime TokenCache::keep_until(const OboToken& token, SysTime now) const {
   auto lifetime = std::chrono::duration_cast<SysTime::duration>(token.expires_in);
   // Keep a token until the margin before it expires, but at least half its life, so short
   // Conditional Access lifetimes are still cached instead of exchanged on every request.
-  auto valid_until = std::max(now + lifetime - settings_.expiry_margin, now + lifetime / 2);
+  return std::max(now + lifetime - settings_.expiry_margin, now + lifetime / 2);
+}
+
+void TokenCache::store_token(const Key& key, const OboToken& token, SysTime now) {
+  store_until(key, token.access_token, keep_until(token, now), now);
+}
+
+void TokenCache::store_until(const Key& key, std::string access_token, SysTime valid_until, SysTime now) {
+  if (valid_until <= now) return;
   std::lock_guard lock(mutex_);
   store_bounded(entries_, flatten(key),
-                Entry{std::make_shared<const std::string>(token.access_token), std::nullopt, valid_until}, now,
+                Entry{std::make_shared<const std::string>(std::move(access_token)), std::nullopt, valid_until}, now,
                 settings_.max_entries);
 }
 
@@ -69,6 +77,17 @@ bool TokenCache::evict_token(const Key& key, std::string_view token) {
   if (it == entries_.end() || !it->second.access_token || *it->second.access_token != token) return false;
   entries_.erase(it);
   return true;
+}
+
+size_t TokenCache::forget_user(std::string_view tenant_id, std::string_view oid) {
+  std::string prefix = std::string(tenant_id) + '\n' + std::string(oid) + '\n';
+  std::lock_guard lock(mutex_);
+  return std::erase_if(entries_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+}
+
+void TokenCache::clear() {
+  std::lock_guard lock(mutex_);
+  entries_.clear();
 }
 
 size_t TokenCache::size() const {

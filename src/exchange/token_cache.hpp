@@ -38,11 +38,18 @@ class TokenCache {
   // A recent failure for this key, while its negative TTL lasts.
   std::optional<OboFailure> find_failure(const Key& key, SysTime now) const;
 
+  // Until when a token just exchanged is kept: its lifetime less the margin, at least half of it.
+  SysTime keep_until(const OboToken& token, SysTime now) const;
   void store_token(const Key& key, const OboToken& token, SysTime now);
+  // A token another gateway exchanged, kept as long as it decided.
+  void store_until(const Key& key, std::string access_token, SysTime valid_until, SysTime now);
   void store_failure(const Key& key, const OboFailure& failure, SysTime now);
   // Forgets the key's token if it is still `token` (the one a server just refused), so a newer
   // token stored meanwhile by a concurrent exchange survives. True when something was forgotten.
   bool evict_token(const Key& key, std::string_view token);
+  // Drops everything cached for this user (deprovisioned, or removed by an admin).
+  size_t forget_user(std::string_view tenant_id, std::string_view oid);
+  void clear();
   size_t size() const;
 
  private:

@@ -12,6 +12,17 @@ void RateDecision::apply(Headers& headers) const {
   if (!allowed) headers.set("Retry-After", std::to_string(retry_after_seconds));
 }
 
+RateDecision RateDecision::of_bucket(int64_t requests, std::chrono::seconds window, double tokens_left, bool allowed) {
+  double per_second = double(requests) / double(std::max<int64_t>(1, window.count()));
+  RateDecision d;
+  d.limit = requests;
+  d.allowed = allowed;
+  if (!allowed) d.retry_after_seconds = std::max<int64_t>(1, int64_t(std::ceil((1.0 - tokens_left) / per_second)));
+  d.remaining = int64_t(std::floor(tokens_left));
+  d.reset_seconds = int64_t(std::ceil((double(requests) - tokens_left) / per_second));
+  return d;
+}
+
 RateLimiter::RateLimiter(int64_t requests, std::chrono::seconds window, const Clock& clock)
     : requests_(requests), window_(window), clock_(clock) {}
 
@@ -35,16 +46,9 @@ RateDecision RateLimiter::take(const std::string& caller) {
   double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
   bucket.tokens = std::min(double(requests_), bucket.tokens + std::max(0.0, elapsed) * per_second);
   bucket.updated = now;
-  if (bucket.tokens >= 1.0) {
-    bucket.tokens -= 1.0;
-    d.allowed = true;
-  } else {
-    d.allowed = false;
-    d.retry_after_seconds = int64_t(std::ceil((1.0 - bucket.tokens) / per_second));
-  }
-  d.remaining = int64_t(std::floor(bucket.tokens));
-  d.reset_seconds = int64_t(std::ceil((double(requests_) - bucket.tokens) / per_second));
-  return d;
+  bool allowed = bucket.tokens >= 1.0;
+  if (allowed) bucket.tokens -= 1.0;
+  return RateDecision::of_bucket(requests_, window_, bucket.tokens, allowed);
 }
 
 }  // namespace mcpgate::http

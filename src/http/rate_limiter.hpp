@@ -19,6 +19,8 @@ struct RateDecision {
 
   // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, and Retry-After when refused.
   void apply(Headers& headers) const;
+  // What a token bucket of `requests` per `window` holding `tokens_left` after this request says.
+  static RateDecision of_bucket(int64_t requests, std::chrono::seconds window, double tokens_left, bool allowed);
 };
 
 // A token bucket per caller (user or API key, never IP address): `requests` per `window`,

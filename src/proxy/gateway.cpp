@@ -3,9 +3,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "exchange/redis_token_cache.hpp"
 #include "http/async.hpp"
 #include "http/upstream.hpp"
 #include "proxy/gateway_service.hpp"
+#include "redis/client.hpp"
 
 namespace mcpgate::proxy {
 
@@ -15,7 +17,9 @@ struct Gateway::Impl {
   std::unique_ptr<GatewayService> service;  // set before the server serves anything
   std::unique_ptr<http::Server> server;
   std::unique_ptr<http::UpstreamClient> upstream;
-  std::unique_ptr<http::UpstreamClient> outside;  // URLs clients choose: their own connection pool
+  std::unique_ptr<http::UpstreamClient> outside;             // URLs clients choose: their own connection pool
+  std::unique_ptr<exchange::RedisTokenCache> shared_tokens;  // with redis: set
+  std::unique_ptr<redis::Client> shared_limits;
 };
 
 Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_unique<Impl>()) {
@@ -47,7 +51,15 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock) : impl_(std::make_uni
   outside_options.max_idle_per_origin = 4;
   outside_options.public_addresses_only = !config.authorization_server.metadata_documents.allow_private_addresses;
   impl_->outside = std::make_unique<http::UpstreamClient>(http::server_executor(*impl_->server), outside_options);
-  impl_->service = std::make_unique<GatewayService>(std::move(config), clock, *impl_->upstream, impl_->outside.get());
+  GatewayService::Shared shared;
+  if (config.redis) {
+    auto executor = http::server_executor(*impl_->server);
+    impl_->shared_tokens = std::make_unique<exchange::RedisTokenCache>(executor, *config.redis, clock);
+    impl_->shared_limits = std::make_unique<redis::Client>(executor, config.redis->redis, "mcpgate-gateway-limits");
+    shared = {impl_->shared_tokens.get(), impl_->shared_limits.get()};
+  }
+  impl_->service =
+      std::make_unique<GatewayService>(std::move(config), clock, *impl_->upstream, impl_->outside.get(), shared);
 }
 
 Gateway::~Gateway() = default;
@@ -55,6 +67,10 @@ Gateway::~Gateway() = default;
 uint16_t Gateway::port() const { return impl_->server->port(); }
 
 void Gateway::run() {
+  if (impl_->shared_tokens) {
+    impl_->shared_tokens->start();
+    impl_->shared_limits->start();
+  }
   boost::asio::co_spawn(http::server_executor(*impl_->server), impl_->service->refresh_keys_forever(),
                         boost::asio::detached);
   boost::asio::co_spawn(http::server_executor(*impl_->server), impl_->service->check_upstreams_forever(),
@@ -62,6 +78,12 @@ void Gateway::run() {
   impl_->server->run();
 }
 
-void Gateway::stop() { impl_->server->stop(); }
+void Gateway::stop() {
+  if (impl_->shared_tokens) {
+    impl_->shared_tokens->stop();
+    impl_->shared_limits->stop();
+  }
+  impl_->server->stop();
+}
 
 }  // namespace mcpgate::proxy

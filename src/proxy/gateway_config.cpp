@@ -4,6 +4,7 @@
 
 #include "common/files.hpp"
 #include "common/strings.hpp"
+#include "redis/config_section.hpp"
 
 namespace mcpgate::proxy {
 namespace {
@@ -130,11 +131,33 @@ AuthorizationServerConfig parse_authorization_server(const YamlReader& r) {
   return a;
 }
 
+std::optional<exchange::RedisTokenCacheSettings> parse_redis(const YamlReader& root) {
+  if (!root.has("redis")) return std::nullopt;
+  auto r = root.child("redis");
+  auto allowed = redis::connection_keys();
+  allowed.push_back("token_keys");
+  r.allow_only(allowed);
+  auto connection = redis::read_connection(r);
+  exchange::RedisTokenCacheSettings s;
+  s.redis = connection.settings;
+  s.prefix = connection.prefix;
+  for (auto& k : r.list("token_keys")) {
+    k.allow_only({"id", "secret"});
+    s.keys.push_back({k.str("id"), k.str("secret")});
+  }
+  try {
+    exchange::check_sealing_keys(s.keys);
+  } catch (const std::invalid_argument& e) {
+    r.fail("token_keys", e.what());
+  }
+  return s;
+}
+
 }  // namespace
 
 GatewayConfig parse_gateway_config(const YamlReader& root) {
   root.allow_only({"listen", "public_url", "threads", "entra", "client", "validation", "obo", "registration",
-                   "authorization_server", "session_key", "routes", "limits", "audit_log"});
+                   "authorization_server", "session_key", "routes", "limits", "audit_log", "redis"});
   GatewayConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -233,6 +256,7 @@ GatewayConfig parse_gateway_config(const YamlReader& root) {
   c.max_connections_per_client =
       size_t(limits.integer("max_connections_per_client", (long long)c.max_connections_per_client, 1, 1 << 20));
   c.audit_log = root.str_or("audit_log", "-");
+  c.redis = parse_redis(root);
   return c;
 }
 

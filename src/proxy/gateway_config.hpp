@@ -8,6 +8,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "exchange/obo.hpp"
+#include "exchange/redis_token_cache.hpp"
 #include "http/server.hpp"
 #include "proxy/tool_policy.hpp"
 #include "proxy/upstream_set.hpp"
@@ -106,6 +107,8 @@ struct GatewayConfig {
   size_t max_connections = 16'384;
   size_t max_connections_per_client = 4'096;
   std::string audit_log = "-";  // a file path, "-" for standard output, "off"
+  // Several gateways: On-Behalf-Of tokens, single-flight and rate limits shared through Redis.
+  std::optional<exchange::RedisTokenCacheSettings> redis;
 };
 
 // Validates everything; throws config::ConfigError naming the YAML path.

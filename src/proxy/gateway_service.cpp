@@ -19,7 +19,7 @@
 #include "common/strings.hpp"
 #include "crypto/random.hpp"
 #include "exchange/obo.hpp"
-#include "exchange/token_cache.hpp"
+#include "exchange/obo_tokens.hpp"
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
 #include "http/form.hpp"
@@ -33,6 +33,7 @@
 #include "proxy/forwarding.hpp"
 #include "proxy/metrics.hpp"
 #include "proxy/upstream_set.hpp"
+#include "redis/rate_limit.hpp"
 
 namespace mcpgate::proxy {
 namespace asio = boost::asio;
@@ -57,15 +58,7 @@ http::Response rpc_error(int status, int code, std::string message, json::object
   return http::Response::json(status, json::object{{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", std::move(error)}});
 }
 
-using ExchangeOutcome = boost::system::result<std::string, exchange::OboFailure>;
-
-// Concurrent misses for one user share one exchange: the first caller does it, the others
-// wait on their own timers (on their own executors) and are woken when it is done.
-struct PendingExchange {
-  std::mutex mutex;
-  std::optional<ExchangeOutcome> outcome;
-  std::vector<std::shared_ptr<asio::steady_timer>> waiters;
-};
+using ExchangeOutcome = exchange::OboTokens::Outcome;
 
 std::string cache_key_string(const exchange::TokenCache::Key& k) { return k.tenant_id + "\n" + k.oid + "\n" + k.scope; }
 
@@ -79,7 +72,7 @@ struct GatewayService::Impl {
   const Clock& clock;
   http::Upstream& upstream;
   auth::KeySet keys;
-  exchange::TokenCache tokens;
+  exchange::OboTokens tokens;
   std::vector<std::unique_ptr<auth::VerifiedTokenCache>> verified;  // per route
   Metrics metrics;
   std::vector<size_t> route_slots;  // per route: its counters in metrics
@@ -88,31 +81,44 @@ struct GatewayService::Impl {
   std::mutex state_mutex;  // guards endpoints, policies and in-flight exchanges
   TenantEndpoints endpoints;
   std::vector<std::shared_ptr<const auth::VerificationPolicy>> policies;  // per route
-  std::unordered_map<std::string, std::shared_ptr<PendingExchange>> exchanges;
   bool keys_warned = false;
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> key_retirements{0};  // bumped whenever a signing key leaves the tenant's set
   // When each user's cached token was last dropped on a server's refusal (guarded by state_mutex).
   std::unordered_map<std::string, SysTime> recent_evictions;
-  std::unique_ptr<AuthorizationServer> authorization;             // when the gateway signs users in itself
-  std::vector<std::unique_ptr<UpstreamSet>> upstream_sets;        // per route: its MCP servers
-  std::vector<std::unique_ptr<http::RateLimiter>> rate_limiters;  // per route; null without a limit
+  std::unique_ptr<AuthorizationServer> authorization;       // when the gateway signs users in itself
+  std::vector<std::unique_ptr<UpstreamSet>> upstream_sets;  // per route: its MCP servers
+  // Per route; neither without a limit. The shared one counts across gateways (in Redis).
+  struct RouteLimiter {
+    std::unique_ptr<http::RateLimiter> local;
+    std::unique_ptr<redis::SharedRateLimiter> shared;
+  };
+  std::vector<RouteLimiter> rate_limiters;
+  Shared shared;
 
-  Impl(GatewayConfig c, const Clock& clk, http::Upstream& up, http::Upstream& outside)
+  Impl(GatewayConfig c, const Clock& clk, http::Upstream& up, http::Upstream& outside, Shared shared_state)
       : config(std::move(c)),
         clock(clk),
         upstream(up),
         keys({config.jwks_refresh_interval, config.unknown_kid_refetch_interval}),
-        tokens({config.obo_expiry_margin, config.obo_negative_ttl, 100'000}),
-        audit(config.audit_log) {
+        tokens({{config.obo_expiry_margin, config.obo_negative_ttl, 100'000},
+                config.obo_timeout + std::chrono::seconds(2)},
+               clock, shared_state.tokens),
+        audit(config.audit_log),
+        shared(shared_state) {
     endpoints = default_endpoints(config);
     for (size_t i = 0; i < config.routes.size(); ++i) verified.push_back(std::make_unique<auth::VerifiedTokenCache>());
     for (auto& r : config.routes) route_slots.push_back(metrics.route_slot(r.prefix));
     rebuild_policies();
-    for (auto& r : config.routes)
-      rate_limiters.push_back(r.rate_limit_requests > 0 ? std::make_unique<http::RateLimiter>(
-                                                              r.rate_limit_requests, r.rate_limit_window, clock)
-                                                        : nullptr);
+    for (auto& r : config.routes) {
+      RouteLimiter limiter;
+      if (r.rate_limit_requests > 0 && shared.redis)
+        limiter.shared = std::make_unique<redis::SharedRateLimiter>(*shared.redis, config.redis->prefix, r.prefix,
+                                                                    r.rate_limit_requests, r.rate_limit_window, clock);
+      else if (r.rate_limit_requests > 0)
+        limiter.local = std::make_unique<http::RateLimiter>(r.rate_limit_requests, r.rate_limit_window, clock);
+      rate_limiters.push_back(std::move(limiter));
+    }
     auto session_key = config.session_key.value_or(crypto::random_bytes(32));
     // Each route seals with its own key: a session ID of one route means nothing on another.
     for (auto& r : config.routes)
@@ -232,6 +238,17 @@ struct GatewayService::Impl {
     return out;
   }
 
+  std::string shared_metrics() const {
+    if (!shared.tokens) return {};
+    return fmt::format(
+        "# HELP mcpgate_redis_up 1 while the gateways' shared Redis answers; 0 while each gateway caches and limits "
+        "alone.\n"
+        "# TYPE mcpgate_redis_up gauge\nmcpgate_redis_up {}\n"
+        "# HELP mcpgate_obo_shared_cache_hits_total On-Behalf-Of tokens another gateway exchanged, taken from Redis.\n"
+        "# TYPE mcpgate_obo_shared_cache_hits_total counter\nmcpgate_obo_shared_cache_hits_total {}\n",
+        shared.tokens->available() ? 1 : 0, tokens.counters().shared_hits.load());
+  }
+
   // Routes with several MCP servers: each is asked its health path every interval; one that
   // fails `unhealthy_after` checks in a row gets no new requests (its sessions still go to it)
   // until it passes `healthy_after`.
@@ -310,7 +327,8 @@ struct GatewayService::Impl {
 
   // ---- On-Behalf-Of -----------------------------------------------------------------------
 
-  Task<ExchangeOutcome> exchange_once(exchange::TokenCache::Key key, std::string assertion) {
+  // One exchange at the identity provider; OboTokens caches what it returns.
+  Task<exchange::OboTokens::Exchanged> exchange_once(exchange::TokenCache::Key key, std::string assertion) {
     auto started = std::chrono::steady_clock::now();
     auto endpoint = current_endpoints().token_endpoint;
     http::ClientRequest request{"POST", endpoint, {}, {}};
@@ -335,72 +353,19 @@ struct GatewayService::Impl {
       static constexpr std::array<std::string_view, 4> kinds{"invalid_assertion", "interaction_required",
                                                              "configuration", "unavailable"};
       metrics.exchange(std::string(kinds[size_t(parsed.error().kind)]), seconds);
-      // Only configuration errors are worth remembering; a user-specific refusal is not.
-      if (parsed.error().kind == exchange::OboFailureKind::configuration)
-        tokens.store_failure(key, parsed.error(), clock.now());
       co_return parsed.error();
     }
     metrics.exchange("ok", seconds);
-    tokens.store_token(key, *parsed, clock.now());
-    co_return parsed->access_token;
+    co_return std::move(*parsed);
   }
 
   // `from_cache` tells whether the answer is a token exchanged before this request.
   Task<ExchangeOutcome> exchanged_token(exchange::TokenCache::Key key, std::string_view assertion, bool* from_cache) {
-    auto now = clock.now();
-    auto cached = tokens.find_token(key, now);
-    *from_cache = bool(cached);
-    if (cached) {
-      ++metrics.obo_cache_hits;
-      co_return *cached;
-    }
-    auto failure = tokens.find_failure(key, now);
-    if (failure) co_return *failure;
     ++metrics.obo_cache_misses;
-    auto flat = cache_key_string(key);
-    std::shared_ptr<PendingExchange> pending;
-    bool leader = false;
-    {
-      std::lock_guard guard(state_mutex);
-      auto& slot = exchanges[flat];
-      if (!slot) {
-        slot = std::make_shared<PendingExchange>();
-        leader = true;
-      }
-      pending = slot;
-    }
-    if (!leader) {
-      auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
-                                                        asio::steady_timer::time_point::max());
-      {
-        std::lock_guard guard(pending->mutex);
-        if (pending->outcome) co_return pending->outcome.value();
-        pending->waiters.push_back(timer);
-      }
-      co_await timer->async_wait(as_tuple);
-      std::lock_guard guard(pending->mutex);
-      if (pending->outcome) co_return pending->outcome.value();
-      co_return exchange::OboFailure{exchange::OboFailureKind::unavailable, 0,  "aborted",
-                                     "the exchange was abandoned",          {}, {}};
-    }
-    ExchangeOutcome outcome = exchange::OboFailure{};
-    try {
-      std::string assertion_copy(assertion);
-      outcome = co_await exchange_once(key, std::move(assertion_copy));
-    } catch (const std::exception& e) {
-      spdlog::error("On-Behalf-Of exchange failed: {}", e.what());
-      outcome = exchange::OboFailure{exchange::OboFailureKind::configuration,      0,  "gateway_error",
-                                     "the exchange failed; see the gateway's log", {}, {}};
-    }
-    {
-      std::lock_guard guard(state_mutex);
-      exchanges.erase(flat);
-    }
-    std::lock_guard guard(pending->mutex);
-    pending->outcome = outcome;
-    // clang-tidy 16 takes a lambda inside a coroutine for a coroutine; this one is not.
-    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
-    for (auto& t : pending->waiters) asio::post(t->get_executor(), [t] { t->cancel(); });
+    // Copies into the exchange's own frame: it may outlive this request (others wait on it).
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): a plain lambda
+    auto exchange = [this, key, assertion = std::string(assertion)] { return exchange_once(key, assertion); };
+    auto outcome = co_await tokens.obtain(key, std::move(exchange), from_cache);
     co_return outcome;
   }
 
@@ -453,10 +418,14 @@ struct GatewayService::Impl {
         replicas[config.routes[r].prefix] = std::move(states);
       }
       if (!replicas.empty()) body["upstreams"] = std::move(replicas);
+      // Without Redis the gateway still serves (its own cache, its own limits): it is degraded, not
+      // unready, and says so.
+      if (shared.tokens) body["redis"] = shared.tokens->state();
       return http::Response::json(ready ? 200 : 503, body);
     }
     if (path == "/metrics")
-      return http::Response::text(200, metrics.render() + replica_metrics(), "text/plain; version=0.0.4");
+      return http::Response::text(200, metrics.render() + replica_metrics() + shared_metrics(),
+                                  "text/plain; version=0.0.4");
     constexpr std::string_view prm = "/.well-known/oauth-protected-resource";
     if (req.method == "GET" && path.starts_with(prm)) {
       std::string rest = path.substr(prm.size());
@@ -716,7 +685,7 @@ struct GatewayService::Impl {
 
   // The cached On-Behalf-Of token, without suspending; nullopt on a miss.
   std::shared_ptr<const std::string> cached_obo(const auth::VerifiedToken& claims, const RouteConfig& route) {
-    auto cached = tokens.find_shared(exchange_key(claims, route), clock.now());
+    auto cached = tokens.find_local(exchange_key(claims, route));
     if (cached) ++metrics.obo_cache_hits;
     return cached;
   }
@@ -778,7 +747,7 @@ struct GatewayService::Impl {
       if (recent_evictions.size() > 100'000)
         std::erase_if(recent_evictions, [&](const auto& item) { return now - item.second >= kEvictionInterval; });
     }
-    if (tokens.evict_token(key, obo)) ++metrics.obo_cache_evictions;
+    if (tokens.evict(key, obo)) ++metrics.obo_cache_evictions;
     spdlog::info(
         "route {}: the MCP server refused the cached On-Behalf-Of token of user {} as invalid; "
         "exchanging again",
@@ -1014,8 +983,14 @@ struct GatewayService::Impl {
         refusal = Refusal{std::move(*denied), "tool_denied"};
     // Per user, before anything is exchanged or forwarded.
     std::optional<http::RateDecision> rate;
-    if (!refusal && rate_limiters[route_index]) {
-      rate = rate_limiters[route_index]->take(who->claims->tid + "/" + who->claims->oid);
+    const auto& limiter = rate_limiters[route_index];
+    if (!refusal && limiter.shared) {
+      auto decision = co_await limiter.shared->take(who->claims->tid + "/" + who->claims->oid);
+      rate = decision;
+    } else if (!refusal && limiter.local) {
+      rate = limiter.local->take(who->claims->tid + "/" + who->claims->oid);
+    }
+    if (rate) {
       if (!rate->allowed) {
         auto limited = json_error(429, "rate_limit_exceeded",
                                   "you sent more than " + std::to_string(rate->limit) + " requests in " +
@@ -1147,8 +1122,8 @@ struct GatewayService::Impl {
 };
 
 GatewayService::GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream,
-                               http::Upstream* outside)
-    : impl_(std::make_unique<Impl>(std::move(config), clock, upstream, outside ? *outside : upstream)) {}
+                               http::Upstream* outside, Shared shared)
+    : impl_(std::make_unique<Impl>(std::move(config), clock, upstream, outside ? *outside : upstream, shared)) {}
 
 GatewayService::~GatewayService() = default;
 

@@ -9,8 +9,20 @@
 namespace mcpgate::http {
 class Upstream;
 }
+namespace mcpgate::exchange {
+class SharedTokenCache;
+}
+namespace mcpgate::redis {
+class Client;
+}
 
 namespace mcpgate::proxy {
+
+// What a gateway shares with the others of a cluster (config.redis); nothing by default.
+struct GatewayShared {
+  exchange::SharedTokenCache* tokens = nullptr;
+  redis::Client* redis = nullptr;  // rate limits
+};
 
 // What the gateway does with one request, without sockets: route; answer locally (discovery,
 // health, metrics, registration); bridge /token; or verify → exchange On-Behalf-Of → forward →
@@ -19,8 +31,10 @@ namespace mcpgate::proxy {
 // it to a listening server and the pooled client.
 class GatewayService {
  public:
+  using Shared = GatewayShared;
   // `outside`: where client metadata documents are fetched from (the `upstream` when null).
-  GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream, http::Upstream* outside = nullptr);
+  GatewayService(GatewayConfig config, const Clock& clock, http::Upstream& upstream, http::Upstream* outside = nullptr,
+                 Shared shared = {});
   ~GatewayService();
 
   const GatewayConfig& config() const;

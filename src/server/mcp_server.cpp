@@ -14,6 +14,7 @@
 #include "admin/admin_api.hpp"
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
+#include "exchange/redis_token_cache.hpp"
 #include "http/async.hpp"
 #include "mcp/dispatcher.hpp"
 #include "mcp/peek.hpp"
@@ -95,6 +96,16 @@ struct McpServer::Impl {
                  DocsApiOptions{config.public_search, config.default_tokens, 10000, config.max_tokens}) {
     transport.stateless = config.stateless;
     transport.allowed_origins = config.allowed_origins;
+    if (config.redis)
+      admin_api.service().on_user_removed([redis = *config.redis](const std::string& tid, const std::string& oid) {
+        // Until this reaches the gateways, this server refuses the user's cached tokens anyway
+        // (the user is no longer provisioned); it only saves them a refused round trip each.
+        if (auto problem = exchange::forget_user_now(redis.settings, redis.prefix, tid, oid))
+          spdlog::warn("user {} was removed, but the gateways could not be told to drop their cached tokens: {}", oid,
+                       *problem);
+        else
+          spdlog::info("user {} was removed; the gateways dropped their cached tokens", oid);
+      });
     add_library_routes(admin_api, doc_index,
                        [this](std::function<void()> job) { asio::post(workers, std::move(job)); });
     if (config.dashboard)

@@ -25,7 +25,7 @@ ServerConfig default_server_config(const std::filesystem::path& data_dir) {
 
 ServerConfig parse_server_config(const config::YamlReader& root) {
   root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
-                   "docs", "admin", "oauth", "dashboard"});
+                   "docs", "admin", "oauth", "dashboard", "redis"});
   ServerConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -101,6 +101,11 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   oauth.allow_only({"authorization_servers", "scopes_supported"});
   c.authorization_servers = oauth.strings("authorization_servers");
   c.scopes_supported = oauth.strings("scopes_supported");
+  if (root.has("redis")) {
+    auto r = root.child("redis");
+    r.allow_only(redis::connection_keys());
+    c.redis = redis::read_connection(r);
+  }
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include "config/yaml_reader.hpp"
 #include "dashboard/dashboard.hpp"
 #include "http/server.hpp"
+#include "redis/config_section.hpp"
 
 namespace mcpgate::server {
 
@@ -53,6 +54,10 @@ struct ServerConfig {
   // Protected-resource metadata for clients that connect without the gateway.
   std::vector<std::string> authorization_servers;
   std::vector<std::string> scopes_supported;
+
+  // The gateways' Redis: a user removed here has their cached On-Behalf-Of tokens dropped on
+  // every gateway at once.
+  std::optional<redis::Connection> redis;
 };
 
 ServerConfig parse_server_config(const config::YamlReader& root);

@@ -12,6 +12,7 @@ inline constexpr const char* kDemoGatewaySecret = mcpgate::idp::demo::kGatewaySe
 inline constexpr const char* kDemoMcpApiApp = mcpgate::idp::demo::kMcpApiApp;
 inline constexpr const char* kAliceOid = mcpgate::idp::demo::kAliceOid;
 inline constexpr const char* kBobOid = mcpgate::idp::demo::kBobOid;
+inline constexpr const char* kCarolOid = mcpgate::idp::demo::kCarolOid;
 
 // Signs `upn` in at the IdP (authorization code + PKCE, headless through login_hint), as an MCP
 // client does, and returns the access token for `scope`. Throws with the IdP's answer when a step

@@ -64,6 +64,20 @@ TEST_F(AdminServiceTest, EntraNeedsEnterpriseOrATrialThatHasNotEnded) {
   EXPECT_TRUE(service.remove_user("trial", oid(1)));
 }
 
+TEST_F(AdminServiceTest, RemovingAUserTellsWhoLeftSoTheGatewaysCanForgetThem) {
+  enterprise("acme");
+  std::vector<std::string> removed;
+  service.on_user_removed([&](const std::string& tid, const std::string& who) { removed.push_back(tid + "/" + who); });
+  ASSERT_TRUE(service.add_user("acme", "a@contoso.com", oid(1)));
+  ASSERT_TRUE(service.add_user("acme", "b@contoso.com", oid(2)));
+  EXPECT_TRUE(service.remove_user("acme", "A@Contoso.com"));  // by email, in any case
+  EXPECT_TRUE(service.remove_user("acme", oid(2)));           // by object ID
+  EXPECT_FALSE(service.remove_user("acme", oid(3)));          // nobody: nothing to tell
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_EQ(removed[0], std::string(kTenant) + "/" + oid(1));
+  EXPECT_EQ(removed[1], std::string(kTenant) + "/" + oid(2));
+}
+
 TEST_F(AdminServiceTest, ImportCountsOnlyNewMappings) {
   enterprise("acme");
   auto first = service.import_users("acme", "a@contoso.com," + oid(1) + "\nb@contoso.com," + oid(2), false).value();

@@ -419,5 +419,34 @@ TEST_F(GatewayConfigTest, AdvisoriesNameWhatTheOperatorStillHasToDo) {
   EXPECT_EQ(config_advisories(c).back().find("session_key"), std::string::npos);
 }
 
+TEST_F(GatewayConfigTest, ReadsTheSharedRedisWithItsSecretsFromReferences) {
+  EXPECT_FALSE(parse(kMinimal).redis);
+  ::setenv("MCPGATE_TEST_TOKEN_KEY", "a-sealing-secret-of-at-least-32-characters", 1);
+  auto c = parse(kMinimal +
+                 "redis:\n  url: redis://10.1.2.3:6380/2\n  password: ${env:MCPGATE_TEST_GATEWAY_SECRET}\n"
+                 "  timeout: 250ms\n  token_keys:\n    - id: k1\n      secret: ${env:MCPGATE_TEST_TOKEN_KEY}\n");
+  ASSERT_TRUE(c.redis);
+  EXPECT_EQ(c.redis->redis.host, "10.1.2.3");
+  EXPECT_EQ(c.redis->redis.port, 6380);
+  EXPECT_EQ(c.redis->redis.database, 2);
+  EXPECT_TRUE(c.redis->redis.password);
+  EXPECT_EQ(c.redis->redis.command_timeout, 250ms);
+  EXPECT_EQ(c.redis->prefix, "mcpgate:");
+  ASSERT_EQ(c.redis->keys.size(), 1u);
+  EXPECT_EQ(c.redis->keys[0].id, "k1");
+}
+
+TEST_F(GatewayConfigTest, RefusesARedisSectionThatWouldLeakOrCannotSeal) {
+  ::setenv("MCPGATE_TEST_TOKEN_KEY", "a-sealing-secret-of-at-least-32-characters", 1);
+  const std::string keys = "  token_keys:\n    - id: k1\n      secret: ${env:MCPGATE_TEST_TOKEN_KEY}\n";
+  expect_error(kMinimal + "redis:\n  url: redis://:pw@cache:6379\n" + keys, "redis.url", "${env:NAME}");
+  expect_error(kMinimal + "redis:\n  url: rediss://cache:6379\n" + keys, "redis.url", "TLS");
+  expect_error(kMinimal + "redis:\n  url: redis://cache:6379\n", "redis.token_keys", "no key to seal");
+  expect_error(kMinimal + "redis:\n  url: redis://cache:6379\n  token_keys: [{id: k1, secret: too-short}]\n",
+               "redis.token_keys", "at least 32 characters");
+  expect_error(kMinimal + "redis:\n  url: redis://cache:6379\n  username: app\n" + keys, "redis.password", "required");
+  expect_error(kMinimal + "redis:\n  url: redis://cache:6379\n  passwrd: x\n" + keys, "redis.passwrd", "");
+}
+
 }  // namespace
 }  // namespace mcpgate::proxy

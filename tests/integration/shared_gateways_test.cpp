@@ -1,0 +1,157 @@
+// Three `mcpgate gateway` processes sharing one real Redis (Debian's redis-server), between a
+// real `mcpgate idp` and a real upstream: one On-Behalf-Of exchange per user across all of them,
+// rate limits that hold whichever gateway answers, and Redis going away and coming back.
+#include <atomic>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "binaries.hpp"
+#include "common/files.hpp"
+#include "gateway_yaml.hpp"
+#include "http/client.hpp"
+#include "support/idp_client.hpp"
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate {
+namespace {
+
+namespace json = boost::json;
+using namespace testing;
+
+class SharedGateways : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("MCPGATE_TEST_GATEWAY_SECRET", kDemoGatewaySecret, 1);
+    ::setenv("MCPGATE_TEST_TOKEN_KEY", "a-sealing-secret-shared-by-the-gateways", 1);
+    redis = std::make_unique<RedisServer>(dir.path());
+    idp = start_mcpgate({"idp", "--data-dir", (dir / "idp").string()}, dir.path());
+    idp_base = "http://127.0.0.1:" + std::to_string(idp.port);
+    upstream = start_server(binary_from_env("MCPGATE_TEST_UPSTREAM"), {}, dir.path(), false);
+    std::string up = "http://127.0.0.1:" + std::to_string(upstream.port);
+    std::string shared = "redis:\n  url: " + redis->url() +
+                         "\n  token_keys:\n    - id: k1\n      secret: ${env:MCPGATE_TEST_TOKEN_KEY}\n";
+    write_file_atomically(
+        dir / "gateway.yaml",
+        demo_gateway_yaml(
+            idp.port,
+            demo_route_yaml("/mcp", up) + demo_route_yaml("/limited", up, "    rate_limit: {requests: 6, per: 1h}\n"),
+            "off", shared));
+    for (int i = 0; i < 3; ++i) {
+      gateways.push_back(start_mcpgate({"gateway", "--config", (dir / "gateway.yaml").string()}, dir.path()));
+      bases.push_back("http://127.0.0.1:" + std::to_string(gateways.back().port));
+    }
+    for (auto& base : bases)
+      ASSERT_TRUE(eventually([&] { return redis_state(base) == "connected"; })) << readyz(base).body;
+  }
+
+  http::Response readyz(const std::string& base) { return http::fetch({"GET", base + "/readyz"}); }
+  std::string redis_state(const std::string& base) {
+    auto r = readyz(base);
+    if (r.status != 200) return "unready";
+    auto body = json::parse(r.body);
+    auto* state = body.as_object().if_contains("redis");
+    return state ? std::string(state->as_string()) : "absent";
+  }
+
+  http::Response call(const std::string& base, const std::string& token, const std::string& route = "/mcp") {
+    http::ClientRequest r{"POST",
+                          base + route + "/mcp",
+                          {},
+                          R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id"}})"};
+    r.headers.add("Content-Type", "application/json");
+    r.headers.add("Accept", "application/json, text/event-stream");
+    r.headers.add("Authorization", "Bearer " + token);
+    return http::fetch(r);
+  }
+
+  long obo_exchanges(const std::string& oid) {
+    auto stats = json::parse(http::fetch({"GET", idp_base + "/_dev/stats"}).body);
+    auto* n = stats.at("on_behalf_of_by_user").as_object().if_contains(std::string(kDemoTenant) + "/" + oid);
+    return n ? long(n->as_int64()) : 0;
+  }
+
+  long metric(const std::string& base, const std::string& name) {
+    auto text = http::fetch({"GET", base + "/metrics"}).body;
+    auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stol(text.substr(at + name.size() + 2));
+  }
+
+  TempDir dir;
+  std::unique_ptr<RedisServer> redis;
+  RunningServer idp, upstream;
+  std::vector<RunningServer> gateways;
+  std::vector<std::string> bases;
+  std::string idp_base;
+};
+
+TEST_F(SharedGateways, ConcurrentFirstRequestsOnThreeGatewaysCauseOneExchange) {
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 12; ++i)
+    threads.emplace_back([&, i] {
+      if (call(bases[i % 3], alice).status == 200) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 12);
+  EXPECT_EQ(obo_exchanges(kAliceOid), 1);
+  long shared_hits = 0;
+  for (auto& base : bases) shared_hits += metric(base, "mcpgate_obo_shared_cache_hits_total");
+  EXPECT_EQ(shared_hits, 2);  // the two gateways that did not exchange took the token from Redis
+  // And the token forwarded is Alice's, on every gateway.
+  for (auto& base : bases) {
+    auto seen = json::parse(call(base, alice).body).as_object();
+    EXPECT_EQ(seen.at("claims").at("oid").as_string(), kAliceOid);
+  }
+  auto bob = gateway_token(idp_base, "bob@contoso.dev");
+  auto seen = json::parse(call(bases[1], bob).body).as_object();
+  EXPECT_EQ(seen.at("claims").at("oid").as_string(), kBobOid);
+  EXPECT_EQ(obo_exchanges(kBobOid), 1);
+}
+
+TEST_F(SharedGateways, ARateLimitHoldsWhicheverGatewayAnswers) {
+  auto bob = gateway_token(idp_base, "bob@contoso.dev");
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(call(bases[i % 3], bob, "/limited").status, 200) << i;
+  for (auto& base : bases) {
+    auto refused = call(base, bob, "/limited");
+    EXPECT_EQ(refused.status, 429) << base;
+    EXPECT_EQ(refused.headers.get("RateLimit-Limit").value_or(""), "6");
+    EXPECT_EQ(refused.headers.get("RateLimit-Remaining").value_or(""), "0");
+    EXPECT_EQ(refused.headers.get("Retry-After").value_or(""), "600");
+  }
+  // Alice's budget is her own, and Bob's other route is not limited.
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  EXPECT_EQ(call(bases[0], alice, "/limited").status, 200);
+  EXPECT_EQ(call(bases[0], bob, "/mcp").status, 200);
+}
+
+TEST_F(SharedGateways, WithoutRedisTheGatewaysKeepServingAndSaySo) {
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  ASSERT_EQ(call(bases[0], alice).status, 200);
+  redis->kill();
+  for (auto& base : bases) ASSERT_TRUE(eventually([&] { return redis_state(base) != "connected"; }));
+  EXPECT_EQ(metric(bases[0], "mcpgate_redis_up"), 0);
+  // Still ready: a load balancer must not take every gateway out because Redis is down.
+  EXPECT_EQ(readyz(bases[1]).status, 200);
+  // A cached user is served from the gateway's own cache; a new one is exchanged directly.
+  EXPECT_EQ(call(bases[0], alice).status, 200);
+  auto bob = gateway_token(idp_base, "bob@contoso.dev");
+  EXPECT_EQ(call(bases[1], bob).status, 200);
+  EXPECT_EQ(call(bases[1], bob, "/limited").status, 200);
+  EXPECT_EQ(obo_exchanges(kBobOid), 1);
+
+  redis->restart();
+  for (auto& base : bases) ASSERT_TRUE(eventually([&] { return redis_state(base) == "connected"; }));
+  EXPECT_EQ(metric(bases[0], "mcpgate_redis_up"), 1);
+  // Shared again: Carol exchanged on one gateway is served by the others from Redis.
+  auto carol = gateway_token(idp_base, "carol@contoso.dev");
+  for (auto& base : bases) EXPECT_EQ(call(base, carol).status, 200);
+  EXPECT_EQ(obo_exchanges(kCarolOid), 1);
+}
+
+}  // namespace
+}  // namespace mcpgate
