@@ -9,8 +9,11 @@
 # through one keep-alive connection, and the gateway's instructions are divided by N. Kernel
 # work (system calls) is not counted.
 #
-#   bench/instructions.sh [--requests N] [--mcpgate BIN] [--tools BIN] [--keep DIR]
+#   bench/instructions.sh [--requests N] [--mcpgate BIN] [--tools BIN] [--keep DIR] [--redis] [--rate-limit]
 # --keep copies callgrind's output to DIR, for callgrind_annotate.
+# --redis gives the gateway a Redis of its own (redis-server on loopback), as a cluster's gateways
+# have; --rate-limit gives the route a per-user limit no request reaches (counted in Redis with
+# --redis, in the process without).
 # Prints one line of JSON: {"requests":N,"instructions_per_request":I,"total_instructions":T}
 # Exit code 77 when valgrind, nginx or curl is missing.
 set -euo pipefail
@@ -18,13 +21,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 # shellcheck source=bench/common.sh
 source "$here/common.sh"
-requests=2000 mcpgate="$root/build/apps/mcpgate/mcpgate" tools="$root/build/bench/mcpgate_bench" keep=""
+requests=2000 mcpgate="$root/build/apps/mcpgate/mcpgate" tools="$root/build/bench/mcpgate_bench" keep="" redis=0 rate_limit=0
 while (($#)); do
   case "$1" in
     --requests) requests=$2; shift ;;
     --mcpgate) mcpgate=$2; shift ;;
     --tools) tools=$2; shift ;;
     --keep) keep=$2; shift ;;
+    --redis) redis=1 ;;
+    --rate-limit) rate_limit=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -81,6 +86,19 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" > "$work/nginx.log" 2>&1 &
 pids+=($!)
 wait_for "nginx" curl -sf "http://127.0.0.1:$port_up/"
 
+shared=""
+if ((redis)); then
+  command -v redis-server >/dev/null || { echo "instructions: redis-server is not installed" >&2; exit 77; }
+  port_redis=$(free_port)
+  redis-server --port "$port_redis" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" > "$work/redis.log" 2>&1 &
+  pids+=($!)
+  wait_for "redis" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port_redis"
+  export MCPGATE_BENCH_TOKEN_KEY=bench-sealing-key-of-thirty-two-characters
+  shared="redis: {url: 'redis://127.0.0.1:$port_redis', token_keys: [{id: k1, secret: '\${env:MCPGATE_BENCH_TOKEN_KEY}'}]}"
+fi
+limit=""
+((rate_limit)) && limit="    rate_limit: {requests: 1000000000, per: 1s}"
+
 cat > "$work/gateway.yaml" <<CONF
 listen: {host: 127.0.0.1, port: 0}
 threads: 1
@@ -88,12 +106,14 @@ public_url: http://127.0.0.1
 entra: {authority: '$idp', tenant_id: $tenant}
 client: {client_id: $gateway_app, client_secret: '\${env:MCPGATE_BENCH_SECRET}'}
 audit_log: 'off'
+$shared
 routes:
   - prefix: /ctx
     upstream: 'http://127.0.0.1:$port_up'
     audiences: ['$gateway_app']
     scopes: [Mcp.Gateway.Access]
     obo_scope: api://$mcp_api_app/.default
+$limit
 CONF
 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out.%p" \
   "$mcpgate" gateway --config "$work/gateway.yaml" --port 0 --port-file "$work/gateway.port" > "$work/gateway.log" 2>&1 &

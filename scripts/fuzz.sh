@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-targets=(jwt challenge jwks request_head path form jsonrpc upstream_response yaml_config oauth_client)
+targets=(jwt challenge jwks request_head path form jsonrpc upstream_response yaml_config oauth_client redis_reply)
 seconds=5
 smoke=0
 if [ "${1:-}" = "--smoke" ]; then

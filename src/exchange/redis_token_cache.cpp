@@ -309,29 +309,35 @@ Task<bool> RedisTokenCache::forget_user(std::string tenant_id, std::string oid) 
   co_return forgotten;
 }
 
+namespace {
+
+// Connecting is the client's own business; this waits for it (at most `limit`), then forgets.
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters): the caller runs it to the end
+Task<bool> forget_once_connected(redis::Client& client, std::chrono::milliseconds limit, std::string prefix,
+                                 std::string tenant_id, std::string oid) {
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!client.connected() && std::chrono::steady_clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(5));
+    co_await wait.async_wait(as_tuple);
+  }
+  auto done = co_await forget_in(client, prefix, std::move(tenant_id), std::move(oid));
+  co_return done;
+}
+
+}  // namespace
+
 std::optional<std::string> forget_user_now(const redis::Settings& settings, const std::string& prefix,
                                            const std::string& tenant_id, const std::string& oid) {
   asio::io_context io;
   redis::Client client(io.get_executor(), settings, "mcpgate-server");
   client.start();
   std::optional<bool> forgotten;
-  asio::co_spawn(
-      io,
-      [&]() -> Task<bool> {
-        // Connecting is the client's own business; this waits for it, within the connect timeout.
-        asio::steady_timer wait(co_await asio::this_coro::executor);
-        auto deadline = std::chrono::steady_clock::now() + settings.connect_timeout;
-        while (!client.connected() && std::chrono::steady_clock::now() < deadline) {
-          wait.expires_after(std::chrono::milliseconds(5));
-          co_await wait.async_wait(as_tuple);
-        }
-        auto done = co_await forget_in(client, prefix, tenant_id, oid);
-        co_return done;
-      },
-      [&](const std::exception_ptr&, bool done) {
-        forgotten = done;
-        io.stop();
-      });
+  asio::co_spawn(io, forget_once_connected(client, settings.connect_timeout, prefix, tenant_id, oid),
+                 [&](const std::exception_ptr&, bool done) {
+                   forgotten = done;
+                   io.stop();
+                 });
   io.run_for(settings.connect_timeout + settings.command_timeout + std::chrono::milliseconds(100));
   client.stop();
   if (forgotten && *forgotten) return std::nullopt;

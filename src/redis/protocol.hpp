@@ -34,8 +34,10 @@ class ProtocolError : public std::runtime_error {
 // Replies out of the bytes a connection reads, in order, however the bytes are split.
 class ReplyReader {
  public:
-  // `max_pending_bytes`: the most a server may send of one reply before it is complete.
-  explicit ReplyReader(size_t max_pending_bytes = 64 * 1024 * 1024);
+  // `max_pending_bytes`: the most a server may send of one reply before it is complete;
+  // `max_elements`: the most array elements one reply may hold, nested ones included (the
+  // gateway's own replies have a handful).
+  explicit ReplyReader(size_t max_pending_bytes = 64 * 1024 * 1024, size_t max_elements = 65'536);
   ~ReplyReader();
   ReplyReader(const ReplyReader&) = delete;
   ReplyReader& operator=(const ReplyReader&) = delete;

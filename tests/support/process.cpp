@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 extern char** environ;
 
 namespace mcpgate::testing {
@@ -78,6 +81,12 @@ bool poll_until(const std::function<bool()>& predicate, std::chrono::millisecond
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
   return true;
+}
+
+int free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
 }
 
 std::string binary_from_env(const char* name) {

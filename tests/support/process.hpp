@@ -54,6 +54,9 @@ RunningServer start_mcpgate(std::vector<std::string> args, const std::filesystem
 // Any server program that takes --port-file (and, with port_zero, --port 0).
 RunningServer start_server(const std::string& program, std::vector<std::string> args,
                            const std::filesystem::path& work_dir, bool port_zero = true);
+// A loopback TCP port nothing listens on now, for programs that cannot report the port they bound
+// (redis-server, HAProxy). Another process could take it before they do; tests live with that.
+int free_port();
 // The path in environment variable `name`, set by CMake for helper binaries.
 std::string binary_from_env(const char* name);
 

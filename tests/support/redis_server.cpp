@@ -12,16 +12,6 @@ namespace mcpgate::testing {
 
 namespace asio = boost::asio;
 
-namespace {
-
-int free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
-
-}  // namespace
-
 RedisServer::RedisServer(std::filesystem::path dir) : dir_(std::move(dir)), port_(free_port()) {
   start();
   if (!eventually([&] { return ready(); }))

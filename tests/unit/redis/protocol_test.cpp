@@ -51,6 +51,28 @@ TEST(ReplyReader, RefusesWhatIsNotRedis) {
   EXPECT_THROW(reader.next(), ProtocolError);
 }
 
+TEST(ReplyReader, AnArrayHeaderAllocatesNothingBeyondItsBound) {
+  // Found by fuzz/redis_reply.cpp: "*324242425" made hiredis's own builder allocate 2.6 GB.
+  ReplyReader reader;
+  reader.feed("*324242425\r\n:1\r\n");
+  try {
+    reader.next();
+    FAIL();
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 65536 elements"), std::string::npos) << e.what();
+  }
+  // Nested arrays count together.
+  ReplyReader nested(1024, 10);
+  nested.feed("*2\r\n*5\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n*5\r\n");
+  EXPECT_THROW(nested.next(), ProtocolError);
+  ReplyReader fits(1024, 12);
+  fits.feed("*2\r\n*5\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n*5\r\n:1\r\n:2\r\n:3\r\n:4\r\n$-1\r\n");
+  auto reply = fits.next();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->elements[1].elements[3].integer, 4);
+  EXPECT_TRUE(reply->elements[1].elements[4].is_nil());
+}
+
 TEST(ReplyReader, RefusesAReplyLargerThanItsBound) {
   ReplyReader reader(1024);
   reader.feed("$100000\r\n");
