@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,9 +27,9 @@ constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 Settings parse_url(std::string_view text) {
   auto url = boost::urls::parse_uri(text);
   if (!url) throw std::invalid_argument("\"" + std::string(text) + "\" is not a URL; write redis://host:port/database");
-  if (url->scheme() != "redis")
-    throw std::invalid_argument("only redis:// URLs are supported (got \"" + std::string(url->scheme()) +
-                                "://\"); TLS to Redis is not supported yet, so keep Redis on a private network");
+  if (url->scheme() != "redis" && url->scheme() != "rediss")
+    throw std::invalid_argument("a Redis URL starts with redis:// (or rediss:// for TLS), not \"" +
+                                std::string(url->scheme()) + "://\"");
   if (url->has_password() || url->has_userinfo())
     throw std::invalid_argument(
         "the Redis URL carries credentials; give the password as redis.password: ${env:NAME} or ${file:/path} "
@@ -36,6 +37,7 @@ Settings parse_url(std::string_view text) {
   if (url->has_query() || url->has_fragment())
     throw std::invalid_argument("the Redis URL takes no query or fragment: redis://host:port/database");
   Settings settings;
+  settings.tls = url->scheme() == "rediss";
   settings.host = std::string(url->host_address());
   if (settings.host.empty()) throw std::invalid_argument("the Redis URL names no host: redis://host:port/database");
   if (url->has_port()) {
@@ -76,7 +78,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   asio::strand<asio::any_io_executor> strand;
   Settings settings;
   std::string name;
-  tcp::socket socket;        // used on the strand only
+  tcp::socket socket;  // used on the strand only (plain connections)
+  std::optional<asio::ssl::context> tls_context;
+  std::optional<asio::ssl::stream<tcp::socket>> tls;  // TLS connections: the socket lives inside
   asio::steady_timer pause;  // the backoff between attempts, and connect deadlines (on the strand)
 
   mutable std::mutex mutex;  // guards what follows
@@ -91,11 +95,29 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::function<void()> on_connected;
 
   Impl(const asio::any_io_executor& executor, Settings s, std::string n)
-      : strand(asio::make_strand(executor)),
-        settings(std::move(s)),
-        name(std::move(n)),
-        socket(strand),
-        pause(strand) {}
+      : strand(asio::make_strand(executor)), settings(std::move(s)), name(std::move(n)), socket(strand), pause(strand) {
+    if (settings.tls) {
+      tls_context.emplace(asio::ssl::context::tls_client);
+      tls_context->set_default_verify_paths();
+      if (settings.ca_file) tls_context->load_verify_file(*settings.ca_file);
+      tls_context->set_verify_mode(asio::ssl::verify_peer);
+    }
+  }
+
+  tcp::socket& raw() { return tls ? tls->next_layer() : socket; }
+  void close() {
+    boost::system::error_code ignored;
+    raw().close(ignored);
+  }
+
+  Task<std::tuple<boost::system::error_code, size_t>> read_some(asio::mutable_buffer buffer) {
+    if (tls) co_return co_await tls->async_read_some(buffer, as_tuple);
+    co_return co_await socket.async_read_some(buffer, as_tuple);
+  }
+  Task<std::tuple<boost::system::error_code, size_t>> write_all(asio::const_buffer buffer) {
+    if (tls) co_return co_await asio::async_write(*tls, buffer, as_tuple);
+    co_return co_await asio::async_write(socket, buffer, as_tuple);
+  }
 
   uint64_t generation = 0;  // of the socket, so a late completion cannot close its successor (strand)
 
@@ -133,8 +155,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     pause.async_wait([self, expired, attempt](boost::system::error_code ec) {
       if (ec || attempt != self->generation) return;
       *expired = true;
-      boost::system::error_code ignored;
-      self->socket.close(ignored);
+      self->close();
     });
     const bool& timed_out = *expired;
     tcp::resolver resolver(strand);
@@ -144,23 +165,39 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       pause.cancel();
       co_return "cannot resolve " + settings.host + ": " + resolve_error.message();
     }
+    tls.reset();
     socket = tcp::socket(strand);
-    auto [connect_error, endpoint] = co_await asio::async_connect(socket, endpoints, as_tuple);
+    if (tls_context) tls.emplace(strand, *tls_context);
+    auto [connect_error, endpoint] = co_await asio::async_connect(raw(), endpoints, as_tuple);
     if (connect_error) {
       pause.cancel();
       co_return timed_out ? "no connection within " + std::to_string(settings.connect_timeout.count()) + " ms"
                           : connect_error.message();
     }
-    socket.set_option(tcp::no_delay(true));
+    raw().set_option(tcp::no_delay(true));
+    if (tls) {
+      // SNI names a host, never an address.
+      boost::system::error_code not_an_address;
+      (void)asio::ip::make_address(settings.host, not_an_address);
+      if (not_an_address) SSL_set_tlsext_host_name(tls->native_handle(), settings.host.c_str());
+      tls->set_verify_callback(asio::ssl::host_name_verification(settings.host));
+      auto [handshake_error] = co_await tls->async_handshake(asio::ssl::stream_base::client, as_tuple);
+      if (handshake_error) {
+        pause.cancel();
+        co_return timed_out ? "no TLS handshake within " + std::to_string(settings.connect_timeout.count()) + " ms"
+                            : "TLS with the Redis server failed: " + handshake_error.message() +
+                                  " (is it a TLS port? a private CA goes in redis.ca_file)";
+      }
+    }
     auto commands = handshake();
     std::string hello;
     for (auto& c : commands) hello += c;
-    auto [write_error, written] = co_await asio::async_write(socket, asio::buffer(hello), as_tuple);
+    auto [write_error, written] = co_await write_all(asio::buffer(hello));
     size_t expected = commands.size();
     std::string failure;
     std::array<char, 4096> buffer{};
     while (!write_error && expected > 0 && failure.empty()) {
-      auto [read_error, n] = co_await socket.async_read_some(asio::buffer(buffer), as_tuple);
+      auto [read_error, n] = co_await read_some(asio::buffer(buffer));
       if (read_error) {
         failure = timed_out ? "no answer to the connection's set-up within " +
                                   std::to_string(settings.connect_timeout.count()) + " ms"
@@ -219,8 +256,11 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Task<std::string> read_until_closed(ReplyReader& reader) {
     std::array<char, 16 * 1024> buffer{};
     for (;;) {
-      auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), as_tuple);
-      if (ec) co_return ec == asio::error::eof ? std::string("the server closed the connection") : ec.message();
+      auto [ec, n] = co_await read_some(asio::buffer(buffer));
+      if (ec)
+        co_return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+            ? std::string("the server closed the connection")
+            : ec.message();
       try {
         reader.feed({buffer.data(), n});
         while (auto reply = reader.next()) dispatch(std::move(*reply));
@@ -261,15 +301,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                      settings.reconnect_max.count());
         last_logged = failure;
       }
-      boost::system::error_code ignored;
-      socket.close(ignored);
+      close();
       fail_pending(failure);
       pause.expires_after(delay);
       co_await pause.async_wait(as_tuple);
       delay = std::min(settings.reconnect_max, delay * 2);
     }
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    close();
     fail_pending("the client was stopped");
   }
 
@@ -285,20 +323,21 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       }
       batch->swap(outbox);
     }
-    asio::async_write(socket, asio::buffer(*batch),
-                      [self, batch, written_on = generation](boost::system::error_code ec, size_t) {
-                        if (ec) {
-                          {
-                            std::lock_guard guard(self->mutex);
-                            self->writing = false;
-                          }
-                          boost::system::error_code ignored;
-                          if (written_on == self->generation)
-                            self->socket.close(ignored);  // the read loop notices, reconnects
-                          return;
-                        }
-                        self->write_queued();
-                      });
+    auto on_written = [self, batch, written_on = generation](boost::system::error_code ec, size_t) {
+      if (ec) {
+        {
+          std::lock_guard guard(self->mutex);
+          self->writing = false;
+        }
+        if (written_on == self->generation) self->close();  // the read loop notices, reconnects
+        return;
+      }
+      self->write_queued();
+    };
+    if (tls)
+      asio::async_write(*tls, asio::buffer(*batch), std::move(on_written));
+    else
+      asio::async_write(socket, asio::buffer(*batch), std::move(on_written));
   }
 };
 
@@ -329,8 +368,7 @@ void Client::stop() {
     impl_->stopping = true;
   }
   asio::post(impl_->strand, [impl = impl_] {
-    boost::system::error_code ignored;
-    impl->socket.close(ignored);
+    impl->close();
     impl->pause.cancel();
   });
 }

@@ -27,6 +27,8 @@ struct Settings {
   int database = 0;
   std::optional<std::string> username;
   std::optional<std::string> password;  // from a secret reference, never from the URL
+  bool tls = false;                     // rediss://: TLS, the server's name verified
+  std::optional<std::string> ca_file;   // trusted besides the system's CAs (a private CA)
   std::chrono::milliseconds connect_timeout{2'000};
   std::chrono::milliseconds command_timeout{500};
   std::chrono::milliseconds reconnect_min{100};
@@ -35,8 +37,9 @@ struct Settings {
   std::string address() const { return host + ":" + std::to_string(port); }
 };
 
-// redis://host[:port][/database]. A password in the URL is refused: it belongs in a secret
-// reference. Throws std::invalid_argument with a sentence saying what is wrong.
+// redis://host[:port][/database], or rediss:// for TLS (Azure Cache for Redis: port 6380). A
+// password in the URL is refused: it belongs in a secret reference. Throws std::invalid_argument
+// with a sentence saying what is wrong.
 Settings parse_url(std::string_view url);
 
 // A failed command: the server's error reply, or why there was none (not connected, timed out).

@@ -1,9 +1,11 @@
 #include "redis/config_section.hpp"
 
+#include "common/files.hpp"
+
 namespace mcpgate::redis {
 
 std::vector<std::string_view> connection_keys() {
-  return {"url", "username", "password", "timeout", "connect_timeout", "prefix"};
+  return {"url", "username", "password", "ca_file", "timeout", "connect_timeout", "prefix"};
 }
 
 Connection read_connection(const config::YamlReader& r) {
@@ -16,6 +18,10 @@ Connection read_connection(const config::YamlReader& r) {
   c.settings.username = r.opt_str("username");
   c.settings.password = r.opt_str("password");
   if (c.settings.username && !c.settings.password) r.fail("password", "is required with a username");
+  c.settings.ca_file = r.opt_str("ca_file");
+  if (c.settings.ca_file && !c.settings.tls)
+    r.fail("ca_file", "applies to TLS only: write the URL as rediss://host:port");
+  if (c.settings.ca_file && !read_file(*c.settings.ca_file)) r.fail("ca_file", "cannot read " + *c.settings.ca_file);
   c.settings.command_timeout = r.duration("timeout", c.settings.command_timeout);
   c.settings.connect_timeout = r.duration("connect_timeout", c.settings.connect_timeout);
   if (c.settings.command_timeout.count() < 1) r.fail("timeout", "must be at least 1ms");

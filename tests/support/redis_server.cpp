@@ -8,11 +8,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include "http/local_tls.hpp"
+
 namespace mcpgate::testing {
 
 namespace asio = boost::asio;
 
-RedisServer::RedisServer(std::filesystem::path dir) : dir_(std::move(dir)), port_(free_port()) {
+RedisServer::RedisServer(std::filesystem::path dir, bool tls) : dir_(std::move(dir)), port_(free_port()) {
+  if (tls) {
+    http::ensure_local_tls(dir_ / "tls");
+    tls_port_ = free_port();
+  }
   start();
   if (!eventually([&] { return ready(); }))
     throw std::runtime_error("redis-server did not answer on port " + std::to_string(port_) + ": " +
@@ -22,11 +28,19 @@ RedisServer::RedisServer(std::filesystem::path dir) : dir_(std::move(dir)), port
 RedisServer::~RedisServer() = default;
 
 void RedisServer::start() {
-  process_ = std::make_unique<ChildProcess>(
-      "/usr/bin/redis-server",
-      std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                               "no", "--dir", dir_.string(), "--daemonize", "no"},
-      dir_ / ("redis-" + std::to_string(port_) + ".log"));
+  std::vector<std::string> args{
+      "--port", std::to_string(port_), "--bind",      "127.0.0.1", "--save", "", "--appendonly", "no",
+      "--dir",  dir_.string(),         "--daemonize", "no"};
+  if (tls_port_) {
+    auto tls = dir_ / "tls";
+    for (std::string a :
+         std::vector<std::string>{"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                                  (tls / "server.pem").string(), "--tls-key-file", (tls / "server-key.pem").string(),
+                                  "--tls-ca-cert-file", (tls / "ca.pem").string(), "--tls-auth-clients", "no"})
+      args.push_back(a);
+  }
+  process_ =
+      std::make_unique<ChildProcess>("/usr/bin/redis-server", args, dir_ / ("redis-" + std::to_string(port_) + ".log"));
 }
 
 redis::Reply RedisServer::command(const std::vector<std::string>& arguments) const {

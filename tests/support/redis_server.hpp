@@ -13,11 +13,16 @@ namespace mcpgate::testing {
 
 class RedisServer {
  public:
-  explicit RedisServer(std::filesystem::path dir);
+  // With `tls`, it also listens for TLS (a development CA's certificate for 127.0.0.1) on tls_port().
+  explicit RedisServer(std::filesystem::path dir, bool tls = false);
   ~RedisServer();
 
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  std::string tls_url() const { return "rediss://127.0.0.1:" + std::to_string(tls_port_); }
+  int tls_port() const { return tls_port_; }
+  // The CA that signed its TLS certificate.
+  std::filesystem::path ca_file() const { return dir_ / "tls" / "ca.pem"; }
   // Answers PING with PONG.
   bool ready() const;
   // SIGKILL: no goodbye to its clients, as when a machine dies.
@@ -31,6 +36,7 @@ class RedisServer {
   void start();
   std::filesystem::path dir_;
   int port_ = 0;
+  int tls_port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -54,7 +54,9 @@ TEST(ParseUrl, RefusesCredentialsAndWhatItCannotSpeak) {
     EXPECT_NE(std::string(e.what()).find("${env:NAME}"), std::string::npos);
     EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos);
   }
-  EXPECT_THROW(parse_url("rediss://cache:6379"), std::invalid_argument);
+  EXPECT_TRUE(parse_url("rediss://contoso.redis.cache.windows.net:6380").tls);
+  EXPECT_FALSE(parse_url("redis://cache").tls);
+  EXPECT_THROW(parse_url("http://cache:6379"), std::invalid_argument);
   EXPECT_THROW(parse_url("redis://cache:6379/x"), std::invalid_argument);
   EXPECT_THROW(parse_url("cache:6379"), std::invalid_argument);
 }
@@ -124,6 +126,37 @@ TEST_F(ClientTest, ARefusedPasswordIsNamedWithoutTheSecret) {
   good.start();
   ASSERT_TRUE(run_until(io, [&] { return good.connected(); }));
   EXPECT_EQ(run_until_done(io, good.command({"PING"}))->text, "PONG");
+}
+
+TEST(ClientTls, SpeaksTlsAndChecksTheServersName) {
+  testing::TempDir dir;
+  testing::RedisServer server(dir.path(), true);
+  boost::asio::io_context io;
+  auto s = parse_url(server.tls_url());
+  s.ca_file = server.ca_file().string();
+  Client client(io.get_executor(), s, "test");
+  client.start();
+  ASSERT_TRUE(run_until(io, [&] { return client.connected(); })) << client.state();
+  auto set = run_until_done(io, client.command({"SET", "over", "tls"}));
+  ASSERT_TRUE(set);
+  EXPECT_EQ(server.command({"GET", "over"}).text, "tls");  // the plain port sees what TLS wrote
+
+  // Without the CA, the server's certificate is not trusted: no connection, and it says why.
+  Client untrusting(io.get_executor(), parse_url(server.tls_url()), "test");
+  untrusting.start();
+  ASSERT_TRUE(run_until(io, [&] { return untrusting.state() != "not connected yet"; }));
+  EXPECT_FALSE(untrusting.connected());
+  EXPECT_NE(untrusting.state().find("TLS"), std::string::npos) << untrusting.state();
+
+  // A name the certificate does not carry is refused too (0.0.0.0 reaches this machine's loopback,
+  // but the certificate names localhost, 127.0.0.1 and ::1 only).
+  auto wrong_name = s;
+  wrong_name.host = "0.0.0.0";
+  Client misnamed(io.get_executor(), wrong_name, "test");
+  misnamed.start();
+  ASSERT_TRUE(run_until(io, [&] { return misnamed.state() != "not connected yet"; }));
+  EXPECT_FALSE(misnamed.connected());
+  EXPECT_NE(misnamed.state().find("TLS"), std::string::npos) << misnamed.state();
 }
 
 TEST_F(ClientTest, ASubscriberGetsMessagesAndResubscribesAfterALoss) {

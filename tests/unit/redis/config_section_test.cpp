@@ -49,6 +49,10 @@ TEST(RedisSection, ErrorsNameTheKeyAndTheFix) {
   EXPECT_NE(error_of("redis:\n  url: redis://cache\n  prefix: ''\n").find("redis.prefix"), std::string::npos);
   EXPECT_NE(error_of("redis:\n  url: redis://cache\n  pasword: x\n").find("unknown key"), std::string::npos);
   EXPECT_NE(error_of("redis:\n  username: u\n").find("redis.url"), std::string::npos);
+  EXPECT_NE(error_of("redis:\n  url: redis://cache\n  ca_file: /etc/ssl/ca.pem\n").find("rediss://"),
+            std::string::npos);
+  EXPECT_NE(error_of("redis:\n  url: rediss://cache\n  ca_file: /nonexistent/ca.pem\n").find("cannot read"),
+            std::string::npos);
 }
 
 }  // namespace
