@@ -15,8 +15,8 @@ constexpr size_t kTagBytes = 12;
 UpstreamSet::UpstreamSet(std::vector<std::string> urls, UpstreamHealth health, std::string_view affinity_key)
     : urls_(std::move(urls)),
       health_(std::move(health)),
-      // One derivation here, none per request: each session ID costs one HMAC.
-      key_(crypto::hmac_sha256(affinity_key, "mcpgate session affinity")),
+      // One derivation and one key schedule here, none per request: each session ID costs one HMAC.
+      mac_(crypto::hmac_sha256(affinity_key, "mcpgate session affinity")),
       states_(urls_.size()) {}
 
 bool UpstreamSet::available(size_t i, SysTime now) const {
@@ -70,8 +70,7 @@ bool UpstreamSet::checked(size_t i, bool ok) {
 }
 
 std::string UpstreamSet::tag(size_t i, std::string_view session) const {
-  return base64url_encode(
-      crypto::hmac_sha256(key_, std::to_string(i) + "\n" + std::string(session)).substr(0, kTagBytes));
+  return base64url_encode(mac_.tag(std::to_string(i) + "\n" + std::string(session)).substr(0, kTagBytes));
 }
 
 std::string UpstreamSet::seal_session(size_t i, std::string_view session) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "crypto/hash.hpp"
 
 namespace mcpgate::proxy {
 
@@ -64,7 +65,7 @@ class UpstreamSet {
 
   std::vector<std::string> urls_;
   UpstreamHealth health_;
-  std::string key_;
+  crypto::HmacSha256 mac_;
   mutable std::mutex mutex_;
   std::vector<State> states_;
   size_t next_ = 0;
