@@ -51,4 +51,19 @@ RateDecision RateLimiter::take(const std::string& caller) {
   return RateDecision::of_bucket(requests_, window_, bucket.tokens, allowed);
 }
 
+QuotaCounter::QuotaCounter(int64_t requests, std::chrono::seconds window, const Clock& clock)
+    : requests_(requests), window_(std::max<std::chrono::seconds>(window, std::chrono::seconds(1))), clock_(clock) {}
+
+QuotaDecision QuotaCounter::take(const std::string& caller) {
+  auto since_epoch = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  int64_t window = since_epoch / window_.count();
+  std::lock_guard lock(mutex_);
+  if (window != current_window_) {
+    used_.clear();  // a new window: everyone starts over, and the table is as small as it gets
+    current_window_ = window;
+  }
+  int64_t used = ++used_[caller];
+  return {used <= requests_, requests_, used, (window + 1) * window_.count() - since_epoch};
+}
+
 }  // namespace mcpgate::http

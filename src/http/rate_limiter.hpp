@@ -44,4 +44,28 @@ class RateLimiter {
   SysTime last_sweep_{};
 };
 
+// A quota: at most `requests` per caller in each window, windows aligned to multiples of the
+// window since the epoch (so a day runs from midnight UTC). Unlike the bucket above it does not
+// refill as time passes; it starts over with the next window.
+struct QuotaDecision {
+  bool allowed = true;
+  int64_t limit = 0;
+  int64_t used = 0;           // in this window, this request included
+  int64_t reset_seconds = 0;  // until the next window
+};
+
+class QuotaCounter {
+ public:
+  QuotaCounter(int64_t requests, std::chrono::seconds window, const Clock& clock);
+  QuotaDecision take(const std::string& caller);
+
+ private:
+  int64_t requests_;
+  std::chrono::seconds window_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  int64_t current_window_ = -1;
+  std::unordered_map<std::string, int64_t> used_;  // in current_window_
+};
+
 }  // namespace mcpgate::http

@@ -20,7 +20,7 @@ std::string derive_client_scope(const RouteConfig& route) {
 
 RouteConfig parse_route(const YamlReader& r) {
   r.allow_only({"prefix", "upstream", "health_check", "rewrite", "audiences", "scopes", "scope_match", "tenant",
-                "client_scope", "obo_scope", "timeouts", "tools", "rate_limit"});
+                "client_scope", "obo_scope", "timeouts", "tools", "rate_limit", "quota"});
   RouteConfig route;
   route.prefix = r.str("prefix");
   while (route.prefix.size() > 1 && route.prefix.back() == '/') route.prefix.pop_back();  // "//" leaves "/"
@@ -79,6 +79,12 @@ RouteConfig parse_route(const YamlReader& r) {
   route.rate_limit_window =
       std::chrono::duration_cast<std::chrono::seconds>(limit.duration("per", route.rate_limit_window));
   if (route.rate_limit_window.count() < 1) limit.fail("per", "must be at least 1s");
+  auto quota = r.child("quota");
+  quota.allow_only({"requests", "per"});
+  route.quota_requests = quota.integer("requests", 0, 0, 1'000'000'000'000);
+  route.quota_window = std::chrono::duration_cast<std::chrono::seconds>(quota.duration("per", route.quota_window));
+  if (route.quota_window.count() < 60)
+    quota.fail("per", "must be at least 1m (quotas are for days and months; use rate_limit for seconds)");
   auto t = r.child("timeouts");
   t.allow_only({"connect", "response", "stream_idle"});
   route.connect_timeout = t.duration("connect", route.connect_timeout);

@@ -35,9 +35,13 @@ struct RouteConfig {
   std::chrono::milliseconds stream_idle_timeout{3'600'000};  // silence allowed inside a stream
   ToolPolicy tool_policy;                                    // per-tool authorization by Entra groups and app roles
   // Per user (tenant and object ID): at most rate_limit_requests per window, refilled
-  // continuously; 0 turns it off. Counted by each gateway process on its own.
+  // continuously; 0 turns it off. Counted in Redis when the gateways share one, else per process.
   int64_t rate_limit_requests = 0;
   std::chrono::seconds rate_limit_window{60};
+  // Per user: at most quota_requests in each window (UTC-aligned: a day starts at midnight UTC);
+  // 0 is no quota. Counted in Redis when the gateways share one.
+  int64_t quota_requests = 0;
+  std::chrono::seconds quota_window{86'400};
 };
 
 struct RegistrationShim {  // RFC 7591 answers carrying a pre-registered public client ID

@@ -15,6 +15,7 @@
 #include "auth/key_set.hpp"
 #include "auth/verified_cache.hpp"
 #include "auth/verifier.hpp"
+#include "common/duration.hpp"
 #include "common/scope_exit.hpp"
 #include "common/strings.hpp"
 #include "crypto/random.hpp"
@@ -92,6 +93,8 @@ struct GatewayService::Impl {
   struct RouteLimiter {
     std::unique_ptr<http::RateLimiter> local;
     std::unique_ptr<redis::SharedRateLimiter> shared;
+    std::unique_ptr<http::QuotaCounter> local_quota;
+    std::unique_ptr<redis::SharedQuota> shared_quota;
   };
   std::vector<RouteLimiter> rate_limiters;
   Shared shared;
@@ -117,6 +120,11 @@ struct GatewayService::Impl {
                                                                     r.rate_limit_requests, r.rate_limit_window, clock);
       else if (r.rate_limit_requests > 0)
         limiter.local = std::make_unique<http::RateLimiter>(r.rate_limit_requests, r.rate_limit_window, clock);
+      if (r.quota_requests > 0 && shared.redis)
+        limiter.shared_quota = std::make_unique<redis::SharedQuota>(*shared.redis, config.redis->prefix, r.prefix,
+                                                                    r.quota_requests, r.quota_window, clock);
+      else if (r.quota_requests > 0)
+        limiter.local_quota = std::make_unique<http::QuotaCounter>(r.quota_requests, r.quota_window, clock);
       rate_limiters.push_back(std::move(limiter));
     }
     auto session_key = config.session_key.value_or(crypto::random_bytes(32));
@@ -999,6 +1007,23 @@ struct GatewayService::Impl {
         rate->apply(limited.headers);
         refusal = Refusal{std::move(limited), "rate_limited"};
       }
+    }
+    // The quota after the rate limit: a request the limit refuses does not use up the day.
+    std::optional<http::QuotaDecision> quota;
+    if (!refusal && limiter.shared_quota) {
+      auto decision = co_await limiter.shared_quota->take(who->claims->tid + "/" + who->claims->oid);
+      quota = decision;
+    } else if (!refusal && limiter.local_quota) {
+      quota = limiter.local_quota->take(who->claims->tid + "/" + who->claims->oid);
+    }
+    if (quota && !quota->allowed) {
+      auto exceeded =
+          json_error(429, "quota_exceeded",
+                     "you used all " + std::to_string(quota->limit) + " requests of your quota per " +
+                         format_duration(route.quota_window) + " through " + route.prefix + "; it starts over in " +
+                         std::to_string(quota->reset_seconds) + " s (ask an administrator if you need more)");
+      exceeded.headers.set("Retry-After", std::to_string(quota->reset_seconds));
+      refusal = Refusal{std::move(exceeded), "quota_exceeded"};
     }
     UpstreamSet& upstreams = *upstream_sets[route_index];
     const bool bound = upstreams.size() > 1 && req.header("Mcp-Session-Id").has_value();

@@ -29,6 +29,24 @@ redis.call('PEXPIRE', KEYS[1], window)
 return {allowed, tostring(tokens)}
 )lua";
 
+// KEYS[1]: the caller's counter, less its window. ARGV: the window in ms. Returns {used, ms left}.
+// (The window's key is made here, from Redis's clock: every gateway cuts windows at one instant.)
+constexpr const char* kQuota = R"lua(
+local per = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = math.floor(now / per)
+local key = KEYS[1] .. ':' .. window
+local used = redis.call('INCR', key)
+if used == 1 then redis.call('PEXPIREAT', key, (window + 1) * per + 60000) end
+return {used, (window + 1) * per - now}
+)lua";
+
+std::string caller_key(const std::string& prefix, const std::string& caller) {
+  // The caller's name is hashed: it is an identity, and Redis key names show up in monitoring.
+  return prefix + crypto::hex(crypto::sha256(caller)).substr(0, 32);
+}
+
 }  // namespace
 
 SharedRateLimiter::SharedRateLimiter(Client& client, const std::string& prefix, const std::string& name,
@@ -41,8 +59,7 @@ SharedRateLimiter::SharedRateLimiter(Client& client, const std::string& prefix, 
       script_(kTokenBucket) {}
 
 Task<http::RateDecision> SharedRateLimiter::take(std::string caller) {
-  // The caller's name is hashed: it is an identity, and Redis key names show up in monitoring.
-  std::vector<std::string> keys{key_prefix_ + crypto::hex(crypto::sha256(caller)).substr(0, 32)};
+  std::vector<std::string> keys{caller_key(key_prefix_, caller)};
   std::vector<std::string> arguments{std::to_string(requests_), std::to_string(window_.count() * 1000)};
   auto answer = co_await script_.run(client_, std::move(keys), std::move(arguments));
   bool usable = answer && answer->type == Reply::Type::array && answer->elements.size() == 2 &&
@@ -61,6 +78,33 @@ Task<http::RateDecision> SharedRateLimiter::take(std::string caller) {
     tokens = 0;
   }
   co_return http::RateDecision::of_bucket(requests_, window_, tokens, answer->elements[0].integer == 1);
+}
+
+SharedQuota::SharedQuota(Client& client, const std::string& prefix, const std::string& name, int64_t requests,
+                         std::chrono::seconds window, const Clock& clock)
+    : client_(client),
+      key_prefix_(prefix + "quota:" + crypto::hex(crypto::sha256(name)).substr(0, 16) + ":"),
+      requests_(requests),
+      window_(window),
+      local_(requests, window, clock),
+      script_(kQuota) {}
+
+Task<http::QuotaDecision> SharedQuota::take(std::string caller) {
+  std::vector<std::string> keys{caller_key(key_prefix_, caller)};
+  std::vector<std::string> arguments{std::to_string(window_.count() * 1000)};
+  auto answer = co_await script_.run(client_, std::move(keys), std::move(arguments));
+  bool usable = answer && answer->type == Reply::Type::array && answer->elements.size() == 2 &&
+                answer->elements[0].type == Reply::Type::integer && answer->elements[1].type == Reply::Type::integer;
+  if (!usable) {
+    if (!fell_back_.exchange(true))
+      spdlog::warn("quotas are counted per gateway until Redis answers again: {}",
+                   answer ? answer->text : answer.error().message);
+    co_return local_.take(caller);
+  }
+  if (fell_back_.exchange(false)) spdlog::info("quotas are counted in Redis again");
+  int64_t used = answer->elements[0].integer;
+  int64_t left_ms = answer->elements[1].integer;
+  co_return http::QuotaDecision{used <= requests_, requests_, used, (left_ms + 999) / 1000};
 }
 
 }  // namespace mcpgate::redis

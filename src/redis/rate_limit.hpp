@@ -32,4 +32,24 @@ class SharedRateLimiter {
   std::atomic<bool> fell_back_{false};
 };
 
+// Per-caller quotas (so many requests a day) across every gateway sharing one Redis: one counter
+// per caller and window, incremented atomically, windows cut on Redis's clock. Without Redis,
+// each gateway counts on its own until it is back.
+class SharedQuota {
+ public:
+  SharedQuota(Client& client, const std::string& prefix, const std::string& name, int64_t requests,
+              std::chrono::seconds window, const Clock& clock);
+  Task<http::QuotaDecision> take(std::string caller);
+  bool fell_back() const { return fell_back_; }
+
+ private:
+  Client& client_;
+  std::string key_prefix_;
+  int64_t requests_;
+  std::chrono::seconds window_;
+  http::QuotaCounter local_;
+  Script script_;
+  std::atomic<bool> fell_back_{false};
+};
+
 }  // namespace mcpgate::redis

@@ -36,10 +36,11 @@ class SharedGateways : public ::testing::Test {
                          "\n  token_keys:\n    - id: k1\n      secret: ${env:MCPGATE_TEST_TOKEN_KEY}\n";
     write_file_atomically(
         dir / "gateway.yaml",
-        demo_gateway_yaml(
-            idp.port,
-            demo_route_yaml("/mcp", up) + demo_route_yaml("/limited", up, "    rate_limit: {requests: 6, per: 1h}\n"),
-            "off", shared));
+        demo_gateway_yaml(idp.port,
+                          demo_route_yaml("/mcp", up) +
+                              demo_route_yaml("/limited", up, "    rate_limit: {requests: 6, per: 1h}\n") +
+                              demo_route_yaml("/quota", up, "    quota: {requests: 4, per: 1d}\n"),
+                          "off", shared));
     for (int i = 0; i < 3; ++i) {
       gateways.push_back(start_mcpgate({"gateway", "--config", (dir / "gateway.yaml").string()}, dir.path()));
       bases.push_back("http://127.0.0.1:" + std::to_string(gateways.back().port));
@@ -127,6 +128,22 @@ TEST_F(SharedGateways, ARateLimitHoldsWhicheverGatewayAnswers) {
   auto alice = gateway_token(idp_base, "alice@contoso.dev");
   EXPECT_EQ(call(bases[0], alice, "/limited").status, 200);
   EXPECT_EQ(call(bases[0], bob, "/mcp").status, 200);
+}
+
+TEST_F(SharedGateways, AQuotaHoldsWhicheverGatewayAnswers) {
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  for (int i = 0; i < 4; ++i) {
+    auto r = call(bases[i % 3], alice, "/quota");
+    ASSERT_EQ(r.status, 200) << i << r.body;
+  }
+  for (auto& base : bases) {
+    auto refused = call(base, alice, "/quota");
+    EXPECT_EQ(refused.status, 429) << base;
+    EXPECT_NE(refused.body.find("quota_exceeded"), std::string::npos) << refused.body;
+    auto retry = std::stol(std::string(refused.headers.get("Retry-After").value_or("0")));
+    EXPECT_GT(retry, 0);
+    EXPECT_LE(retry, 86400);  // until midnight UTC
+  }
 }
 
 TEST_F(SharedGateways, WithoutRedisTheGatewaysKeepServingAndSaySo) {

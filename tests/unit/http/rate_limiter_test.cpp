@@ -40,6 +40,29 @@ TEST(RateLimiter, ZeroTurnsItOff) {
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.take("alice").allowed);
 }
 
+// The manual clock starts at 08:00 UTC: the day's quota has 16 h to go.
+TEST(QuotaCounter, CountsPerCallerUntilTheWindowTurnsOverAtMidnightUtc) {
+  testing::ManualClock clock;
+  QuotaCounter quota(2, std::chrono::hours(24), clock);
+  auto first = quota.take("alice");
+  EXPECT_TRUE(first.allowed);
+  EXPECT_EQ(first.used, 1);
+  EXPECT_EQ(first.reset_seconds, 16 * 3600);
+  EXPECT_TRUE(quota.take("alice").allowed);
+  auto refused = quota.take("alice");
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.limit, 2);
+  EXPECT_TRUE(quota.take("bob").allowed);
+  // Unlike a bucket, time within the day gives nothing back...
+  clock.advance(std::chrono::hours(15));
+  EXPECT_FALSE(quota.take("alice").allowed);
+  EXPECT_EQ(quota.take("alice").reset_seconds, 3600);
+  // ...and the next day starts over.
+  clock.advance(std::chrono::hours(1));
+  EXPECT_TRUE(quota.take("alice").allowed);
+  EXPECT_EQ(quota.take("alice").used, 2);
+}
+
 TEST(RateDecision, HeadersIncludeRetryAfterOnlyWhenRefused) {
   http::Headers allowed_headers, refused_headers;
   RateDecision{true, 10, 9, 6, 0}.apply(allowed_headers);

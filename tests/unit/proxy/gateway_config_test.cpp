@@ -419,6 +419,14 @@ TEST_F(GatewayConfigTest, AdvisoriesNameWhatTheOperatorStillHasToDo) {
   EXPECT_EQ(config_advisories(c).back().find("session_key"), std::string::npos);
 }
 
+TEST_F(GatewayConfigTest, ReadsAPerUserQuota) {
+  auto c = parse(kMinimal + "    quota: {requests: 5000, per: 1d}\n");
+  EXPECT_EQ(c.routes[0].quota_requests, 5000);
+  EXPECT_EQ(c.routes[0].quota_window, std::chrono::hours(24));
+  EXPECT_EQ(parse(kMinimal).routes[0].quota_requests, 0);
+  expect_error(kMinimal + "    quota: {requests: 5, per: 10s}\n", "routes[0].quota.per", "rate_limit");
+}
+
 TEST_F(GatewayConfigTest, ReadsTheSharedRedisWithItsSecretsFromReferences) {
   EXPECT_FALSE(parse(kMinimal).redis);
   ::setenv("MCPGATE_TEST_TOKEN_KEY", "a-sealing-secret-of-at-least-32-characters", 1);

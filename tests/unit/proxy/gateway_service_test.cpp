@@ -566,6 +566,24 @@ TEST_F(GatewayServiceTest, ARouteRateLimitsEachUserWith429AndRetryAfter) {
             std::string::npos);
 }
 
+TEST_F(GatewayServiceTest, AQuotaRefusesTheRestOfItsWindowAndNamesWhenItStartsOver) {
+  config.routes[0].quota_requests = 2;
+  config.routes[0].quota_window = std::chrono::minutes(1);  // short enough for the test's tokens to outlive it
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200);
+  auto forwarded = upstream.forwarded.size();
+  auto refused = send(mcp_post(kAlice));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(json::parse(refused.body).at("error"), "quota_exceeded");
+  EXPECT_EQ(refused.headers.get("Retry-After").value_or(""), "60");  // the clock says 08:00:00 UTC
+  EXPECT_NE(std::string(json::parse(refused.body).at("message").as_string()).find("per 1m"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(upstream.forwarded.size(), forwarded) << "nothing forwarded";
+  EXPECT_EQ(send(mcp_post(kBob)).status, 200) << "bob has his own quota";
+  clock.advance(std::chrono::minutes(1));
+  EXPECT_EQ(send(mcp_post(kAlice)).status, 200) << "a new window";
+}
+
 TEST_F(GatewayServiceTest, StreamIsRelayedPieceByPieceWithoutALength) {
   upstream.streaming = true;
   upstream.reply_headers = {};

@@ -69,5 +69,26 @@ TEST_F(SharedRateLimiterTest, WithoutRedisEachGatewayLimitsOnItsOwnUntilItIsBack
   EXPECT_FALSE(a.fell_back());
 }
 
+TEST_F(SharedRateLimiterTest, AQuotaHoldsAcrossGatewaysAndFallsBackWithoutRedis) {
+  SharedQuota a(*first, "test:", "/mcp", 3, std::chrono::hours(24), clock);
+  SharedQuota b(*second, "test:", "/mcp", 3, std::chrono::hours(24), clock);
+  EXPECT_TRUE(run_until_done(io, a.take("tenant/alice")).allowed);
+  EXPECT_TRUE(run_until_done(io, b.take("tenant/alice")).allowed);
+  auto third = run_until_done(io, a.take("tenant/alice"));
+  EXPECT_TRUE(third.allowed);
+  EXPECT_EQ(third.used, 3);
+  EXPECT_GT(third.reset_seconds, 0);
+  EXPECT_LE(third.reset_seconds, 24 * 3600);
+  auto refused = run_until_done(io, b.take("tenant/alice"));
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.limit, 3);
+  EXPECT_TRUE(run_until_done(io, b.take("tenant/bob")).allowed);
+  EXPECT_FALSE(a.fell_back());
+  server.kill();
+  ASSERT_TRUE(run_until(io, [&] { return !first->connected(); }));
+  EXPECT_TRUE(run_until_done(io, a.take("tenant/alice")).allowed);  // counted here alone meanwhile
+  EXPECT_TRUE(a.fell_back());
+}
+
 }  // namespace
 }  // namespace mcpgate::redis
