@@ -33,76 +33,21 @@ for tool in nginx haproxy redis-server wrk curl; do
   command -v "$tool" >/dev/null || { echo "cluster: $tool is not installed (bash scripts/bootstrap.sh installs it)" >&2; exit 77; }
 done
 
-work=$(mktemp -d /tmp/mcpgate-cluster.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() { # wait_for <what> <command...>: polls, up to 20 s
-  local what=$1; shift
-  for _ in $(seq 1 2000); do "$@" >/dev/null 2>&1 && return 0; sleep 0.01; done
-  echo "cluster: $what did not come up; see $work" >&2
-  exit 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_work cluster-bench
 
-tenant=$(demo TenantId) gateway_app=$(demo GatewayApp) mcp_api_app=$(demo McpApiApp) vscode_app=$(demo VsCodeClient)
-export MCPGATE_BENCH_SECRET=$(demo GatewaySecret)
-export MCPGATE_BENCH_TOKEN_KEY=bench-sealing-key-of-thirty-two-characters
+tenant=$(demo TenantId) gateway_app=$(demo GatewayApp) vscode_app=$(demo VsCodeClient)
 
 "$mcpgate" idp --data-dir "$work/idp" --port 0 --port-file "$work/idp.port" > "$work/idp.log" 2>&1 &
 pids+=($!)
 wait_for "IdP" test -s "$work/idp.port"
 idp="http://127.0.0.1:$(cat "$work/idp.port")"
 
-port_up=$(free_port)
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $work/nginx;
-  server { listen 127.0.0.1:$port_up; location / { default_type application/json; return 200 '$answer'; } }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" > "$work/nginx.log" 2>&1 &
-pids+=($!)
-wait_for "nginx" curl -sf "http://127.0.0.1:$port_up/"
-
-port_redis=$(free_port)
-redis-server --port "$port_redis" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" > "$work/redis.log" 2>&1 &
-pids+=($!)
-wait_for "redis" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port_redis"
+start_upstream_nginx
+start_redis
 
 gateway() { # gateway <name> <shared 0|1> <limit 0|1>: starts one, prints its port
-  local name=$1 shared="" limit=""
-  (($2)) && shared="redis: {url: 'redis://127.0.0.1:$port_redis', token_keys: [{id: k1, secret: '\${env:MCPGATE_BENCH_TOKEN_KEY}'}]}"
-  (($3)) && limit="    rate_limit: {requests: 1000000000, per: 1s}"
-  cat > "$work/$name.yaml" <<CONF
-listen: {host: 127.0.0.1, port: 0}
-threads: 1
-public_url: http://127.0.0.1
-entra: {authority: '$idp', tenant_id: $tenant}
-client: {client_id: $gateway_app, client_secret: '\${env:MCPGATE_BENCH_SECRET}'}
-audit_log: 'off'
-$shared
-routes:
-  - prefix: /ctx
-    upstream: 'http://127.0.0.1:$port_up'
-    audiences: ['$gateway_app']
-    scopes: [Mcp.Gateway.Access]
-    obo_scope: api://$mcp_api_app/.default
-$limit
-CONF
+  local name=$1
+  write_gateway_yaml "$work/$name.yaml" "$2" "$3"
   "$mcpgate" gateway --config "$work/$name.yaml" --port 0 --port-file "$work/$name.port" > "$work/$name.log" 2>&1 &
   pids+=($!)
   wait_for "gateway $name" test -s "$work/$name.port"

@@ -27,34 +27,15 @@ mcpgate=build/apps/mcpgate/mcpgate tools=build/bench/mcpgate_bench
 # shellcheck source=bench/common.sh
 source bench/common.sh
 
-work=$(mktemp -d /tmp/mcpgate-cluster.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() { # wait_for <what> <command...>: polls, up to 60 s
-  local what=$1; shift
-  for _ in $(seq 1 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "cluster: $what did not come up; its log is in $work" >&2
-  trap - EXIT
-  exit 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_work cluster
 
 idp_port=$(free_port) server_port=$(free_port) dev_port=$(free_port) lb_port=$(free_port) stats_port=$(free_port)
-redis_port=$(free_port)
 echo "cluster: starting mcpgate dev (IdP :$idp_port, MCP server :$server_port), Redis, three gateways, HAProxy"
 "$mcpgate" dev --data-dir "$work/dev" --corpus corpus/sources --idp-port "$idp_port" --server-port "$server_port" \
   --port "$dev_port" > "$work/dev.log" 2>&1 &
 pids+=($!)
 wait_for "mcpgate dev" curl -sf "http://127.0.0.1:$dev_port/readyz"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" > "$work/redis.log" 2>&1 &
-pids+=($!)
-wait_for "Redis" bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port"
+start_redis
 
 # The dev gateway's configuration, as every gateway of the cluster would have it: the public URL is
 # HAProxy's, and all of them share Redis and the session key.
@@ -69,7 +50,7 @@ for i in 1 2 3; do
   cat >> "$work/gateway-$i.yaml" <<CONF
 session_key: '\${file:$work/session-key}'
 redis:
-  url: redis://127.0.0.1:$redis_port
+  url: redis://127.0.0.1:$port_redis
   token_keys:
     - id: k1
       secret: '\${file:$work/token-key}'
@@ -135,7 +116,7 @@ for user, n in sorted(stats.items()):
 print("most", max(stats.values(), default=0))')
 echo "$exchanges" | grep -v '^most '
 most=$(echo "$exchanges" | sed -n 's/^most //p')
-echo "cluster: Redis holds $(redis-cli -p "$redis_port" --scan --pattern 'mcpgate:obo:*' 2>/dev/null | wc -l) sealed tokens (redis-cli: GET shows ciphertext only)"
+echo "cluster: Redis holds $(redis-cli -p "$port_redis" --scan --pattern 'mcpgate:obo:*' 2>/dev/null | wc -l) sealed tokens (redis-cli: GET shows ciphertext only)"
 echo "cluster: Alice's last answer began: $(grep -o '"text":"[^"]\{0,160\}' "$work/alice.last" | head -1)"
 # What the cluster promises: at most one request per user lost (each had one in flight when the
 # gateway died), and one exchange per user whichever gateways served them.

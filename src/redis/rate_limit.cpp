@@ -42,6 +42,37 @@ if used == 1 then redis.call('PEXPIREAT', key, (window + 1) * per + 60000) end
 return {used, (window + 1) * per - now}
 )lua";
 
+std::string counter_prefix(const std::string& prefix, const char* kind, const std::string& name) {
+  return prefix + kind + ":" + crypto::hex(crypto::sha256(name)).substr(0, 16) + ":";
+}
+
+// A script's answer as two integers (the second may be a number sent as a string, as Lua's
+// floats are); nullopt when Redis did not answer so, and the switch to and from counting locally
+// is logged once each way.
+std::optional<std::pair<int64_t, std::string>> two_numbers(const Result& answer, std::atomic<bool>& fell_back,
+                                                           const char* what) {
+  bool usable = answer && answer->type == Reply::Type::array && answer->elements.size() == 2 &&
+                answer->elements[0].type == Reply::Type::integer;
+  if (!usable) {
+    if (!fell_back.exchange(true))
+      spdlog::warn("{} are counted per gateway until Redis answers again: {}", what,
+                   answer ? answer->text : answer.error().message);
+    return std::nullopt;
+  }
+  if (fell_back.exchange(false)) spdlog::info("{} are counted in Redis again", what);
+  const auto& second = answer->elements[1];
+  return std::pair{answer->elements[0].integer,
+                   second.type == Reply::Type::integer ? std::to_string(second.integer) : second.text};
+}
+
+double number_or_zero(const std::string& text) {
+  try {
+    return std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 std::string caller_key(const std::string& prefix, const std::string& caller) {
   // The caller's name is hashed: it is an identity, and Redis key names show up in monitoring.
   return prefix + crypto::hex(crypto::sha256(caller)).substr(0, 32);
@@ -52,7 +83,7 @@ std::string caller_key(const std::string& prefix, const std::string& caller) {
 SharedRateLimiter::SharedRateLimiter(Client& client, const std::string& prefix, const std::string& name,
                                      int64_t requests, std::chrono::seconds window, const Clock& clock)
     : client_(client),
-      key_prefix_(prefix + "rate:" + crypto::hex(crypto::sha256(name)).substr(0, 16) + ":"),
+      key_prefix_(counter_prefix(prefix, "rate", name)),
       requests_(requests),
       window_(window),
       local_(requests, window, clock),
@@ -62,28 +93,15 @@ Task<http::RateDecision> SharedRateLimiter::take(std::string caller) {
   std::vector<std::string> keys{caller_key(key_prefix_, caller)};
   std::vector<std::string> arguments{std::to_string(requests_), std::to_string(window_.count() * 1000)};
   auto answer = co_await script_.run(client_, std::move(keys), std::move(arguments));
-  bool usable = answer && answer->type == Reply::Type::array && answer->elements.size() == 2 &&
-                answer->elements[0].type == Reply::Type::integer;
-  if (!usable) {
-    if (!fell_back_.exchange(true))
-      spdlog::warn("rate limits are counted per gateway until Redis answers again: {}",
-                   answer ? answer->text : answer.error().message);
-    co_return local_.take(caller);
-  }
-  if (fell_back_.exchange(false)) spdlog::info("rate limits are counted in Redis again");
-  double tokens = 0;
-  try {
-    tokens = std::stod(answer->elements[1].text);
-  } catch (const std::exception&) {
-    tokens = 0;
-  }
-  co_return http::RateDecision::of_bucket(requests_, window_, tokens, answer->elements[0].integer == 1);
+  auto counted = two_numbers(answer, fell_back_, "rate limits");
+  if (!counted) co_return local_.take(caller);
+  co_return http::RateDecision::of_bucket(requests_, window_, number_or_zero(counted->second), counted->first == 1);
 }
 
 SharedQuota::SharedQuota(Client& client, const std::string& prefix, const std::string& name, int64_t requests,
                          std::chrono::seconds window, const Clock& clock)
     : client_(client),
-      key_prefix_(prefix + "quota:" + crypto::hex(crypto::sha256(name)).substr(0, 16) + ":"),
+      key_prefix_(counter_prefix(prefix, "quota", name)),
       requests_(requests),
       window_(window),
       local_(requests, window, clock),
@@ -93,17 +111,10 @@ Task<http::QuotaDecision> SharedQuota::take(std::string caller) {
   std::vector<std::string> keys{caller_key(key_prefix_, caller)};
   std::vector<std::string> arguments{std::to_string(window_.count() * 1000)};
   auto answer = co_await script_.run(client_, std::move(keys), std::move(arguments));
-  bool usable = answer && answer->type == Reply::Type::array && answer->elements.size() == 2 &&
-                answer->elements[0].type == Reply::Type::integer && answer->elements[1].type == Reply::Type::integer;
-  if (!usable) {
-    if (!fell_back_.exchange(true))
-      spdlog::warn("quotas are counted per gateway until Redis answers again: {}",
-                   answer ? answer->text : answer.error().message);
-    co_return local_.take(caller);
-  }
-  if (fell_back_.exchange(false)) spdlog::info("quotas are counted in Redis again");
-  int64_t used = answer->elements[0].integer;
-  int64_t left_ms = answer->elements[1].integer;
+  auto counted = two_numbers(answer, fell_back_, "quotas");
+  if (!counted) co_return local_.take(caller);
+  int64_t used = counted->first;
+  auto left_ms = int64_t(number_or_zero(counted->second));
   co_return http::QuotaDecision{used <= requests_, requests_, used, (left_ms + 999) / 1000};
 }
 

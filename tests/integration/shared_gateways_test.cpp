@@ -1,20 +1,10 @@
 // Three `mcpgate gateway` processes sharing one real Redis (Debian's redis-server), between a
 // real `mcpgate idp` and a real upstream: one On-Behalf-Of exchange per user across all of them,
 // rate limits that hold whichever gateway answers, and Redis going away and coming back.
+#include "shared_gateways.hpp"
+
 #include <atomic>
 #include <thread>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
-
-#include "binaries.hpp"
-#include "common/files.hpp"
-#include "gateway_yaml.hpp"
-#include "http/client.hpp"
-#include "support/idp_client.hpp"
-#include "support/process.hpp"
-#include "support/redis_server.hpp"
-#include "support/temp_dir.hpp"
 
 namespace mcpgate {
 namespace {
@@ -22,29 +12,10 @@ namespace {
 namespace json = boost::json;
 using namespace testing;
 
-class SharedGateways : public ::testing::Test {
+class SharedGateways : public SharedGatewaysTest {
  protected:
   void SetUp() override {
-    ::setenv("MCPGATE_TEST_GATEWAY_SECRET", kDemoGatewaySecret, 1);
-    ::setenv("MCPGATE_TEST_TOKEN_KEY", "a-sealing-secret-shared-by-the-gateways", 1);
-    redis = std::make_unique<RedisServer>(dir.path());
-    idp = start_mcpgate({"idp", "--data-dir", (dir / "idp").string()}, dir.path());
-    idp_base = "http://127.0.0.1:" + std::to_string(idp.port);
-    upstream = start_server(binary_from_env("MCPGATE_TEST_UPSTREAM"), {}, dir.path(), false);
-    std::string up = "http://127.0.0.1:" + std::to_string(upstream.port);
-    std::string shared = "redis:\n  url: " + redis->url() +
-                         "\n  token_keys:\n    - id: k1\n      secret: ${env:MCPGATE_TEST_TOKEN_KEY}\n";
-    write_file_atomically(
-        dir / "gateway.yaml",
-        demo_gateway_yaml(idp.port,
-                          demo_route_yaml("/mcp", up) +
-                              demo_route_yaml("/limited", up, "    rate_limit: {requests: 6, per: 1h}\n") +
-                              demo_route_yaml("/quota", up, "    quota: {requests: 4, per: 1d}\n"),
-                          "off", shared));
-    for (int i = 0; i < 3; ++i) {
-      gateways.push_back(start_mcpgate({"gateway", "--config", (dir / "gateway.yaml").string()}, dir.path()));
-      bases.push_back("http://127.0.0.1:" + std::to_string(gateways.back().port));
-    }
+    start_gateways();
     for (auto& base : bases)
       ASSERT_TRUE(eventually([&] { return redis_state(base) == "connected"; })) << readyz(base).body;
   }
@@ -58,35 +29,11 @@ class SharedGateways : public ::testing::Test {
     return state ? std::string(state->as_string()) : "absent";
   }
 
-  http::Response call(const std::string& base, const std::string& token, const std::string& route = "/mcp") {
-    http::ClientRequest r{"POST",
-                          base + route + "/mcp",
-                          {},
-                          R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"resolve-library-id"}})"};
-    r.headers.add("Content-Type", "application/json");
-    r.headers.add("Accept", "application/json, text/event-stream");
-    r.headers.add("Authorization", "Bearer " + token);
-    return http::fetch(r);
-  }
-
-  long obo_exchanges(const std::string& oid) {
-    auto stats = json::parse(http::fetch({"GET", idp_base + "/_dev/stats"}).body);
-    auto* n = stats.at("on_behalf_of_by_user").as_object().if_contains(std::string(kDemoTenant) + "/" + oid);
-    return n ? long(n->as_int64()) : 0;
-  }
-
   long metric(const std::string& base, const std::string& name) {
     auto text = http::fetch({"GET", base + "/metrics"}).body;
     auto at = text.find("\n" + name + " ");
     return at == std::string::npos ? -1 : std::stol(text.substr(at + name.size() + 2));
   }
-
-  TempDir dir;
-  std::unique_ptr<RedisServer> redis;
-  RunningServer idp, upstream;
-  std::vector<RunningServer> gateways;
-  std::vector<std::string> bases;
-  std::string idp_base;
 };
 
 TEST_F(SharedGateways, ConcurrentFirstRequestsOnThreeGatewaysCauseOneExchange) {
