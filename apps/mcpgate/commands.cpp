@@ -13,7 +13,7 @@ namespace {
 constexpr std::array kCommands{
     &add_idp_command,    &add_gateway_command, &add_check_gateway_config_command,
     &add_server_command, &add_admin_command,   &add_index_command,
-    &add_dev_command,    &add_doctor_command,
+    &add_dev_command,    &add_doctor_command,  &add_forget_user_command,
 };
 
 }  // namespace

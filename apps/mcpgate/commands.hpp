@@ -26,6 +26,7 @@ Command add_admin_command(CLI::App& app);                 // admin_command.cpp
 Command add_index_command(CLI::App& app);                 // index_command.cpp
 Command add_dev_command(CLI::App& app);                   // dev_command.cpp
 Command add_doctor_command(CLI::App& app);                // doctor_command.cpp
+Command add_forget_user_command(CLI::App& app);           // forget_user_command.cpp
 
 // -p/--port and --port-file, as every listening subcommand takes them; `port` keeps its value
 // when the option is absent (a default port, or -1 for "as configured").

@@ -93,6 +93,46 @@ TEST_F(SharedGateways, AQuotaHoldsWhicheverGatewayAnswers) {
   }
 }
 
+// An offboarding without mcpgate server (the guide's own deployment, with the hosted MCP server):
+// the operator drops the user's tokens on every gateway at once.
+TEST_F(SharedGateways, ForgetUserDropsTheTokensOnEveryGateway) {
+  auto alice = gateway_token(idp_base, "alice@contoso.dev");
+  auto bob = gateway_token(idp_base, "bob@contoso.dev");
+  for (auto& base : bases) {
+    ASSERT_EQ(call(base, alice).status, 200);
+    ASSERT_EQ(call(base, bob).status, 200);
+  }
+  ASSERT_EQ(obo_exchanges(kAliceOid), 1);
+  auto shared_hits = [&] {
+    long n = 0;
+    for (auto& base : bases) n += metric(base, "mcpgate_obo_shared_cache_hits_total");
+    return n;
+  };
+  const long hits_before = shared_hits();  // the two gateways that took each user's token from Redis
+  ChildProcess forget(mcpgate_binary(),
+                      {"forget-user", "--config", (dir / "gateway.yaml").string(), "--oid", kAliceOid},
+                      dir / "forget.log");
+  ASSERT_EQ(forget.wait_exit(std::chrono::seconds(30)), 0) << forget.output();
+  // Every gateway was told: Alice's next requests need one new exchange (for all of them), Bob's none.
+  ASSERT_TRUE(eventually([&] {
+    for (auto& base : bases) call(base, alice);
+    return obo_exchanges(kAliceOid) == 2;
+  }));
+  for (auto& base : bases) EXPECT_EQ(call(base, alice).status, 200);
+  EXPECT_EQ(obo_exchanges(kAliceOid), 2);
+  for (auto& base : bases) EXPECT_EQ(call(base, bob).status, 200);
+  EXPECT_EQ(obo_exchanges(kBobOid), 1);
+  // And each gateway had dropped its own copy: the two that did not exchange took the new token
+  // from Redis (one that kept the old one would not have asked).
+  EXPECT_TRUE(eventually([&] { return shared_hits() == hits_before + 2; })) << shared_hits() << " vs " << hits_before;
+
+  ChildProcess not_a_guid(mcpgate_binary(),
+                          {"forget-user", "--config", (dir / "gateway.yaml").string(), "--oid", "alice@contoso.dev"},
+                          dir / "forget-email.log");
+  EXPECT_EQ(not_a_guid.wait_exit(std::chrono::seconds(30)), 2);
+  EXPECT_NE(not_a_guid.output().find("Object ID"), std::string::npos) << not_a_guid.output();
+}
+
 TEST_F(SharedGateways, WithoutRedisTheGatewaysKeepServingAndSaySo) {
   auto alice = gateway_token(idp_base, "alice@contoso.dev");
   ASSERT_EQ(call(bases[0], alice).status, 200);
