@@ -22,12 +22,6 @@ struct OboTokens::Pending {
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;
 };
 
-namespace {
-
-std::string flat(const TokenCache::Key& key) { return key.tenant_id + '\n' + key.oid + '\n' + key.scope; }
-
-}  // namespace
-
 OboTokens::OboTokens(Settings settings, const Clock& clock, SharedTokenCache* shared)
     : local_(settings.cache), clock_(clock), shared_(shared), claim_hold_(settings.claim_hold) {
   if (shared_)
@@ -37,9 +31,7 @@ OboTokens::OboTokens(Settings settings, const Clock& clock, SharedTokenCache* sh
 }
 
 std::shared_ptr<const std::string> OboTokens::find_local(const Key& key) const {
-  auto hit = local_.find_shared(key, clock_.now());
-  if (hit) ++counters_.local_hits;
-  return hit;
+  return local_.find_shared(key, clock_.now());
 }
 
 bool OboTokens::evict(const Key& key, std::string_view token) { return local_.evict_token(key, token); }
@@ -54,13 +46,12 @@ Task<OboTokens::Outcome> OboTokens::obtain(Key key, Exchange exchange, bool* fro
   auto now = clock_.now();
   *from_cache = false;
   if (auto cached = local_.find_shared(key, now)) {
-    ++counters_.local_hits;
     *from_cache = true;
     co_return *cached;
   }
   if (auto failure = local_.find_failure(key, now)) co_return *failure;
 
-  auto name = flat(key);
+  auto name = TokenCache::flatten(key);
   std::shared_ptr<Pending> pending;
   bool leader = false;
   {

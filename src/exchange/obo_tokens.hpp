@@ -33,7 +33,6 @@ class OboTokens {
   };
 
   struct Counters {
-    std::atomic<uint64_t> local_hits{0};
     std::atomic<uint64_t> shared_hits{0};  // found in the shared tier, or waited for there
     std::atomic<uint64_t> exchanges{0};
   };
@@ -63,8 +62,8 @@ class OboTokens {
   const Clock& clock_;
   SharedTokenCache* shared_;
   std::chrono::milliseconds claim_hold_;
-  mutable Counters counters_;  // counted by const lookups too
-  std::mutex mutex_;           // guards pending_
+  Counters counters_;
+  std::mutex mutex_;  // guards pending_
   std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
 };
 

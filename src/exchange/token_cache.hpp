@@ -47,6 +47,9 @@ class TokenCache {
   // Forgets the key's token if it is still `token` (the one a server just refused), so a newer
   // token stored meanwhile by a concurrent exchange survives. True when something was forgotten.
   bool evict_token(const Key& key, std::string_view token);
+  // The key as one string (tenant, oid and scope, one per line), for tables keyed by it.
+  static std::string flatten(const Key& key);
+
   // Drops everything cached for this user (deprovisioned, or removed by an admin).
   size_t forget_user(std::string_view tenant_id, std::string_view oid);
   void clear();
@@ -58,8 +61,6 @@ class TokenCache {
     std::optional<OboFailure> failure;
     SysTime valid_until;
   };
-  static std::string flatten(const Key& key);
-
   Settings settings_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;

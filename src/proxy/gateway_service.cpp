@@ -61,8 +61,6 @@ http::Response rpc_error(int status, int code, std::string message, json::object
 
 using ExchangeOutcome = exchange::OboTokens::Outcome;
 
-std::string cache_key_string(const exchange::TokenCache::Key& k) { return k.tenant_id + "\n" + k.oid + "\n" + k.scope; }
-
 // At most one re-exchange per user in this time after the MCP server refused a cached token.
 constexpr std::chrono::seconds kEvictionInterval{30};
 
@@ -79,7 +77,7 @@ struct GatewayService::Impl {
   std::vector<size_t> route_slots;  // per route: its counters in metrics
   AuditLog audit;
 
-  std::mutex state_mutex;  // guards endpoints, policies and in-flight exchanges
+  std::mutex state_mutex;  // guards endpoints, policies and recent evictions
   TenantEndpoints endpoints;
   std::vector<std::shared_ptr<const auth::VerificationPolicy>> policies;  // per route
   bool keys_warned = false;
@@ -749,7 +747,7 @@ struct GatewayService::Impl {
     auto now = clock.now();
     {
       std::lock_guard guard(state_mutex);
-      auto& last = recent_evictions[cache_key_string(key)];
+      auto& last = recent_evictions[exchange::TokenCache::flatten(key)];
       if (last != SysTime{} && now - last < kEvictionInterval) return false;
       last = now;
       if (recent_evictions.size() > 100'000)
@@ -992,11 +990,14 @@ struct GatewayService::Impl {
     // Per user, before anything is exchanged or forwarded.
     std::optional<http::RateDecision> rate;
     const auto& limiter = rate_limiters[route_index];
+    std::string caller;  // the user, as limits and quotas count them
+    if (!refusal && (limiter.shared || limiter.local || limiter.shared_quota || limiter.local_quota))
+      caller = who->claims->tid + "/" + who->claims->oid;
     if (!refusal && limiter.shared) {
-      auto decision = co_await limiter.shared->take(who->claims->tid + "/" + who->claims->oid);
+      auto decision = co_await limiter.shared->take(caller);
       rate = decision;
     } else if (!refusal && limiter.local) {
-      rate = limiter.local->take(who->claims->tid + "/" + who->claims->oid);
+      rate = limiter.local->take(caller);
     }
     if (rate) {
       if (!rate->allowed) {
@@ -1011,10 +1012,10 @@ struct GatewayService::Impl {
     // The quota after the rate limit: a request the limit refuses does not use up the day.
     std::optional<http::QuotaDecision> quota;
     if (!refusal && limiter.shared_quota) {
-      auto decision = co_await limiter.shared_quota->take(who->claims->tid + "/" + who->claims->oid);
+      auto decision = co_await limiter.shared_quota->take(caller);
       quota = decision;
     } else if (!refusal && limiter.local_quota) {
-      quota = limiter.local_quota->take(who->claims->tid + "/" + who->claims->oid);
+      quota = limiter.local_quota->take(caller);
     }
     if (quota && !quota->allowed) {
       auto exceeded =
