@@ -650,6 +650,12 @@ Server::Server(ServerOptions options, std::unique_ptr<AsyncHandlerBox> handler, 
     throw std::runtime_error("port " + std::to_string(o.port) + " on " + o.host +
                              " is already in use; stop what uses it or choose another port");
   if (ec) throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message());
+  // Caught from before anyone can learn the port: a stop sent between now and run() (a supervisor
+  // that starts and stops at once) is queued for run() instead of killing the process outright.
+  if (o.stop_on_signals) {
+    impl_->signals.add(SIGINT);
+    impl_->signals.add(SIGTERM);
+  }
   acc.listen(asio::socket_base::max_listen_connections);
   impl_->port = acc.local_endpoint().port();
   if (o.tls) {
@@ -675,8 +681,6 @@ void Server::run() {
   auto& impl = *impl_;
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   if (impl.options.stop_on_signals) {
-    impl.signals.add(SIGINT);
-    impl.signals.add(SIGTERM);
     impl.signals.async_wait([this](const boost::system::error_code& ec, int) {
       if (!ec) stop();
     });

@@ -2,6 +2,7 @@
 #include "http/server.hpp"
 
 #include <atomic>
+#include <csignal>
 #include <future>
 #include <thread>
 
@@ -111,6 +112,18 @@ TEST(Server, BusyPortIsAClearError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("already in use"), std::string::npos) << e.what();
   }
+}
+
+// A supervisor may stop a server the moment its port is known, before run(): the signal must be
+// caught and end run() cleanly, not kill the process with the default action.
+TEST(Server, AStopSignalBeforeRunIsCaughtAndEndsRunCleanly) {
+  ServerOptions o;
+  o.stop_on_signals = true;
+  Server server(o, [](const Request&) { return Response::text(200, "ok"); });
+  ASSERT_NE(server.port(), 0);
+  ASSERT_EQ(::raise(SIGTERM), 0);
+  auto ran = std::async(std::launch::async, [&] { server.run(); });
+  EXPECT_EQ(ran.wait_for(std::chrono::seconds(10)), std::future_status::ready);
 }
 
 TEST(Server, BadListenAddressIsAClearError) {
