@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libhiredis-dev redis-server   # the gateways' shared token cache and rate limits (tests start their own)
+  libpq-dev postgresql-15       # the servers' shared store (tests run their own, as the postgres user)
   nginx-light haproxy wrk   # bench/run.sh: the contenders and the load generator
   valgrind                  # bench/instructions.sh: instructions per request (callgrind)
   clang-format-16 clang-tidy-16 python3   # scripts/format.sh, scripts/lint.sh, scripts/check-layering.py

@@ -42,6 +42,8 @@ void YamlReader::fail_here(const std::string& message) const {
 
 bool YamlReader::has(const std::string& key) const { return node_.IsMap() && node_[key] && !node_[key].IsNull(); }
 
+bool YamlReader::has_map(const std::string& key) const { return has(key) && node_[key].IsMap(); }
+
 YamlReader YamlReader::child(const std::string& key) const {
   if (!has(key)) return YamlReader(YAML::Node(YAML::NodeType::Map), key_path(key), source_);
   auto n = node_[key];

@@ -32,6 +32,7 @@ class YamlReader {
   const std::string& path() const { return path_; }
   bool has(const std::string& key) const;
   bool is_map() const { return node_.IsMap(); }
+  bool has_map(const std::string& key) const;  // present, and a mapping (not a scalar)
   YamlReader child(const std::string& key) const;
   std::vector<YamlReader> list(const std::string& key) const;  // absent → empty
 

@@ -14,6 +14,7 @@
 #include "admin/admin_api.hpp"
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
+#include "common/files.hpp"
 #include "exchange/redis_token_cache.hpp"
 #include "http/async.hpp"
 #include "mcp/dispatcher.hpp"
@@ -25,6 +26,7 @@
 #include "server/docs_tools.hpp"
 #include "server/entra_authenticator.hpp"
 #include "server/library_admin.hpp"
+#include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mcpgate::server {
@@ -56,6 +58,18 @@ std::string arguments_summary(std::string_view body) {
 
 }  // namespace
 
+namespace {
+
+// PostgreSQL when configured, else SQLite in the data directory. The data directory is made
+// either way: the documentation index and other local files live there.
+std::unique_ptr<store::Store> open_store(const ServerConfig& config, const Clock& clock) {
+  if (!std::filesystem::exists(config.data_dir)) ensure_private_directory(config.data_dir);
+  if (config.postgres) return store::open_postgres_store(*config.postgres, clock);
+  return store::open_sqlite_store(config.data_dir / "mcpgate.db", clock);
+}
+
+}  // namespace
+
 struct McpServer::Impl {
   ServerConfig config;
   const Clock& clock;
@@ -83,7 +97,7 @@ struct McpServer::Impl {
   Impl(ServerConfig c, const Clock& clk)
       : config(std::move(c)),
         clock(clk),
-        store(store::open_sqlite_store(config.data_dir / "mcpgate.db", clock)),
+        store(open_store(config, clock)),
         tenant_keys(config.authority, config.ca_file,
                     {config.jwks_refresh_interval, config.unknown_kid_refetch_interval}, clock),
         authenticator(*store, tenant_keys, config.clock_skew, clock),

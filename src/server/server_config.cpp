@@ -23,9 +23,35 @@ ServerConfig default_server_config(const std::filesystem::path& data_dir) {
   return c;
 }
 
+namespace {
+
+// `store: postgres://…`, or the map form with the password by reference:
+//   store: {url: postgres://mcpgate@db:5432/mcpgate?sslmode=verify-full, password: ${env:…}, pool: 8}
+store::pg::Settings read_store(const config::YamlReader& root) {
+  store::pg::Settings settings;
+  if (!root.has_map("store")) {
+    settings.url = root.str("store");
+    if (auto problem = store::pg::url_problem(settings.url)) root.fail("store", *problem);
+    return settings;
+  }
+  auto section = root.child("store");
+  section.allow_only({"url", "password", "pool", "connect_timeout", "acquire_timeout"});
+  settings.url = section.str("url");
+  if (auto problem = store::pg::url_problem(settings.url)) section.fail("url", *problem);
+  settings.password = section.opt_str("password");
+  settings.pool_size = int(section.integer("pool", settings.pool_size, 1, 200));
+  settings.connect_timeout = section.duration("connect_timeout", settings.connect_timeout);
+  settings.acquire_timeout = section.duration("acquire_timeout", settings.acquire_timeout);
+  if (settings.connect_timeout.count() < 1000) section.fail("connect_timeout", "must be at least 1s");
+  if (settings.acquire_timeout.count() < 1) section.fail("acquire_timeout", "must be at least 1ms");
+  return settings;
+}
+
+}  // namespace
+
 ServerConfig parse_server_config(const config::YamlReader& root) {
   root.allow_only({"listen", "public_url", "data_dir", "threads", "worker_threads", "entra", "validation", "mcp",
-                   "docs", "admin", "oauth", "dashboard", "redis"});
+                   "docs", "admin", "oauth", "dashboard", "redis", "store"});
   ServerConfig c;
   auto listen = config::read_listen(root, c.host, c.port);
   c.host = listen.host;
@@ -36,6 +62,7 @@ ServerConfig parse_server_config(const config::YamlReader& root) {
   c.public_url_derived = !root.has("public_url");
   c.public_url = root.http_url("public_url", derived_public_url(c, c.port));
   c.data_dir = root.str("data_dir");
+  if (root.has("store")) c.postgres = read_store(root);
 
   auto entra = root.child("entra");
   entra.allow_only({"authority", "ca_file"});

@@ -10,6 +10,7 @@
 #include "dashboard/dashboard.hpp"
 #include "http/server.hpp"
 #include "redis/config_section.hpp"
+#include "store/postgres.hpp"
 
 namespace mcpgate::server {
 
@@ -25,6 +26,8 @@ struct ServerConfig {
   // bound (listen.port 0, --port) unless set to something else since.
   bool public_url_derived = false;
   std::filesystem::path data_dir;
+  // `store:` — the PostgreSQL database that several servers share; none: SQLite in data_dir.
+  std::optional<store::pg::Settings> postgres;
 
   std::string authority = "https://login.microsoftonline.com";
   std::optional<std::string> ca_file;

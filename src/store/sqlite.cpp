@@ -4,10 +4,10 @@
 
 namespace mcpgate::store::sqlite {
 
-bool Error::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
+namespace {
 
-std::string Error::public_cause() const {
-  switch (code_ & 0xff) {
+std::string public_cause_of(int code) {
+  switch (code & 0xff) {
     case SQLITE_FULL:
       return "the disk holding the server's data is full; nothing was written; free space and retry";
     case SQLITE_READONLY:
@@ -28,6 +28,14 @@ std::string Error::public_cause() const {
       return "the database failed; see the server log";
   }
 }
+
+}  // namespace
+
+Error::Error(int code, const std::string& message)
+    : sql::Error((code & 0xff) == SQLITE_CONSTRAINT ? Kind::constraint : Kind::other, message, public_cause_of(code)),
+      code_(code) {}
+
+bool Error::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
 
 Connection::Connection(const std::filesystem::path& file) : file_(file) {
   int rc =
@@ -101,7 +109,9 @@ void Statement::run() {
   }
 }
 
+int Statement::columns() const { return sqlite3_column_count(stmt_); }
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_integer(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_INTEGER; }
 int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 double Statement::real(int column) const { return sqlite3_column_double(stmt_, column); }
 std::optional<int64_t> Statement::optional_integer(int column) const {

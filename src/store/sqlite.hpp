@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/clock.hpp"
+#include "store/database.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -17,19 +18,15 @@ struct sqlite3_stmt;
 // None of these are thread-safe on their own; the store serialises access to its connection.
 namespace mcpgate::store::sqlite {
 
-// Times are stored as Unix milliseconds.
-inline int64_t to_millis(SysTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-inline SysTime from_millis(int64_t ms) { return SysTime(std::chrono::milliseconds(ms)); }
+using sql::from_millis;
+using sql::to_millis;
 
-class Error : public std::runtime_error {
+// what() names the file and the statement, for the log; public_cause() has neither.
+class Error : public sql::Error {
  public:
-  Error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(int code, const std::string& message);
   int code() const { return code_; }  // the extended result code
   bool is_constraint() const;         // UNIQUE, FOREIGN KEY, CHECK, NOT NULL …
-  // What went wrong in words fit for a client: no file path, no SQL (what() has both, for the log).
-  std::string public_cause() const;
 
  private:
   int code_;
@@ -100,7 +97,9 @@ class Statement {
   bool step();  // true: a row is ready to read; false: the statement is done
   void run();   // steps to the end (statements without rows)
 
+  int columns() const;  // of the current row
   bool is_null(int column) const;
+  bool is_integer(int column) const;
   int64_t integer(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::optional<int64_t> optional_integer(int column) const;

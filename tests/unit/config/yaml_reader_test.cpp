@@ -28,6 +28,13 @@ TEST(YamlReader, ReadsTypedValuesWithDefaults) {
   EXPECT_EQ(r.strings("missing"), std::vector<std::string>{});
 }
 
+TEST(YamlReader, TellsAMappingFromAScalar) {
+  auto r = YamlReader::from_string("a: x\nb: {c: 1}\n", "t.yaml");
+  EXPECT_FALSE(r.has_map("a"));
+  EXPECT_TRUE(r.has_map("b"));
+  EXPECT_FALSE(r.has_map("missing"));
+}
+
 TEST(YamlReader, ErrorsNameFileAndPath) {
   auto r = YamlReader::from_string("outer:\n  items:\n    - {n: abc}\n", "t.yaml");
   auto items = r.child("outer").list("items");

@@ -81,5 +81,37 @@ TEST(ServerConfig, TheDashboardSectionNamesItsTenantAppAndOwners) {
             std::string::npos);
 }
 
+TEST(ServerConfig, TheStoreIsSQLiteUnlessAPostgresUrlIsGiven) {
+  EXPECT_FALSE(parse("data_dir: /d\n").postgres);
+  auto short_form = parse("data_dir: /d\nstore: postgres://mcpgate@db.internal:5432/mcpgate\n").postgres;
+  ASSERT_TRUE(short_form);
+  EXPECT_EQ(short_form->url, "postgres://mcpgate@db.internal:5432/mcpgate");
+  EXPECT_FALSE(short_form->password);
+
+  ::setenv("MCPGATE_TEST_DB_PASSWORD", "s3cret-from-env", 1);
+  auto full = parse(
+                  "data_dir: /d\n"
+                  "store:\n"
+                  "  url: postgres://mcpgate@db.internal/mcpgate?sslmode=verify-full\n"
+                  "  password: ${env:MCPGATE_TEST_DB_PASSWORD}\n"
+                  "  pool: 16\n"
+                  "  connect_timeout: 3s\n")
+                  .postgres;
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->password, "s3cret-from-env");
+  EXPECT_EQ(full->pool_size, 16);
+  EXPECT_EQ(full->connect_timeout, std::chrono::seconds(3));
+}
+
+TEST(ServerConfig, AStoreUrlWithAPasswordOrAnotherSchemeIsRefused) {
+  auto with_password = error_of("data_dir: /d\nstore: postgres://mcpgate:hunter2@db/mcpgate\n");
+  EXPECT_NE(with_password.find("store"), std::string::npos) << with_password;
+  EXPECT_NE(with_password.find("${env:"), std::string::npos) << with_password;
+  EXPECT_EQ(with_password.find("hunter2"), std::string::npos) << with_password;
+  EXPECT_NE(error_of("data_dir: /d\nstore: {url: 'mysql://db/x'}\n").find("store.url"), std::string::npos);
+  EXPECT_NE(error_of("data_dir: /d\nstore: {url: 'postgres://db/x', pool: 0}\n").find("store.pool"), std::string::npos);
+  EXPECT_NE(error_of("data_dir: /d\nstore: {url: 'postgres://db/x', passwd: x}\n").find("passwd"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mcpgate::server

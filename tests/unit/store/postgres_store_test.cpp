@@ -1,0 +1,167 @@
+#include "store/postgres_store.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "unit/store/store_fixture.hpp"
+
+namespace mcpgate::store {
+namespace {
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { database = shared_postgres().create_database(); }
+  pg::Settings settings() const { return shared_postgres().settings(database); }
+  std::unique_ptr<Store> open() { return open_postgres_store(settings(), clock); }
+
+  void enterprise(Store& store, const std::string& name) {
+    store.create_teamspace(name, Plan::enterprise, std::nullopt).value();
+    store.set_entra_config(name, {std::string(kTenant), std::string(kAudience), "mcp.access"}).value();
+  }
+
+  std::string database;
+  testing::ManualClock clock;
+};
+
+TEST_F(PostgresStoreTest, RefusesAUrlWithAPasswordWithoutRepeatingIt) {
+  auto with_password = settings();
+  with_password.url = "postgres://mcpgate:" + shared_postgres().password() +
+                      "@127.0.0.1:" + std::to_string(shared_postgres().port()) + "/" + database;
+  try {
+    open_postgres_store(with_password, clock);
+    FAIL() << "a password in the URL was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).find(shared_postgres().password()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("password"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PostgresStoreTest, SaysWhereItCouldNotConnect) {
+  pg::Settings nowhere;
+  nowhere.url = "postgres://mcpgate@127.0.0.1:" + std::to_string(testing::free_port()) + "/mcpgate";
+  nowhere.connect_timeout = std::chrono::milliseconds(1000);
+  try {
+    open_postgres_store(nowhere, clock);
+    FAIL() << "opened a store where nothing listens";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(nowhere.url), std::string::npos) << e.what();
+  }
+}
+
+// The server ends every session (an administrator, a restart, a failover): the next calls
+// reconnect and succeed, and nothing is written twice.
+TEST_F(PostgresStoreTest, CallsSurviveTheServerEndingItsSessions) {
+  auto store = open();
+  enterprise(*store, "acme");
+  store->add_entra_user("acme", email(1), oid(1)).value();
+  shared_postgres().terminate_sessions(database);
+  EXPECT_TRUE(store->add_entra_user("acme", email(2), oid(2)));
+  shared_postgres().terminate_sessions(database);
+  EXPECT_EQ(store->list_entra_users("acme").value().size(), 2u);
+  EXPECT_EQ(store->list_members("acme").value().size(), 2u);
+}
+
+// Two servers on one database, writing at once: SERIALIZABLE transactions conflict, are retried,
+// and every write lands once; of two claims on one object ID only one can win.
+TEST_F(PostgresStoreTest, TwoServersWritingAtOnceNeitherLoseNorDuplicate) {
+  auto first = open();
+  auto second = open();
+  enterprise(*first, "acme");
+  int64_t acme = first->find_teamspace("acme").value().id;
+  constexpr int kEach = 40;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      Store& store = w % 2 ? *second : *first;
+      for (int i = 0; i < kEach; ++i) {
+        int n = w * kEach + i;
+        auto added = store.add_entra_user("acme", email(n), oid(n));
+        EXPECT_TRUE(added) << added.error().message;
+        EXPECT_TRUE(store.record_usage({.time = clock.now(), .teamspace_id = acme, .tool = "query-docs"}));
+      }
+    });
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(first->list_entra_users("acme").value().size(), size_t(4 * kEach));
+  EXPECT_EQ(second->usage("acme", 1000).value().size(), size_t(4 * kEach));
+
+  std::atomic<int> won{0};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> claims;
+  for (int c = 0; c < 4; ++c)
+    claims.emplace_back([&, c] {
+      Store& store = c % 2 ? *second : *first;
+      auto added = store.add_entra_user("acme", "claimant" + std::to_string(c) + "@contoso.com", oid(9999));
+      if (added)
+        ++won;
+      else if (added.error().code == StoreErrorCode::conflict)
+        ++conflicts;
+    });
+  for (auto& claim : claims) claim.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(conflicts.load(), 3);
+}
+
+// A child process commits one Entra user after another, writing a line to a pipe each time a
+// commit has returned, and is killed with SIGKILL once the parent has read kKillAfter lines.
+// Then PostgreSQL itself is killed, every process of it at once, and started again: every
+// change the child saw committed must be there, whole.
+TEST_F(PostgresStoreTest, AKilledProcessAndAKilledDatabaseLoseNoCommittedChange) {
+  constexpr int kKillAfter = 100;
+  constexpr int kChanges = 1'000'000;  // never reached: the child is killed long before
+  {
+    auto store = open();
+    enterprise(*store, "crash");
+  }  // closed before fork: a connection must not cross into a child
+
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      auto store = open();
+      for (int i = 0; i < kChanges; ++i) {
+        if (!store->add_entra_user("crash", email(i), oid(i))) ::_exit(2);
+        std::string marker = std::to_string(i) + "\n";
+        if (::write(pipe_fds[1], marker.data(), marker.size()) != ssize_t(marker.size())) ::_exit(3);
+      }
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::FILE* markers = ::fdopen(pipe_fds[0], "r");
+  int committed = 0;
+  char line[32];
+  while (committed < kKillAfter && std::fgets(line, sizeof line, markers)) ++committed;
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::fclose(markers);
+  ASSERT_EQ(committed, kKillAfter) << "the child stopped early, status " << status;
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  shared_postgres().kill();
+  shared_postgres().restart();
+
+  auto store = open();
+  for (int i = 0; i < committed; ++i)
+    EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(i)).value()) << "change " << i << " was lost";
+  auto users = store->list_entra_users("crash").value();
+  EXPECT_GE(users.size(), size_t(committed));
+  EXPECT_EQ(store->list_members("crash").value().size(), users.size());
+  for (size_t i = 0; i < users.size(); ++i) EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(int(i))).value());
+}
+
+}  // namespace
+}  // namespace mcpgate::store

@@ -1,0 +1,103 @@
+#pragma once
+// What the store tests share: made-up IDs, and a store on either back-end with a way to look at
+// its tables from outside, as an auditor with a second connection would.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "store/postgres_store.hpp"
+#include "store/sqlite.hpp"
+#include "store/sqlite_store.hpp"
+#include "support/manual_clock.hpp"
+#include "support/postgres_server.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mcpgate::store {
+
+// Made-up directory and app IDs; the upper-case one checks that GUIDs are lower-cased.
+inline constexpr std::string_view kTenant = "10000000-0000-4000-8000-000000000001";
+inline constexpr std::string_view kOtherTenant = "10000000-0000-4000-8000-000000000002";
+inline constexpr std::string_view kAudience = "20000000-0000-4000-8000-00000000000A";
+inline constexpr std::string_view kAudienceLower = "20000000-0000-4000-8000-00000000000a";
+
+// Object ID number n: 30000000-0000-4000-8000-00000000000n (n in hexadecimal).
+inline std::string oid(int n) {
+  char text[40];
+  std::snprintf(text, sizeof text, "30000000-0000-4000-8000-%012x", n);
+  return text;
+}
+inline std::string email(int n) { return "dev" + std::to_string(n) + "@contoso.com"; }
+
+template <class T>
+StoreErrorCode error_of(const StoreResult<T>& result) {
+  EXPECT_FALSE(result) << "expected an error";
+  return result ? StoreErrorCode::io : result.error().code;
+}
+
+// One PostgreSQL per test process, started on first use and stopped at exit; each test takes a
+// database of its own in it.
+inline testing::PostgresServer& shared_postgres() {
+  static testing::TempDir dir;
+  static testing::PostgresServer server(dir.path());
+  return server;
+}
+
+enum class Backend { sqlite, postgres };
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::sqlite ? "SQLite" : "PostgreSQL";
+}
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::postgres) database = shared_postgres().create_database();
+    store = open();
+  }
+
+  std::unique_ptr<Store> open() {
+    if (GetParam() == Backend::sqlite) return open_sqlite_store(file, clock);
+    return open_postgres_store(shared_postgres().settings(database), clock);
+  }
+
+  void reopen() {
+    store.reset();
+    store = open();
+  }
+
+  // An enterprise teamspace with its tenant configured, as an admin would leave it after Step 1.
+  Teamspace enterprise(const std::string& name, std::string_view tenant = kTenant) {
+    auto ts = store->create_teamspace(name, Plan::enterprise, std::nullopt).value();
+    store->set_entra_config(name, {std::string(tenant), std::string(kAudience), "mcp.access"}).value();
+    return ts;
+  }
+
+  // One statement on a connection of its own, bypassing the store. Throws sql::Error.
+  sql::Rows raw(const std::string& statement) {
+    if (GetParam() == Backend::postgres) return shared_postgres().admin_query(database, statement);
+    sqlite::Connection connection(file);
+    sqlite::Statement select(connection, statement);
+    sql::Rows rows;
+    while (select.step()) {
+      std::vector<sql::Value> columns;
+      for (int c = 0; c < select.columns(); ++c)
+        columns.push_back(select.is_null(c)      ? sql::Value()
+                          : select.is_integer(c) ? sql::Value(select.integer(c))
+                                                 : sql::Value(select.text(c)));
+      rows.emplace_back(std::move(columns));
+    }
+    return rows;
+  }
+
+  int64_t rows(std::string_view table) { return raw("SELECT COUNT(*) FROM " + std::string(table)).at(0).integer(0); }
+
+  testing::TempDir dir;
+  std::filesystem::path file = dir / "data" / "store.db";
+  std::string database;
+  testing::ManualClock clock;
+  std::unique_ptr<Store> store;
+};
+
+}  // namespace mcpgate::store
