@@ -15,6 +15,9 @@
 #include "docs/library_ref.hpp"
 #include "docs/manifest.hpp"
 #include "docs/retrieval_eval.hpp"
+#include "docs/shared_index.hpp"
+#include "server/server_config.hpp"
+#include "store/postgres_schema.hpp"
 
 namespace mcpgate::app {
 namespace fs = std::filesystem;
@@ -23,6 +26,7 @@ namespace {
 
 struct IndexOptions {
   std::string data_dir;
+  std::string config;
   std::string folder;
   std::string manifest;
   std::string id;
@@ -44,10 +48,30 @@ struct IndexOptions {
   std::string questions;
 };
 
-fs::path index_file(const IndexOptions& o) {
+// The server configuration behind --config: where its index is, and whether it is shared.
+std::optional<server::ServerConfig> server_config_of(const IndexOptions& o) {
+  if (o.config.empty()) return std::nullopt;
+  if (!o.data_dir.empty()) throw std::runtime_error("give either --config or --data-dir, not both");
+  return server::parse_server_config(config::YamlReader::from_file(o.config));
+}
+
+fs::path index_file(const IndexOptions& o, const std::optional<server::ServerConfig>& server) {
+  if (server) {
+    ensure_private_directory(server->data_dir);
+    return server->docs_index;
+  }
   fs::path data = o.data_dir.empty() ? default_data_dir("server") : fs::path(o.data_dir);
   ensure_private_directory(data);
   return data / "docs.db";
+}
+
+// Servers on PostgreSQL share their index: what this command changes is published for all.
+std::unique_ptr<docs::SharedIndex> shared_index_of(docs::DocIndex& index,
+                                                   const std::optional<server::ServerConfig>& server) {
+  if (!server || !server->postgres) return nullptr;
+  store::pg::Connection db(*server->postgres);
+  store::pg::migrate(db, SystemClock::instance().now());
+  return std::make_unique<docs::SharedIndex>(index, *server->postgres, server->data_dir / "docs-shared.position");
 }
 
 // Progress on a terminal only: a log file gets the summary line, not hundreds of updates.
@@ -63,7 +87,8 @@ std::function<void(const docs::IndexProgress&)> progress_printer(const std::stri
   };
 }
 
-int run_add(docs::DocIndex& index, const std::vector<docs::IndexRequest>& requests) {
+int run_add(docs::DocIndex& index, const std::vector<docs::IndexRequest>& requests,
+            docs::SharedIndex* shared = nullptr) {
   int failures = 0;
   for (auto& request : requests) {
     auto report = docs::index_folder(index, request, progress_printer(request.id));
@@ -77,6 +102,10 @@ int run_add(docs::DocIndex& index, const std::vector<docs::IndexRequest>& reques
         "{}: {} files, {} snippets ({} duplicates dropped), {} tokens, benchmark score {:.1f}, {:.1f} s\n", label,
         report->files, report->snippets, report->duplicates, report->tokens, report->benchmark_score, report->seconds);
     for (auto& [file, why] : report->skipped) std::cout << "  skipped " << file << ": " << why << "\n";
+    if (shared) {
+      auto event = shared->publish_version(request.id, request.tag);
+      std::cout << "  published to the shared index (event " << event << "): every server will serve it\n";
+    }
   }
   return failures ? 1 : 0;
 }
@@ -103,14 +132,14 @@ int run_list(docs::DocIndex& index, bool as_json) {
   return 0;
 }
 
-int run_refresh(docs::DocIndex& index, const std::string& only) {
+int run_refresh(docs::DocIndex& index, const std::string& only, docs::SharedIndex* shared) {
   auto requests = docs::refresh_requests(index, only);
   if (requests.empty()) {
     std::cerr << "mcpgate index refresh: " << (only.empty() ? "the index is empty" : only + " is not in the index")
               << "\n";
     return 1;
   }
-  return run_add(index, requests);
+  return run_add(index, requests, shared);
 }
 
 }  // namespace
@@ -120,6 +149,9 @@ Command add_index_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("index", "Build and inspect the documentation index (libraries, versions, snippets)");
   cmd->require_subcommand(1);
   cmd->add_option("--data-dir", options->data_dir, "the server's data directory (the index is docs.db there)");
+  cmd->add_option("--config", options->config,
+                  "the server's configuration instead: its index, and with a PostgreSQL store, the index every "
+                  "server shares (changes are published to all)");
 
   auto* add = cmd->add_subcommand("add", "Index a local folder as a library (or every library of a --manifest)");
   add->add_option("folder", options->folder, "a checkout, an unpacked package or exported docs");
@@ -164,7 +196,11 @@ Command add_index_command(CLI::App& app) {
 
   auto run = [=]() -> int {
     auto& o = *options;
-    docs::DocIndex index(index_file(o), SystemClock::instance());
+    auto server = server_config_of(o);
+    docs::DocIndex index(index_file(o, server), SystemClock::instance());
+    bool changes =
+        add->parsed() || refresh->parsed() || remove->parsed() || restrict_cmd->parsed() || unrestrict->parsed();
+    auto shared = changes ? shared_index_of(index, server) : nullptr;
     if (add->parsed()) {
       std::vector<docs::IndexRequest> requests;
       if (!o.manifest.empty()) {
@@ -185,14 +221,18 @@ Command add_index_command(CLI::App& app) {
         r.aliases = o.aliases;
         requests.push_back(std::move(r));
       }
-      return run_add(index, requests);
+      return run_add(index, requests, shared.get());
     }
     if (list->parsed()) return run_list(index, o.json);
-    if (refresh->parsed()) return run_refresh(index, o.library);
+    if (refresh->parsed()) return run_refresh(index, o.library, shared.get());
     if (remove->parsed()) {
       auto ref = docs::parse_library_ref(o.library);
       if (!ref) throw std::runtime_error(ref.error().message);
-      bool removed = index.remove(ref->id, ref->tag.empty() ? std::nullopt : std::optional<std::string>(ref->tag));
+      auto tag = ref->tag.empty() ? std::nullopt : std::optional<std::string>(ref->tag);
+      if (!index.library(ref->id))
+        throw std::runtime_error(o.library + " is not in the index (see `mcpgate index list`)");
+      if (shared) shared->publish_removal(ref->id, tag);
+      bool removed = index.remove(ref->id, tag);
       if (!removed) throw std::runtime_error(o.library + " is not in the index (see `mcpgate index list`)");
       std::cout << "removed " << o.library << "\n";
       return 0;
@@ -200,6 +240,7 @@ Command add_index_command(CLI::App& app) {
     if (restrict_cmd->parsed() || unrestrict->parsed()) {
       auto id = docs::validate_library_id(o.library);
       if (!id) throw std::runtime_error(id.error().message);
+      if (shared) shared->publish_restriction(o.teamspace, *id, o.group, restrict_cmd->parsed());
       if (restrict_cmd->parsed()) {
         index.restrict_library(o.teamspace, *id, o.group);
         std::cout << *id << " is now visible in teamspace " << o.teamspace << " only to members of its groups\n";

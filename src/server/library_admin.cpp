@@ -44,7 +44,21 @@ std::optional<std::string> group_of(const Request& r) {
 
 }  // namespace
 
-void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background) {
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background,
+                        docs::SharedIndex* shared) {
+  // Publishes first: a change PostgreSQL did not take is not made here either.
+  auto publish_restriction = [shared](int64_t teamspace, const std::string& library, const std::string& group,
+                                      bool restricted) -> std::optional<Response> {
+    if (!shared) return std::nullopt;
+    try {
+      shared->publish_restriction(teamspace, library, group, restricted);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      spdlog::error("docs: cannot publish the restriction of {}: {}", library, e.what());
+      return problem(503, "unavailable", "the shared documentation index cannot be reached, so nothing changed; retry");
+    }
+  };
+
   api.add_route("GET", "teamspaces/*/libraries", admin::Access::member,
                 [&index](admin::AdminService& s, const Request&, const auto& p, const admin::Caller& c) {
                   auto ts = s.teamspace(p[0]);
@@ -72,33 +86,43 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
                   return r;
                 });
 
-  api.add_route("POST", "teamspaces/*/libraries/*/groups", admin::Access::manage,
-                [&index](admin::AdminService& s, const Request& r, const auto& p, const admin::Caller&) {
-                  auto ts = s.teamspace(p[0]);
-                  if (!ts) return failure(ts.error());
-                  if (!index.library(p[1]))
-                    return problem(404, "not_found", "no library " + p[1] + " is indexed; see the Libraries list");
-                  auto group = group_of(r);
-                  if (!group || !is_guid(*group))
-                    return problem(400, "invalid",
-                                   "the body is {\"group\": \"<object ID>\"}: an Entra group's object ID, a GUID "
-                                   "(Entra ID → Groups → the group → Object ID)");
-                  index.restrict_library(ts->id, p[1], *group);
-                  s.record_change(ts->id, "library.restrict", p[1] + " to members of group " + *group);
-                  return Response::json(201, json::object{{"library", p[1]}, {"group", *group}});
-                });
+  api.add_route(
+      "POST", "teamspaces/*/libraries/*/groups", admin::Access::manage,
+      [&index, publish_restriction](admin::AdminService& s, const Request& r, const auto& p, const admin::Caller&) {
+        auto ts = s.teamspace(p[0]);
+        if (!ts) return failure(ts.error());
+        if (!index.library(p[1]))
+          return problem(404, "not_found", "no library " + p[1] + " is indexed; see the Libraries list");
+        auto group = group_of(r);
+        if (!group || !is_guid(*group))
+          return problem(400, "invalid",
+                         "the body is {\"group\": \"<object ID>\"}: an Entra group's object ID, a GUID "
+                         "(Entra ID → Groups → the group → Object ID)");
+        if (auto refused = publish_restriction(ts->id, p[1], *group, true)) return std::move(*refused);
+        index.restrict_library(ts->id, p[1], *group);
+        s.record_change(ts->id, "library.restrict", p[1] + " to members of group " + *group);
+        return Response::json(201, json::object{{"library", p[1]}, {"group", *group}});
+      });
 
-  api.add_route("DELETE", "teamspaces/*/libraries/*/groups/*", admin::Access::manage,
-                [&index](admin::AdminService& s, const Request&, const auto& p, const admin::Caller&) {
-                  auto ts = s.teamspace(p[0]);
-                  if (!ts) return failure(ts.error());
-                  if (!index.unrestrict_library(ts->id, p[1], to_lower(p[2])))
-                    return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
-                  s.record_change(ts->id, "library.unrestrict", p[1] + " no longer limited to group " + p[2]);
-                  Response done;
-                  done.status = 204;
-                  return done;
-                });
+  api.add_route(
+      "DELETE", "teamspaces/*/libraries/*/groups/*", admin::Access::manage,
+      [&index, publish_restriction](admin::AdminService& s, const Request&, const auto& p, const admin::Caller&) {
+        auto ts = s.teamspace(p[0]);
+        if (!ts) return failure(ts.error());
+        auto restricted = index.restrictions(ts->id);
+        bool known = std::any_of(restricted.begin(), restricted.end(), [&](const auto& entry) {
+          return entry.first == p[1] &&
+                 std::find(entry.second.begin(), entry.second.end(), to_lower(p[2])) != entry.second.end();
+        });
+        if (known)
+          if (auto refused = publish_restriction(ts->id, p[1], to_lower(p[2]), false)) return std::move(*refused);
+        if (!index.unrestrict_library(ts->id, p[1], to_lower(p[2])))
+          return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
+        s.record_change(ts->id, "library.unrestrict", p[1] + " no longer limited to group " + p[2]);
+        Response done;
+        done.status = 204;
+        return done;
+      });
 
   struct Refreshing {
     std::mutex mutex;
@@ -107,8 +131,8 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
   auto refreshing = std::make_shared<Refreshing>();
   api.add_route(
       "POST", "libraries/*/refresh", admin::Access::installation,
-      [&index, refreshing, run = std::move(run_in_background)](admin::AdminService& s, const Request&, const auto& p,
-                                                               const admin::Caller&) {
+      [&index, refreshing, shared, run = std::move(run_in_background)](admin::AdminService& s, const Request&,
+                                                                       const auto& p, const admin::Caller&) {
         auto requests = docs::refresh_requests(index, p[0]);
         if (requests.empty())
           return problem(404, "not_found", "no library " + p[0] + " is indexed with a source folder to refresh from");
@@ -119,7 +143,7 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
         }
         s.record_change(std::nullopt, "library.refresh",
                         p[0] + ": " + std::to_string(requests.size()) + " version(s) from their recorded folders");
-        run([&index, refreshing, requests, id = p[0]] {
+        run([&index, refreshing, shared, requests, id = p[0]] {
           // Whatever happens, the library may be refreshed again, and nothing escapes into the
           // worker pool (an exception there would end the server).
           try {
@@ -130,6 +154,7 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
               else
                 spdlog::info("refreshed {}{}: {} snippets", id, request.tag.empty() ? "" : "@" + request.tag,
                              report->snippets);
+              if (report && shared) shared->publish_version(id, request.tag);
             }
           } catch (const std::exception& e) {
             spdlog::error("refreshing {} failed: {}", id, e.what());

@@ -3,6 +3,7 @@
 
 #include "admin/admin_api.hpp"
 #include "docs/doc_index.hpp"
+#include "docs/shared_index.hpp"
 
 namespace mcpgate::server {
 
@@ -17,7 +18,11 @@ namespace mcpgate::server {
 // MCP tools hide them from people outside their groups. Restrictions are audited.
 // A refresh reads the recorded source folders through `run_in_background`; one refresh of a
 // library at a time (409 while one runs). Readers keep the old version until the new one is whole.
+// With `shared` (servers on PostgreSQL), restrictions and refreshed versions are published to the
+// shared index first, so every server applies them; a publication that fails changes nothing
+// and is answered 503.
 using BackgroundRunner = std::function<void(std::function<void()>)>;
-void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background);
+void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundRunner run_in_background,
+                        docs::SharedIndex* shared = nullptr);
 
 }  // namespace mcpgate::server

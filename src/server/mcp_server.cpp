@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +16,7 @@
 #include "auth/bearer.hpp"
 #include "auth/challenge.hpp"
 #include "common/files.hpp"
+#include "docs/shared_index.hpp"
 #include "exchange/redis_token_cache.hpp"
 #include "http/async.hpp"
 #include "mcp/dispatcher.hpp"
@@ -88,6 +90,10 @@ struct McpServer::Impl {
   DocsApi docs_api;
   std::unique_ptr<dashboard::Dashboard> dashboard;
   std::unique_ptr<http::Server> server;
+  // Servers on PostgreSQL share their documentation index: this one applies the shared log.
+  std::unique_ptr<docs::SharedIndex> shared_docs;
+  std::atomic<bool> stop_sync{false};
+  std::thread sync_thread;
   // Operations state: a stop in progress, and whether tool calls are still being recorded.
   std::atomic<bool> draining{false};
   std::atomic<long> usage_written{0};
@@ -120,8 +126,10 @@ struct McpServer::Impl {
         else
           spdlog::info("user {} was removed; the gateways dropped their cached tokens", oid);
       });
-    add_library_routes(admin_api, doc_index,
-                       [this](std::function<void()> job) { asio::post(workers, std::move(job)); });
+    if (config.postgres) start_shared_docs();
+    add_library_routes(
+        admin_api, doc_index, [this](std::function<void()> job) { asio::post(workers, std::move(job)); },
+        shared_docs.get());
     if (config.dashboard)
       dashboard = std::make_unique<dashboard::Dashboard>(
           *config.dashboard, *store, [this](const std::string& token) { return check_id_token(token); }, clock);
@@ -155,6 +163,25 @@ struct McpServer::Impl {
       if (auto session = dashboard->session_caller(req))
         return *session ? admin_api.handle(req, **session) : session->error();
     return admin_api.handle(req);
+  }
+
+  // Catches up before serving (a server started later answers with what the others serve),
+  // then follows the log in the background.
+  void start_shared_docs() {
+    shared_docs =
+        std::make_unique<docs::SharedIndex>(doc_index, *config.postgres, config.data_dir / "docs-shared.position");
+    try {
+      int applied = shared_docs->apply_pending();
+      if (applied > 0) spdlog::info("docs: caught up with the shared index: {} event(s) applied", applied);
+    } catch (const std::exception& e) {
+      spdlog::warn("docs: cannot read the shared index yet ({}); serving the local copy meanwhile", e.what());
+    }
+    sync_thread = std::thread([this] { shared_docs->run(stop_sync); });
+  }
+
+  void stop_shared_docs() {
+    stop_sync = true;
+    if (sync_thread.joinable()) sync_thread.join();
   }
 
   void warn_of_outdated_documentation() const {
@@ -420,7 +447,10 @@ McpServer::McpServer(ServerConfig config, const Clock& clock, const ToolInstalle
         [impl = impl_.get()](const std::string& token) { return impl->check_id_token(token); }, impl.clock);
 }
 
-McpServer::~McpServer() { impl_->workers.join(); }
+McpServer::~McpServer() {
+  impl_->stop_shared_docs();
+  impl_->workers.join();
+}
 
 uint16_t McpServer::port() const { return impl_->server->port(); }
 store::Store& McpServer::store() { return *impl_->store; }

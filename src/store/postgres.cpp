@@ -1,5 +1,7 @@
 #include "store/postgres.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -257,6 +259,35 @@ void Connection::run_script(std::string_view script) {
   auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
     fail(result.get(), script);
+}
+
+void Connection::listen(std::string_view channel) {
+  bool plain = !channel.empty() && std::all_of(channel.begin(), channel.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!plain) throw std::invalid_argument("not a channel name: " + std::string(channel));
+  run_script("LISTEN " + std::string(channel));
+}
+
+bool Connection::wait_for_notification(std::chrono::milliseconds timeout) {
+  auto drain = [&] {
+    bool any = false;
+    while (PGnotify* notification = PQnotifies(conn_)) {
+      PQfreemem(notification);
+      any = true;
+    }
+    return any;
+  };
+  auto consume = [&] {
+    if (PQconsumeInput(conn_) == 0) fail(nullptr, "waiting for notifications");
+  };
+  consume();
+  if (drain()) return true;
+  pollfd descriptor{PQsocket(conn_), POLLIN, 0};
+  int ready = ::poll(&descriptor, 1, int(timeout.count()));
+  if (ready <= 0) return false;  // timed out (or interrupted: the caller waits again)
+  consume();
+  return drain();
 }
 
 Pool::Pool(Settings settings) : settings_(std::move(settings)) {}

@@ -60,6 +60,12 @@ class Connection {
   // One or more statements without parameters (the simple query protocol): migrations, BEGIN.
   void run_script(std::string_view script);
 
+  // LISTEN on `channel` (a plain identifier); then wait_for_notification() returns true when a
+  // NOTIFY on it has arrived (any number since the last call count as one), false after
+  // `timeout` without one. Throws sql::Error when the connection breaks while waiting.
+  void listen(std::string_view channel);
+  bool wait_for_notification(std::chrono::milliseconds timeout);
+
   bool broken() const;  // the connection is gone: discard it
   bool idle() const;    // connected, and no transaction is open
   // A failure said this server cannot serve us any longer (shutting down, or a read-only

@@ -113,7 +113,24 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1Initial};
+// The documentation index several servers share: an append-only log of what was published,
+// removed or restricted, which every server applies in order to its local index. Writers take
+// an advisory lock first, so ids are assigned in commit order and a reader that has applied up
+// to id N never finds a smaller id appearing later.
+constexpr std::string_view kV2DocumentationLog = R"sql(
+CREATE TABLE doc_events (
+  id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('publish', 'remove', 'restrict', 'unrestrict')),
+  library_id   TEXT COLLATE "C" NOT NULL,
+  tag          TEXT,
+  teamspace_id BIGINT,
+  group_name   TEXT,
+  payload      TEXT NOT NULL DEFAULT '',
+  created_ms   BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1Initial, kV2DocumentationLog};
 
 // Any fixed number: every mcpgate server of a deployment takes the same one.
 constexpr std::string_view kTakeMigrationLock = "SELECT pg_advisory_xact_lock(7012202612070001)";

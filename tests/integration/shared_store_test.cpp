@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -81,7 +82,7 @@ class SharedStore : public ::testing::Test {
 
 TEST_F(SharedStore, ServersStartedTogetherMigrateOnceAndServeEachOthersWrites) {
   auto versions = postgres->admin_query(database, "SELECT COUNT(*) FROM schema_version");
-  EXPECT_EQ(versions.at(0).integer(0), 1);
+  EXPECT_EQ(versions.at(0).integer(0), 2);  // each migration once, though both ran them
 
   ASSERT_EQ(admin(0, "POST", "/teamspaces", R"({"name":"contoso","plan":"enterprise"})").status, 201);
   auto entra = admin(1, "PUT", "/teamspaces/contoso/entra",
@@ -147,6 +148,45 @@ TEST_F(SharedStore, AServerKilledMidWritesLosesNoAcknowledgedWrite) {
                   std::string(R"({"email":"after@contoso.dev","oid":")") + user_oid(999999) + R"("})")
                 .status,
             201);
+}
+
+// Indexed once, through one server's configuration: the other server serves it within seconds,
+// without reading the sources; removed the same way, it is gone from both.
+TEST_F(SharedStore, DocumentationIndexedOnceIsServedByEveryServer) {
+  std::filesystem::create_directories(dir / "widgets");
+  write_file_atomically(dir / "widgets" / "README.md",
+                        "# Widgets\n\nWidgets render charts on dashboards.\n\n## Render a chart\n\n```js\n"
+                        "widgets.chart({type: 'bar'})\n```\n");
+  ASSERT_EQ(admin(0, "POST", "/teamspaces", R"({"name":"contoso","plan":"pro"})").status, 201);
+  auto key = admin(0, "POST", "/teamspaces/contoso/api-keys", R"({"name":"ci"})");
+  ASSERT_EQ(key.status, 201) << key.body;
+  std::string secret(json::parse(key.body).at("secret").as_string());
+  auto search = [&](int server) {
+    http::ClientRequest r{"GET", bases[server] + "/api/v2/libs/search?libraryName=widgets&query=chart", {}, {}};
+    r.headers.add("Authorization", "Bearer " + secret);
+    return http::fetch(r);
+  };
+  auto index = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"index", "--config", (dir / "server0.yaml").string()});
+    ChildProcess cli(mcpgate_binary(), args, dir / "index.log");
+    auto status = cli.wait_exit(std::chrono::seconds(60));
+    EXPECT_EQ(status, 0) << cli.output();
+    return cli.output();
+  };
+
+  auto output = index({"add", (dir / "widgets").string(), "--id", "/acme/widgets"});
+  EXPECT_NE(output.find("published"), std::string::npos) << output;
+  std::filesystem::remove_all(dir / "widgets");  // the other server never reads the sources
+  EXPECT_TRUE(
+      eventually([&] { return search(1).body.find("/acme/widgets") != std::string::npos; }, std::chrono::seconds(20)))
+      << search(1).body;
+  EXPECT_TRUE(
+      eventually([&] { return search(0).body.find("/acme/widgets") != std::string::npos; }, std::chrono::seconds(20)));
+
+  index({"remove", "/acme/widgets"});
+  EXPECT_TRUE(
+      eventually([&] { return search(1).body.find("/acme/widgets") == std::string::npos; }, std::chrono::seconds(20)))
+      << search(1).body;
 }
 
 }  // namespace

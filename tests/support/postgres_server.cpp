@@ -11,6 +11,8 @@
 
 #include <libpq-fe.h>
 
+#include "support/temp_dir.hpp"
+
 namespace mcpgate::testing {
 namespace {
 
@@ -174,5 +176,11 @@ void PostgresServer::kill() {
 }
 
 void PostgresServer::restart() { start(); }
+
+PostgresServer& shared_postgres() {
+  static TempDir dir;
+  static PostgresServer server(dir.path());
+  return server;
+}
 
 }  // namespace mcpgate::testing

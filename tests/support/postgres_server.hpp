@@ -49,4 +49,8 @@ class PostgresServer {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// One PostgreSQL per test process, started on first use and stopped at exit; each test takes a
+// database of its own in it (create_database).
+PostgresServer& shared_postgres();
+
 }  // namespace mcpgate::testing

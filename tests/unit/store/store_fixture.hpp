@@ -37,13 +37,7 @@ StoreErrorCode error_of(const StoreResult<T>& result) {
   return result ? StoreErrorCode::io : result.error().code;
 }
 
-// One PostgreSQL per test process, started on first use and stopped at exit; each test takes a
-// database of its own in it.
-inline testing::PostgresServer& shared_postgres() {
-  static testing::TempDir dir;
-  static testing::PostgresServer server(dir.path());
-  return server;
-}
+using testing::shared_postgres;
 
 enum class Backend { sqlite, postgres };
 inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
