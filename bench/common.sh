@@ -59,6 +59,31 @@ start_redis() {
   wait_for "Redis" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port_redis"
 }
 
+# PostgreSQL 15 on loopback in $work/pg, with password sign-in for user mcpgate and a database
+# mcpgate: sets $port_pg and $pg_url (no password in it) and writes the password to
+# $work/pg-password. As root it runs as the postgres user: PostgreSQL refuses to run as root.
+start_postgres() {
+  local bin=/usr/lib/postgresql/15/bin as=()
+  [ -x "$bin/postgres" ] || { echo "$name: PostgreSQL 15 is missing; run: bash scripts/bootstrap.sh" >&2; exit 1; }
+  port_pg=$(free_port)
+  mkdir -p "$work/pg"
+  head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$work/pg-password"
+  if ((EUID == 0)); then
+    chmod 711 "$work"
+    chown postgres: "$work/pg" "$work/pg-password"
+    as=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+  fi
+  "${as[@]}" "$bin/initdb" -D "$work/pg/data" -U mcpgate --auth=scram-sha-256 --pwfile="$work/pg-password" \
+    -E UTF8 --locale=C.UTF-8 --no-sync > "$work/initdb.log" 2>&1
+  "${as[@]}" "$bin/postgres" -D "$work/pg/data" -p "$port_pg" -k "$work/pg" -c listen_addresses=127.0.0.1 \
+    -c shared_buffers=32MB > "$work/postgres.log" 2>&1 &
+  pids+=($!)
+  wait_for "PostgreSQL" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port_pg"
+  PGPASSWORD=$(cat "$work/pg-password") psql -q -h 127.0.0.1 -p "$port_pg" -U mcpgate -d postgres \
+    -c 'CREATE DATABASE mcpgate' > /dev/null
+  pg_url="postgres://mcpgate@127.0.0.1:$port_pg/mcpgate"
+}
+
 # A benchmark gateway's configuration: one thread, route /ctx to the nginx on $port_up for the demo
 # tenant at $idp; with <redis> 1 it shares the Redis on $port_redis, with <limit> 1 its route has a
 # per-user rate limit no request reaches.

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Several gateways on one machine, as they would run on several: `mcpgate dev` provides the
-# development IdP and the MCP server with its demo documentation; three more gateways share one
-# Redis behind HAProxy (deploy/haproxy.cfg, as shipped). Alice and Bob then call query tools
-# through HAProxy while one gateway is killed with SIGKILL, and the script reports what was lost,
-# how often each user was exchanged at the IdP, and what Redis holds. Everything stays on loopback
-# and stops when the script ends.
+# A cluster on one machine, as it would run on several: `mcpgate dev` provides the development
+# IdP; PostgreSQL holds the store and the documentation index of two MCP servers; three gateways
+# share one Redis behind HAProxy (deploy/haproxy.cfg, as shipped), each routing to both servers.
+# Alice and Bob call tools through HAProxy and an admin adds users through server 1 while one
+# gateway and server 1 are killed with SIGKILL; a new library is indexed through server 1's
+# configuration. The script reports what was lost, whether every acknowledged admin write
+# survived, whether server 2 serves the new library, and how often each user was exchanged at the
+# IdP. Everything stays on loopback and stops when the script ends.
 #   bash scripts/cluster.sh [--requests N]   (N per user, default 150)
-# Exits 1 if more was lost than was in flight, or a user was exchanged more than once (ctest runs it).
+# Exits 1 if more was lost than was in flight, an acknowledged write is missing, server 2 does not
+# serve the new library, or a user was exchanged more than once (ctest runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,7 +22,7 @@ while (($#)); do
   shift
 done
 PATH=$PATH:/usr/sbin
-for tool in haproxy redis-server curl python3; do
+for tool in haproxy redis-server curl python3 psql; do
   command -v "$tool" >/dev/null || { echo "cluster: $tool is missing; run: bash scripts/bootstrap.sh" >&2; exit 1; }
 done
 mcpgate=build/apps/mcpgate/mcpgate tools=build/bench/mcpgate_bench
@@ -29,24 +32,68 @@ source bench/common.sh
 
 start_work cluster
 
-idp_port=$(free_port) server_port=$(free_port) dev_port=$(free_port) lb_port=$(free_port) stats_port=$(free_port)
-echo "cluster: starting mcpgate dev (IdP :$idp_port, MCP server :$server_port), Redis, three gateways, HAProxy"
-"$mcpgate" dev --data-dir "$work/dev" --corpus corpus/sources --idp-port "$idp_port" --server-port "$server_port" \
+idp_port=$(free_port) dev_server_port=$(free_port) dev_port=$(free_port) lb_port=$(free_port) stats_port=$(free_port)
+echo "cluster: starting mcpgate dev (IdP :$idp_port), PostgreSQL, Redis, two MCP servers, three gateways, HAProxy"
+"$mcpgate" dev --data-dir "$work/dev" --corpus corpus/sources --idp-port "$idp_port" --server-port "$dev_server_port" \
   --port "$dev_port" > "$work/dev.log" 2>&1 &
 pids+=($!)
 wait_for "mcpgate dev" curl -sf "http://127.0.0.1:$dev_port/readyz"
 start_redis
+start_postgres
 
-# The dev gateway's configuration, as every gateway of the cluster would have it: the public URL is
-# HAProxy's, and all of them share Redis and the session key.
+# Two servers as dev configures its own, but on PostgreSQL: the store and the index they share.
+head -c 32 /dev/urandom | base64 | tr -d '/+=' > "$work/admin-token"
+admin_token=$(cat "$work/admin-token")
+server_ports=()
+for i in 1 2; do
+  port=$(free_port)
+  server_ports+=("$port")
+  sed -e "s|^listen: .*|listen: {host: 127.0.0.1, port: $port}|" -e "s|^public_url: .*|public_url: http://127.0.0.1:$port|" \
+    -e "s|^data_dir: .*|data_dir: '$work/server-$i'|" "$work/dev/config/server.yaml" > "$work/server-$i.yaml"
+  cat >> "$work/server-$i.yaml" <<CONF
+store:
+  url: $pg_url
+  password: '\${file:$work/pg-password}'
+admin:
+  token: '\${file:$work/admin-token}'
+CONF
+done
+# The demo corpus, indexed once through server 1's configuration: server 2 never reads it.
+"$mcpgate" index --config "$work/server-1.yaml" add --manifest corpus/sources/libraries.yaml > "$work/index.log" 2>&1 ||
+  { echo "cluster: indexing failed:" >&2; tail "$work/index.log" >&2; exit 1; }
+server_pids=()
+for i in 1 2; do
+  "$mcpgate" server --config "$work/server-$i.yaml" > "$work/server-$i.log" 2>&1 &
+  pids+=($!)
+  server_pids+=($!)
+done
+for port in "${server_ports[@]}"; do wait_for "server :$port" curl -sf "http://127.0.0.1:$port/readyz"; done
+
+admin() { # admin <server 1|2> <method> <path> [json]: prints the HTTP status
+  local base="http://127.0.0.1:${server_ports[$1 - 1]}/admin/v1"
+  curl -s -o "$work/admin.last" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $admin_token" \
+    -H 'Content-Type: application/json' ${4:+--data "$4"} "$base$3" || true
+}
+tenant=$(demo TenantId) gateway_app=$(demo GatewayApp) vscode_app=$(demo VsCodeClient)
+[ "$(admin 1 POST /teamspaces '{"name":"contoso","plan":"enterprise"}')" = 201 ]
+[ "$(admin 2 PUT /teamspaces/contoso/entra "{\"tenant_id\":\"$tenant\",\"audience\":\"$(demo McpApiApp)\",\"required_scope\":\"mcp.access\"}")" = 200 ]
+[ "$(admin 1 POST /teamspaces/contoso/users "{\"email\":\"alice@contoso.dev\",\"oid\":\"$(demo AliceOid)\"}")" = 201 ]
+[ "$(admin 2 POST /teamspaces/contoso/users "{\"email\":\"bob@contoso.dev\",\"oid\":\"$(demo BobOid)\"}")" = 201 ]
+[ "$(admin 1 POST /teamspaces/contoso/api-keys '{"name":"checks"}')" = 201 ]
+api_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$work/admin.last")
+
+# Every gateway as dev configures its own, with HAProxy's public URL, one Redis, one session key
+# and both servers behind its route.
 head -c 32 /dev/urandom | base64 > "$work/token-key"
 head -c 32 /dev/urandom | base64 > "$work/session-key"
-gateway_ports=()
+gateway_ports=() gateway_pids=()
 for i in 1 2 3; do
   port=$(free_port)
   gateway_ports+=("$port")
   sed -e "s|^public_url: .*|public_url: http://localhost:$lb_port|" \
-    -e "s|^audit_log: .*|audit_log: '$work/audit-$i.jsonl'|" "$work/dev/config/gateway.yaml" > "$work/gateway-$i.yaml"
+    -e "s|^audit_log: .*|audit_log: '$work/audit-$i.jsonl'|" \
+    -e "s|^    upstream: .*|    upstream: [http://127.0.0.1:${server_ports[0]}, http://127.0.0.1:${server_ports[1]}]|" \
+    "$work/dev/config/gateway.yaml" > "$work/gateway-$i.yaml"
   cat >> "$work/gateway-$i.yaml" <<CONF
 session_key: '\${file:$work/session-key}'
 redis:
@@ -57,6 +104,7 @@ redis:
 CONF
   "$mcpgate" gateway --config "$work/gateway-$i.yaml" --port "$port" > "$work/gateway-$i.log" 2>&1 &
   pids+=($!)
+  gateway_pids+=($!)
 done
 for port in "${gateway_ports[@]}"; do wait_for "gateway :$port" curl -sf "http://127.0.0.1:$port/readyz"; done
 MCPGATE_LISTEN=127.0.0.1:$lb_port MCPGATE_HAPROXY_STATS=127.0.0.1:$stats_port \
@@ -64,9 +112,7 @@ MCPGATE_LISTEN=127.0.0.1:$lb_port MCPGATE_HAPROXY_STATS=127.0.0.1:$stats_port \
   MCPGATE_GATEWAY3=127.0.0.1:${gateway_ports[2]} haproxy -db -f deploy/haproxy.cfg > "$work/haproxy.log" 2>&1 &
 pids+=($!)
 wait_for "HAProxy" curl -sf "http://127.0.0.1:$lb_port/readyz"
-victim_pid=${pids[2 + 1]}  # the second gateway: dev, redis, gateway 1, gateway 2
 
-tenant=$(demo TenantId) gateway_app=$(demo GatewayApp) vscode_app=$(demo VsCodeClient)
 printf 'alice@contoso.dev\nbob@contoso.dev\n' > "$work/users.txt"
 "$tools" sign-in --idp "http://localhost:$idp_port" --tenant "$tenant" --client-id "$vscode_app" \
   --scope "api://$gateway_app/Mcp.Gateway.Access" --users "$work/users.txt" --out "$work/tokens.txt" > /dev/null
@@ -74,43 +120,97 @@ mapfile -t tokens < "$work/tokens.txt"
 
 url="http://127.0.0.1:$lb_port/context7/mcp"
 drive() { # drive <user> <token>: a session, then tools/call; one status per line in $work/<user>.txt
-  local user=$1 token=$2 session i
-  local headers=(-H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
-  session=$(curl -s -D - -o /dev/null "${headers[@]}" --data \
-    '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"cluster.sh","version":"1"}}}' \
-    "$url" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
-  headers+=(-H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-06-18')
-  curl -s -o /dev/null "${headers[@]}" --data '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$url"
+  local user=$1 token=$2 session i status
+  local base=(-H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+  local headers=()
+  open_session() { # as MCP clients do after a 404: a new session
+    session=$(curl -s -D - -o /dev/null "${base[@]}" --data \
+      '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"cluster.sh","version":"1"}}}' \
+      "$url" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+    headers=("${base[@]}" -H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-06-18')
+    curl -s -o /dev/null "${headers[@]}" --data '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$url"
+  }
+  open_session
   for ((i = 1; i <= requests; i++)); do
-    curl -s -o "$work/$user.last" -w '%{http_code}\n' "${headers[@]}" --data \
-      "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"resolve-library-id\",\"arguments\":{\"query\":\"validate a schema\",\"libraryName\":\"zod\"}}}" \
-      "$url" >> "$work/$user.txt"
+    call() {
+      curl -s -o "$work/$user.last" -w '%{http_code}' "${headers[@]}" --data \
+        "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"tools/call\",\"params\":{\"name\":\"resolve-library-id\",\"arguments\":{\"query\":\"validate a schema\",\"libraryName\":\"zod\"}}}" \
+        "$url" || echo 000
+    }
+    status=$(call)
+    if [ "$status" = 404 ]; then # its server died: the session went with it
+      echo "$user" >> "$work/sessions-restarted.txt"
+      open_session
+      status=$(call)
+    fi
+    echo "$status" >> "$work/$user.txt"
   done
 }
-echo "cluster: Alice and Bob each send $requests tools/call through HAProxy; one gateway dies a third of the way"
-: > "$work/alice.txt"; : > "$work/bob.txt"
+# The admin's writes through server 1, until it dies: each acknowledged one is a line.
+add_users() {
+  local n=0
+  while [ "$(admin 1 POST /teamspaces/contoso/users "{\"email\":\"staff$n@contoso.dev\",\"oid\":\"$(printf '30000000-0000-4000-8000-%012x' "$n")\"}")" = 201 ]; do
+    echo "staff$n@contoso.dev" >> "$work/acknowledged.txt"
+    n=$((n + 1))
+  done
+}
+
+echo "cluster: Alice and Bob each send $requests tools/call through HAProxy, an admin adds users through server 1;"
+echo "cluster: a gateway and server 1 die a third of the way"
+: > "$work/alice.txt"; : > "$work/bob.txt"; : > "$work/acknowledged.txt"; : > "$work/sessions-restarted.txt"
 drive alice "${tokens[0]}" &
 alice=$!
 drive bob "${tokens[1]}" &
 bob=$!
+add_users &
+writer=$!
+# A new library, indexed through server 1's configuration while all of this runs.
+mkdir -p "$work/fresh"
+printf '# Fresh notes\n\nThe cluster indexed this library while serving.\n\n## Rotate keys\n\nRotate the token keys every 90 days.\n' \
+  > "$work/fresh/README.md"
+"$mcpgate" index --config "$work/server-1.yaml" add "$work/fresh" --id /cluster/fresh-notes > "$work/index-fresh.log" 2>&1
+indexed_at=$(date +%s%N)
+fresh=0
+for _ in $(seq 1 400); do # up to 20 s
+  if curl -s -H "Authorization: Bearer $api_key" \
+    "http://127.0.0.1:${server_ports[1]}/api/v2/libs/search?libraryName=fresh-notes&query=rotate" | grep -q /cluster/fresh-notes; then
+    fresh=1
+    break
+  fi
+  sleep 0.05
+done
+fresh_ms=$((($(date +%s%N) - indexed_at) / 1000000))
 while (($(cat "$work/alice.txt" "$work/bob.txt" | wc -l) < 2 * requests / 3)); do sleep 0.05; done
-kill -9 "$victim_pid"
-wait "$victim_pid" 2>/dev/null || true
-echo "cluster: killed gateway 2 (SIGKILL) after $(cat "$work/alice.txt" "$work/bob.txt" | wc -l) requests"
+kill -9 "${gateway_pids[1]}" "${server_pids[0]}"
+wait "${gateway_pids[1]}" "${server_pids[0]}" 2>/dev/null || true
+echo "cluster: killed gateway 2 and server 1 (SIGKILL) after $(cat "$work/alice.txt" "$work/bob.txt" | wc -l) requests" \
+  "and $(wc -l < "$work/acknowledged.txt") acknowledged admin writes"
 wait "$alice" "$bob"
+wait "$writer" || true
 
 total=$((2 * requests))
 ok=$(grep -c '^200$' "$work/alice.txt" "$work/bob.txt" | awk -F: '{s += $2} END {print s}')
 if ((ok == total)); then
-  echo "cluster: all $total requests answered 200 (none was in flight on the killed gateway at that moment)"
+  echo "cluster: all $total requests answered 200 (none was in flight on the killed processes at that moment)"
 else
-  echo "cluster: $ok of $total requests answered 200; the others were in flight on the killed gateway:"
+  echo "cluster: $ok of $total requests answered 200; the others were in flight on the killed processes:"
 fi
 sort "$work/alice.txt" "$work/bob.txt" | uniq -c | sed 's/^/  HTTP /'
+echo "cluster: sessions started again after their server died: $(wc -l < "$work/sessions-restarted.txt")"
+
+# Every admin write server 1 acknowledged is served by server 2.
+[ "$(admin 2 GET /teamspaces/contoso/users.csv)" = 200 ]
+acknowledged=$(wc -l < "$work/acknowledged.txt")
+missing=$(grep -cvxFf <(cut -d, -f1 "$work/admin.last" | tr -d '"') "$work/acknowledged.txt" || true)
+echo "cluster: $acknowledged admin writes acknowledged by server 1 before it died; missing on server 2: $missing"
+
+echo "cluster: server 2 serves /cluster/fresh-notes, indexed through server 1's configuration:" \
+  "$( ((fresh)) && echo "yes, ${fresh_ms} ms after the index command returned" || echo NO)"
+
 exchanges=$(curl -s "http://localhost:$idp_port/_dev/stats" | python3 -c '
 import json, sys
 stats = json.load(sys.stdin).get("on_behalf_of_by_user", {})
-print("cluster: On-Behalf-Of exchanges at the IdP, per user, for the whole cluster (the dev gateway included):")
+print("cluster: On-Behalf-Of exchanges at the IdP, per user, for the whole cluster:")
 for user, n in sorted(stats.items()):
     print("  ", user, n)
 print("most", max(stats.values(), default=0))')
@@ -118,9 +218,11 @@ echo "$exchanges" | grep -v '^most '
 most=$(echo "$exchanges" | sed -n 's/^most //p')
 echo "cluster: Redis holds $(redis-cli -p "$port_redis" --scan --pattern 'mcpgate:obo:*' 2>/dev/null | wc -l) sealed tokens (redis-cli: GET shows ciphertext only)"
 echo "cluster: Alice's last answer began: $(grep -o '"text":"[^"]\{0,160\}' "$work/alice.last" | head -1)"
-# What the cluster promises: at most one request per user lost (each had one in flight when the
-# gateway died), and one exchange per user whichever gateways served them.
-if ((total - ok > 2 || most != 1)); then
-  echo "cluster: FAILED: $((total - ok)) requests lost (at most 2 expected), $most exchanges for one user (1 expected)" >&2
+# What the cluster promises: at most the requests in flight on the killed processes lost (each
+# user had at most one on the gateway and one on the server), no acknowledged write lost, the new
+# library served by the other server, and one exchange per user whichever gateways served them.
+if ((total - ok > 4 || missing != 0 || fresh != 1 || most != 1)); then
+  echo "cluster: FAILED: $((total - ok)) requests lost (at most 4 expected), $missing acknowledged writes missing," \
+    "fresh library served by server 2: $fresh, $most exchanges for one user (1 expected)" >&2
   exit 1
 fi
