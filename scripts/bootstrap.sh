@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libpq-dev postgresql-15       # the servers' shared store (tests run their own, as the postgres user)
   nginx-light haproxy wrk   # bench/run.sh: the contenders and the load generator
   valgrind                  # bench/instructions.sh: instructions per request (callgrind)
-  clang-format-16 clang-tidy-16 python3   # scripts/format.sh, scripts/lint.sh, scripts/check-layering.py
+  clang-format-16 clang-tidy-16 python3 python3-yaml   # scripts/format.sh, lint.sh, check-layering.py; deploy/check-kubernetes.sh
   clang-16 libclang-rt-16-dev             # scripts/fuzz.sh: libFuzzer (clang 14 cannot instrument coroutines)
   chromium                  # tests/e2e/dashboard.test.mjs: the dashboard in a real browser (playwright-core)
 )
