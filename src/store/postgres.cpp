@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 namespace mcpgate::store::pg {
 namespace {
@@ -54,6 +55,13 @@ std::string context_of(std::string_view statement) {
 // that cannot take writes (a standby after a failover), or that server is shutting down.
 bool ends_the_connection(std::string_view sqlstate) {
   return sqlstate.starts_with("08") || sqlstate.starts_with("57P") || sqlstate == "25006";
+}
+
+// NOTICEs ("relation already exists, skipping") are for a debugging operator, not stderr.
+void log_notice(void* /*unused*/, const char* message) {
+  std::string_view text(message);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  spdlog::debug("PostgreSQL: {}", text);
 }
 
 }  // namespace
@@ -157,6 +165,7 @@ Connection::Connection(const Settings& settings) {
                      refused_login ? "the database refused the server's sign-in; see the server log"
                                    : "cannot reach the database; nothing was written; see the server log");
   }
+  PQsetNoticeProcessor(conn_, log_notice, nullptr);
 }
 
 Connection::~Connection() { PQfinish(conn_); }

@@ -144,61 +144,15 @@ TEST_F(SqliteStoreTest, CsvImportOfThousandsOfRowsWritesAboutItsDataNotAJournalP
   EXPECT_LT(written, 20'000'000) << written << " bytes written for " << kRows << " rows";
 }
 
-// A child process commits one Entra user after another, writing a line to a pipe each time a
-// commit has returned, and is killed with SIGKILL once the parent has read kKillAfter lines.
-// Every change the child saw committed must be in the file, whole, and the file must be sound.
+// Every change a killed process saw committed is in the file, whole, and the file is sound.
 TEST(SqliteStoreCrash, AKilledProcessLosesNoCommittedChange) {
-  constexpr int kKillAfter = 100;
-  constexpr int kChanges = 1'000'000;  // never reached: the child is killed long before
   testing::TempDir dir;
   auto file = dir / "store.db";
   testing::ManualClock clock;
-  {
-    auto store = open_sqlite_store(file, clock);
-    store->create_teamspace("crash", Plan::enterprise, std::nullopt).value();
-    store->set_entra_config("crash", {std::string(kTenant), std::string(kAudience), "mcp.access"}).value();
-  }  // closed before fork: an SQLite connection must not cross into a child
-
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    try {
-      auto store = open_sqlite_store(file, clock);
-      for (int i = 0; i < kChanges; ++i) {
-        if (!store->add_entra_user("crash", email(i), oid(i))) ::_exit(2);
-        std::string marker = std::to_string(i) + "\n";
-        if (::write(pipe_fds[1], marker.data(), marker.size()) != ssize_t(marker.size())) ::_exit(3);
-      }
-    } catch (...) {
-      ::_exit(4);
-    }
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::FILE* markers = ::fdopen(pipe_fds[0], "r");
-  int committed = 0;
-  char line[32];
-  while (committed < kKillAfter && std::fgets(line, sizeof line, markers)) ++committed;
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  std::fclose(markers);
-  ASSERT_EQ(committed, kKillAfter) << "the child stopped early, status " << status;
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-
+  expect_no_committed_change_lost([&] { return open_sqlite_store(file, clock); });
   auto store = open_sqlite_store(file, clock);
   EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
   EXPECT_EQ(sqlite_pragma(*store, "foreign_key_check"), "");  // no row: no dangling reference
-  for (int i = 0; i < committed; ++i)
-    EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(i)).value()) << "change " << i << " was lost";
-  // Whatever else the child managed is there whole: a mapping, a user and a membership each.
-  auto users = store->list_entra_users("crash").value();
-  EXPECT_GE(users.size(), size_t(committed));
-  EXPECT_EQ(store->list_members("crash").value().size(), users.size());
-  for (size_t i = 0; i < users.size(); ++i) EXPECT_TRUE(store->find_entra_user("crash", kTenant, oid(int(i))).value());
 }
 
 }  // namespace
