@@ -106,6 +106,15 @@ Task<OboTokens::Outcome> OboTokens::lead(const Key& key, const Exchange& exchang
       if (claim == SharedTokenCache::Claim::taken) {
         auto waited = co_await shared_->wait_for(key, claim_hold_);
         found = std::move(waited);
+      } else if (claim == SharedTokenCache::Claim::mine) {
+        // Another gateway may have stored the token and released its claim between the look
+        // above and this claim: look once more before exchanging.
+        auto again = co_await shared_->find(key);
+        found = std::move(again);
+        if (found) {
+          co_await shared_->release(key);
+          claim = SharedTokenCache::Claim::unavailable;
+        }
       }
     }
     if (found) {

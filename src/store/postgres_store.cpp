@@ -20,10 +20,12 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kLongestBackoff = std::chrono::milliseconds(640);
 constexpr int kOldestServer = 110000;  // identity columns and EXECUTE FUNCTION
 
-// A leased connection with a transaction open: the unit's own begin()/commit() are savepoints.
+// A leased connection. Inside a unit's transaction (writes) the unit's own begin()/commit() are
+// savepoints; a read runs without one, so its begin() opens a real transaction.
 class PostgresSession final : public sql::Session {
  public:
-  explicit PostgresSession(pg::Connection& connection) : connection_(connection) {}
+  PostgresSession(pg::Connection& connection, bool in_transaction)
+      : connection_(connection), depth_(in_transaction ? 1 : 0), base_(depth_) {}
 
   sql::Rows query(std::string_view statement, std::span<const sql::Value> parameters) override {
     return connection_.query(statement, parameters);
@@ -31,9 +33,20 @@ class PostgresSession final : public sql::Session {
   int64_t execute(std::string_view statement, std::span<const sql::Value> parameters) override {
     return connection_.execute(statement, parameters);
   }
-  void begin() override { connection_.run_script("SAVEPOINT " + savepoint(++depth_)); }
-  void commit() override { connection_.run_script("RELEASE SAVEPOINT " + savepoint(depth_--)); }
+  void begin() override {
+    connection_.run_script(depth_++ == 0 ? std::string("BEGIN") : "SAVEPOINT " + savepoint(depth_));
+  }
+  void commit() override {
+    connection_.run_script(depth_ == 1 && base_ == 0 ? std::string("COMMIT")
+                                                     : "RELEASE SAVEPOINT " + savepoint(depth_));
+    --depth_;
+  }
   void rollback() override {
+    if (depth_ == 1 && base_ == 0) {
+      --depth_;
+      connection_.run_script("ROLLBACK");
+      return;
+    }
     auto name = savepoint(depth_--);
     connection_.run_script("ROLLBACK TO SAVEPOINT " + name + "; RELEASE SAVEPOINT " + name);
   }
@@ -41,7 +54,8 @@ class PostgresSession final : public sql::Session {
  private:
   static std::string savepoint(int depth) { return "unit_" + std::to_string(depth); }
   pg::Connection& connection_;
-  int depth_ = 0;
+  int depth_;
+  int base_;
 };
 
 class PostgresDatabase final : public sql::Database {
@@ -65,8 +79,9 @@ class PostgresDatabase final : public sql::Database {
 
   // Writes run SERIALIZABLE: the store's rules check, then write (an object ID held by nobody
   // else, a name not taken), and only serializable transactions make such checks hold against
-  // other servers writing at the same moment. Reads run READ COMMITTED: one statement sees one
-  // consistent snapshot, and reads never conflict with writers.
+  // other servers writing at the same moment. Reads run outside a transaction (READ COMMITTED,
+  // statement by statement): each statement sees one consistent snapshot, reads never conflict
+  // with writers, and a lookup costs one round trip per statement, no BEGIN or COMMIT.
   void run(const std::function<bool(sql::Session&)>& unit, sql::Access access) override {
     auto backoff = kFirstBackoff;
     for (int attempt = 1;; ++attempt) {
@@ -74,9 +89,14 @@ class PostgresDatabase final : public sql::Database {
       try {
         auto connection = pool_.acquire();
         try {
-          connection->run_script(access == sql::Access::write ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                              : "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY");
-          PostgresSession session(*connection);
+          if (access == sql::Access::read) {
+            // No transaction: one round trip a statement, each on a snapshot of its own.
+            PostgresSession session(*connection, false);
+            unit(session);
+            return;
+          }
+          connection->run_script("BEGIN ISOLATION LEVEL SERIALIZABLE");
+          PostgresSession session(*connection, true);
           bool keep = unit(session);
           committing = keep;
           connection->run_script(keep ? "COMMIT" : "ROLLBACK");

@@ -523,19 +523,28 @@ class SqlStore final : public Store {
   }
 
   StoreResult<std::optional<ApiKey>> find_api_key(std::string_view secret) override {
-    return guarded("look up the API key", [&]() -> StoreResult<std::optional<ApiKey>> {
+    auto found = guarded_read("look up the API key", [&]() -> StoreResult<std::optional<ApiKey>> {
       if (secret.size() != kApiKeySecretChars || !secret.starts_with(kApiKeyScheme)) return std::optional<ApiKey>();
       // Found by the prefix, which is no secret; the hashes are compared in constant time.
       std::string hash = secret_hash(secret);
       for (const auto& row : query(kSelectLiveApiKeysByPrefix, secret.substr(0, kApiKeyPrefixChars)))
-        if (crypto::constant_time_equals(row.text(8), hash)) {
-          auto key = api_key_row(row);
-          auto now = clock_.now();
-          execute(kMarkApiKeyUsed, key.id, to_millis(now), to_millis(now - std::chrono::minutes(1)));
-          return std::optional(std::move(key));
-        }
+        if (crypto::constant_time_equals(row.text(8), hash)) return std::optional(api_key_row(row));
       return std::optional<ApiKey>();
     });
+    if (!found || !*found) return found;
+    // A write at most once a minute, apart from the lookup: a key that cannot be marked used (a
+    // full disk) still opens the door, and most lookups cost one read.
+    auto now = clock_.now();
+    const auto& key = **found;
+    if (!key.last_used || *key.last_used <= now - std::chrono::minutes(1)) {
+      auto marked = guarded("mark the API key used", [&]() -> StoreResult<Done> {
+        execute(kMarkApiKeyUsed, key.id, to_millis(now), to_millis(now - std::chrono::minutes(1)));
+        return Done{};
+      });
+      if (!marked)
+        spdlog::warn("store: API key {} was used but cannot be marked so: {}", key.id, marked.error().message);
+    }
+    return found;
   }
 
   StoreResult<ApiKey> revoke_api_key(int64_t id) override {

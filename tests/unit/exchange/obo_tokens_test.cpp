@@ -30,7 +30,10 @@ class MemoryTier final : public SharedTokenCache {
     entries[key.oid] = std::move(entry);
     co_return;
   }
-  Task<Claim> claim(Key key, std::chrono::milliseconds) override { co_return next_claim; }
+  Task<Claim> claim(Key key, std::chrono::milliseconds) override {
+    if (filled_before_claim) entries[key.oid] = *filled_before_claim;
+    co_return next_claim;
+  }
   Task<void> release(Key) override {
     ++releases;
     co_return;
@@ -55,6 +58,7 @@ class MemoryTier final : public SharedTokenCache {
   std::map<std::string, Entry> entries;
   Claim next_claim = Claim::mine;
   std::optional<Entry> filled_while_waiting;
+  std::optional<Entry> filled_before_claim;  // another gateway stored and released just before
   int finds = 0, releases = 0, waits = 0;
   std::function<void(const std::string&, const std::string&)> forget_one;
   std::function<void()> forget_all;
@@ -101,6 +105,19 @@ TEST_F(OboTokensTest, ConcurrentMissesInOneProcessShareOneExchange) {
                           });
   ASSERT_TRUE(run_until(io, [&] { return finished == 20; }));
   EXPECT_EQ(exchanges, 1);
+}
+
+// Gateway B missed in Redis, then gateway A stored its token and released its claim, then B
+// claimed: B must look again rather than exchange a second time.
+TEST_F(OboTokensTest, AClaimWonAfterAnotherGatewayFinishedLooksAgainBeforeExchanging) {
+  MemoryTier tier;
+  tier.filled_before_claim = SharedTokenCache::Entry{"from-gateway-a", clock.now() + 1h};
+  OboTokens tokens({}, clock, &tier);
+  bool from_cache = false;
+  EXPECT_EQ(*obtain(tokens, counting(), &from_cache), "from-gateway-a");
+  EXPECT_TRUE(from_cache);
+  EXPECT_EQ(exchanges, 0);
+  EXPECT_EQ(tier.releases, 1);  // the claim it won is given back at once
 }
 
 TEST_F(OboTokensTest, OnlyConfigurationFailuresAreRemembered) {
