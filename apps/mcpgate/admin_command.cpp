@@ -7,6 +7,7 @@
 #include "admin/admin_client.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "server/store_location.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mcpgate::app {
@@ -15,6 +16,7 @@ namespace {
 
 struct AdminOptions {
   std::string data_dir;
+  std::string config;
   std::string server;
   std::string token_file;
   std::string authority = "https://login.microsoftonline.com";
@@ -28,6 +30,8 @@ Command add_admin_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "admin", "Administer the MCP server's store: teamspaces, Entra configuration, users, API keys, usage");
   cmd->add_option("--data-dir", o->data_dir, "the server's data directory");
+  cmd->add_option("--config", o->config,
+                  "the server's configuration: its store, PostgreSQL (`store:`) or SQLite in its data directory");
   cmd->add_option("--server", o->server,
                   "a running server's URL: work through its admin REST API (token in MCPGATE_ADMIN_TOKEN or "
                   "--token-file) instead of the data directory");
@@ -39,8 +43,8 @@ Command add_admin_command(CLI::App& app) {
   return {cmd, [o, cmd] {
             namespace fs = std::filesystem;
             if (!o->server.empty()) {
-              if (!o->data_dir.empty())
-                throw std::runtime_error("--server and --data-dir exclude each other; give one");
+              if (!o->data_dir.empty() || !o->config.empty())
+                throw std::runtime_error("--server, --config and --data-dir exclude each other; give one");
               admin::AdminClientOptions client;
               client.server_url = o->server;
               // The admin token may do everything: it travels in clear only to this machine.
@@ -66,8 +70,16 @@ Command add_admin_command(CLI::App& app) {
               admin::AdminClient remote(std::move(client));
               return admin::run_admin_command(cmd->remaining(), remote, std::cout, std::cerr);
             }
-            fs::path data = o->data_dir.empty() ? default_data_dir("server") : fs::path(o->data_dir);
-            auto store = store::open_sqlite_store(data / "mcpgate.db", SystemClock::instance());
+            std::unique_ptr<store::Store> store;
+            if (!o->config.empty()) {
+              if (!o->data_dir.empty())
+                throw std::runtime_error("--config and --data-dir exclude each other; give one");
+              auto config = server::parse_server_config(config::YamlReader::from_file(o->config));
+              store = server::open_server_store(config, SystemClock::instance());
+            } else {
+              fs::path data = o->data_dir.empty() ? default_data_dir("server") : fs::path(o->data_dir);
+              store = server::open_data_dir_store(data, SystemClock::instance());
+            }
             admin::AdminCliOptions options;
             options.authority = o->authority;
             if (!o->ca_file.empty()) options.ca_file = o->ca_file;

@@ -67,7 +67,7 @@ int run_doctor_command(const DoctorOptions& o) {
                         ? server::default_server_config(o.data_dir)
                         : server::parse_server_config(config::YamlReader::from_file(o.server_config));
     if (!o.data_dir.empty()) inputs.server->data_dir = o.data_dir;
-    store = doctor::open_existing_store(inputs.server->data_dir, SystemClock::instance());
+    store = doctor::open_existing_store(*inputs.server, SystemClock::instance());
     inputs.store = store.get();
     inputs.store_dir = inputs.server->data_dir.string();
   }

@@ -17,6 +17,7 @@
 #include "docs/retrieval_eval.hpp"
 #include "docs/shared_index.hpp"
 #include "server/server_config.hpp"
+#include "server/store_location.hpp"
 #include "store/postgres_schema.hpp"
 
 namespace mcpgate::app {
@@ -200,6 +201,10 @@ Command add_index_command(CLI::App& app) {
     docs::DocIndex index(index_file(o, server), SystemClock::instance());
     bool changes =
         add->parsed() || refresh->parsed() || remove->parsed() || restrict_cmd->parsed() || unrestrict->parsed();
+    if (changes && !server && std::filesystem::exists(server::store_location_file(index_file(o, server).parent_path())))
+      throw std::runtime_error(
+          "the server using this data directory shares its documentation index through PostgreSQL; change it with "
+          "--config <its server.yaml>, so that every server gets the change");
     auto shared = changes ? shared_index_of(index, server) : nullptr;
     if (add->parsed()) {
       std::vector<docs::IndexRequest> requests;

@@ -11,6 +11,7 @@
 #include "exchange/obo.hpp"
 #include "http/client.hpp"
 #include "http/form.hpp"
+#include "server/store_location.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mcpgate::doctor {
@@ -305,12 +306,9 @@ std::optional<std::string> app_id_of_scope(const std::string& scope) {
   return id;
 }
 
-std::unique_ptr<store::Store> open_existing_store(const std::filesystem::path& data_dir, const Clock& clock) {
-  auto file = data_dir / "mcpgate.db";
-  if (!std::filesystem::exists(file))
-    throw std::runtime_error("no MCP server store at " + file.string() +
-                             "; give the server's data directory (--data-dir) or its configuration (--server-config)");
-  return store::open_sqlite_store(file, clock);
+std::unique_ptr<store::Store> open_existing_store(const server::ServerConfig& config, const Clock& clock) {
+  if (config.postgres) return server::open_server_store(config, clock);
+  return server::open_data_dir_store(config.data_dir, clock, true);
 }
 
 std::vector<Check> run_doctor(const DoctorInputs& in, const Clock& clock) {

@@ -29,9 +29,10 @@ struct DoctorInputs {
 // credentials answer. Network and store problems become failed checks, not exceptions.
 std::vector<Check> run_doctor(const DoctorInputs& inputs, const Clock& clock);
 
-// The server's store in `data_dir`, refusing (with what to pass instead) when there is none:
-// opening would otherwise create an empty one.
-std::unique_ptr<store::Store> open_existing_store(const std::filesystem::path& data_dir, const Clock& clock);
+// The server's store: its PostgreSQL database when the configuration names one, else the SQLite
+// store in its data directory, refusing (with what to pass instead) when there is none (opening
+// would otherwise create an empty one) or when that server keeps its store in PostgreSQL.
+std::unique_ptr<store::Store> open_existing_store(const server::ServerConfig& config, const Clock& clock);
 
 // The app ID in an OBO scope such as api://<app-id>/.default; nullopt if it has no such form.
 std::optional<std::string> app_id_of_scope(const std::string& scope);

@@ -28,6 +28,7 @@
 #include "server/docs_tools.hpp"
 #include "server/entra_authenticator.hpp"
 #include "server/library_admin.hpp"
+#include "server/store_location.hpp"
 #include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -56,18 +57,6 @@ std::string arguments_summary(std::string_view body) {
   if (!params || !params->is_object()) return "";
   auto* args = params->as_object().if_contains("arguments");
   return args ? json::serialize(*args) : "";
-}
-
-}  // namespace
-
-namespace {
-
-// PostgreSQL when configured, else SQLite in the data directory. The data directory is made
-// either way: the documentation index and other local files live there.
-std::unique_ptr<store::Store> open_store(const ServerConfig& config, const Clock& clock) {
-  if (!std::filesystem::exists(config.data_dir)) ensure_private_directory(config.data_dir);
-  if (config.postgres) return store::open_postgres_store(*config.postgres, clock);
-  return store::open_sqlite_store(config.data_dir / "mcpgate.db", clock);
 }
 
 }  // namespace
@@ -103,7 +92,7 @@ struct McpServer::Impl {
   Impl(ServerConfig c, const Clock& clk)
       : config(std::move(c)),
         clock(clk),
-        store(open_store(config, clock)),
+        store(open_server_store(config, clock)),
         tenant_keys(config.authority, config.ca_file,
                     {config.jwks_refresh_interval, config.unknown_kid_refetch_interval}, clock),
         authenticator(*store, tenant_keys, config.clock_skew, clock),

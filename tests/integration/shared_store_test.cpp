@@ -150,6 +150,26 @@ TEST_F(SharedStore, AServerKilledMidWritesLosesNoAcknowledgedWrite) {
             201);
 }
 
+// The offline tools follow the configuration to PostgreSQL, and refuse a data directory whose
+// server keeps its store there rather than writing to a SQLite file nobody reads.
+TEST_F(SharedStore, AdminToolsFollowTheConfigurationToPostgres) {
+  auto admin_cli = [&](std::vector<std::string> args) {
+    ChildProcess cli(mcpgate_binary(), args, dir / "admin.log");
+    auto status = cli.wait_exit(std::chrono::seconds(30));
+    return std::make_pair(status.value_or(-1), cli.output());
+  };
+  auto [created, out] = admin_cli(
+      {"admin", "--config", (dir / "server0.yaml").string(), "teamspace", "create", "offline", "--plan", "pro"});
+  EXPECT_EQ(created, 0) << out;
+  auto listed = admin(1, "GET", "/teamspaces/offline");
+  EXPECT_EQ(listed.status, 200) << listed.body;
+
+  auto [refused, why] = admin_cli({"admin", "--data-dir", (dir / "server0").string(), "teamspace", "list"});
+  EXPECT_NE(refused, 0);
+  EXPECT_NE(why.find("--config"), std::string::npos) << why;
+  EXPECT_FALSE(std::filesystem::exists(dir / "server0" / "mcpgate.db"));
+}
+
 // Indexed once, through one server's configuration: the other server serves it within seconds,
 // without reading the sources; removed the same way, it is gone from both.
 TEST_F(SharedStore, DocumentationIndexedOnceIsServedByEveryServer) {

@@ -229,7 +229,7 @@ TEST(DoctorHelpers, AMissingStoreIsRefusedRatherThanCreated) {
   mcpgate::testing::TempDir dir;
   mcpgate::testing::ManualClock clock;
   try {
-    open_existing_store(dir / "nothing", clock);
+    open_existing_store(server::default_server_config(dir / "nothing"), clock);
     FAIL() << "opened a store that does not exist";
   } catch (const std::runtime_error& e) {
     EXPECT_TRUE(mentions(e.what(), "--data-dir")) << e.what();
