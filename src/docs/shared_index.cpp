@@ -144,6 +144,10 @@ void SharedIndex::note_applied(int64_t id) {
 
 int SharedIndex::apply_pending() {
   store::pg::Connection db(settings_);
+  return apply_pending_on(db);
+}
+
+int SharedIndex::apply_pending_on(store::pg::Connection& db) {
   int applied = 0;
   for (;;) {
     std::array<store::sql::Value, 1> after{last_applied_.load()};
@@ -220,7 +224,7 @@ void SharedIndex::run(const std::atomic<bool>& stop, std::chrono::milliseconds p
       backoff = std::chrono::milliseconds(200);
       while (!stop.load()) {
         // Listening before reading: a NOTIFY sent while this applies is not lost.
-        if (int applied = apply_pending(); applied > 0)
+        if (int applied = apply_pending_on(listener); applied > 0)
           spdlog::info("docs: applied {} shared index event(s), up to {}", applied, last_applied_.load());
         auto deadline = std::chrono::steady_clock::now() + poll;
         // Short waits, so a stop is noticed within a fraction of a second.

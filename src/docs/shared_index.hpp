@@ -46,6 +46,7 @@ class SharedIndex {
   int64_t append(std::string_view kind, const std::string& library_id, const std::optional<std::string>& tag,
                  std::optional<int64_t> teamspace_id, const std::string& group, const std::string& payload);
   void note_applied(int64_t id);
+  int apply_pending_on(store::pg::Connection& db);
 
   DocIndex& local_;
   store::pg::Settings settings_;

@@ -18,6 +18,9 @@ namespace {
 constexpr int kAttempts = 10;
 constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kLongestBackoff = std::chrono::milliseconds(640);
+// However many attempts remain, no new one starts after this long: a database that is away (a
+// connect timeout each time) must not hold a request for minutes.
+constexpr auto kRetryBudget = std::chrono::seconds(5);
 constexpr int kOldestServer = 110000;  // identity columns and EXECUTE FUNCTION
 
 // A leased connection. Inside a unit's transaction (writes) the unit's own begin()/commit() are
@@ -84,6 +87,7 @@ class PostgresDatabase final : public sql::Database {
   // with writers, and a lookup costs one round trip per statement, no BEGIN or COMMIT.
   void run(const std::function<bool(sql::Session&)>& unit, sql::Access access) override {
     auto backoff = kFirstBackoff;
+    const auto started = std::chrono::steady_clock::now();
     for (int attempt = 1;; ++attempt) {
       bool committing = false;
       try {
@@ -109,9 +113,11 @@ class PostgresDatabase final : public sql::Database {
           throw;
         }
       } catch (const sql::Error& e) {
-        if (e.kind() != sql::Error::Kind::retryable || attempt == kAttempts) throw;
+        auto pause = jittered(backoff);
+        bool out_of_time = std::chrono::steady_clock::now() - started + pause > kRetryBudget;
+        if (e.kind() != sql::Error::Kind::retryable || attempt == kAttempts || out_of_time) throw;
         spdlog::warn("store: attempt {} of {} failed, retrying: {}", attempt, kAttempts, e.what());
-        std::this_thread::sleep_for(jittered(backoff));
+        std::this_thread::sleep_for(pause);
         backoff = std::min(backoff * 2, kLongestBackoff);
       }
     }

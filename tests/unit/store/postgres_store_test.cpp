@@ -69,6 +69,24 @@ TEST_F(PostgresStoreTest, CallsSurviveTheServerEndingItsSessions) {
   EXPECT_EQ(store->list_members("acme").value().size(), 2u);
 }
 
+// PostgreSQL goes away: calls fail with an error that says so (after the retries), and once it is
+// back the same store serves again, on new connections.
+TEST_F(PostgresStoreTest, ADatabaseThatIsAwayIsReportedAndItsReturnIsNoticed) {
+  auto store = open();
+  enterprise(*store, "acme");
+  shared_postgres().kill();
+  auto refused = store->add_entra_user("acme", email(1), oid(1));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, StoreErrorCode::io);
+  EXPECT_NE(refused.error().message.find("database"), std::string::npos) << refused.error().message;
+  auto unread = store->list_entra_users("acme");
+  ASSERT_FALSE(unread);
+  EXPECT_EQ(unread.error().code, StoreErrorCode::io);
+  shared_postgres().restart();
+  EXPECT_TRUE(store->add_entra_user("acme", email(1), oid(1)));
+  EXPECT_EQ(store->list_entra_users("acme").value().size(), 1u);
+}
+
 // Two servers on one database, writing at once: SERIALIZABLE transactions conflict, are retried,
 // and every write lands once; of two claims on one object ID only one can win.
 TEST_F(PostgresStoreTest, TwoServersWritingAtOnceNeitherLoseNorDuplicate) {
