@@ -1,6 +1,7 @@
 // `mcpgate index …`: builds and inspects the documentation index in the server's data directory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include <boost/json.hpp>
@@ -236,22 +237,31 @@ Command add_index_command(CLI::App& app) {
       auto tag = ref->tag.empty() ? std::nullopt : std::optional<std::string>(ref->tag);
       if (!index.library(ref->id))
         throw std::runtime_error(o.library + " is not in the index (see `mcpgate index list`)");
+      // Shared: the running server may apply the published removal to this very index before
+      // the line below does, so its answer proves nothing either way.
       if (shared) shared->publish_removal(ref->id, tag);
       bool removed = index.remove(ref->id, tag);
-      if (!removed) throw std::runtime_error(o.library + " is not in the index (see `mcpgate index list`)");
-      std::cout << "removed " << o.library << "\n";
+      if (!removed && !shared) throw std::runtime_error(o.library + " is not in the index (see `mcpgate index list`)");
+      std::cout << "removed " << o.library << (shared ? " from every server" : "") << "\n";
       return 0;
     }
     if (restrict_cmd->parsed() || unrestrict->parsed()) {
       auto id = docs::validate_library_id(o.library);
       if (!id) throw std::runtime_error(id.error().message);
+      auto restricted_now = [&] {
+        for (const auto& [library, groups] : index.restrictions(o.teamspace))
+          if (library == *id && std::find(groups.begin(), groups.end(), o.group) != groups.end()) return true;
+        return false;
+      };
+      if (unrestrict->parsed() && !restricted_now())
+        throw std::runtime_error(*id + " has no restriction to group " + o.group + " in teamspace " +
+                                 std::to_string(o.teamspace));
       if (shared) shared->publish_restriction(o.teamspace, *id, o.group, restrict_cmd->parsed());
       if (restrict_cmd->parsed()) {
         index.restrict_library(o.teamspace, *id, o.group);
         std::cout << *id << " is now visible in teamspace " << o.teamspace << " only to members of its groups\n";
-      } else if (!index.unrestrict_library(o.teamspace, *id, o.group)) {
-        throw std::runtime_error(*id + " has no restriction to group " + o.group + " in teamspace " +
-                                 std::to_string(o.teamspace));
+      } else {
+        index.unrestrict_library(o.teamspace, *id, o.group);  // shared: the server may have done it already
       }
       return 0;
     }

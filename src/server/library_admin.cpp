@@ -114,10 +114,10 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
           return entry.first == p[1] &&
                  std::find(entry.second.begin(), entry.second.end(), to_lower(p[2])) != entry.second.end();
         });
-        if (known)
-          if (auto refused = publish_restriction(ts->id, p[1], to_lower(p[2]), false)) return std::move(*refused);
-        if (!index.unrestrict_library(ts->id, p[1], to_lower(p[2])))
-          return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
+        if (!known) return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
+        if (auto refused = publish_restriction(ts->id, p[1], to_lower(p[2]), false)) return std::move(*refused);
+        // Shared, this server's sync may have applied the publication already: either way it is gone.
+        index.unrestrict_library(ts->id, p[1], to_lower(p[2]));
         s.record_change(ts->id, "library.unrestrict", p[1] + " no longer limited to group " + p[2]);
         Response done;
         done.status = 204;
