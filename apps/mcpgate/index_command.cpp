@@ -248,12 +248,7 @@ Command add_index_command(CLI::App& app) {
     if (restrict_cmd->parsed() || unrestrict->parsed()) {
       auto id = docs::validate_library_id(o.library);
       if (!id) throw std::runtime_error(id.error().message);
-      auto restricted_now = [&] {
-        for (const auto& [library, groups] : index.restrictions(o.teamspace))
-          if (library == *id && std::find(groups.begin(), groups.end(), o.group) != groups.end()) return true;
-        return false;
-      };
-      if (unrestrict->parsed() && !restricted_now())
+      if (unrestrict->parsed() && !index.restricted_to(o.teamspace, *id, o.group))
         throw std::runtime_error(*id + " has no restriction to group " + o.group + " in teamspace " +
                                  std::to_string(o.teamspace));
       if (shared) shared->publish_restriction(o.teamspace, *id, o.group, restrict_cmd->parsed());

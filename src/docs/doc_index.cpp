@@ -527,6 +527,12 @@ bool DocIndex::unrestrict_library(int64_t teamspace_id, const std::string& libra
   return impl_->db.changes() > 0;
 }
 
+bool DocIndex::restricted_to(int64_t teamspace_id, const std::string& library_id, const std::string& group) const {
+  for (const auto& [library, groups] : restrictions(teamspace_id))
+    if (library == library_id) return std::find(groups.begin(), groups.end(), group) != groups.end();
+  return false;
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> DocIndex::restrictions(int64_t teamspace_id) const {
   auto reader = impl_->reader();
   std::vector<std::pair<std::string, std::vector<std::string>>> out;

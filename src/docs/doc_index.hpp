@@ -104,6 +104,8 @@ class DocIndex {
   bool unrestrict_library(int64_t teamspace_id, const std::string& library_id, const std::string& group);
   // library id → the groups that may see it, for one teamspace.
   std::vector<std::pair<std::string, std::vector<std::string>>> restrictions(int64_t teamspace_id) const;
+  // Whether `library_id` is restricted to `group` in that teamspace.
+  bool restricted_to(int64_t teamspace_id, const std::string& library_id, const std::string& group) const;
 
   const std::filesystem::path& file() const;
 

@@ -109,12 +109,8 @@ void add_library_routes(admin::AdminApi& api, docs::DocIndex& index, BackgroundR
       [&index, publish_restriction](admin::AdminService& s, const Request&, const auto& p, const admin::Caller&) {
         auto ts = s.teamspace(p[0]);
         if (!ts) return failure(ts.error());
-        auto restricted = index.restrictions(ts->id);
-        bool known = std::any_of(restricted.begin(), restricted.end(), [&](const auto& entry) {
-          return entry.first == p[1] &&
-                 std::find(entry.second.begin(), entry.second.end(), to_lower(p[2])) != entry.second.end();
-        });
-        if (!known) return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
+        if (!index.restricted_to(ts->id, p[1], to_lower(p[2])))
+          return problem(404, "not_found", "library " + p[1] + " is not restricted to group " + p[2]);
         if (auto refused = publish_restriction(ts->id, p[1], to_lower(p[2]), false)) return std::move(*refused);
         // Shared, this server's sync may have applied the publication already: either way it is gone.
         index.unrestrict_library(ts->id, p[1], to_lower(p[2]));

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -108,6 +109,15 @@ class Database {
   // across runs. Failures come out as Error. A `read` unit must not write.
   virtual void run(const std::function<bool(Session&)>& unit, Access access) = 0;
 };
+
+// Statements are kept by their text; this lets a map of them be searched with a string_view,
+// without making a string of the statement for every lookup.
+struct StatementTextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+template <class T>
+using ByStatementText = std::unordered_map<std::string, T, StatementTextHash, std::equal_to<>>;
 
 // Binding helpers: int64 for every integer, text for strings, NULL for nullopt.
 template <class T>

@@ -20,6 +20,12 @@ constexpr Oid kTextOid = 25;
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// libpq's messages end in a newline.
+std::string without_trailing_space(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return std::string(text);
+}
+
 struct ConninfoOptions {
   PQconninfoOption* options = nullptr;
   std::string error;
@@ -27,9 +33,8 @@ struct ConninfoOptions {
     char* message = nullptr;
     options = PQconninfoParse(std::string(url).c_str(), &message);
     if (message) {
-      error = message;
+      error = without_trailing_space(message);
       PQfreemem(message);
-      while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
     }
   }
   ~ConninfoOptions() { PQconninfoFree(options); }
@@ -43,6 +48,16 @@ struct ConninfoOptions {
 };
 
 bool is_uri(std::string_view url) { return url.starts_with("postgres://") || url.starts_with("postgresql://"); }
+
+// A password in the URL, found by its place rather than by libpq: libpq's complaint about a URL
+// it cannot read quotes the part it choked on, which may be the password itself.
+bool names_a_password(std::string_view url) {
+  auto rest = url.substr(url.find("://") + 3);
+  auto userinfo = rest.substr(0, rest.find_first_of("/?"));
+  auto at = userinfo.rfind('@');
+  if (at != std::string_view::npos && userinfo.substr(0, at).find(':') != std::string_view::npos) return true;
+  return url.find("password=") != std::string_view::npos;
+}
 
 std::string context_of(std::string_view statement) {
   constexpr size_t kContextChars = 80;
@@ -59,9 +74,7 @@ bool ends_the_connection(std::string_view sqlstate) {
 
 // NOTICEs ("relation already exists, skipping") are for a debugging operator, not stderr.
 void log_notice(void* /*unused*/, const char* message) {
-  std::string_view text(message);
-  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-  spdlog::debug("PostgreSQL: {}", text);
+  spdlog::debug("PostgreSQL: {}", without_trailing_space(message));
 }
 
 }  // namespace
@@ -69,10 +82,12 @@ void log_notice(void* /*unused*/, const char* message) {
 std::optional<std::string> url_problem(std::string_view url) {
   if (!is_uri(url))
     return "must be a postgres:// URL, e.g. postgres://mcpgate@db.internal:5432/mcpgate?sslmode=verify-full";
+  constexpr std::string_view kPasswordInUrl =
+      "has a password in it; remove it and set `password: ${env:NAME}` (or ${file:/path}) beside the URL";
+  if (names_a_password(url)) return std::string(kPasswordInUrl);
   ConninfoOptions options(url);
   if (!options.options) return "is not a URL PostgreSQL can read: " + options.error;
-  if (options.value("password"))
-    return "has a password in it; remove it and set `password: ${env:NAME}` (or ${file:/path}) beside the URL";
+  if (options.value("password")) return std::string(kPasswordInUrl);
   return std::nullopt;
 }
 
@@ -153,8 +168,7 @@ Connection::Connection(const Settings& settings) {
   // expand_dbname: the URL in dbname is read as a whole connection string; later keywords win.
   conn_ = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    std::string message = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    std::string message = without_trailing_space(conn_ ? PQerrorMessage(conn_) : "out of memory");
     PQfinish(conn_);
     conn_ = nullptr;
     bool refused_login = message.find("password authentication failed") != std::string::npos ||
@@ -180,8 +194,7 @@ void Connection::fail(const PGresult* result, std::string_view context) {
   std::string sqlstate = state ? state : "";
   // The primary message only: the detail of a UNIQUE violation quotes the values.
   const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-  std::string message = primary ? primary : PQerrorMessage(conn_);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string message = without_trailing_space(primary ? primary : PQerrorMessage(conn_));
   bool lost = PQstatus(conn_) != CONNECTION_OK;
   must_reconnect_ = must_reconnect_ || ends_the_connection(sqlstate);
   std::string log = "PostgreSQL" + (sqlstate.empty() ? std::string() : " " + sqlstate) + ": " + message;
@@ -189,8 +202,7 @@ void Connection::fail(const PGresult* result, std::string_view context) {
 }
 
 sql::Rows Connection::query(std::string_view statement, std::span<const sql::Value> parameters) {
-  std::string key(statement);
-  auto found = prepared_.find(key);
+  auto found = prepared_.find(statement);
   if (found == prepared_.end()) {
     std::vector<Oid> types;
     types.reserve(parameters.size());
@@ -203,7 +215,7 @@ sql::Rows Connection::query(std::string_view statement, std::span<const sql::Val
         PQprepare(conn_, name.c_str(), numbered_parameters(statement).c_str(), int(types.size()), types.data()),
         &PQclear);
     if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) fail(prepared.get(), statement);
-    found = prepared_.emplace(std::move(key), std::move(name)).first;
+    found = prepared_.emplace(std::string(statement), std::move(name)).first;
   }
 
   std::vector<std::string> numbers;

@@ -79,7 +79,7 @@ class Connection {
   pg_conn* conn_ = nullptr;
   int64_t last_changes_ = 0;
   bool must_reconnect_ = false;
-  std::unordered_map<std::string, std::string> prepared_;  // statement text → its name here
+  sql::ByStatementText<std::string> prepared_;  // statement text → its name here
 };
 
 // At most pool_size connections, made when first needed and reused; one that broke is dropped

@@ -74,8 +74,10 @@ class SqliteSession final : public sql::Session {
 
  private:
   sqlite::Statement& bound(std::string_view statement, std::span<const sql::Value> parameters) {
-    auto& slot = prepared_[std::string(statement)];
-    if (!slot) slot = std::make_unique<sqlite::Statement>(db_, statement);
+    auto found = prepared_.find(statement);
+    if (found == prepared_.end())
+      found = prepared_.emplace(std::string(statement), std::make_unique<sqlite::Statement>(db_, statement)).first;
+    auto& slot = found->second;
     // A statement whose last run failed half-way is reset here, before it runs again.
     slot->reset();
     int index = 0;
@@ -108,7 +110,7 @@ class SqliteSession final : public sql::Session {
 
   sqlite::Connection db_;
   // Destroyed before the connection they belong to (members go in reverse order).
-  std::unordered_map<std::string, std::unique_ptr<sqlite::Statement>> prepared_;
+  sql::ByStatementText<std::unique_ptr<sqlite::Statement>> prepared_;
   std::vector<std::unique_ptr<sqlite::Transaction>> open_;
 };
 

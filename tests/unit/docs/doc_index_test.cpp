@@ -158,6 +158,9 @@ TEST_F(DocIndexTest, GroupRestrictionsPerTeamspace) {
   auto r = index.restrictions(7);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].second, (std::vector<std::string>{"group-a", "group-b"}));
+  EXPECT_TRUE(index.restricted_to(7, "/acme/widgets", "group-b"));
+  EXPECT_FALSE(index.restricted_to(7, "/acme/widgets", "group-c"));
+  EXPECT_FALSE(index.restricted_to(8, "/acme/widgets", "group-a"));
   EXPECT_TRUE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
   EXPECT_FALSE(index.unrestrict_library(7, "/acme/widgets", "group-a"));
   EXPECT_TRUE(index.restrictions(9).empty());

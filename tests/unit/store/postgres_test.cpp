@@ -31,6 +31,17 @@ TEST(UrlProblem, AcceptsLibpqUrisWithoutAPassword) {
   EXPECT_TRUE(url_problem("mysql://db/mcpgate"));
 }
 
+// libpq quotes what it cannot read: a malformed password must be refused before libpq sees it.
+TEST(UrlProblem, AMalformedPasswordIsNotQuotedBack) {
+  for (const char* url :
+       {"postgres://mcpgate:se%zzcret@db/mcpgate", "postgres://mcpgate@db/mcpgate?password=se%zzcret"}) {
+    auto problem = url_problem(url);
+    ASSERT_TRUE(problem) << url;
+    EXPECT_EQ(problem->find("se%zzcret"), std::string::npos) << *problem;
+    EXPECT_NE(problem->find("${env:"), std::string::npos) << *problem;
+  }
+}
+
 TEST(Redacted, ShowsWhereNeverTheSecret) {
   EXPECT_EQ(redacted("postgres://mcpgate:hunter2@db.internal:6432/prod?sslmode=require"),
             "postgres://mcpgate@db.internal:6432/prod");
