@@ -19,7 +19,7 @@ std::string_view trim(std::string_view s) {
 
 boost::system::result<std::string_view, BearerError> extract_bearer(const http::Headers& headers) {
   std::optional<std::string_view> value;
-  for (const auto& [name, field] : headers.fields()) {
+  for (auto [name, field] : headers.fields()) {
     if (!iequals(name, "Authorization")) continue;
     if (value) return BearerError::duplicate_header;
     value = field;

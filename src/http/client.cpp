@@ -29,7 +29,7 @@ template <class Stream>
 Awaitable<Response> exchange(Stream* stream, const ClientRequest* request, const HttpTarget* target) {
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request->method), target->target, 11};
   req.set(bhttp::field::host, target->host_header);
-  for (auto& [n, v] : request->headers.fields()) req.insert(n, v);
+  for (auto [n, v] : request->headers.fields()) req.insert(n, v);
   if (req.find(bhttp::field::user_agent) == req.end()) req.set(bhttp::field::user_agent, "mcpgate");
   req.body() = request->body;
   if (!request->body.empty() || request->method == "POST" || request->method == "PUT") req.prepare_payload();

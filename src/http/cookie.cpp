@@ -5,7 +5,7 @@
 namespace mcpgate::http {
 
 std::optional<std::string> cookie_value(const Request& request, std::string_view name) {
-  for (const auto& [field, value] : request.headers.fields()) {
+  for (auto [field, value] : request.headers.fields()) {
     if (!iequals(field, "Cookie")) continue;
     std::string_view rest = value;
     while (!rest.empty()) {

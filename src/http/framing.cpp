@@ -51,16 +51,21 @@ bool valid_host(std::string_view host) {
   return !name.empty() && std::all_of(name.begin(), name.end(), reg_name_char);
 }
 
-bool expects_continue(const RequestHead& head) {
-  for (auto& [name, value] : head.fields)
+namespace {
+
+template <class Fields>
+bool expects_continue_in(const Fields& fields) {
+  for (auto [name, value] : fields)
     if (iequals(name, "Expect") && iequals(trim(value), "100-continue")) return true;
   return false;
 }
 
-std::optional<HeadRefusal> check_request_head(const RequestHead& head) {
+template <class Fields>
+std::optional<HeadRefusal> check_head(std::string_view method, std::string_view target, unsigned version,
+                                      const Fields& fields) {
   int transfer_encodings = 0, content_lengths = 0, hosts = 0;
   std::string_view transfer_encoding, content_length, host;
-  for (auto& [name, value] : head.fields) {
+  for (auto [name, value] : fields) {
     if (iequals(name, "Transfer-Encoding")) {
       ++transfer_encodings;
       transfer_encoding = value;
@@ -75,7 +80,7 @@ std::optional<HeadRefusal> check_request_head(const RequestHead& head) {
     }
   }
   if (transfer_encodings > 0) {
-    if (head.version < 11) return refuse(400, "Transfer-Encoding is not allowed in HTTP/1.0 requests");
+    if (version < 11) return refuse(400, "Transfer-Encoding is not allowed in HTTP/1.0 requests");
     if (transfer_encodings > 1 || !iequals(trim(transfer_encoding), "chunked"))
       return refuse(400,
                     "Transfer-Encoding must be exactly 'chunked' (one field, no other coding): send the body "
@@ -85,17 +90,29 @@ std::optional<HeadRefusal> check_request_head(const RequestHead& head) {
   if (content_lengths > 1) return refuse(400, "send exactly one Content-Length field");
   if (content_lengths == 1 && (!all_digits(content_length) || content_length.size() > 18))
     return refuse(400, "Content-Length must be a decimal number of bytes");
-  if (head.version >= 11) {
+  if (version >= 11) {
     if (hosts == 0) return refuse(400, "HTTP/1.1 requests must carry a Host field");
     if (hosts > 1) return refuse(400, "send exactly one Host field");
   }
   if (hosts == 1 && !valid_host(trim(host))) return refuse(400, "the Host field is not a valid host[:port]");
-  if (head.target == "*") {
-    if (head.method != "OPTIONS") return refuse(400, "the target * is only for OPTIONS");
-  } else if (head.target.empty() || head.target.front() != '/') {
+  if (target == "*") {
+    if (method != "OPTIONS") return refuse(400, "the target * is only for OPTIONS");
+  } else if (target.empty() || target.front() != '/') {
     return refuse(400, "the request target must be a path (origin-form): this server is not a forward proxy");
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+bool expects_continue(const RequestHead& head) { return expects_continue_in(head.fields); }
+bool expects_continue(const Request& request) { return expects_continue_in(request.headers.fields()); }
+
+std::optional<HeadRefusal> check_request_head(const RequestHead& head) {
+  return check_head(head.method, head.target, head.version, head.fields);
+}
+std::optional<HeadRefusal> check_request_head(const Request& request) {
+  return check_head(request.method, request.target, request.version, request.headers.fields());
 }
 
 }  // namespace mcpgate::http

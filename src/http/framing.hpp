@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/message.hpp"
+
 namespace mcpgate::http {
 
 struct RequestHead {
@@ -30,9 +32,11 @@ struct HeadRefusal {
 // that are not origin-form (absolute-form, authority-form; asterisk-form except for OPTIONS *),
 // an Expect other than 100-continue (417).
 std::optional<HeadRefusal> check_request_head(const RequestHead& head);
+std::optional<HeadRefusal> check_request_head(const Request& request);  // the same rules, as the server parsed it
 
 // Whether the client waits for "100 Continue" before sending its body.
 bool expects_continue(const RequestHead& head);
+bool expects_continue(const Request& request);
 
 // A valid Host field value: reg-name or IP literal, optional port (RFC 9110 §7.2, RFC 3986).
 bool valid_host(std::string_view host);

@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include <stdexcept>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -7,25 +9,53 @@
 
 namespace mcpgate::http {
 
-void Headers::set(std::string_view name, std::string value) {
-  remove(name);
-  fields_.emplace_back(std::string(name), std::move(value));
+void Headers::add(std::string_view name, std::string_view value) {
+  const char* begin = text_.data();
+  const char* end = begin + text_.size();
+  auto inside = [&](std::string_view v) { return !v.empty() && v.data() >= begin && v.data() < end; };
+  if (inside(name) || inside(value)) {  // a view of these very fields: copied before the text moves
+    std::string copy;
+    copy.reserve(name.size() + value.size());
+    copy.append(name).append(value);
+    add(std::string_view(copy).substr(0, name.size()), std::string_view(copy).substr(name.size()));
+    return;
+  }
+  if (text_.size() + name.size() + value.size() > UINT32_MAX) throw std::length_error("header fields too large");
+  slots_.push_back({uint32_t(text_.size()), uint32_t(name.size()), uint32_t(value.size())});
+  text_.append(name).append(value);
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+  remove(name);  // leaves the text in place, so `value` may still be a view of it
+  add(name, value);
 }
 
 void Headers::remove(std::string_view name) {
-  std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });
+  std::erase_if(slots_,
+                [&](const Slot& s) { return iequals(std::string_view(text_.data() + s.name_at, s.name_size), name); });
 }
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
-  for (const auto& [n, v] : fields_)
-    if (iequals(n, name)) return std::string_view(v);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const auto& s = slots_[i];
+    const char* at = text_.data() + s.name_at;
+    if (s.name_size == name.size() && iequals(std::string_view(at, s.name_size), name))
+      return std::string_view(at + s.name_size, s.value_size);
+  }
   return std::nullopt;
 }
 
 size_t Headers::count(std::string_view name) const {
   size_t n = 0;
-  for (const auto& f : fields_) n += iequals(f.first, name);
+  for (const auto& s : slots_) n += iequals(std::string_view(text_.data() + s.name_at, s.name_size), name);
   return n;
+}
+
+std::vector<std::pair<std::string, std::string>> Headers::pairs() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(size());
+  for (auto [name, value] : fields()) out.emplace_back(name, value);
+  return out;
 }
 
 Response Response::json(int status, const boost::json::value& body) {
@@ -36,18 +66,18 @@ Response Response::json(int status, const boost::json::value& body) {
   return r;
 }
 
-Response Response::text(int status, std::string body, std::string content_type) {
+Response Response::text(int status, std::string body, std::string_view content_type) {
   Response r;
   r.status = status;
-  r.headers.set("Content-Type", std::move(content_type));
+  r.headers.set("Content-Type", content_type);
   r.body = std::move(body);
   return r;
 }
 
-Response Response::redirect(std::string location, int status) {
+Response Response::redirect(std::string_view location, int status) {
   Response r;
   r.status = status;
-  r.headers.set("Location", std::move(location));
+  r.headers.set("Location", location);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include "http/async.hpp"
 #include "http/beast_pch.hpp"
 #include "http/framing.hpp"
+#include "http/request_parser.hpp"
 
 namespace mcpgate::http {
 namespace asio = boost::asio;
@@ -33,29 +34,9 @@ Response default_error(int status, std::string_view message) {
   return Response::text(status, std::string(message) + "\n");
 }
 
-// The request as handlers see it, without its body (which is read only once the head passed).
-Request request_head(const bhttp::request<bhttp::string_body>& in, std::string_view scheme, const std::string& remote) {
-  Request r;
-  r.method = std::string(in.method_string());
-  r.target = std::string(in.target());
-  auto q = r.target.find('?');
-  r.path = r.target.substr(0, q);
-  if (q != std::string::npos) r.query = r.target.substr(q + 1);
-  for (auto& f : in) r.headers.add(std::string(f.name_string()), std::string(f.value()));
-  r.scheme = std::string(scheme);
-  r.remote_address = remote;
-  return r;
-}
-
-RequestHead framing_view(const bhttp::request<bhttp::string_body>& in) {
-  RequestHead head{in.method_string(), in.target(), in.version(), {}};
-  for (auto& f : in) head.fields.emplace_back(f.name_string(), f.value());
-  return head;
-}
-
 bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
-  for (auto& [name, value] : in.headers.fields()) out.insert(name, value);
+  for (auto [name, value] : in.headers.fields()) out.insert(name, value);
   if (out.find(bhttp::field::cache_control) == out.end()) out.set(bhttp::field::cache_control, "no-store");
   out.body() = std::move(in.body);
   out.keep_alive(keep_alive);
@@ -63,7 +44,7 @@ bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bo
   return out;
 }
 
-std::string serialize_head(bhttp::response<bhttp::empty_body>& head) {
+std::string serialize_head(const bhttp::response<bhttp::empty_body>& head) {
   std::string out;
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
   serializer.split(true);
@@ -94,7 +75,7 @@ std::optional<std::string> plain_head(int status, unsigned version, const Header
   if (version != 11 || bhttp::int_to_status(unsigned(status)) == bhttp::status::unknown) return std::nullopt;
   bool cache_control = false;
   size_t size = 96;
-  for (auto& [n, v] : headers.fields()) {
+  for (auto [n, v] : headers.fields()) {
     if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection"))
       return std::nullopt;
     cache_control = cache_control || iequals(n, "Cache-Control");
@@ -104,7 +85,7 @@ std::optional<std::string> plain_head(int status, unsigned version, const Header
   out.reserve(size);
   out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(status))).append("\r\n");
-  for (auto& [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
+  for (auto [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
   if (!cache_control) out.append("Cache-Control: no-store\r\n");
   out.append("Content-Length: ").append(std::to_string(content_length)).append("\r\n");
   if (!keep_alive) out.append("Connection: close\r\n");
@@ -121,14 +102,61 @@ int status_for_read_error(const boost::system::error_code& ec) {
   return 0;  // a transport failure: nobody to answer
 }
 
-// A request's read deadline, shared with its timer's handler (see Server::Impl::serve).
-struct DeadlineState {
-  bool late = false;
-  bool done = false;
-};
-struct MarkDone {
-  std::shared_ptr<DeadlineState> state;
-  ~MarkDone() { state->done = true; }
+// One deadline per connection, moved by a store. Each phase (waiting for a request, reading it,
+// writing a whole answer) says when it must be over; a watcher that sleeps in steps no longer
+// than the shortest phase cancels the socket's operations once that moment has passed. A timer
+// per operation, as beast::tcp_stream arms, costs a timer-queue insertion and a cancellation
+// (with its completion) for every read and write.
+class ConnectionDeadline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ConnectionDeadline(const asio::any_io_executor& executor, std::chrono::milliseconds step)
+      : timer_(executor), step_(step) {}
+
+  void expire_after(std::chrono::milliseconds duration) {
+    at_ = Clock::now() + duration;
+    expired_ = false;
+    // Shorter than the watcher's step (a TLS close): it is woken to sleep less. Never on the
+    // request path, whose phases are at least a step long.
+    if (at_ < armed_) {
+      rearm_ = true;
+      timer_.cancel();
+    }
+  }
+  void never() {
+    at_ = Clock::time_point::max();
+    expired_ = false;
+  }
+  bool expired() const { return expired_; }
+
+  // Runs until the connection ends (cancelled by `||` in session()); `on_expiry` cancels the
+  // socket's pending operations, which then complete with operation_aborted.
+  template <class OnExpiry>
+  Task<void> watch(OnExpiry on_expiry) {
+    for (;;) {
+      auto now = Clock::now();
+      if (at_ <= now) {
+        at_ = Clock::time_point::max();
+        expired_ = true;
+        on_expiry();
+      }
+      armed_ = std::min(at_, now + step_);
+      timer_.expires_at(armed_);
+      auto [ec] = co_await timer_.async_wait(as_tuple);
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return;
+      if (ec && !rearm_) co_return;
+      rearm_ = false;
+    }
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::chrono::milliseconds step_;
+  Clock::time_point at_ = Clock::time_point::max();
+  Clock::time_point armed_ = Clock::time_point::max();
+  bool expired_ = false;
+  bool rearm_ = false;
 };
 
 // How a stopping server reaches one connection from another thread. Its fields are touched only
@@ -153,9 +181,11 @@ template <class Stream>
 class StreamWriter final : public ResponseWriter {
  public:
   StreamWriter(Stream& stream, beast::flat_buffer& buffer, unsigned version, bool keep_alive,
-               std::chrono::milliseconds write_timeout, const StopState& stop, ConnectionControl& control)
+               std::chrono::milliseconds write_timeout, const StopState& stop, ConnectionControl& control,
+               ConnectionDeadline& deadline)
       : stream_(stream),
         buffer_(buffer),
+        deadline_(deadline),
         version_(version),
         keep_alive_(keep_alive),
         write_timeout_(write_timeout),
@@ -170,37 +200,30 @@ class StreamWriter final : public ResponseWriter {
     // No handler may write a field that breaks the head, whatever value reached it.
     Headers cleaned;
     bool unsafe = false;
-    for (const auto& [name, value] : given.fields()) unsafe = unsafe || unsafe_field(name, value);
+    for (auto [name, value] : given.fields()) unsafe = unsafe || unsafe_field(name, value);
     if (unsafe) {
-      for (const auto& [name, value] : given.fields())
+      for (auto [name, value] : given.fields())
         if (!unsafe_field(name, value)) cleaned.add(name, value);
       spdlog::warn("dropped a response header field holding CR, LF or NUL");
     }
     const Headers& headers = unsafe ? cleaned : given;
     // A draining server answers what it has begun and says it will read nothing more.
     keep_alive_ = keep_alive_ && !stop_.draining.load();
-    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};
-    for (auto& [name, value] : headers.fields()) head.insert(name, value);
-    if (head.find(bhttp::field::cache_control) == head.end()) head.set(bhttp::field::cache_control, "no-store");
-    if (content_length)
-      head.content_length(*content_length);
-    else
-      head.chunked(true);
-    head.keep_alive(keep_alive_);
     chunked_ = !content_length;
     // A stream may stay quiet for a long time; only whole responses get a write deadline, and
     // a stalled reader of a stream is detected by TCP keep-alive instead.
     if (chunked_)
-      beast::get_lowest_layer(stream_).expires_never();
+      deadline_.never();
     else
-      beast::get_lowest_layer(stream_).expires_after(write_timeout_);
+      deadline_.expire_after(write_timeout_);
     if (!chunked_) {
       // A sized answer's head waits for its body and leaves in the same write: one send
       // (and one wake-up of the client) per response instead of two.
       auto plain = plain_head(status, version_, headers, *content_length, keep_alive_);
-      pending_head_ = plain ? std::move(*plain) : serialize_head(head);
+      pending_head_ = plain ? std::move(*plain) : serialize_head(beast_head(status, headers, content_length));
       co_return ok_;
     }
+    auto head = beast_head(status, headers, content_length);
     bhttp::response_serializer<bhttp::empty_body> serializer{head};
     auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, as_tuple);
     ok_ = !ec;
@@ -260,6 +283,7 @@ class StreamWriter final : public ResponseWriter {
  private:
   Stream& stream_;
   beast::flat_buffer& buffer_;
+  ConnectionDeadline& deadline_;
   unsigned version_;
   bool keep_alive_;
   std::chrono::milliseconds write_timeout_;
@@ -270,6 +294,20 @@ class StreamWriter final : public ResponseWriter {
   bool finished_ = false;
   bool shutting_down_ = false;
   std::string pending_head_;  // a sized answer's head, until its body goes with it
+
+  // Beast reconciles what plain_head leaves to it: HTTP/1.0, framing fields a handler set.
+  bhttp::response<bhttp::empty_body> beast_head(int status, const Headers& headers,
+                                                std::optional<size_t> content_length) const {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(status), version_};
+    for (auto [name, value] : headers.fields()) head.insert(name, value);
+    if (head.find(bhttp::field::cache_control) == head.end()) head.set(bhttp::field::cache_control, "no-store");
+    if (content_length)
+      head.content_length(*content_length);
+    else
+      head.chunked(true);
+    head.keep_alive(keep_alive_);
+    return head;
+  }
 
   Task<void> watch_client() {
     // Bytes a client sends meanwhile (a pipelined request) stay in the connection's buffer.
@@ -407,9 +445,9 @@ struct Server::Impl {
   // Answers what the server refuses by itself; the caller then closes the connection, since
   // after a framing error or an unread body nothing further on it can be trusted.
   template <class Stream>
-  Task<void> refuse(Stream* stream, int status, std::string message, unsigned version) {
+  Task<void> refuse(Stream* stream, ConnectionDeadline* deadline, int status, std::string message, unsigned version) {
     auto answer = to_beast(on_error(status, message), version, false);
-    beast::get_lowest_layer(*stream).expires_after(options.read_timeout);
+    deadline->expire_after(options.read_timeout);
     co_await bhttp::async_write(*stream, answer, as_tuple);
   }
 
@@ -426,66 +464,69 @@ struct Server::Impl {
     }
   }
 
+  // The shortest phase a connection's deadline measures (see ConnectionDeadline).
+  std::chrono::milliseconds deadline_step() const {
+    return std::max(std::chrono::milliseconds(1), std::min(options.read_timeout, options.idle_timeout));
+  }
+
   // Reads the head, checks its framing (http/framing.hpp) and lets `admit` refuse it, all before
   // a byte of the body is read; then "100 Continue" if the client waits for it, then the body.
+  // One Request per connection, reused: its strings and fields keep their capacity.
   template <class Stream>
-  // The stream lives in session(), which awaits serve() to the end.
+  // The stream and deadline live in session(), which awaits serve() to the end.
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
-  Task<void> serve(Stream& stream, std::string_view scheme, std::string remote) {
+  Task<void> serve(Stream& stream, ConnectionDeadline& deadline, std::string_view scheme, std::string remote) {
     beast::flat_buffer buffer;
-    ConnectionControl control(beast::get_lowest_layer(stream).get_executor());
-    control.cancel_reads = [&stream] {
+    auto& socket = beast::get_lowest_layer(stream);
+    ConnectionControl control(socket.get_executor());
+    control.cancel_reads = [&socket] {
       boost::system::error_code ignored;
-      beast::get_lowest_layer(stream).socket().cancel(ignored);
+      socket.cancel(ignored);
     };
     Registration registration(*this, control);
+    Request request;
+    request.scheme.assign(scheme);
+    request.remote_address = std::move(remote);
+    RequestHeadParser head_parser(options.max_header_bytes);
+    auto buffered = [&buffer] {
+      return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
+    };
     for (;;) {
       // A kept-alive connection may wait idle_timeout for its next request; from its first
       // byte on, the whole request must arrive within read_timeout, or it is answered 408.
       if (buffer.size() == 0) {
         if (!registration.set_idle(true)) co_return;  // draining: close rather than wait
-        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        deadline.expire_after(options.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple);
         registration.set_idle(false);
         if (ec) co_return;  // closed, reset, idle, or interrupted by a drain: nobody waits for an answer
         buffer.commit(n);
       }
       InFlight counted(*this);
-      // The stream's own timer would close the socket on expiry, leaving no way to say 408; this
-      // one cancels the pending read instead, and the connection can still carry the answer.
-      // Its state is shared: an expiry already queued when this request ends finds `done` and
-      // touches nothing (handler and coroutine run on the connection's one strand).
-      auto& lowest = beast::get_lowest_layer(stream);
-      lowest.expires_never();
-      asio::steady_timer deadline(lowest.get_executor());
-      auto deadline_state = std::make_shared<DeadlineState>();
-      MarkDone mark_done{deadline_state};
-      deadline.expires_after(options.read_timeout);
-      deadline.async_wait([deadline_state, &lowest](boost::system::error_code ec) {
-        if (ec || deadline_state->done) return;
-        deadline_state->late = true;
-        boost::system::error_code ignored;
-        lowest.socket().cancel(ignored);
-      });
-      const bool& late = deadline_state->late;
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(std::uint32_t(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple);
-      if (hec) {
-        int status = late ? 408 : status_for_read_error(hec);
-        if (status) co_await refuse(&stream, status, std::string(read_refusal(status)), 11);
+      // Expiry cancels the pending read and leaves the connection able to carry the 408.
+      deadline.expire_after(options.read_timeout);
+      head_parser.reset();
+      HeadParse parsed;
+      for (;;) {
+        parsed = head_parser.parse(buffered(), request);
+        if (parsed.state != HeadParse::State::incomplete) break;
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple);
+        if (ec) {
+          if (deadline.expired()) co_await refuse(&stream, &deadline, 408, std::string(read_refusal(408)), 11);
+          co_return;  // otherwise closed or reset mid-head: nobody to answer
+        }
+        buffer.commit(n);
+      }
+      if (parsed.state == HeadParse::State::refused) {
+        co_await refuse(&stream, &deadline, parsed.status, std::string(parsed.reason), 11);
         co_return;
       }
-      unsigned version = parser.get().version();
-      // One view of the head (fields as string_views into the parser) for every rule below.
-      const auto head = framing_view(parser.get());
-      auto refusal = check_request_head(head);
+      const unsigned version = request.version;
+      auto refusal = check_request_head(request);
       if (refusal) {
-        co_await refuse(&stream, refusal->status, std::move(refusal->message), version);
+        co_await refuse(&stream, &deadline, refusal->status, std::move(refusal->message), version);
         co_return;
       }
-      auto request = request_head(parser.get(), scheme, remote);
       if (options.admit) {
         auto verdict = options.admit(request);
         if (verdict) {
@@ -495,22 +536,49 @@ struct Server::Impl {
           co_return;
         }
       }
-      if (!parser.is_done() && expects_continue(head)) {
+      const auto framing = body_framing(request.headers);
+      if (!framing.chunked && framing.length > options.max_body_bytes) {
+        co_await refuse(&stream, &deadline, 413, std::string(read_refusal(413)), version);
+        co_return;
+      }
+      const bool body_pending = framing.chunked || buffer.size() - parsed.size < framing.length;
+      if (body_pending && expects_continue(request)) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple);
         if (cec) co_return;
       }
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
-      deadline.cancel();
-      if (bec) {
-        int status = late ? 408 : status_for_read_error(bec);
-        if (status) co_await refuse(&stream, status, std::string(read_refusal(status)), version);
-        co_return;
+      if (framing.chunked) {
+        // Rare from MCP clients: Beast's parser reads the message again from its first byte (still
+        // in the buffer) and decodes the chunks.
+        bhttp::request_parser<bhttp::string_body> chunked;
+        chunked.header_limit(std::uint32_t(options.max_header_bytes));
+        chunked.body_limit(options.max_body_bytes);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, chunked, as_tuple);
+        if (bec) {
+          int status = deadline.expired() ? 408 : status_for_read_error(bec);
+          if (status) co_await refuse(&stream, &deadline, status, std::string(read_refusal(status)), version);
+          co_return;
+        }
+        request.body = std::move(chunked.get().body());
+      } else {
+        buffer.consume(parsed.size);
+        while (buffer.size() < framing.length) {
+          auto want = std::max<size_t>(4096, framing.length - buffer.size());
+          auto [bec, bn] = co_await stream.async_read_some(buffer.prepare(want), as_tuple);
+          if (bec) {
+            if (deadline.expired()) co_await refuse(&stream, &deadline, 408, std::string(read_refusal(408)), version);
+            co_return;
+          }
+          buffer.commit(bn);
+        }
+        request.body.assign(buffered().substr(0, framing.length));
+        buffer.consume(framing.length);
       }
-      bool keep_alive = parser.get().keep_alive();
-      request.body = std::move(parser.get().body());
+      deadline.never();
+      bool keep_alive = keeps_alive(version, request.headers);
       auto started = std::chrono::steady_clock::now();
-      StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout, stop_state, control);
+      StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout, stop_state, control,
+                                  deadline);
       try {
         co_await handler(request, writer);
       } catch (const std::exception& e) {
@@ -520,12 +588,25 @@ struct Server::Impl {
         auto failure = on_error(500, "internal error; see the server log");
         co_await writer.send(failure);
       }
-      auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
-      spdlog::debug("{} {} {:.2f}ms", request.method, request.path, elapsed.count());
+      if (spdlog::should_log(spdlog::level::debug)) {
+        auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+        spdlog::debug("{} {} {:.2f}ms", request.method, request.path, elapsed.count());
+      }
       // A response cut off midway leaves the connection in an unknown state: close it. A
       // draining server reads nothing more, even from a connection whose answer began before.
       if (!writer.finished() || !writer.keeps_alive() || stop_state.draining.load()) co_return;
     }
+  }
+
+  // Runs `work` on a connection while its deadline is watched; the watcher ends with it.
+  template <class Socket>
+  Task<void> watched(Task<void> work, ConnectionDeadline* deadline, Socket* socket) {
+    // clang-tidy 16 takes a lambda inside a coroutine for a coroutine; this one is not.
+    // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
+    co_await (std::move(work) || deadline->watch([socket] {
+      boost::system::error_code ignored;
+      socket->cancel(ignored);
+    }));
   }
 
   // Counts a connection against the limits while it lives; `admitted` is false when a limit is
@@ -577,18 +658,24 @@ struct Server::Impl {
     }
     socket.set_option(asio::socket_base::keep_alive(true), ignored);
     socket.set_option(tcp::no_delay(true), ignored);
+    ConnectionDeadline deadline(socket.get_executor(), deadline_step());
     if (!ssl) {
-      beast::tcp_stream stream(std::move(socket));
-      co_await serve(stream, "http", remote);
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);  // best effort: peer may be gone
+      co_await watched(serve(socket, deadline, "http", remote), &deadline, &socket);
+      socket.shutdown(tcp::socket::shutdown_send, ignored);  // best effort: peer may be gone
       co_return;
     }
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl);
-    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    beast::ssl_stream<tcp::socket> stream(std::move(socket), *ssl);
+    co_await watched(serve_tls(stream, deadline, std::move(remote)), &deadline, &beast::get_lowest_layer(stream));
+  }
+
+  // The stream and deadline live in session(), which awaits this to the end.
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
+  Task<void> serve_tls(beast::ssl_stream<tcp::socket>& stream, ConnectionDeadline& deadline, std::string remote) {
+    deadline.expire_after(options.read_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple);
     if (ec) co_return;  // clients probing or distrusting our certificate: not our failure
-    co_await serve(stream, "https", remote);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await serve(stream, deadline, "https", std::move(remote));
+    deadline.expire_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(as_tuple);  // truncation by the peer is normal
   }
 

@@ -53,7 +53,7 @@ boost::system::result<std::shared_ptr<const ParsedUrl>, Error> parse_origin_cach
 // Whether a request can be written without Beast reconciling its framing: it brings no Host,
 // Content-Length, Transfer-Encoding or Connection field of its own (what the gateway forwards).
 bool plain_fields(const Headers& headers) {
-  for (auto& [n, v] : headers.fields())
+  for (auto [n, v] : headers.fields())
     if (iequals(n, "Host") || iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") ||
         iequals(n, "Connection"))
       return false;
@@ -65,11 +65,11 @@ bool plain_fields(const Headers& headers) {
 std::string serialize_request(std::string_view method, const HttpTarget& target, const Headers& headers,
                               std::string_view body, bool sized) {
   size_t size = method.size() + target.target.size() + target.host_header.size() + body.size() + 64;
-  for (auto& [n, v] : headers.fields()) size += n.size() + v.size() + 4;
+  for (auto [n, v] : headers.fields()) size += n.size() + v.size() + 4;
   std::string out;
   out.reserve(size);
   out.append(method).append(" ").append(target.target).append(" HTTP/1.1\r\n");
-  for (auto& [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
+  for (auto [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
   out.append("Host: ").append(target.host_header).append("\r\n");
   if (sized) out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   out.append("\r\n").append(body);
@@ -348,7 +348,7 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
       });
     } else {
       bhttp::request<bhttp::string_body> out{verb, origin->target, 11};
-      for (auto& [n, v] : request.headers.fields()) out.insert(n, v);
+      for (auto [n, v] : request.headers.fields()) out.insert(n, v);
       out.set(bhttp::field::host, origin->host_header);
       out.body() = request.body;
       if (!out.body().empty() || verb == bhttp::verb::post || verb == bhttp::verb::put) out.prepare_payload();

@@ -25,7 +25,7 @@ constexpr std::array<std::string_view, 11> kHopByHop{"connection",
 // The header names a message's Connection fields list: hop-by-hop for that message only.
 std::vector<std::string_view> connection_tokens(const http::Headers& headers) {
   std::vector<std::string_view> tokens;
-  for (auto& [n, v] : headers.fields()) {
+  for (auto [n, v] : headers.fields()) {
     if (!iequals(n, "Connection")) continue;
     size_t start = 0;
     while (start <= v.size()) {
@@ -73,24 +73,29 @@ std::string rewrite_path(const RouteConfig& route, const std::string& suffix) {
 
 http::Headers upstream_request_headers(const http::Request& request, const std::string& exchanged_token) {
   http::Headers out;
+  out.reserve(request.headers.size() + 4, 256 + exchanged_token.size() + request.remote_address.size());
   std::string forwarded_for;
   const auto connection = connection_tokens(request.headers);
-  for (auto& [name, value] : request.headers.fields()) {
+  for (auto [name, value] : request.headers.fields()) {
     if (hop_by_hop(name, connection) || iequals(name, "Authorization") || iequals(name, "Cookie") ||
         iequals(name, "Content-Length"))
       continue;
     if (iequals(name, "X-Forwarded-For")) {
-      forwarded_for += (forwarded_for.empty() ? "" : ", ") + value;
+      forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(value);
       continue;
     }
     if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host")) continue;
     out.add(name, value);
   }
-  if (!request.remote_address.empty()) forwarded_for += (forwarded_for.empty() ? "" : ", ") + request.remote_address;
+  if (!request.remote_address.empty())
+    forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(request.remote_address);
   if (!forwarded_for.empty()) out.add("X-Forwarded-For", forwarded_for);
   out.add("X-Forwarded-Proto", request.scheme);
-  if (auto host = request.header("Host")) out.add("X-Forwarded-Host", std::string(*host));
-  out.add("Authorization", "Bearer " + exchanged_token);
+  if (auto host = request.header("Host")) out.add("X-Forwarded-Host", *host);
+  std::string authorization;
+  authorization.reserve(7 + exchanged_token.size());
+  authorization.append("Bearer ").append(exchanged_token);
+  out.add("Authorization", authorization);
   return out;
 }
 
@@ -98,7 +103,7 @@ http::Headers downstream_response_headers(const http::Headers& upstream) {
   http::Headers out;
   const auto connection = connection_tokens(upstream);
   bool event_stream = false;
-  for (auto& [name, value] : upstream.fields()) {
+  for (auto [name, value] : upstream.fields()) {
     if (hop_by_hop(name, connection) || iequals(name, "Content-Length") || iequals(name, "X-Accel-Buffering")) continue;
     if (iequals(name, "Content-Type"))
       event_stream = iequals(trim(std::string_view(value).substr(0, value.find(';'))), "text/event-stream");

@@ -62,7 +62,7 @@ http::Task<void> stream(http::Request& req, http::ResponseWriter& out) {
 
 http::Response describe(const http::Request& req) {
   json::object headers;
-  for (auto& [n, v] : req.headers.fields()) {
+  for (auto [n, v] : req.headers.fields()) {
     auto key = std::string(n);
     for (auto& c : key) c = char(std::tolower(static_cast<unsigned char>(c)));
     headers[key] = v;

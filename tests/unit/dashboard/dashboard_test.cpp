@@ -50,8 +50,8 @@ std::string param(const std::string& url, std::string_view name) {
 
 // "name=value" of a Set-Cookie field, by name.
 std::optional<std::string> set_cookie(const http::Response& r, std::string_view name) {
-  for (const auto& [field, value] : r.headers.fields())
-    if (field == "Set-Cookie" && value.starts_with(std::string(name) + "=")) return value;
+  for (auto [field, value] : r.headers.fields())
+    if (field == "Set-Cookie" && value.starts_with(std::string(name) + "=")) return std::string(value);
   return std::nullopt;
 }
 

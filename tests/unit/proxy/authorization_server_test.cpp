@@ -105,9 +105,9 @@ testing::Pairs query_of(const std::string& url) {
 
 // name=value of a Set-Cookie line named `name`, or empty.
 std::string cookie_from(const http::Response& r, std::string_view name) {
-  for (const auto& [field, value] : r.headers.fields())
+  for (auto [field, value] : r.headers.fields())
     if (iequals(field, "Set-Cookie") && std::string_view(value).starts_with(std::string(name) + "="))
-      return value.substr(0, value.find(';'));
+      return std::string(value.substr(0, value.find(";")));
   return "";
 }
 

@@ -15,8 +15,8 @@ using namespace testing;
 // The values of every field named `name`, in order.
 std::vector<std::string> all(const http::Headers& headers, std::string_view name) {
   std::vector<std::string> out;
-  for (auto& [n, v] : headers.fields())
-    if (iequals(n, name)) out.push_back(v);
+  for (auto [n, v] : headers.fields())
+    if (iequals(n, name)) out.emplace_back(v);
   return out;
 }
 
@@ -125,9 +125,9 @@ TEST(UpstreamRequestHeaders, PassesMcpHeadersUntouched) {
                                                                   {"Accept", "application/json, text/event-stream"},
                                                                   {"Content-Type", "application/json"},
                                                                   {"User-Agent", "vscode/1.101"}}) {
-    auto field = std::find_if(h.fields().begin(), h.fields().end(), [&](auto& f) { return f.first == name; });
+    auto field = std::find_if(h.fields().begin(), h.fields().end(), [&](const auto& f) { return f.first == name; });
     ASSERT_NE(field, h.fields().end()) << name << " is missing, or its name was changed";
-    EXPECT_EQ(field->second, value);
+    EXPECT_EQ((*field).second, value);
     EXPECT_EQ(h.count(name), 1u) << name;
   }
 }
@@ -168,11 +168,11 @@ TEST(DownstreamResponseHeaders, KeepsTheUpstreamsHeadersButNotItsFraming) {
   upstream.add("Trailer", "Expires");
   upstream.add("X-Upstream-Internal", "node-3");
   auto h = downstream_response_headers(upstream);
-  EXPECT_EQ(h.fields(), (Pairs{{"Content-Type", "text/event-stream"},
-                               {"Mcp-Session-Id", "session-7"},
-                               {"WWW-Authenticate", "Bearer error=\"insufficient_scope\""},
-                               {"Cache-Control", "no-cache"},
-                               {"X-Accel-Buffering", "no"}}));
+  EXPECT_EQ(h.pairs(), (Pairs{{"Content-Type", "text/event-stream"},
+                              {"Mcp-Session-Id", "session-7"},
+                              {"WWW-Authenticate", "Bearer error=\"insufficient_scope\""},
+                              {"Cache-Control", "no-cache"},
+                              {"X-Accel-Buffering", "no"}}));
 }
 
 TEST(ClaimBearerChallenge, PointsTheUpstreamsChallengeAtTheGatewaysMetadata) {
