@@ -30,7 +30,7 @@ OboTokens::OboTokens(Settings settings, const Clock& clock, SharedTokenCache* sh
         [this] { local_.clear(); });
 }
 
-std::shared_ptr<const std::string> OboTokens::find_local(const Key& key) const {
+std::shared_ptr<const std::string> OboTokens::find_local(TokenCache::KeyView key) const {
   return local_.find_shared(key, clock_.now());
 }
 

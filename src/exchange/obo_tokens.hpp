@@ -41,7 +41,7 @@ class OboTokens {
   OboTokens(Settings settings, const Clock& clock, SharedTokenCache* shared);
 
   // This process's cached token, without suspending; null on a miss.
-  std::shared_ptr<const std::string> find_local(const Key& key) const;
+  std::shared_ptr<const std::string> find_local(TokenCache::KeyView key) const;
   // The token for `key`, from a cache or exchanged by `exchange` (once for all concurrent
   // callers). `from_cache` tells whether it was exchanged before this call.
   Task<Outcome> obtain(Key key, Exchange exchange, bool* from_cache);

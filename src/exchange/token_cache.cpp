@@ -32,9 +32,13 @@ std::optional<std::string> TokenCache::find_token(const Key& key, SysTime now) c
   return *shared;
 }
 
-std::shared_ptr<const std::string> TokenCache::find_shared(const Key& key, SysTime now) const {
+std::shared_ptr<const std::string> TokenCache::find_shared(KeyView key, SysTime now) const {
+  // The flattened key is built in a buffer each thread keeps: no allocation per lookup.
+  thread_local std::string flat;
+  flat.clear();
+  flat.append(key.tenant_id).append(1, '\n').append(key.oid).append(1, '\n').append(key.scope);
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(flatten(key));
+  auto it = entries_.find(flat);
   if (it == entries_.end() || !it->second.access_token || now >= it->second.valid_until) return nullptr;
   return it->second.access_token;
 }

@@ -23,6 +23,16 @@ class TokenCache {
     std::string oid;
     std::string scope;
   };
+  // A key to look up with, borrowing its parts: the cached path builds no strings.
+  struct KeyView {
+    std::string_view tenant_id;
+    std::string_view oid;
+    std::string_view scope;
+    KeyView(std::string_view tenant_id, std::string_view oid, std::string_view scope)
+        : tenant_id(tenant_id), oid(oid), scope(scope) {}
+    KeyView(const Key& key)  // NOLINT(google-explicit-constructor): a Key is a KeyView
+        : tenant_id(key.tenant_id), oid(key.oid), scope(key.scope) {}
+  };
   struct Settings {
     std::chrono::seconds expiry_margin{120};
     std::chrono::seconds negative_ttl{10};
@@ -34,7 +44,7 @@ class TokenCache {
   // A cached token with at least the margin left.
   std::optional<std::string> find_token(const Key& key, SysTime now) const;
   // The same, shared rather than copied: every cached request reads a token of a kilobyte or two.
-  std::shared_ptr<const std::string> find_shared(const Key& key, SysTime now) const;
+  std::shared_ptr<const std::string> find_shared(KeyView key, SysTime now) const;
   // A recent failure for this key, while its negative TTL lasts.
   std::optional<OboFailure> find_failure(const Key& key, SysTime now) const;
 

@@ -1,5 +1,6 @@
 #include "http/message.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/json/serialize.hpp>
@@ -21,6 +22,10 @@ void Headers::add(std::string_view name, std::string_view value) {
     return;
   }
   if (text_.size() + name.size() + value.size() > UINT32_MAX) throw std::length_error("header fields too large");
+  // A message has a handful of fields, one of them often a kilobyte-long token: growing from
+  // nothing would reallocate several times per message.
+  if (slots_.capacity() == 0) slots_.reserve(12);
+  if (text_.capacity() < 512) text_.reserve(std::max<size_t>(512, text_.size() + name.size() + value.size()));
   slots_.push_back({uint32_t(text_.size()), uint32_t(name.size()), uint32_t(value.size())});
   text_.append(name).append(value);
 }

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <charconv>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include "http/request_parser.hpp"
 
 namespace mcpgate::http {
+using namespace std::literals;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -70,27 +72,29 @@ bool breaks_line(std::string_view text) {
 }
 bool unsafe_field(std::string_view name, std::string_view value) { return breaks_line(name) || breaks_line(value); }
 
-std::optional<std::string> plain_head(int status, unsigned version, const Headers& headers, size_t content_length,
-                                      bool keep_alive) {
-  if (version != 11 || bhttp::int_to_status(unsigned(status)) == bhttp::status::unknown) return std::nullopt;
+bool plain_head(std::string& out, int status, unsigned version, const Headers& headers, size_t content_length,
+                bool keep_alive) {
+  if (version != 11 || bhttp::int_to_status(unsigned(status)) == bhttp::status::unknown) return false;
   bool cache_control = false;
   size_t size = 96;
   for (auto [n, v] : headers.fields()) {
-    if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection"))
-      return std::nullopt;
+    if (iequals(n, "Content-Length") || iequals(n, "Transfer-Encoding") || iequals(n, "Connection")) return false;
     cache_control = cache_control || iequals(n, "Cache-Control");
     size += n.size() + v.size() + 4;
   }
-  std::string out;
+  char digits[24];
+  out.clear();
   out.reserve(size);
-  out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
-  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(status))).append("\r\n");
-  for (auto [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
-  if (!cache_control) out.append("Cache-Control: no-store\r\n");
-  out.append("Content-Length: ").append(std::to_string(content_length)).append("\r\n");
-  if (!keep_alive) out.append("Connection: close\r\n");
-  out.append("\r\n");
-  return out;
+  out.append("HTTP/1.1 "sv);
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, status).ptr).append(" "sv);
+  out.append(bhttp::obsolete_reason(static_cast<bhttp::status>(status))).append("\r\n"sv);
+  for (auto [n, v] : headers.fields()) out.append(n).append(": "sv).append(v).append("\r\n"sv);
+  if (!cache_control) out.append("Cache-Control: no-store\r\n"sv);
+  out.append("Content-Length: "sv);
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, content_length).ptr).append("\r\n"sv);
+  if (!keep_alive) out.append("Connection: close\r\n"sv);
+  out.append("\r\n"sv);
+  return true;
 }
 
 int status_for_read_error(const boost::system::error_code& ec) {
@@ -182,7 +186,7 @@ class StreamWriter final : public ResponseWriter {
  public:
   StreamWriter(Stream& stream, beast::flat_buffer& buffer, unsigned version, bool keep_alive,
                std::chrono::milliseconds write_timeout, const StopState& stop, ConnectionControl& control,
-               ConnectionDeadline& deadline)
+               ConnectionDeadline& deadline, std::string& head_buffer)
       : stream_(stream),
         buffer_(buffer),
         deadline_(deadline),
@@ -190,7 +194,8 @@ class StreamWriter final : public ResponseWriter {
         keep_alive_(keep_alive),
         write_timeout_(write_timeout),
         stop_(stop),
-        control_(control) {}
+        control_(control),
+        pending_head_(head_buffer) {}
 
   // Headers by reference on the hot path: every caller awaits at once with headers it owns.
   // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
@@ -219,8 +224,9 @@ class StreamWriter final : public ResponseWriter {
     if (!chunked_) {
       // A sized answer's head waits for its body and leaves in the same write: one send
       // (and one wake-up of the client) per response instead of two.
-      auto plain = plain_head(status, version_, headers, *content_length, keep_alive_);
-      pending_head_ = plain ? std::move(*plain) : serialize_head(beast_head(status, headers, content_length));
+      if (!plain_head(pending_head_, status, version_, headers, *content_length, keep_alive_))
+        pending_head_ = serialize_head(beast_head(status, headers, content_length));
+      head_pending_ = true;
       co_return ok_;
     }
     auto head = beast_head(status, headers, content_length);
@@ -233,11 +239,11 @@ class StreamWriter final : public ResponseWriter {
   Task<bool> write(std::string_view data) override {
     if (!ok_ || data.empty()) co_return ok_;
     boost::system::error_code ec;
-    if (!pending_head_.empty()) {
+    if (head_pending_) {
       std::array<asio::const_buffer, 2> both{asio::buffer(pending_head_), asio::buffer(data)};
       auto [result_ec, result_n] = co_await asio::async_write(stream_, both, as_tuple);
       ec = result_ec;
-      pending_head_.clear();
+      head_pending_ = false;
     } else if (chunked_) {
       auto chunk = bhttp::make_chunk(asio::buffer(data));
       auto [result_ec, result_n] = co_await asio::async_write(stream_, chunk, as_tuple);
@@ -252,9 +258,9 @@ class StreamWriter final : public ResponseWriter {
 
   Task<bool> finish() override {
     if (!ok_) co_return false;
-    if (!pending_head_.empty()) {  // a sized answer with an empty body
+    if (head_pending_) {  // a sized answer with an empty body
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(pending_head_), as_tuple);
-      pending_head_.clear();
+      head_pending_ = false;
       ok_ = !ec;
     }
     if (ok_ && chunked_) {
@@ -293,7 +299,8 @@ class StreamWriter final : public ResponseWriter {
   bool ok_ = true;
   bool finished_ = false;
   bool shutting_down_ = false;
-  std::string pending_head_;  // a sized answer's head, until its body goes with it
+  std::string& pending_head_;  // a sized answer's head, until its body goes with it (the connection's buffer)
+  bool head_pending_ = false;
 
   // Beast reconciles what plain_head leaves to it: HTTP/1.0, framing fields a handler set.
   bhttp::response<bhttp::empty_body> beast_head(int status, const Headers& headers,
@@ -488,6 +495,7 @@ struct Server::Impl {
     request.scheme.assign(scheme);
     request.remote_address = std::move(remote);
     RequestHeadParser head_parser(options.max_header_bytes);
+    std::string head_buffer;  // each sized answer's head, built here
     auto buffered = [&buffer] {
       return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size());
     };
@@ -578,7 +586,7 @@ struct Server::Impl {
       bool keep_alive = keeps_alive(version, request.headers);
       auto started = std::chrono::steady_clock::now();
       StreamWriter<Stream> writer(stream, buffer, version, keep_alive, options.read_timeout, stop_state, control,
-                                  deadline);
+                                  deadline, head_buffer);
       try {
         co_await handler(request, writer);
       } catch (const std::exception& e) {

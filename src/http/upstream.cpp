@@ -1,6 +1,8 @@
 #include "http/upstream.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "http/url.hpp"
 
 namespace mcpgate::http {
+using namespace std::literals;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -60,20 +63,24 @@ bool plain_fields(const Headers& headers) {
   return true;
 }
 
-// What Beast would write for such a request, built in one string: its serializer walks a long
-// chain of buffer sequences per field, which costs more than the copy.
-std::string serialize_request(std::string_view method, const HttpTarget& target, const Headers& headers,
-                              std::string_view body, bool sized) {
+// What Beast would write for such a request, built in one string (the pooled connection's, so
+// its capacity carries over): Beast's serializer walks a long chain of buffer sequences per
+// field, which costs more than the copy.
+void serialize_request(std::string& out, std::string_view method, const HttpTarget& target, const Headers& headers,
+                       std::string_view body, bool sized) {
   size_t size = method.size() + target.target.size() + target.host_header.size() + body.size() + 64;
   for (auto [n, v] : headers.fields()) size += n.size() + v.size() + 4;
-  std::string out;
+  out.clear();
   out.reserve(size);
-  out.append(method).append(" ").append(target.target).append(" HTTP/1.1\r\n");
-  for (auto [n, v] : headers.fields()) out.append(n).append(": ").append(v).append("\r\n");
-  out.append("Host: ").append(target.host_header).append("\r\n");
-  if (sized) out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
-  out.append("\r\n").append(body);
-  return out;
+  out.append(method).append(" "sv).append(target.target).append(" HTTP/1.1\r\n"sv);
+  for (auto [n, v] : headers.fields()) out.append(n).append(": "sv).append(v).append("\r\n"sv);
+  out.append("Host: "sv).append(target.host_header).append("\r\n"sv);
+  if (sized) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
+    out.append("Content-Length: "sv).append(digits, end).append("\r\n"sv);
+  }
+  out.append("\r\n"sv).append(body);
 }
 
 struct Connection {
@@ -82,6 +89,7 @@ struct Connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
+  std::string request_bytes;  // the request being sent, reused by the next one
   // Where response bodies are read into. Kept with the connection rather than in each read's
   // coroutine frame: a 16 KiB frame per read is too big for Asio's frame recycling, and
   // allocating and freeing it on every read kept malloc consolidating.
@@ -206,6 +214,56 @@ struct UpstreamClient::Impl {
 
 namespace {
 
+// An upstream's answer read by Beast's tokenizer straight into our own fields and the pooled
+// connection's body buffer: Beast's own field container would allocate per field, and every
+// field is copied out of it anyway.
+class ResponseParser final : public bhttp::basic_parser<false> {
+ public:
+  explicit ResponseParser(Headers& headers) : headers_(headers) { headers_.clear(); }
+  int status() const { return status_; }
+  // Where the next piece of the body goes; bytes_read() tells how much of it was filled.
+  void body_into(char* data, size_t size) {
+    body_ = data;
+    room_ = size;
+    filled_ = 0;
+  }
+  size_t bytes_read() const { return filled_; }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view, beast::string_view, int,
+                       boost::system::error_code& ec) override {
+    ec = bhttp::error::bad_method;  // never called for a response parser
+  }
+  void on_response_impl(int code, beast::string_view, int, boost::system::error_code&) override { status_ = code; }
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     boost::system::error_code&) override {
+    headers_.add(std::string_view(name.data(), name.size()), std::string_view(value.data(), value.size()));
+  }
+  void on_header_impl(boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::system::error_code&) override {}
+  size_t on_body_impl(beast::string_view piece, boost::system::error_code& ec) override {
+    size_t n = std::min(piece.size(), room_ - filled_);
+    if (n == 0 && !piece.empty()) {
+      ec = bhttp::error::need_buffer;
+      return 0;
+    }
+    std::memcpy(body_ + filled_, piece.data(), n);
+    filled_ += n;
+    return n;
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, boost::system::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view piece, boost::system::error_code& ec) override {
+    return on_body_impl(piece, ec);
+  }
+  void on_finish_impl(boost::system::error_code&) override {}
+
+  Headers& headers_;
+  int status_ = 0;
+  char* body_ = nullptr;
+  size_t room_ = 0;
+  size_t filled_ = 0;
+};
+
 class StreamedResponse final : public UpstreamResponse {
  public:
   StreamedResponse(std::shared_ptr<UpstreamClient::Impl> pool, std::unique_ptr<Connection> connection,
@@ -227,17 +285,15 @@ class StreamedResponse final : public UpstreamResponse {
         ec = result_ec;
       });
       if (ec) co_return ec;
-      auto& head = parser_->get();
-      int code = int(head.result_int());
+      int code = parser_->status();
       if (code == 101) co_return bhttp::error::bad_status;
       if (code >= 100 && code < 200) {
         new_parser();
         continue;
       }
       status = code;
-      for (auto& f : head) headers.add(std::string(f.name_string()), std::string(f.value()));
       if (auto len = parser_->content_length()) content_length = size_t(*len);
-      keep_alive_ = head.keep_alive();
+      keep_alive_ = parser_->keep_alive();
       release_if_done();
       co_return ec;
     }
@@ -247,8 +303,7 @@ class StreamedResponse final : public UpstreamResponse {
     while (!parser_->is_done()) {
       if (!connection_) co_return fail("upstream " + origin_ + " connection is gone");
       char* buf = connection_->body_buffer.get();
-      parser_->get().body().data = buf;
-      parser_->get().body().size = Connection::kBodyBuffer;
+      parser_->body_into(buf, Connection::kBodyBuffer);
       connection_->lowest().expires_after(deadlines_.body_idle);
       boost::system::error_code ec;
       // The stream is the connection's, which outlives the awaited visit.
@@ -262,7 +317,7 @@ class StreamedResponse final : public UpstreamResponse {
         connection_.reset();
         co_return fail("upstream " + origin_ + " broke off the response: " + ec.message(), ec == beast::error::timeout);
       }
-      size_t got = Connection::kBodyBuffer - parser_->get().body().size;
+      size_t got = parser_->bytes_read();
       // Copied out before the connection may go back to the pool, where another request
       // (on another thread) may read into the same buffer.
       std::string piece(buf, got);
@@ -276,7 +331,7 @@ class StreamedResponse final : public UpstreamResponse {
 
  private:
   void new_parser() {
-    parser_.emplace();
+    parser_.emplace(headers);
     parser_->body_limit(boost::none);  // streams have no size cap
   }
 
@@ -289,7 +344,7 @@ class StreamedResponse final : public UpstreamResponse {
   std::unique_ptr<Connection> connection_;
   Deadlines deadlines_;
   std::string origin_;
-  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
+  std::optional<ResponseParser> parser_;
   bool keep_alive_ = false;
 };
 
@@ -338,8 +393,9 @@ Task<boost::system::result<std::unique_ptr<UpstreamResponse>, Error>> UpstreamCl
     connection->lowest().expires_after(deadlines.response_header);
     boost::system::error_code ec;
     if (plain_fields(request.headers)) {
-      auto wire = serialize_request(request.method, *origin, request.headers, request.body,
-                                    !request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put);
+      auto& wire = connection->request_bytes;
+      serialize_request(wire, request.method, *origin, request.headers, request.body,
+                        !request.body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put);
       // The stream is the connection's, which outlives the awaited visit.
       // NOLINTNEXTLINE(cppcoreguidelines-avoid-reference-coroutine-parameters)
       co_await connection->visit([&](auto& s) -> Task<void> {

@@ -523,16 +523,18 @@ struct GatewayService::Impl {
     if (!keys.loaded()) return std::nullopt;  // handle() fetches them and answers
     const RouteConfig& route = *match->route;
     size_t route_index = size_t(&route - config.routes.data());
-    auto context = challenge_context(route, *path);
+    // The challenge's context is built only for a refusal: most requests pass.
     auto bearer = auth::extract_bearer(head.headers);
     if (!bearer) {
       auto error = bearer_error(bearer.error());
-      return admission_refused(route_index, head, auth::token_refused(error, context), error.failure);
+      return admission_refused(route_index, head, auth::token_refused(error, challenge_context(route, *path)),
+                               error.failure);
     }
     auto verified_token = verify_now(route_index, *bearer);
     // An unknown key may be a rotation: handle() refetches once, which needs I/O.
     if (verified_token || verified_token.error().failure == auth::TokenFailure::unknown_key) return std::nullopt;
-    return admission_refused(route_index, head, auth::token_refused(verified_token.error(), context),
+    return admission_refused(route_index, head,
+                             auth::token_refused(verified_token.error(), challenge_context(route, *path)),
                              verified_token.error().failure);
   }
 
@@ -691,7 +693,7 @@ struct GatewayService::Impl {
 
   // The cached On-Behalf-Of token, without suspending; nullopt on a miss.
   std::shared_ptr<const std::string> cached_obo(const auth::VerifiedToken& claims, const RouteConfig& route) {
-    auto cached = tokens.find_local(exchange_key(claims, route));
+    auto cached = tokens.find_local({claims.tid, claims.oid, route.obo_scope});
     if (cached) ++metrics.obo_cache_hits;
     return cached;
   }
