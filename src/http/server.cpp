@@ -535,16 +535,27 @@ struct Server::Impl {
         co_await refuse(&stream, &deadline, refusal->status, std::move(refusal->message), version);
         co_return;
       }
+      const auto framing = body_framing(request.headers);
       if (options.admit) {
         auto verdict = options.admit(request);
         if (verdict) {
-          // The body stays unread, so the connection cannot carry another request.
-          auto answer = to_beast(std::move(*verdict), version, false);
-          co_await bhttp::async_write(stream, answer, as_tuple);
-          co_return;
+          // A well-formed request refused for its credentials (401, 403) whose body came whole
+          // with its head: the body is dropped and the connection carries the next request, as
+          // a proxy in front of the server keeps it (a refused client retrying would otherwise
+          // cost a TCP handshake each time). A body still to come is never waited for: unread,
+          // it leaves the connection unusable. Any other refusal says the request itself was
+          // wrong, and nothing more is read from a connection that sent it.
+          const bool arrived = !framing.chunked && buffer.size() - parsed.size >= framing.length;
+          const bool credentials = verdict->status == 401 || verdict->status == 403;
+          const bool keep = credentials && arrived && !expects_continue(request) &&
+                            keeps_alive(version, request.headers) && !stop_state.draining.load();
+          auto answer = to_beast(std::move(*verdict), version, keep);
+          if (keep) buffer.consume(parsed.size + framing.length);
+          auto [wec, wn] = co_await bhttp::async_write(stream, answer, as_tuple);
+          if (!keep || wec) co_return;
+          continue;
         }
       }
-      const auto framing = body_framing(request.headers);
       if (!framing.chunked && framing.length > options.max_body_bytes) {
         co_await refuse(&stream, &deadline, 413, std::string(read_refusal(413)), version);
         co_return;

@@ -294,6 +294,9 @@ class StreamedResponse final : public UpstreamResponse {
       status = code;
       if (auto len = parser_->content_length()) content_length = size_t(*len);
       keep_alive_ = parser_->keep_alive();
+      // A stream holds its connection for minutes or hours, thousands at once: the request's
+      // bytes, kept for the next request's reuse, are given back instead.
+      if (!content_length) std::string().swap(connection_->request_bytes);
       release_if_done();
       co_return ec;
     }

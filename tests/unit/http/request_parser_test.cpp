@@ -78,6 +78,25 @@ TEST(RequestParser, RefusesWhatTwoParsersCouldReadDifferently) {
   EXPECT_EQ(refusal_status("\r\nGET / HTTP/1.1\r\n\r\n"), 400) << "empty line first";
 }
 
+TEST(RequestParser, EveryByteOfALongValueIsChecked) {
+  // Values are checked in blocks; a byte anywhere in a block, or in the tail after the last one.
+  for (size_t at = 0; at < 48; ++at) {
+    auto with = [&](char c) {
+      std::string value(48, 'a');
+      value[at] = c;
+      return "GET / HTTP/1.1\r\nX: " + value + "z\r\n\r\n";
+    };
+    EXPECT_EQ(refusal_status(with('\x01')), 400) << at;
+    EXPECT_EQ(refusal_status(with('\x1f')), 400) << at;
+    EXPECT_EQ(refusal_status(with('\x7f')), 400) << at;
+    EXPECT_EQ(refusal_status(with('\0')), 400) << at;
+    EXPECT_EQ(refusal_status(with('\t')), 0) << at;
+    EXPECT_EQ(refusal_status(with('\xff')), 0) << at;
+    EXPECT_EQ(refusal_status(with('\x80')), 0) << at;
+    EXPECT_EQ(refusal_status(with(' ')), 0) << at;
+  }
+}
+
 TEST(RequestParser, TakesTabsAndObsTextInValues) {
   Request r;
   ASSERT_EQ(parse("GET / HTTP/1.1\r\nX: a\tb \xc3\xa9 aaaaaaaaaaaaaaaaaa\tz\r\n\r\n", r).state, State::complete);

@@ -223,6 +223,27 @@ TEST(ServerFraming, AdmissionRefusesBeforeTheBodyIsRead) {
   EXPECT_EQ(admitted.rfind("HTTP/1.1 200", 0), 0u) << admitted;
 }
 
+TEST(ServerFraming, ARefusalWhoseBodyCameWithItsHeadKeepsTheConnection) {
+  ServerOptions o;
+  o.admit = [](const Request& head) -> std::optional<Response> {
+    if (head.header("Authorization")) return std::nullopt;
+    return Response::text(401, "sign in first");
+  };
+  RunningServer s(o);
+  RawConnection c(s.port());
+  c.send("POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nfirst");
+  ASSERT_TRUE(c.read_until("sign in first", 5s)) << c.received();
+  EXPECT_EQ(c.received().find("Connection: close"), std::string::npos) << c.received();
+  // The refused body was dropped whole: the next request on the connection is read from its start.
+  c.send(
+      "POST /mcp HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer x\r\nContent-Length: 6\r\nConnection: "
+      "close\r\n\r\nsecond");
+  ASSERT_TRUE(c.read_until_closed(5s)) << c.received();
+  EXPECT_EQ(count(c.received(), "HTTP/1.1 401"), 1) << c.received();
+  EXPECT_EQ(count(c.received(), "HTTP/1.1 200"), 1) << c.received();
+  EXPECT_NE(c.received().find("POST /mcp ? second"), std::string::npos) << c.received();
+}
+
 TEST(ServerFraming, ARequestThatDoesNotArriveInTimeIs408) {
   ServerOptions o;
   o.read_timeout = 300ms;
