@@ -204,13 +204,18 @@ TEST(ServerFraming, ExpectContinueGetsAnInterimAnswerThenTheFinalOne) {
   EXPECT_EQ(count(c.received(), "HTTP/1.1 200"), 1);
 }
 
-TEST(ServerFraming, AdmissionRefusesBeforeTheBodyIsRead) {
+// Admission as the gateway does it: a request without credentials is refused from its head.
+ServerOptions admitting_only_signed_in() {
   ServerOptions o;
   o.admit = [](const Request& head) -> std::optional<Response> {
     if (head.header("Authorization")) return std::nullopt;
     return Response::text(401, "sign in first");
   };
-  RunningServer s(o);
+  return o;
+}
+
+TEST(ServerFraming, AdmissionRefusesBeforeTheBodyIsRead) {
+  RunningServer s(admitting_only_signed_in());
   RawConnection c(s.port());
   // A large body announced and never sent: the answer must not wait for it.
   c.send("POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n");
@@ -224,12 +229,7 @@ TEST(ServerFraming, AdmissionRefusesBeforeTheBodyIsRead) {
 }
 
 TEST(ServerFraming, ARefusalWhoseBodyCameWithItsHeadKeepsTheConnection) {
-  ServerOptions o;
-  o.admit = [](const Request& head) -> std::optional<Response> {
-    if (head.header("Authorization")) return std::nullopt;
-    return Response::text(401, "sign in first");
-  };
-  RunningServer s(o);
+  RunningServer s(admitting_only_signed_in());
   RawConnection c(s.port());
   c.send("POST /mcp HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nfirst");
   ASSERT_TRUE(c.read_until("sign in first", 5s)) << c.received();
