@@ -144,13 +144,13 @@ AdminClient::AdminClient(AdminClientOptions options, Send send) : options_(std::
 }
 
 AdminClient::Answer AdminClient::call(std::string method, const std::string& path, std::string body,
-                                      std::string content_type) {
+                                      std::string_view content_type) {
   http::ClientRequest request;
   request.method = std::move(method);
   request.url = options_.server_url + "/admin/v1/" + path;
   request.headers.add("Authorization", "Bearer " + options_.admin_token);
   request.headers.add("Accept", "application/json");
-  if (!body.empty()) request.headers.add("Content-Type", std::move(content_type));
+  if (!body.empty()) request.headers.add("Content-Type", content_type);
   request.body = std::move(body);
   http::Response response;
   try {

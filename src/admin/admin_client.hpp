@@ -53,7 +53,7 @@ class AdminClient final : public AdminOperations {
  private:
   struct Answer;
   Answer call(std::string method, const std::string& path, std::string body = {},
-              std::string content_type = "application/json");
+              std::string_view content_type = "application/json");
 
   AdminClientOptions options_;
   Send send_;
