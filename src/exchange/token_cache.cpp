@@ -24,7 +24,17 @@ void store_bounded(Map& entries, std::string key, Entry entry, SysTime now, size
 
 TokenCache::TokenCache(Settings settings) : settings_(settings) {}
 
-std::string TokenCache::flatten(const Key& key) { return key.tenant_id + '\n' + key.oid + '\n' + key.scope; }
+void TokenCache::flatten_into(std::string& out, KeyView key) {
+  out.clear();
+  out.reserve(key.tenant_id.size() + key.oid.size() + key.scope.size() + 2);
+  out.append(key.tenant_id).append(1, '\n').append(key.oid).append(1, '\n').append(key.scope);
+}
+
+std::string TokenCache::flatten(const Key& key) {
+  std::string out;
+  flatten_into(out, key);
+  return out;
+}
 
 std::optional<std::string> TokenCache::find_token(const Key& key, SysTime now) const {
   auto shared = find_shared(key, now);
@@ -35,8 +45,7 @@ std::optional<std::string> TokenCache::find_token(const Key& key, SysTime now) c
 std::shared_ptr<const std::string> TokenCache::find_shared(KeyView key, SysTime now) const {
   // The flattened key is built in a buffer each thread keeps: no allocation per lookup.
   thread_local std::string flat;
-  flat.clear();
-  flat.append(key.tenant_id).append(1, '\n').append(key.oid).append(1, '\n').append(key.scope);
+  flatten_into(flat, key);
   std::lock_guard lock(mutex_);
   auto it = entries_.find(flat);
   if (it == entries_.end() || !it->second.access_token || now >= it->second.valid_until) return nullptr;

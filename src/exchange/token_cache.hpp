@@ -59,6 +59,8 @@ class TokenCache {
   bool evict_token(const Key& key, std::string_view token);
   // The key as one string (tenant, oid and scope, one per line), for tables keyed by it.
   static std::string flatten(const Key& key);
+  // The same into `out`, replacing what it held (a lookup reuses one buffer).
+  static void flatten_into(std::string& out, KeyView key);
 
   // Drops everything cached for this user (deprovisioned, or removed by an admin).
   size_t forget_user(std::string_view tenant_id, std::string_view oid);
